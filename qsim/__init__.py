@@ -1,0 +1,18 @@
+"""qsim: agent-based simulation of neighbourhood intervention scenarios (Quartiersmanagement).
+
+>>> import qsim
+>>> scenario = qsim.load_scenario("scenarios/baseline.toml")      # doctest: +SKIP
+>>> result = qsim.Simulation(scenario, seed=1).run()                # doctest: +SKIP
+>>> result.yearly()                                                 # doctest: +SKIP
+"""
+
+from .engine import Simulation
+from .indicators import INDICATORS, NAMES as INDICATOR_NAMES
+from .parameters import PARAMETERS, ModelParameters
+from .result import Result
+from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+
+__version__ = "0.1.0"
+
+__all__ = ["Simulation", "Result", "Scenario", "ScenarioError", "load_scenario", "scenario_from_dict",
+           "ModelParameters", "PARAMETERS", "INDICATORS", "INDICATOR_NAMES", "__version__"]

@@ -1,0 +1,216 @@
+"""The step loop: the monthly schedule of processes, measure hooks and indicator records.
+
+Schedule of one month (docs/model.md, "Process overview and scheduling"):
+
+0. hooks (measures, budget): change levers, parameters and state for this month
+1. environment: decay, maintenance, places, sitting-tenant rents
+2. labour market
+3. encounters and ties
+4. trust, then collective efficacy and disorder (blocks)
+5. participation
+6. organisations
+7. mobility (decide, then act in random order; in-movers), reputation
+8. indicators are recorded
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterable, Protocol
+
+import numpy as np
+
+from . import indicators as ind
+from .kernels.encounters import encounters_step
+from .kernels.environment import environment_step
+from .kernels.labour import labour_step
+from .kernels.mobility import N_FLOWS, mobility_step, reputation_step
+from .kernels.organisations import organisations_step
+from .kernels.participation import area_responsiveness, participation_step
+from .kernels.trust import block_aggregates, collective_efficacy, disorder_step, trust_step
+from .parameters import ModelParameters
+from .population import build_state
+from .result import Result
+from .rng import run_key
+from .scenario import Scenario, macro_path
+
+
+class Hook(Protocol):
+    """Anything called at the start of every month, before the processes run.
+
+    A measure or the budget ledger is a hook: it may set ``sim.state.area_levers``,
+    ``sim.state.programme_levers`` and ``households.programme``, change state
+    arrays (e.g. building quality for target blocks) or parameters with
+    :meth:`Simulation.set_parameters`.
+    """
+
+    def __call__(self, sim: "Simulation", month: int) -> None: ...
+
+
+class Simulation:
+    """One run of a scenario: ``Simulation(scenario, seed=1, replicate=0).run()``.
+
+    ``scenario`` is a :class:`qsim.Scenario` (or a path to a scenario file).
+    The state is built at construction, including ``spinup_months`` of tie
+    formation. ``step()`` advances one month; ``run()`` runs to the horizon.
+    """
+
+    def __init__(self, scenario: Scenario | str, seed: int | None = None, replicate: int = 0,
+                 hooks: Iterable[Hook] = ()):
+        if not isinstance(scenario, Scenario):
+            from .scenario import load_scenario
+
+            scenario = load_scenario(scenario)
+        self.scenario = scenario
+        self.seed = scenario.scenario.seed if seed is None else int(seed)
+        self.replicate = int(replicate)
+        self.key = run_key(self.seed, self.replicate)
+        self.params = ModelParameters(scenario.parameters)
+        self.processes = scenario.processes
+        self.hooks: list[Hook] = list(hooks)
+        self.months = scenario.years * 12
+        self._demand = np.array(macro_path(scenario.macro.labour_demand, self.months + 1))
+        self._rent_pressure = np.array(macro_path(scenario.macro.rent_pressure, self.months + 1))
+        self.state = build_state(scenario.areas, self.params, self.seed, self.replicate, scenario.tie_slots)
+        n_areas = len(self.state.areas)
+        self.flows = np.zeros((n_areas, 2, N_FLOWS))
+        self._left = np.zeros(len(self.state.households), np.bool_)
+        self.area_place_quality = np.zeros(n_areas)
+        self._records: list[np.ndarray] = []
+        self._flow_records: list[np.ndarray] = []
+        self._spin_up(scenario.spinup_months)
+        self._initialise_neighbourhood()
+
+    # -------------------------------------------------------------- set-up
+    def _spin_up(self, months: int) -> None:
+        """Form the initial ties: encounters only, nothing recorded, steps -months .. -1."""
+        if not self.processes.encounters:
+            return
+        s = self.state
+        self._place_quality()
+        for step in range(-months, 0):
+            self._encounters(step, record=False)
+        s.households.friendly_contacts[:] = 0
+        s.households.conflicts[:] = 0
+
+    def _place_quality(self) -> None:
+        pl = self.state.places
+        q = np.zeros(len(self.state.areas))
+        for a in range(len(q)):
+            sel = pl.area == a
+            q[a] = pl.quality[sel].mean() if sel.any() else 0.0
+        self.area_place_quality[:] = q
+
+    def _initialise_neighbourhood(self) -> None:
+        """Start blocks at their equilibrium: lagged efficacy = current, disorder = its target; reputation."""
+        s = self.state
+        agg = self._block_aggregates()
+        s.blocks.efficacy_lagged[:] = collective_efficacy(agg)
+        tp = self.params.trust._replace(disorder_rate=1.0)
+        disorder_step(tp, agg, s.blocks.area, s.blocks.disorder, s.blocks.efficacy_lagged, s.area_levers)
+        reputation_step(self.params.mobility, s.households.view(), s.dwellings.view(), s.buildings.quality,
+                        s.blocks.view(), s.areas.reputation, True)
+        self._block_agg = agg
+
+    def _block_aggregates(self) -> np.ndarray:
+        s = self.state
+        h = s.households
+        return block_aggregates(h.alive, h.dwelling, s.dwellings.block, s.dwellings.building, s.buildings.quality,
+                                h.labour, h.trust_in, h.efficacy, h.tenure, len(s.blocks))
+
+    def _encounters(self, step: int, record: bool) -> None:
+        s = self.state
+        h, dw, ar = s.households, s.dwellings, s.areas
+        encounters_step(self.key, step, self.params.encounters, h.alive, h.dwelling, dw.occupant, dw.building,
+                        dw.block, dw.area, h.group, h.trust_out, h.programme, h.friendly_contacts, h.conflicts,
+                        h.tie_target, h.tie_strength, s.buildings.first_dwelling, s.buildings.n_dwellings,
+                        s.blocks.first_dwelling, s.blocks.n_dwellings, ar.first_dwelling, ar.n_dwellings,
+                        self.area_place_quality, s.area_levers, s.programme_levers, record)
+
+    # -------------------------------------------------------------- public
+    def set_parameters(self, overrides: dict[str, float]) -> None:
+        """Change model parameters from now on (dotted names, checked against the registry)."""
+        self.params = self.params.replace(overrides)
+
+    @property
+    def month(self) -> int:
+        return self.state.month
+
+    def step(self) -> None:
+        """Advance the city by one month."""
+        s = self.state
+        t = s.month
+        for hook in self.hooks:
+            hook(self, t)
+        p, on = self.params, self.processes
+        h, dw, blk, ar = s.households, s.dwellings, s.blocks, s.areas
+        key = self.key
+        if on.environment:
+            environment_step(key, t, p.environment, self._rent_pressure[t], s.buildings.block, s.buildings.quality,
+                             blk.area, s.places.area, s.places.quality, h.alive, h.dwelling, h.tenure, dw.building,
+                             dw.area, dw.rent, ar.rent_level, ar.reputation, s.area_levers, self.area_place_quality)
+        else:
+            self._place_quality()
+        if on.labour:
+            labour_step(key, t, p.labour, self._demand[t], h.alive, h.dwelling, dw.block, dw.area, h.group, h.adults,
+                        h.children, h.labour, h.unemployed_months, h.skill, h.wage, h.income, h.child_education,
+                        h.programme, h.tie_target, h.tie_strength, ar.reputation, self.area_place_quality,
+                        blk.efficacy_lagged, s.area_levers, s.programme_levers)
+        if on.encounters:
+            self._encounters(t, record=True)
+        responsiveness = area_responsiveness(p.participation.responsiveness_base, s.area_levers)
+        if on.trust:
+            trust_step(p.trust, h.alive, h.dwelling, dw.block, dw.area, h.programme, h.friendly_contacts, h.conflicts,
+                       h.trust_in, h.trust_out, h.trust_inst, h.tie_target, h.tie_strength, blk.disorder,
+                       blk.group_count, responsiveness, s.area_levers, s.programme_levers)
+        self._block_agg = self._block_aggregates()
+        if on.trust:
+            disorder_step(p.trust, self._block_agg, blk.area, blk.disorder, blk.efficacy_lagged, s.area_levers)
+        if on.participation:
+            participation_step(key, t, p.participation, h.alive, h.dwelling, dw.area, h.programme, h.participating,
+                               h.threshold, h.efficacy, h.attachment, h.satisfaction, h.tenure, h.tie_target,
+                               h.tie_strength, ar.participation_share, responsiveness, s.area_levers,
+                               s.programme_levers)
+        if on.organisations and len(s.organisations):
+            o = s.organisations
+            organisations_step(key, t, p.organisations, o.area, o.kind, o.capacity, o.base_capacity, o.tie_strength,
+                               s.area_levers, ar.coordination, ar.network_density)
+        if on.mobility:
+            s.next_uid = mobility_step(key, t, p.mobility, p.labour, p.trust, p.participation, p.environment,
+                                       self._rent_pressure[t], h.view(), dw.view(), s.buildings.quality, blk.view(),
+                                       ar.view(), self.area_place_quality, self.flows, self._left, s.next_uid)
+            reputation_step(p.mobility, h.view(), dw.view(), s.buildings.quality, blk.view(), ar.reputation, False)
+        else:
+            self.flows[:] = 0.0
+        self._records.append(ind.compute(s, self.flows, self._block_agg, self.area_place_quality,
+                                         p.environment.housing_cost_limit))
+        self._flow_records.append(self.flows.copy())
+        s.month = t + 1
+
+    def run(self, years: float | None = None, progress: bool = False,
+            callback: Callable[["Simulation"], None] | None = None) -> Result:
+        """Run ``years`` (default: the scenario's horizon, from the current month) and return the result."""
+        months = self.months - self.state.month if years is None else int(round(years * 12))
+        if self.state.month + months > len(self._demand) - 1:
+            self._extend_macro(self.state.month + months + 1)
+        steps = range(months)
+        if progress:
+            from tqdm.auto import tqdm
+
+            steps = tqdm(steps, desc=self.scenario.name, unit="month")
+        started = time.perf_counter()
+        for _ in steps:
+            self.step()
+            if callback is not None:
+                callback(self)
+        self.elapsed = time.perf_counter() - started
+        return self.result()
+
+    def _extend_macro(self, months: int) -> None:
+        self._demand = np.array(macro_path(self.scenario.macro.labour_demand, months))
+        self._rent_pressure = np.array(macro_path(self.scenario.macro.rent_pressure, months))
+
+    def result(self) -> Result:
+        """Everything recorded so far as a :class:`Result`."""
+        return Result.from_records(self.scenario.name, self.state.area_names, self._records, self._flow_records,
+                                   seed=self.seed, replicate=self.replicate)

@@ -1,0 +1,1 @@
+"""Numba kernels, one module per process; pure functions over arrays and parameters."""

@@ -1,0 +1,67 @@
+"""Small helpers shared by the kernels (inlined by numba)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..state import EMPLOYED, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
+
+
+@njit(cache=True, inline="always")
+def lever(area_levers, programme_levers, area, programme, which):
+    """Value of one lever for a household: area-wide plus its programme's, if any."""
+    value = area_levers[area, which]
+    if programme >= 0:
+        value += programme_levers[programme, which]
+    return value
+
+
+@njit(cache=True, inline="always")
+def clip01(x):
+    return min(1.0, max(0.0, x))
+
+
+@njit(cache=True, inline="always")
+def in_basic_income_support(labour_state):
+    """SGB II receipt: long-term unemployed or in transfer receipt without unemployment."""
+    return labour_state == LONG_TERM_UNEMPLOYED or labour_state == TRANSFER
+
+
+@njit(cache=True, inline="always")
+def basic_need(need_adult, need_child, adults, children):
+    """SGB II need of a household, EUR/month (a second adult counts 80%)."""
+    return need_adult * (1.0 + 0.8 * (adults - 1)) + need_child * children
+
+
+@njit(cache=True, inline="always")
+def rent_burden(rent, income, supported, housing_cost_limit):
+    """Share of income spent on rent after housing support (SGB II households get rent up to the limit)."""
+    own = rent - min(rent, housing_cost_limit) if supported else rent
+    return own / max(income, 1.0)
+
+
+@njit(cache=True, inline="always")
+def household_income(p, labour_state, unemployed_months, wage, adults, children):
+    """Net household income excluding housing support, EUR/month, for labour parameters ``p``.
+
+    Employed: the wage. Short-term unemployed within the insurance period:
+    the insurance benefit, topped up to the SGB II need. Everyone else: the
+    SGB II need (basic income support, pensions and the like).
+    """
+    if labour_state == EMPLOYED:
+        return wage
+    need = basic_need(p.need_adult, p.need_child, adults, children)
+    if labour_state == SHORT_TERM_UNEMPLOYED and unemployed_months < p.insurance_months:
+        return max(p.insurance_replacement * wage, need)
+    return need
+
+
+@njit(cache=True, inline="always")
+def logit_normal(z, mean, concentration):
+    """A value in (0, 1) from a standard normal z: logit-normal with the mean and
+    (approximately) the variance of a Beta(mean * c, (1 - mean) * c)."""
+    m = min(max(mean, 1e-3), 1.0 - 1e-3)
+    sd = 1.0 / np.sqrt(m * (1.0 - m) * (concentration + 1.0))
+    x = np.log(m / (1.0 - m)) + sd * z
+    return 1.0 / (1.0 + np.exp(-x))

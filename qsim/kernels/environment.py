@@ -1,0 +1,62 @@
+"""Built environment: building and place quality, market rents, sitting-tenant rents.
+
+Submodel (docs/model.md, "Built environment"). Building quality falls by
+``building_decay`` a month; owners maintain a building with monthly
+probability ``maintenance_rate + MAINTENANCE lever`` (restoring
+``maintenance_gain``). Place quality falls by ``place_decay``. The market
+rent of a dwelling is
+
+    rent_level(area) * rent_pressure(t) * (0.75 + rent_quality_weight * quality)
+                     * (1 + rent_reputation_weight * (reputation - 0.5))
+
+New tenancies pay the market rent (mobility); sitting tenants' rents rise
+towards it once a year by at most ``rent_increase_cap`` (Kappungsgrenze).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .. import levers as L
+from ..rng import STREAM_ENVIRONMENT, agent_key, step_key, uniform
+from .common import clip01
+
+
+@njit(cache=True, inline="always")
+def market_rent(p, rent_level, rent_pressure, quality, reputation):
+    """Market rent of a dwelling, EUR/month."""
+    return (rent_level * rent_pressure * (0.75 + p.rent_quality_weight * quality)
+            * max(0.2, 1.0 + p.rent_reputation_weight * (reputation - 0.5)))
+
+
+@njit(cache=True)
+def environment_step(key, step, p, rent_pressure, bld_block, bld_quality, blk_area, place_area, place_quality,
+                     alive, dwelling, tenure, dw_building, dw_area, dw_rent, area_rent_level, reputation,
+                     area_levers, area_place_quality):
+    """Decay, maintenance, place quality and sitting-tenant rents (in place); fills ``area_place_quality``."""
+    skey = step_key(key, STREAM_ENVIRONMENT, step)
+    for bld in range(bld_quality.shape[0]):
+        a = blk_area[bld_block[bld]]
+        q = bld_quality[bld] - p.building_decay
+        if uniform(agent_key(skey, bld), 0) < p.maintenance_rate + area_levers[a, L.MAINTENANCE]:
+            q += p.maintenance_gain
+        bld_quality[bld] = clip01(q)
+    n_areas = area_place_quality.shape[0]
+    count = np.zeros(n_areas)
+    total = np.zeros(n_areas)
+    for k in range(place_quality.shape[0]):
+        place_quality[k] = max(0.0, place_quality[k] - p.place_decay)
+        count[place_area[k]] += 1.0
+        total[place_area[k]] += place_quality[k]
+    for a in range(n_areas):
+        area_place_quality[a] = total[a] / count[a] if count[a] > 0 else 0.0
+    cap = 1.0 + p.rent_increase_cap
+    for i in range(alive.shape[0]):
+        if not alive[i] or tenure[i] == 0 or tenure[i] % 12 != 0:
+            continue
+        d = dwelling[i]
+        a = dw_area[d]
+        target = market_rent(p, area_rent_level[a], rent_pressure, bld_quality[dw_building[d]], reputation[a])
+        if target > dw_rent[d]:
+            dw_rent[d] = min(target, dw_rent[d] * cap)

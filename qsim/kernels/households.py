@@ -1,0 +1,35 @@
+"""Setting up one household: the attitudes every new household starts with.
+
+Shared by the synthetic population (``qsim.population``) and by in-movers
+(``kernels.mobility``), so both start from the same distributions.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from ..rng import normal
+from .common import clip01, logit_normal
+
+
+@njit(cache=True)
+def draw_attitudes(h, i, akey, k, tp, pp, attachment):
+    """Trusts, efficacy, attachment and participation threshold of household i.
+
+    Uses draws k .. k+9 of ``akey``; ``tp``/``pp`` are the trust and
+    participation parameters; ``attachment`` is the starting attachment.
+    """
+    h.trust_in[i] = clip01(tp.in_group_base + 0.1 * normal(akey, k))
+    h.trust_out[i] = clip01(tp.out_group_base + 0.1 * normal(akey, k + 2))
+    h.trust_inst[i] = clip01(tp.institutional_base + 0.1 * normal(akey, k + 4))
+    h.efficacy[i] = clip01(0.3 + 0.1 * normal(akey, k + 6))
+    h.attachment[i] = clip01(attachment)
+    h.threshold[i] = logit_normal(normal(akey, k + 8), pp.threshold_mean, pp.threshold_concentration)
+    h.participating[i] = 0
+    h.satisfaction[i] = 0.5
+    h.programme[i] = -1
+    h.friendly_contacts[i] = 0
+    h.conflicts[i] = 0
+    for s in range(h.tie_target.shape[1]):
+        h.tie_target[i, s] = -1
+        h.tie_strength[i, s] = 0.0

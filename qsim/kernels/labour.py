@@ -1,0 +1,139 @@
+"""Labour market: employment states, hazards, skill, income, children's education.
+
+Submodel (docs/model.md, "Labour market"). Each month every head of
+household draws one uniform number against competing hazards:
+
+* employed: job loss ``job_loss * (1 + g (0.5 - skill)) / demand``, entry
+  into transfer receipt (working poor) and into inactivity; otherwise skill
+  grows on the job.
+* unemployed: job finding
+  ``job_finding_max * demand * skill**e * (1 + referral_strength * r) * (1 - stigma (1 - reputation))``
+  where ``r`` in [0, 1) is the strength-weighted share of employed ties
+  (same block and same group weigh more; Calvo-Armengol & Jackson 2004,
+  Bayer et al. 2008). Skill depreciates while unemployed and employed ties
+  fade, so duration dependence emerges from heterogeneity, depreciation and
+  the network; no duration curve is typed in. After ``long_term_after``
+  months a spell is long-term.
+* transfer receipt without unemployment: a sticky state with a low exit rate.
+* inactive: leaves for job search at a low rate.
+
+Then income follows the state, children's education moves to a target set
+by the parent, the places and the block's efficacy, and with a small hazard
+the head is succeeded by a grown child whose skill is that education.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from .. import levers as L
+from ..rng import STREAM_LABOUR, agent_key, normal, step_key, uniform
+from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
+from .common import clip01, household_income, lever
+
+
+@njit(cache=True, inline="always")
+def referral_share(i, tie_target, tie_strength, labour, group, dw_block, dwelling, own_block,
+                   same_block_bonus, same_group_bonus):
+    """Strength-weighted share of employed ties, shrunk towards 0 for small networks: sum(w e) / (sum(w) + 1)."""
+    num = 0.0
+    den = 1.0
+    for k in range(tie_target.shape[1]):
+        j = tie_target[i, k]
+        if j < 0:
+            continue
+        w = tie_strength[i, k]
+        if dw_block[dwelling[j]] == own_block:
+            w *= 1.0 + same_block_bonus
+        if group[j] == group[i]:
+            w *= 1.0 + same_group_bonus
+        den += w
+        if labour[j] == EMPLOYED:
+            num += w
+    return num / den
+
+
+@njit(cache=True)
+def labour_step(key, step, p, demand, alive, dwelling, dw_block, dw_area, group, adults, children, labour,
+                unemployed_months, skill, wage, income, child_education, programme, tie_target, tie_strength,
+                reputation, area_place_quality, block_efficacy, area_levers, programme_levers):
+    """Advance the labour market one month for every household (in place)."""
+    skey = step_key(key, STREAM_LABOUR, step)
+    for i in range(alive.shape[0]):
+        if not alive[i]:
+            continue
+        d = dwelling[i]
+        a = dw_area[d]
+        b = dw_block[d]
+        prog = programme[i]
+        akey = agent_key(skey, i)
+        local_demand = demand * (1.0 + lever(area_levers, programme_levers, a, prog, L.JOB_DEMAND))
+        s = skill[i]
+        state = labour[i]
+        u = uniform(akey, 0)
+        training = lever(area_levers, programme_levers, a, prog, L.SKILL_GAIN)
+        if state == EMPLOYED:
+            h_loss = p.job_loss * (1.0 + p.job_loss_skill_gradient * (0.5 - s)) / max(local_demand, 0.05)
+            h_transfer = p.transfer_entry_employed * 2.0 * (1.0 - s)
+            if u < h_loss:
+                labour[i] = SHORT_TERM_UNEMPLOYED
+                unemployed_months[i] = 0
+            elif u < h_loss + h_transfer:
+                labour[i] = TRANSFER
+            elif u < h_loss + h_transfer + p.inactive_entry:
+                labour[i] = INACTIVE
+            else:
+                s += (p.skill_gain_employed + training) * (1.0 - s)
+        elif state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
+            r = referral_share(i, tie_target, tie_strength, labour, group, dw_block, dwelling, b,
+                               p.referral_same_block_bonus, p.referral_same_group_bonus)
+            h_find = (p.job_finding_max * local_demand * s ** p.job_finding_skill_exponent
+                      * (1.0 + p.referral_strength * r) * (1.0 - p.stigma_strength * (1.0 - reputation[a]))
+                      * (1.0 + lever(area_levers, programme_levers, a, prog, L.JOB_FINDING)))
+            h_find = min(h_find, 0.95)
+            h_transfer = p.transfer_entry_unemployed if state == LONG_TERM_UNEMPLOYED else 0.0
+            if u < h_find:
+                labour[i] = EMPLOYED
+                unemployed_months[i] = 0
+                wage[i] = p.wage_base + p.wage_skill * s
+            elif u < h_find + h_transfer:
+                labour[i] = TRANSFER
+            elif u < h_find + h_transfer + p.inactive_entry:
+                labour[i] = INACTIVE
+            else:
+                if unemployed_months[i] < 32000:
+                    unemployed_months[i] += 1
+                if unemployed_months[i] >= p.long_term_after:
+                    labour[i] = LONG_TERM_UNEMPLOYED
+                s -= p.skill_depreciation * s
+                s += training * (1.0 - s)
+        elif state == TRANSFER:
+            h_exit = (p.transfer_exit * (s / 0.5) * local_demand
+                      * (1.0 + lever(area_levers, programme_levers, a, prog, L.JOB_FINDING)))
+            if u < h_exit:
+                labour[i] = EMPLOYED
+                wage[i] = p.wage_base + p.wage_skill * s
+            else:
+                s += training * (1.0 - s)
+        else:  # INACTIVE
+            if u < p.inactive_exit:
+                labour[i] = SHORT_TERM_UNEMPLOYED
+                unemployed_months[i] = 0
+
+        # children's education: parent, places and block efficacy, plus measures
+        target = (p.child_education_parent_weight * s
+                  + (1.0 - p.child_education_parent_weight) * 0.5 * (area_place_quality[a] + block_efficacy[b])
+                  + lever(area_levers, programme_levers, a, prog, L.CHILD_EDUCATION))
+        child_education[i] += p.child_education_rate * (clip01(target) - child_education[i])
+
+        # succession: a grown child takes over with the skill of its education
+        if uniform(akey, 1) < p.generation_turnover:
+            s = child_education[i] + 0.1 * normal(akey, 2)
+            child_education[i] = clip01(s)
+            unemployed_months[i] = 0
+            labour[i] = EMPLOYED if uniform(akey, 4) < clip01(s) else SHORT_TERM_UNEMPLOYED
+            wage[i] = p.wage_base + p.wage_skill * clip01(s)
+        skill[i] = clip01(s)
+
+        # income follows the state
+        income[i] = household_income(p, labour[i], unemployed_months[i], wage[i], adults[i], children[i])

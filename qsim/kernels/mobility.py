@@ -1,0 +1,383 @@
+"""Residential mobility: satisfaction, moves, displacement, in-movers, reputation.
+
+Submodel (docs/model.md, "Residential mobility"). Two phases a month, as
+in Mesa's Schelling model: first every household decides on the state at
+the start of the month, then the movers act one by one in a random order.
+
+Decide. Satisfaction is a weighted mean of building quality, place
+quality, in-group trust, safety (1 - disorder) and affordability (falls
+with rent burden above ``burden_threshold``). Then, in order:
+
+1. displacement: rent burden above ``displacement_burden`` -> leaves the
+   city with probability ``displacement_rate``;
+2. Schelling: if the share of similar households in the Moore
+   neighbourhood of blocks (radius ``radius``, self excluded) is below
+   ``similarity_threshold`` the household moves with probability
+   ``unhappy_move_probability``;
+3. otherwise it moves with hazard ``base_move_rate * exp(s (0.5 - satisfaction))``,
+   within the area (share ``share_within_area``) or out of it; moving out
+   is more likely the more the household earns relative to the area's mean
+   (``selectivity``): those who can afford to leave do.
+
+Act. A mover within the area compares ``candidates`` random vacant
+dwellings (1 = a random vacancy, as in Schelling). A household that leaves
+vacates its slot; in a scenario of several areas part of the out-movers
+(``city_share_of_out_moves``) take a vacancy in another area. Vacancies
+are then let to outside households with probability
+``vacancy_fill_rate * (0.5 + reputation)``; in-movers are poorer where
+reputation is low (filtering) and take a dwelling only if they can afford
+its market rent. Reputation follows the area's unemployment, disorder and
+building quality with time constant ``reputation_lag``.
+
+With every other process off, base moves, displacement and in-movers at 0,
+``unhappy_move_probability`` 1, ``share_within_area`` 1 and ``candidates``
+1, this is the classic Schelling model (``scenarios/schelling.toml``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..rng import STREAM_IN_MOVERS, STREAM_MOBILITY, STREAM_ORDER, agent_key, below, normal, permutation_params, \
+    step_key, uniform
+from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
+from .common import household_income, in_basic_income_support, logit_normal, rent_burden
+from .environment import market_rent
+from .households import draw_attitudes
+
+# flows (n_areas, 2 groups, N_FLOWS), counted per month
+F_OUT = 0           # households leaving the area (to the outside pool or another area)
+F_DISPLACED = 1     # of which displaced by rent burden
+F_IN = 2            # households arriving in the area
+F_INTERNAL = 3      # moves within the area
+F_OUT_INCOME = 4    # summed income of out-movers, EUR/month
+F_IN_INCOME = 5     # summed income of in-movers, EUR/month
+N_FLOWS = 6
+
+STAY = 0
+MOVE_WITHIN = 1
+MOVE_OUT = 2
+DISPLACE = 3
+
+
+@njit(cache=True)
+def similar_share(blk, ar, group_count, b, g, radius, exclude_self):
+    """Share of households of group g in the Moore neighbourhood (radius in blocks) of block b."""
+    a = blk.area[b]
+    nx = ar.nx[a]
+    ny = ar.ny[a]
+    first = ar.first_block[a]
+    x0 = blk.x[b]
+    y0 = blk.y[b]
+    same = 0
+    total = 0
+    for y in range(max(0, y0 - radius), min(ny, y0 + radius + 1)):
+        for x in range(max(0, x0 - radius), min(nx, x0 + radius + 1)):
+            c = first + y * nx + x
+            same += group_count[c, g]
+            total += group_count[c, 0] + group_count[c, 1]
+    if exclude_self:
+        same -= 1
+        total -= 1
+    return same / total if total > 0 else 0.0
+
+
+@njit(cache=True, inline="always")
+def satisfaction_of(p, quality, place_quality, trust_in, disorder, burden):
+    """Residential satisfaction, 0-1 (weighted mean of its components)."""
+    afford = max(0.0, 1.0 - 2.0 * max(0.0, burden - p.burden_threshold))
+    wsum = p.weight_building + p.weight_environment + p.weight_cohesion + p.weight_safety + p.weight_affordability
+    if wsum <= 0.0:
+        return 0.5
+    return (p.weight_building * quality + p.weight_environment * place_quality + p.weight_cohesion * trust_in
+            + p.weight_safety * (1.0 - disorder) + p.weight_affordability * afford) / wsum
+
+
+@njit(cache=True, inline="always")
+def _push(vac, vac_pos, n, d):
+    vac[n] = d
+    vac_pos[d] = n
+    return n + 1
+
+
+@njit(cache=True, inline="always")
+def _remove(vac, vac_pos, n, d):
+    k = vac_pos[d]
+    last = vac[n - 1]
+    vac[k] = last
+    vac_pos[last] = k
+    vac_pos[d] = -1
+    return n - 1
+
+
+@njit(cache=True)
+def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, blk, ar, area_place_quality,
+                  flows, left, next_uid):
+    """One month of residential mobility (in place). Returns the next free household uid.
+
+    ``flows`` (n_areas, 2, N_FLOWS) is zeroed and filled; ``left`` marks slots vacated this month.
+    """
+    n = h.alive.shape[0]
+    n_dw = dw.occupant.shape[0]
+    n_areas = ar.nx.shape[0]
+    radius = int(p.radius)
+    candidates = int(p.candidates)
+    flows[:] = 0.0
+    left[:] = False
+    skey = step_key(key, STREAM_MOBILITY, step)
+
+    # reference income per area (mean of residents at the start of the month)
+    income_sum = np.zeros(n_areas)
+    residents = np.zeros(n_areas)
+    for i in range(n):
+        if h.alive[i]:
+            a = dw.area[h.dwelling[i]]
+            income_sum[a] += h.income[i]
+            residents[a] += 1.0
+    for a in range(n_areas):
+        ar.reference_income[a] = income_sum[a] / residents[a] if residents[a] > 0 else 0.0
+
+    # -- decide, on the state at the start of the month
+    intent = np.zeros(n, np.int8)
+    for i in range(n):
+        if not h.alive[i]:
+            continue
+        d = h.dwelling[i]
+        b = dw.block[d]
+        a = dw.area[d]
+        akey = agent_key(skey, i)
+        burden = rent_burden(dw.rent[d], h.income[i], in_basic_income_support(h.labour[i]), ep.housing_cost_limit)
+        sat = satisfaction_of(p, bld_quality[dw.building[d]], area_place_quality[a], h.trust_in[i],
+                              blk.disorder[b], burden)
+        h.satisfaction[i] = sat
+        if h.tenure[i] < 32000:
+            h.tenure[i] += 1
+        if burden > p.displacement_burden and uniform(akey, 0) < p.displacement_rate:
+            intent[i] = DISPLACE
+            continue
+        u = uniform(akey, 2)
+        if p.unhappy_move_probability > 0.0 and uniform(akey, 1) < p.unhappy_move_probability \
+                and similar_share(blk, ar, blk.group_count, b, h.group[i], radius, True) < p.similarity_threshold:
+            intent[i] = MOVE_WITHIN if u < p.share_within_area else MOVE_OUT
+            continue
+        hazard = p.base_move_rate * np.exp(p.dissatisfaction_sensitivity * (0.5 - sat))
+        within = hazard * p.share_within_area
+        ref = ar.reference_income[a]
+        afford = max(0.2, 1.0 + p.selectivity * (h.income[i] / ref - 1.0)) if ref > 0 else 1.0
+        out = hazard * (1.0 - p.share_within_area) * afford
+        if u < within:
+            intent[i] = MOVE_WITHIN
+        elif u < within + out:
+            intent[i] = MOVE_OUT
+
+    # -- act, one by one in a random order
+    vac = np.empty(n_dw, np.int32)
+    vac_pos = np.full(n_dw, -1, np.int32)
+    n_vac = 0
+    for d in range(n_dw):
+        if dw.occupant[d] < 0:
+            n_vac = _push(vac, vac_pos, n_vac, d)
+    mult, offset = permutation_params(key, STREAM_ORDER, step, n)
+    for t in range(n):
+        i = (mult * t + offset) % n
+        what = intent[i]
+        if what == STAY:
+            continue
+        akey = agent_key(skey, i)
+        d_old = h.dwelling[i]
+        a_old = dw.area[d_old]
+        g = h.group[i]
+        target = -1
+        if what == MOVE_WITHIN:
+            target = _choose_vacancy(p, akey, candidates, True, a_old, i, h, dw, bld_quality, blk, ar,
+                                     area_place_quality, ep, rent_pressure, vac, n_vac, radius)
+        elif what == MOVE_OUT and n_areas > 1 and uniform(akey, 3) < p.city_share_of_out_moves:
+            target = _choose_vacancy(p, akey, candidates, False, a_old, i, h, dw, bld_quality, blk, ar,
+                                     area_place_quality, ep, rent_pressure, vac, n_vac, radius)
+        if target >= 0:
+            a_new = dw.area[target]
+            n_vac = _remove(vac, vac_pos, n_vac, target)
+            dw.occupant[d_old] = -1
+            n_vac = _push(vac, vac_pos, n_vac, d_old)
+            dw.occupant[target] = i
+            h.dwelling[i] = target
+            dw.rent[target] = market_rent(ep, ar.rent_level[a_new], rent_pressure, bld_quality[dw.building[target]],
+                                          ar.reputation[a_new])
+            h.tenure[i] = 0
+            blk.group_count[dw.block[d_old], g] -= 1
+            blk.group_count[dw.block[target], g] += 1
+            if a_new == a_old:
+                flows[a_old, g, F_INTERNAL] += 1.0
+            else:
+                flows[a_old, g, F_OUT] += 1.0
+                flows[a_old, g, F_OUT_INCOME] += h.income[i]
+                flows[a_new, g, F_IN] += 1.0
+                flows[a_new, g, F_IN_INCOME] += h.income[i]
+        elif what == MOVE_OUT or what == DISPLACE:
+            flows[a_old, g, F_OUT] += 1.0
+            flows[a_old, g, F_OUT_INCOME] += h.income[i]
+            if what == DISPLACE:
+                flows[a_old, g, F_DISPLACED] += 1.0
+            dw.occupant[d_old] = -1
+            n_vac = _push(vac, vac_pos, n_vac, d_old)
+            blk.group_count[dw.block[d_old], g] -= 1
+            h.alive[i] = False
+            h.dwelling[i] = -1
+            h.participating[i] = 0
+            h.programme[i] = -1
+            left[i] = True
+            for k in range(h.tie_target.shape[1]):
+                h.tie_target[i, k] = -1
+                h.tie_strength[i, k] = 0.0
+
+    # -- vacancies let to households from outside, in dwelling order
+    if p.vacancy_fill_rate > 0.0 and n_vac > 0:
+        next_uid = _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, blk, ar, flows,
+                                  np.sort(vac[:n_vac]), next_uid)
+
+    # -- ties to households that left are gone
+    for i in range(n):
+        if not h.alive[i]:
+            continue
+        for k in range(h.tie_target.shape[1]):
+            j = h.tie_target[i, k]
+            if j >= 0 and left[j]:
+                h.tie_target[i, k] = -1
+                h.tie_strength[i, k] = 0.0
+    return next_uid
+
+
+@njit(cache=True)
+def _choose_vacancy(p, akey, candidates, same_area, area, i, h, dw, bld_quality, blk, ar, area_place_quality, ep,
+                    rent_pressure, vac, n_vac, radius):
+    """Best of up to ``candidates`` random vacancies in (``same_area``) or outside the area; -1 if none."""
+    best = -1
+    best_u = -np.inf
+    found = 0
+    for tries in range(4 * candidates + 8):
+        if n_vac == 0 or found >= candidates:
+            break
+        v = vac[below(akey, 10 + tries, n_vac)]
+        if (dw.area[v] == area) != same_area:
+            continue
+        found += 1
+        if candidates == 1:
+            return v
+        a = dw.area[v]
+        rent = market_rent(ep, ar.rent_level[a], rent_pressure, bld_quality[dw.building[v]], ar.reputation[a])
+        burden = rent_burden(rent, h.income[i], in_basic_income_support(h.labour[i]), ep.housing_cost_limit)
+        utility = satisfaction_of(p, bld_quality[dw.building[v]], area_place_quality[a], h.trust_in[i],
+                                  blk.disorder[dw.block[v]], burden)
+        if similar_share(blk, ar, blk.group_count, dw.block[v], h.group[i], radius, False) >= p.similarity_threshold:
+            utility += 0.2
+        if utility > best_u:
+            best_u = utility
+            best = v
+    return best
+
+
+@njit(cache=True)
+def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, blk, ar, flows, vacancies,
+                   next_uid):
+    """Let vacant dwellings to outside households who can afford them; returns the next uid."""
+    skey = step_key(key, STREAM_IN_MOVERS, step)
+    n = h.alive.shape[0]
+    free = np.empty(n, np.int32)
+    n_free = 0
+    for i in range(n):
+        if not h.alive[i]:
+            free[n_free] = i
+            n_free += 1
+    used = 0
+    q_children = p.in_mover_children / (1.0 + p.in_mover_children)
+    for v in vacancies:
+        if used >= n_free:
+            break
+        a = dw.area[v]
+        rep = ar.reputation[a]
+        dkey = agent_key(skey, v)
+        if uniform(dkey, 0) >= p.vacancy_fill_rate * (0.5 + rep):
+            continue
+        g = 1 if uniform(dkey, 1) < p.in_mover_minority_share else 0
+        skill = logit_normal(normal(dkey, 2), p.in_mover_skill_mean + p.in_mover_skill_reputation * (rep - 0.5), 5.0)
+        u = uniform(dkey, 4)
+        unemployed = p.in_mover_unemployed * (1.5 - rep)
+        months = 0
+        if u < unemployed:
+            if uniform(dkey, 5) < 0.5:
+                state = SHORT_TERM_UNEMPLOYED
+                months = below(dkey, 6, int(lp.long_term_after))
+            else:
+                state = LONG_TERM_UNEMPLOYED
+                months = int(lp.long_term_after) + below(dkey, 6, 36)
+        elif u < unemployed + p.in_mover_transfer:
+            state = TRANSFER
+        elif u < unemployed + p.in_mover_transfer + p.in_mover_inactive:
+            state = INACTIVE
+        else:
+            state = EMPLOYED
+        adults = 2 if uniform(dkey, 7) < p.in_mover_two_adults else 1
+        children = 0
+        if q_children > 0.0:
+            children = min(4, int(np.log(1.0 - uniform(dkey, 8)) / np.log(q_children)))
+        wage = lp.wage_base + lp.wage_skill * skill
+        income = household_income(lp, state, months, wage, adults, children)
+        rent = market_rent(ep, ar.rent_level[a], rent_pressure, bld_quality[dw.building[v]], rep)
+        if rent_burden(rent, income, in_basic_income_support(state), ep.housing_cost_limit) > p.displacement_burden:
+            continue  # nobody who wants it can afford it this month
+        i = free[used]
+        used += 1
+        h.alive[i] = True
+        h.uid[i] = next_uid
+        next_uid += 1
+        h.dwelling[i] = v
+        h.group[i] = g
+        h.adults[i] = adults
+        h.children[i] = children
+        h.labour[i] = state
+        h.unemployed_months[i] = months
+        h.skill[i] = skill
+        h.wage[i] = wage
+        h.income[i] = income
+        h.child_education[i] = skill
+        h.tenure[i] = 0
+        draw_attitudes(h, i, dkey, 20, tp, pp, 0.2)
+        dw.occupant[v] = i
+        dw.rent[v] = rent
+        blk.group_count[dw.block[v], g] += 1
+        flows[a, g, F_IN] += 1.0
+        flows[a, g, F_IN_INCOME] += income
+    return next_uid
+
+
+@njit(cache=True)
+def reputation_step(p, h, dw, bld_quality, blk, reputation, initialise):
+    """Move each area's reputation towards its condition (unemployment, disorder, building quality)."""
+    n_areas = reputation.shape[0]
+    residents = np.zeros(n_areas)
+    unemployed = np.zeros(n_areas)
+    quality = np.zeros(n_areas)
+    for i in range(h.alive.shape[0]):
+        if not h.alive[i]:
+            continue
+        d = h.dwelling[i]
+        a = dw.area[d]
+        residents[a] += 1.0
+        quality[a] += bld_quality[dw.building[d]]
+        if h.labour[i] == SHORT_TERM_UNEMPLOYED or h.labour[i] == LONG_TERM_UNEMPLOYED:
+            unemployed[a] += 1.0
+    disorder = np.zeros(n_areas)
+    blocks = np.zeros(n_areas)
+    for b in range(blk.area.shape[0]):
+        disorder[blk.area[b]] += blk.disorder[b]
+        blocks[blk.area[b]] += 1.0
+    for a in range(n_areas):
+        if residents[a] == 0:
+            continue
+        condition = (0.4 * (1.0 - min(1.0, unemployed[a] / residents[a] / 0.3))
+                     + 0.3 * (1.0 - disorder[a] / max(blocks[a], 1.0)) + 0.3 * quality[a] / residents[a])
+        if initialise:
+            reputation[a] = condition
+        else:
+            reputation[a] += (condition - reputation[a]) / p.reputation_lag

@@ -1,0 +1,82 @@
+"""Participation: thresholds, social influence, outreach, efficacy and attachment.
+
+Submodel (docs/model.md, "Participation"). Granovetter (1978) thresholds:
+a household takes part when the share of others it sees taking part
+reaches its effective threshold
+
+    observed  = tie_influence * (strength-weighted share of ties taking part)
+                + (1 - tie_influence) * (area's participating share last month)
+    effective = threshold - efficacy_weight * efficacy - attachment_weight * attachment
+                - OUTREACH + max(0, cost - PARTICIPATION_COST)
+
+Participants stop when ``observed`` falls below ``effective`` or by burnout.
+A participant's efficacy moves towards the area's responsiveness (the share
+of residents' priorities acted on): it rises when priorities are acted on
+and falls when they are ignored; others' efficacy relaxes slowly to 0.3.
+Attachment moves to a target of tenure, ties and satisfaction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .. import levers as L
+from ..rng import STREAM_PARTICIPATION, agent_key, step_key, uniform
+from .common import clip01, lever
+
+
+@njit(cache=True)
+def area_responsiveness(responsiveness_base, area_levers):
+    """Share of residents' priorities acted on, per area (0-1)."""
+    n = area_levers.shape[0]
+    out = np.empty(n)
+    for a in range(n):
+        out[a] = clip01(responsiveness_base + area_levers[a, L.RESPONSIVENESS])
+    return out
+
+
+@njit(cache=True)
+def participation_step(key, step, p, alive, dwelling, dw_area, programme, participating, threshold, efficacy,
+                       attachment, satisfaction, tenure, tie_target, tie_strength, area_share, area_responsiveness,
+                       area_levers, programme_levers):
+    """One month of participation decisions, efficacy and attachment; updates ``area_share`` (in place)."""
+    skey = step_key(key, STREAM_PARTICIPATION, step)
+    K = tie_target.shape[1]
+    n_areas = area_share.shape[0]
+    taking_part = np.zeros(n_areas)
+    residents = np.zeros(n_areas)
+    for i in range(alive.shape[0]):
+        if not alive[i]:
+            continue
+        a = dw_area[dwelling[i]]
+        prog = programme[i]
+        ties = 0.0
+        active = 0.0
+        for k in range(K):
+            j = tie_target[i, k]
+            if j >= 0:
+                ties += tie_strength[i, k]
+                if participating[j]:
+                    active += tie_strength[i, k]
+        tie_share = active / ties if ties > 0 else 0.0
+        observed = p.tie_influence * tie_share + (1.0 - p.tie_influence) * area_share[a]
+        cost = max(0.0, p.cost - lever(area_levers, programme_levers, a, prog, L.PARTICIPATION_COST))
+        effective = (threshold[i] - p.efficacy_weight * efficacy[i] - p.attachment_weight * attachment[i]
+                     - lever(area_levers, programme_levers, a, prog, L.OUTREACH) + cost)
+        if participating[i]:
+            if observed < effective or uniform(agent_key(skey, i), 0) < p.burnout:
+                participating[i] = 0
+        elif observed >= effective:
+            participating[i] = 1
+
+        if participating[i]:
+            efficacy[i] += p.efficacy_learning * (area_responsiveness[a] - efficacy[i])
+            taking_part[a] += 1.0
+        else:
+            efficacy[i] += p.efficacy_relax * (0.3 - efficacy[i])
+        residents[a] += 1.0
+        target = 0.2 * min(1.0, tenure[i] / 120.0) + 0.4 * min(1.0, ties) + 0.4 * satisfaction[i]
+        attachment[i] += p.attachment_rate * (clip01(target) - attachment[i])
+    for a in range(n_areas):
+        area_share[a] = taking_part[a] / residents[a] if residents[a] > 0 else 0.0

@@ -1,0 +1,134 @@
+"""Trust, conflict, collective efficacy and disorder.
+
+Submodel (docs/model.md, "Trust and collective efficacy").
+
+Household level, each month:
+
+* in-group (neighbour) trust moves at rate ``adjustment`` to
+  ``in_group_base + in_group_tie_weight * min(1, sum of tie strengths)
+  - disorder_weight * block disorder - diversity_penalty * block diversity``
+  (diversity lowers trust in neighbours: Putnam 2007);
+* out-group trust gains ``contact_effect * (1 - trust)`` per friendly
+  inter-group encounter (Pettigrew & Tropp 2006), loses
+  ``conflict_trust_loss`` of itself per conflict and relaxes slowly to
+  ``out_group_base``;
+* institutional trust moves to ``institutional_base +
+  institutional_results_weight * responsiveness + INSTITUTIONAL lever``.
+
+Block level: collective efficacy = (mean in-group trust + mean efficacy) / 2,
+lowered by residential instability (share of households with under a year
+of tenure). Disorder follows a target raised by the *lagged* efficacy
+deficit, poor buildings and unemployment (Sampson et al. 1997; Hipp 2016),
+lowered by the SAFETY lever; efficacy in turn falls with disorder through
+in-group trust, closing the lagged feedback loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .. import levers as L
+from ..state import LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED
+from .common import clip01, lever
+
+# columns of the block aggregate table
+B_COUNT = 0
+B_UNEMPLOYED = 1
+B_TRUST_IN = 2
+B_EFFICACY = 3
+B_QUALITY = 4
+B_NEWCOMERS = 5
+N_BLOCK_COLUMNS = 6
+
+
+@njit(cache=True)
+def block_aggregates(alive, dwelling, dw_block, dw_building, bld_quality, labour, trust_in, efficacy, tenure,
+                     n_blocks):
+    """Per-block sums over resident households (see the B_* columns)."""
+    out = np.zeros((n_blocks, N_BLOCK_COLUMNS))
+    for i in range(alive.shape[0]):
+        if not alive[i]:
+            continue
+        d = dwelling[i]
+        b = dw_block[d]
+        out[b, B_COUNT] += 1.0
+        if labour[i] == SHORT_TERM_UNEMPLOYED or labour[i] == LONG_TERM_UNEMPLOYED:
+            out[b, B_UNEMPLOYED] += 1.0
+        out[b, B_TRUST_IN] += trust_in[i]
+        out[b, B_EFFICACY] += efficacy[i]
+        out[b, B_QUALITY] += bld_quality[dw_building[d]]
+        if tenure[i] < 12:
+            out[b, B_NEWCOMERS] += 1.0
+    return out
+
+
+@njit(cache=True, inline="always")
+def block_diversity(group_count, b):
+    """Gini-Simpson diversity of the two groups in block b, scaled to 0-1 (4 p (1 - p))."""
+    total = group_count[b, 0] + group_count[b, 1]
+    if total == 0:
+        return 0.0
+    share = group_count[b, 1] / total
+    return 4.0 * share * (1.0 - share)
+
+
+@njit(cache=True)
+def trust_step(p, alive, dwelling, dw_block, dw_area, programme, friendly_contacts, conflicts, trust_in, trust_out,
+               trust_inst, tie_target, tie_strength, blk_disorder, blk_group_count, area_responsiveness,
+               area_levers, programme_levers):
+    """Update the three trusts of every household (in place)."""
+    K = tie_target.shape[1]
+    for i in range(alive.shape[0]):
+        if not alive[i]:
+            continue
+        d = dwelling[i]
+        b = dw_block[d]
+        a = dw_area[d]
+        ties = 0.0
+        for k in range(K):
+            if tie_target[i, k] >= 0:
+                ties += tie_strength[i, k]
+        target = (p.in_group_base + p.in_group_tie_weight * min(1.0, ties) - p.disorder_weight * blk_disorder[b]
+                  - p.diversity_penalty * block_diversity(blk_group_count, b))
+        trust_in[i] += p.adjustment * (clip01(target) - trust_in[i])
+
+        t = trust_out[i]
+        t = 1.0 - (1.0 - t) * (1.0 - p.contact_effect) ** friendly_contacts[i]
+        t *= (1.0 - p.conflict_trust_loss) ** conflicts[i]
+        t += p.out_group_relax * (p.out_group_base - t)
+        trust_out[i] = clip01(t)
+
+        target = (p.institutional_base + p.institutional_results_weight * area_responsiveness[a]
+                  + lever(area_levers, programme_levers, a, programme[i], L.INSTITUTIONAL))
+        trust_inst[i] += p.adjustment * (clip01(target) - trust_inst[i])
+
+
+@njit(cache=True)
+def collective_efficacy(agg):
+    """Current collective efficacy of every block from its aggregates (0 for empty blocks)."""
+    n = agg.shape[0]
+    out = np.zeros(n)
+    for b in range(n):
+        c = agg[b, B_COUNT]
+        if c > 0:
+            cohesion = agg[b, B_TRUST_IN] / c
+            willingness = agg[b, B_EFFICACY] / c
+            out[b] = 0.5 * (cohesion + willingness) * (1.0 - 0.5 * agg[b, B_NEWCOMERS] / c)
+    return out
+
+
+@njit(cache=True)
+def disorder_step(p, agg, blk_area, blk_disorder, blk_efficacy_lagged, area_levers):
+    """Lagged efficacy and disorder of every block (in place)."""
+    ce = collective_efficacy(agg)
+    for b in range(agg.shape[0]):
+        c = agg[b, B_COUNT]
+        if c == 0:
+            continue
+        blk_efficacy_lagged[b] += (ce[b] - blk_efficacy_lagged[b]) / p.efficacy_lag
+        target = (p.disorder_base + p.disorder_efficacy_weight * (1.0 - blk_efficacy_lagged[b])
+                  + p.disorder_quality_weight * (1.0 - agg[b, B_QUALITY] / c)
+                  + p.disorder_disadvantage_weight * agg[b, B_UNEMPLOYED] / c
+                  - area_levers[blk_area[b], L.SAFETY])
+        blk_disorder[b] += p.disorder_rate * (clip01(target) - blk_disorder[b])

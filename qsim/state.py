@@ -1,0 +1,220 @@
+"""Structure-of-arrays state of the simulated city.
+
+Every entity is a set of flat numpy arrays with explicit dtypes. Index
+order is spatial: dwellings are contiguous per building, buildings per
+block, blocks per area, so "all dwellings of block b" is the slice
+``first_dwelling[b] : first_dwelling[b] + n_dwellings[b]``.
+
+Households are never deleted. The household arrays have one slot per
+dwelling; a household that leaves the city vacates its slot, which a later
+in-mover refills (with a new ``uid``). A household that moves within the
+city keeps its slot and uid and changes ``dwelling``. The slot index is the
+agent id of the random-number keys.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from . import levers
+
+# labour-market states (households.labour)
+EMPLOYED = 0
+SHORT_TERM_UNEMPLOYED = 1
+LONG_TERM_UNEMPLOYED = 2
+TRANSFER = 3  # transfer receipt without unemployment (working poor, carers, unable to work)
+INACTIVE = 4
+LABOUR_STATES = ("employed", "short_term_unemployed", "long_term_unemployed", "transfer", "inactive")
+
+# place kinds (places.kind)
+PLACE_KINDS = ("park", "centre", "playground", "school")
+
+# organisation kinds (organisations.kind)
+ORG_KINDS = ("municipality", "housing_company", "social_institution", "association", "business", "qm_office")
+QM_OFFICE = 5
+
+NO_ONE = -1  # empty dwelling / empty tie slot / no programme
+
+
+class _Arrays:
+    """Base of the array groups: a length and the total memory."""
+
+    def __len__(self) -> int:
+        return len(getattr(self, fields(self)[0].name))
+
+    @property
+    def nbytes(self) -> int:
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+    def view(self):
+        """The arrays as a named tuple that numba kernels accept (no copy)."""
+        return _VIEWS[type(self)](*(getattr(self, f.name) for f in fields(self)))
+
+
+@dataclass
+class Households(_Arrays):
+    """One slot per dwelling; ``alive`` marks slots that hold a household."""
+
+    alive: np.ndarray              # bool
+    uid: np.ndarray                # int64, stable id of the household in this slot
+    dwelling: np.ndarray           # int32, NO_ONE if the slot is empty
+    group: np.ndarray              # int8, 0 = majority, 1 = minority (migration background)
+    adults: np.ndarray             # int8, persons 15+
+    children: np.ndarray           # int8, persons under 15
+    labour: np.ndarray             # int8, labour-market state of the head
+    unemployed_months: np.ndarray  # int16, months in the current unemployment spell
+    skill: np.ndarray              # float32, 0-1, productivity / employability
+    wage: np.ndarray               # float32, EUR/month, current or last net wage
+    income: np.ndarray             # float32, EUR/month, net household income excl. housing support
+    child_education: np.ndarray    # float32, 0-1, education of the household's children
+    trust_in: np.ndarray           # float32, 0-1, trust in neighbours of the own group
+    trust_out: np.ndarray          # float32, 0-1, trust in the other group
+    trust_inst: np.ndarray         # float32, 0-1, trust in institutions
+    efficacy: np.ndarray           # float32, 0-1, belief that taking part changes things
+    attachment: np.ndarray         # float32, 0-1, attachment to the neighbourhood
+    threshold: np.ndarray          # float32, 0-1, participation threshold (Granovetter)
+    participating: np.ndarray      # int8, 1 if taking part this month
+    satisfaction: np.ndarray       # float32, 0-1
+    tenure: np.ndarray             # int16, months in the current dwelling
+    programme: np.ndarray          # int8, programme enrolled in (NO_ONE if none)
+    friendly_contacts: np.ndarray  # int8, inter-group encounters without conflict this month
+    conflicts: np.ndarray          # int8, conflicts this month
+    tie_target: np.ndarray         # int32 (n, K), household slot of each tie, NO_ONE if empty
+    tie_strength: np.ndarray       # float32 (n, K), 0-1
+
+
+@dataclass
+class Dwellings(_Arrays):
+    building: np.ndarray   # int32
+    block: np.ndarray      # int32
+    area: np.ndarray       # int16
+    occupant: np.ndarray   # int32, household slot or NO_ONE
+    rent: np.ndarray       # float32, EUR/month, contract rent (warm)
+
+
+@dataclass
+class Buildings(_Arrays):
+    block: np.ndarray           # int32
+    first_dwelling: np.ndarray  # int32
+    n_dwellings: np.ndarray     # int16
+    quality: np.ndarray         # float32, 0-1
+    owner: np.ndarray           # int32, organisation index (housing company) or NO_ONE
+
+
+@dataclass
+class Blocks(_Arrays):
+    area: np.ndarray            # int32
+    x: np.ndarray               # int16, grid column within the area
+    y: np.ndarray               # int16, grid row within the area
+    first_dwelling: np.ndarray  # int32
+    n_dwellings: np.ndarray     # int32
+    disorder: np.ndarray        # float32, 0-1
+    efficacy_lagged: np.ndarray  # float32, 0-1, collective efficacy smoothed over trust.efficacy_lag
+    group_count: np.ndarray     # int32 (n_blocks, 2), households of each group (kept current by mobility)
+
+
+@dataclass
+class Areas(_Arrays):
+    nx: np.ndarray               # int32, grid columns
+    ny: np.ndarray               # int32, grid rows
+    first_block: np.ndarray      # int32
+    n_blocks: np.ndarray         # int32
+    first_dwelling: np.ndarray   # int32
+    n_dwellings: np.ndarray      # int32
+    rent_level: np.ndarray       # float64, EUR/month, market rent of an average dwelling
+    reputation: np.ndarray       # float64, 0-1
+    participation_share: np.ndarray  # float64, 0-1, share taking part last month
+    reference_income: np.ndarray     # float64, EUR/month, mean income last month
+    coordination: np.ndarray     # float64, 0-1, density x capacity of the actor network
+    network_density: np.ndarray  # float64, 0-1, mean cooperation-tie strength over pairs of organisations
+    budget_available: np.ndarray  # float64, EUR, money available to measures (set by the ledger)
+    budget_spent: np.ndarray      # float64, EUR, spent this month (set by the ledger)
+    cumulative_cost: np.ndarray   # float64, EUR, spent since the start
+
+
+@dataclass
+class Places(_Arrays):
+    area: np.ndarray     # int32
+    block: np.ndarray    # int32
+    kind: np.ndarray     # int8, index into PLACE_KINDS
+    quality: np.ndarray  # float32, 0-1
+
+
+@dataclass
+class Organisations(_Arrays):
+    area: np.ndarray           # int32
+    kind: np.ndarray           # int8, index into ORG_KINDS
+    capacity: np.ndarray       # float32, 0-1
+    base_capacity: np.ndarray  # float32, 0-1
+    tie_strength: np.ndarray   # float32 (n_org, n_org), symmetric cooperation network
+
+
+def _view_class(cls):
+    return namedtuple(cls.__name__ + "View", [f.name for f in fields(cls)], module=__name__)
+
+
+HouseholdsView = _view_class(Households)
+DwellingsView = _view_class(Dwellings)
+BuildingsView = _view_class(Buildings)
+BlocksView = _view_class(Blocks)
+AreasView = _view_class(Areas)
+PlacesView = _view_class(Places)
+OrganisationsView = _view_class(Organisations)
+_VIEWS = {Households: HouseholdsView, Dwellings: DwellingsView, Buildings: BuildingsView, Blocks: BlocksView,
+          Areas: AreasView, Places: PlacesView, Organisations: OrganisationsView}
+
+
+@dataclass
+class State:
+    """The whole city at one month."""
+
+    households: Households
+    dwellings: Dwellings
+    buildings: Buildings
+    blocks: Blocks
+    areas: Areas
+    places: Places
+    organisations: Organisations
+    area_levers: np.ndarray        # float64 (n_areas, N_LEVERS)
+    programme_levers: np.ndarray   # float64 (N_PROGRAMMES, N_LEVERS)
+    area_names: tuple[str, ...]
+    next_uid: int = 0
+    month: int = 0
+
+    @property
+    def n_tie_slots(self) -> int:
+        return self.households.tie_target.shape[1]
+
+    @property
+    def nbytes(self) -> int:
+        parts = (self.households, self.dwellings, self.buildings, self.blocks, self.areas, self.places, self.organisations)
+        return sum(p.nbytes for p in parts) + self.area_levers.nbytes + self.programme_levers.nbytes
+
+    def copy(self) -> "State":
+        def dup(group):
+            return type(group)(**{f.name: getattr(group, f.name).copy() for f in fields(group)})
+
+        return State(dup(self.households), dup(self.dwellings), dup(self.buildings), dup(self.blocks), dup(self.areas),
+                     dup(self.places), dup(self.organisations), self.area_levers.copy(), self.programme_levers.copy(),
+                     self.area_names, self.next_uid, self.month)
+
+
+def empty_households(n: int, tie_slots: int) -> Households:
+    """Household arrays of capacity ``n`` with every slot empty."""
+    f4 = lambda: np.zeros(n, np.float32)  # noqa: E731
+    return Households(
+        alive=np.zeros(n, np.bool_), uid=np.full(n, -1, np.int64), dwelling=np.full(n, NO_ONE, np.int32),
+        group=np.zeros(n, np.int8), adults=np.ones(n, np.int8), children=np.zeros(n, np.int8),
+        labour=np.zeros(n, np.int8), unemployed_months=np.zeros(n, np.int16), skill=f4(), wage=f4(), income=f4(),
+        child_education=f4(), trust_in=f4(), trust_out=f4(), trust_inst=f4(), efficacy=f4(), attachment=f4(),
+        threshold=f4(), participating=np.zeros(n, np.int8), satisfaction=f4(), tenure=np.zeros(n, np.int16),
+        programme=np.full(n, NO_ONE, np.int8), friendly_contacts=np.zeros(n, np.int8), conflicts=np.zeros(n, np.int8),
+        tie_target=np.full((n, tie_slots), NO_ONE, np.int32), tie_strength=np.zeros((n, tie_slots), np.float32),
+    )
+
+
+def empty_levers(n_areas: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros((n_areas, levers.N_LEVERS)), np.zeros((levers.N_PROGRAMMES, levers.N_LEVERS))
