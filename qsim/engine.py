@@ -182,8 +182,7 @@ class Simulation:
             reputation_step(p.mobility, h.view(), dw.view(), s.buildings.quality, blk.view(), ar.reputation, False)
         else:
             self.flows[:] = 0.0
-        self._records.append(ind.compute(s, self.flows, self._block_agg, self.area_place_quality,
-                                         p.environment.housing_cost_limit))
+        self._records.append(ind.compute(s, p, self.flows, self._block_agg, self.area_place_quality))
         self._flow_records.append(self.flows.copy())
         s.month = t + 1
 

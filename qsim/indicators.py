@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .kernels.common import in_basic_income_support, rent_burden
+from .kernels.common import basic_support, rent_burden
 from .kernels.mobility import F_DISPLACED, F_IN, F_OUT
 from .kernels.trust import collective_efficacy
-from .state import LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
+from .state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,10 @@ INDICATORS: tuple[Indicator, ...] = (
               "S1: unemployed heads (short- and long-term) per household head of working age."),
     Indicator("long_term_unemployment_rate", "share", "stock", "household", "S2: heads unemployed over 12 months per head."),
     Indicator("transfer_rate", "share", "stock", "household",
-              "S3: heads in transfer receipt without unemployment per head."),
+              "S3: households in SGB II receipt without unemployment (transfer state, or employed and topped up) "
+              "per household."),
     Indicator("child_poverty_rate", "share", "stock", "household",
-              "S4: children under 15 in SGB II households (long-term unemployed or transfer) per child."),
+              "S4: children under 15 in SGB II households per child."),
     Indicator("mean_income", "EUR/month", "stock", "household", "Mean net household income excl. housing support.",
               0.0, 1e6),
     Indicator("mean_skill", "0-1", "stock", "household", "Mean skill of heads."),
@@ -91,7 +92,7 @@ N_SUMS = 22
 
 
 @njit(cache=True)
-def household_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas):
+def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas):
     """Sums over households by (area or city = n_areas, group 0/1 or all = 2)."""
     n_areas = int(n_areas)
     out = np.zeros((n_areas + 1, 3, N_SUMS))
@@ -105,7 +106,7 @@ def household_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas):
         b = dw.block[d]
         g = int(h.group[i])
         state = h.labour[i]
-        poor = in_basic_income_support(state)
+        poor = basic_support(lp, state, h.income[i], h.adults[i], h.children[i], dw.rent[d], housing_cost_limit)
         ties = 0.0
         inter = 0.0
         for k in range(K):
@@ -118,7 +119,7 @@ def household_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas):
         v[S_HEADS] = 1.0
         v[S_UNEMP] = 1.0 if (state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED) else 0.0
         v[S_LTU] = 1.0 if state == LONG_TERM_UNEMPLOYED else 0.0
-        v[S_TRANSFER] = 1.0 if state == TRANSFER else 0.0
+        v[S_TRANSFER] = 1.0 if (state == TRANSFER or (poor and state == EMPLOYED)) else 0.0
         v[S_CHILDREN] = h.children[i]
         v[S_POOR_CHILDREN] = h.children[i] if poor else 0.0
         v[S_INCOME] = h.income[i]
@@ -133,7 +134,7 @@ def household_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas):
         v[S_EFFICACY] = h.efficacy[i]
         v[S_SAT] = h.satisfaction[i]
         v[S_RENT] = dw.rent[d]
-        v[S_BURDEN] = rent_burden(dw.rent[d], h.income[i], poor, housing_cost_limit)
+        v[S_BURDEN] = rent_burden(dw.rent[d], h.income[i], poor or state == INACTIVE, housing_cost_limit)
         v[S_CONFLICTS] = h.conflicts[i]
         v[S_DISORDER] = blk_disorder[b]
         for s in range(N_SUMS):
@@ -175,13 +176,14 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.zeros_like(num, dtype=float), where=den > 0)
 
 
-def compute(state, flows: np.ndarray, block_aggregates: np.ndarray, area_place_quality: np.ndarray,
-            housing_cost_limit: float) -> np.ndarray:
+def compute(state, params, flows: np.ndarray, block_aggregates: np.ndarray,
+            area_place_quality: np.ndarray) -> np.ndarray:
     """All indicators for one month: array (n_areas + 1, 3, N_INDICATORS); row n_areas is the city, column 2 all groups."""
     h, dw, blk, ar = state.households, state.dwellings, state.blocks, state.areas
     n_areas = len(ar)
     ce = collective_efficacy(block_aggregates)
-    s = household_sums(h.view(), dw.view(), ce, blk.disorder, housing_cost_limit, n_areas)
+    s = household_sums(params.labour, h.view(), dw.view(), ce, blk.disorder, params.environment.housing_cost_limit,
+                       n_areas)
     props = area_properties(dw.area, dw.occupant, state.buildings.block, state.buildings.quality, blk.area,
                             blk.group_count, n_areas)
     out = np.zeros((n_areas + 1, 3, N_INDICATORS))

@@ -24,14 +24,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .kernels.common import clip01, household_income, logit_normal
+from .kernels.common import basic_support, household_income, logit_normal
 from .kernels.environment import market_rent
 from .kernels.households import draw_attitudes
 from .levers import N_LEVERS, N_PROGRAMMES
 from .parameters import ModelParameters
 from .rng import STREAM_POPULATION, agent_key, below, normal, run_key, step_key, uniform
 from .scenario import Area, ScenarioError
-from .state import (EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS, QM_OFFICE,
+from .state import (EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS,
                     SHORT_TERM_UNEMPLOYED, TRANSFER, Areas, Blocks, Buildings, Dwellings, Organisations, Places,
                     State, empty_households)
 
@@ -45,19 +45,35 @@ def _uniforms(key, step: int, ids: np.ndarray, k: int) -> np.ndarray:
     return uniforms(key, STREAM_POPULATION, step, ids.astype(np.int64), k)
 
 
-def _spread(counts: np.ndarray, members: np.ndarray, total: int, key, step: int, what: str, area: str) -> None:
-    """Place ``total`` children into households ``members`` (at most 4 each), at random."""
-    if total == 0:
-        return
-    if len(members) * 4 < total:
-        raise ScenarioError(f"area {area!r}: {total} {what} children do not fit into {len(members)} households "
-                            "(at most 4 children each); check household_size and child_poverty_rate")
-    picks = np.floor(_uniforms(key, step, np.arange(total), 0) * len(members)).astype(np.int64)
-    for p in picks:
-        j = p
-        while counts[members[j]] >= 4:
-            j = (j + 1) % len(members)
-        counts[members[j]] += 1
+@njit(cache=True)
+def _spread_children(key, step, members, total, h, dw_rent, lp, housing_cost_limit, avoid_support):
+    """Place ``total`` children into random households of ``members`` (at most 4 each).
+
+    With ``avoid_support`` a child is not placed where it would bring the
+    household into SGB II receipt (so the share of poor children stays exact).
+    Returns the number of children that found no place.
+    """
+    skey = step_key(key, STREAM_POPULATION, step)
+    m = members.shape[0]
+    for c in range(total):
+        start = below(agent_key(skey, c), 0, m) if m > 0 else 0
+        placed = False
+        for probe in range(m):
+            i = members[(start + probe) % m]
+            if h.children[i] >= 4:
+                continue
+            if avoid_support:
+                kids = h.children[i] + 1
+                income = household_income(lp, h.labour[i], h.unemployed_months[i], h.wage[i], h.adults[i], kids)
+                if basic_support(lp, h.labour[i], income, h.adults[i], kids, dw_rent[h.dwelling[i]],
+                                 housing_cost_limit):
+                    continue
+            h.children[i] += 1
+            placed = True
+            break
+        if not placed:
+            return total - c
+    return 0
 
 
 @njit(cache=True)
@@ -75,8 +91,8 @@ def _init_households(key, h, slots, lp, tp, pp, skill_mean, two_adult_share):
 
 
 @njit(cache=True)
-def _finish_households(key, h, slots, lp, ep, dw, bld_quality, rent_level, reputation):
-    """Unemployment spells, incomes and contract rents (sitting tenants pay up to 15% below market)."""
+def _spells_and_rents(key, h, slots, lp, ep, dw, bld_quality, rent_level, reputation):
+    """Unemployment spells and contract rents (sitting tenants pay up to 15% below market)."""
     skey = step_key(key, STREAM_POPULATION, 2)
     for i in slots:
         akey = agent_key(skey, i)
@@ -84,11 +100,27 @@ def _finish_households(key, h, slots, lp, ep, dw, bld_quality, rent_level, reput
             h.unemployed_months[i] = below(akey, 0, int(lp.long_term_after))
         elif h.labour[i] == LONG_TERM_UNEMPLOYED:
             h.unemployed_months[i] = int(lp.long_term_after) + below(akey, 0, 48)
-        h.income[i] = household_income(lp, h.labour[i], h.unemployed_months[i], h.wage[i], h.adults[i],
-                                       h.children[i])
         d = h.dwelling[i]
         rent = market_rent(ep, rent_level, 1.0, bld_quality[dw.building[d]], reputation)
         dw.rent[d] = rent * (1.0 - 0.15 * min(1.0, h.tenure[i] / 120.0))
+
+
+@njit(cache=True)
+def _supported(h, slots, lp, dw_rent, housing_cost_limit):
+    """Which of ``slots`` receive SGB II as they are (before children are placed)."""
+    out = np.zeros(slots.shape[0], np.bool_)
+    for k in range(slots.shape[0]):
+        i = slots[k]
+        out[k] = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], dw_rent[h.dwelling[i]],
+                               housing_cost_limit)
+    return out
+
+
+@njit(cache=True)
+def _incomes(h, slots, lp):
+    for i in slots:
+        h.income[i] = household_income(lp, h.labour[i], h.unemployed_months[i], h.wage[i], h.adults[i],
+                                       h.children[i])
 
 
 def build_state(areas: list[Area], params: ModelParameters, seed: int, replicate: int = 0,
@@ -216,15 +248,21 @@ def build_state(areas: list[Area], params: ModelParameters, seed: int, replicate
         rest = rest[np.argsort(_uniforms(key, 23, rest, 0), kind="stable")]
         h.labour[rest[:n_in]] = INACTIVE
         h.labour[rest[n_in:]] = EMPLOYED
-        # children: exact total and exact share in SGB II households
+        _spells_and_rents(key, h.view(), slots, lp, ep, dwellings.view(), buildings.quality, area.rent_level, 0.5)
+        # children: exact total, and exactly child_poverty_rate of them in SGB II households
         n_children = int(round((area.household_size - 1.0 - area.two_adult_share) * n))
         n_poor_children = int(round(area.child_poverty_rate * n_children))
-        poor = (h.labour[slots] == LONG_TERM_UNEMPLOYED) | (h.labour[slots] == TRANSFER)
-        counts = np.zeros(n_dw, np.int64)
-        _spread(counts, slots[poor], n_poor_children, key, 24 + 2 * a, "poor", area.name)
-        _spread(counts, slots[~poor], n_children - n_poor_children, key, 25 + 2 * a, "other", area.name)
-        h.children[slots] = counts[slots]
-        _finish_households(key, h.view(), slots, lp, ep, dwellings.view(), buildings.quality, area.rent_level, 0.5)
+        _incomes(h.view(), slots, lp)
+        supported = _supported(h.view(), slots, lp, dwellings.rent, ep.housing_cost_limit)
+        for members, total, avoid, what in ((slots[supported], n_poor_children, False, "SGB II"),
+                                            (slots[~supported], n_children - n_poor_children, True, "other")):
+            missing = _spread_children(key, 24 + 2 * a + int(avoid), members, total, h.view(), dwellings.rent, lp,
+                                       ep.housing_cost_limit, avoid)
+            if missing:
+                raise ScenarioError(f"area {area.name!r}: {missing} of {total} children cannot be placed in "
+                                    f"{what} households (at most 4 each, and without making them poor); "
+                                    "check household_size, child_poverty_rate and the labour-market shares")
+        _incomes(h.view(), slots, lp)
         np.add.at(blocks.group_count, (dwellings.block[chosen], h.group[slots]), 1)
 
     area_levers = np.zeros((n_areas, N_LEVERS))
@@ -232,5 +270,3 @@ def build_state(areas: list[Area], params: ModelParameters, seed: int, replicate
     return State(h, dwellings, buildings, blocks, area_arrays, places, organisations, area_levers, programme_levers,
                  tuple(a.name for a in areas), next_uid=next_slot, month=0)
 
-
-__all__ = ["build_state", "clip01", "QM_OFFICE"]

@@ -55,27 +55,37 @@ def mix64(z: np.uint64) -> np.uint64:
 
 
 @njit(cache=True)
-def run_key(seed: int, replicate: int) -> np.uint64:
-    """The key of one run (seed, replicate)."""
+def _run_key(seed, replicate):
     return mix64(mix64(np.uint64(seed)) ^ np.uint64(replicate))
+
+
+def run_key(seed: int, replicate: int) -> np.uint64:
+    """The key of one run (seed, replicate), as np.uint64 so that kernels type it unsigned.
+
+    (A key passed to numba as a Python int would be typed int64 when it fits,
+    and signed shifts would break the mixer.)
+    """
+    if seed < 0 or replicate < 0:
+        raise ValueError(f"seed and replicate must be >= 0, got {seed}, {replicate}")
+    return np.uint64(_run_key(np.uint64(seed), np.uint64(replicate)))
 
 
 @njit(cache=True, inline="always")
 def step_key(key: np.uint64, stream: int, step: int) -> np.uint64:
     """Key of one process (stream) in one month (step); step may be negative (spin-up)."""
-    return mix64(mix64(key ^ np.uint64(stream)) ^ np.uint64(np.int64(step) & 0xFFFFFFFFFFFF))
+    return mix64(mix64(np.uint64(key) ^ np.uint64(stream)) ^ np.uint64(np.int64(step) & 0xFFFFFFFFFFFF))
 
 
 @njit(cache=True, inline="always")
 def agent_key(skey: np.uint64, agent: int) -> np.uint64:
     """Key of one agent within a (run, stream, step)."""
-    return mix64(skey ^ mix64(np.uint64(agent)))
+    return mix64(np.uint64(skey) ^ mix64(np.uint64(agent)))
 
 
 @njit(cache=True, inline="always")
 def uniform(akey: np.uint64, k: int) -> float:
     """The k-th uniform draw in [0, 1) for an agent key."""
-    return float(mix64(akey + np.uint64(k) * _M1) >> _S11) * _INV53
+    return float(mix64(np.uint64(akey) + np.uint64(k) * _M1) >> _S11) * _INV53
 
 
 @njit(cache=True, inline="always")

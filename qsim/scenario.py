@@ -2,8 +2,16 @@
 
 A scenario is the complete description of a run: the neighbourhood (one or
 more areas from their marginals), the processes switched on, parameter
-overrides, and the macro paths. Every malformed value is rejected with a
-message that names the file, the field path and what was expected.
+overrides, the macro paths, the funding sources, the QM office, the
+measures and the allocation policy. ``extends = "baseline.toml"`` inherits
+another file: tables are merged key by key, everything else (values and
+arrays, including ``[[areas]]`` and ``[[measures]]``) replaces the
+parent's. Every malformed value is rejected with a message that names the
+file, the field path and what was expected.
+
+Time in scenario files: years are numbered from 1; ``start = 1`` is the
+beginning of the first year, ``end = 4`` the end of the fourth year (month
+48). Money is in EUR.
 """
 
 from __future__ import annotations
@@ -11,18 +19,30 @@ from __future__ import annotations
 import math
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .levers import N_PROGRAMMES
+from .measures.catalogue import CARRIERS, CATALOGUE, CONSTRUCTION, PROGRAMME
 from .parameters import PROCESSES, ParameterError, check_value, to_monthly
-from .state import ORG_KINDS, PLACE_KINDS
+from .state import LABOUR_STATES, ORG_KINDS, PLACE_KINDS
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Money = Annotated[float, Field(ge=0.0, le=1e10, allow_inf_nan=False)]
+GROUP_NAMES = ("majority", "minority")
 
 
 class ScenarioError(ValueError):
     """A scenario that cannot be used; the message names the file and the field."""
+
+
+class FieldError(ValueError):
+    """A cross-field inconsistency found by a model validator, with the field path it concerns."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(message)
+        self.path = path
 
 
 class _Strict(BaseModel):
@@ -138,6 +158,227 @@ class Area(_Strict):
             raise ValueError(f"household_size {self.household_size:g} is below the mean number of adults {adults:g} "
                              "(1 + two_adult_share)")
         return self
+
+
+class _Typed(_Strict):
+    """Strict models of the funding and measure tables: no type coercion ("5" is not 5, true is not 1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Cut(_Typed):
+    """A scheduled cut: from the start of ``year`` on, the source pays ``share`` less (cuts compound)."""
+
+    year: int = Field(ge=1, description="Year (from 1) from whose start the cut applies.")
+    share: float = Field(gt=0.0, le=1.0, description="Share of the amount cut, 0-1 (1 = the source stops).")
+
+
+class FundingSource(_Typed):
+    """A funding source; the table key is its name (``[funding.soziale_stadt]``)."""
+
+    kind: Literal["public_programme", "co_financing", "donation", "own_funds"] = Field(
+        description="public_programme (Sozialer Zusammenhalt: federal, state, municipality), co_financing "
+        "(e.g. EU regional funds, the district), donation (foundations, housing companies), own_funds "
+        "(carriers' own money, volunteer hours valued in EUR).")
+    amount_per_year: Money = Field(description="EUR paid in at the start of every budget year of the period.")
+    start: int = Field(default=1, ge=1, description="First year (from 1) the source pays.")
+    end: int | None = Field(default=None, ge=1, description="Last year the source pays (default: to the horizon "
+                            "and beyond).")
+    degression: Share = Field(default=0.0, description="Yearly reduction: the amount in year y is amount_per_year "
+                              "* (1 - degression) ** (y - start).")
+    carry_over: bool = Field(default=False, description="Unspent money carries over to the next year (otherwise it "
+                             "lapses at the end of the budget year).")
+    min_cofinancing: Share = Field(default=0.0, description="Share of each measure it funds that must come from "
+                                   "other sources (co-financing rule; the source pays only alongside them).")
+    cut_probability: Share = Field(default=0.0, description="Yearly probability of a random cut (drawn from the "
+                                   "run's random numbers, stream BUDGET).")
+    cut_size: Share = Field(default=0.0, description="Share of the amount lost when a random cut happens.")
+    cuts: list[Cut] = Field(default_factory=list, description="Scheduled cuts.")
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.end is not None and self.end < self.start:
+            raise FieldError("end", f"last year {self.end} is before the first year {self.start}")
+        if (self.cut_probability > 0) != (self.cut_size > 0):
+            raise FieldError("cut_probability", "a random cut needs both cut_probability > 0 and cut_size > 0")
+        for k, cut in enumerate(self.cuts):
+            if cut.year < self.start or (self.end is not None and cut.year > self.end):
+                raise FieldError(f"cuts.{k}.year", f"year {cut.year} is outside the source's period "
+                                 f"{self.start}-{self.end if self.end is not None else 'open'}")
+        return self
+
+
+class Target(_Typed):
+    """Whom a measure reaches. Keys other than ``area`` narrow it; each measure type accepts some of them."""
+
+    area: str | None = Field(default=None, description="Area name (required when the scenario has several).")
+    blocks: list[Annotated[list[int], Field(min_length=2, max_length=2)]] | None = Field(
+        default=None, min_length=1, description="Blocks as [column, row] pairs (from 0) in the area's grid.")
+    groups: list[Literal["majority", "minority"]] | None = Field(default=None, min_length=1)
+    employment: list[Literal[LABOUR_STATES]] | None = Field(  # type: ignore[valid-type]
+        default=None, min_length=1, description="Labour-market states of the head: " + ", ".join(LABOUR_STATES))
+    children: bool | None = Field(default=None, description="true: only households with children under 15.")
+
+    def keys(self) -> list[str]:
+        """The narrowing keys that are set."""
+        return [k for k in ("blocks", "groups", "employment", "children") if getattr(self, k) is not None]
+
+
+def _funding_shares(funding: str | dict[str, float]) -> dict[str, float]:
+    return {funding: 1.0} if isinstance(funding, str) else dict(funding)
+
+
+class _Timed(_Typed):
+    """Timing, funding and priority shared by measures and the QM office."""
+
+    start: float = Field(default=1.0, ge=1.0, le=201.0, allow_inf_nan=False,
+                         description="Year it starts (1 = the beginning of the run; 2.5 = the middle of year 2).")
+    duration: float | None = Field(default=None, gt=0.0, le=200.0, allow_inf_nan=False,
+                                   description="Years it runs (or give end).")
+    end: float | None = Field(default=None, ge=1.0, le=200.0, allow_inf_nan=False,
+                              description="Last year it runs, to that year's end (or give duration; neither: "
+                              "to the end of the run).")
+    funding: str | dict[str, Share] = Field(default_factory=dict, description="Funding source name, or "
+                                            "{source = share, ...} with shares summing to 1.")
+    priority: int = Field(default=5, ge=0, le=1000, description="Allocation priority: lower is funded first.")
+    minimum_funding: Share = Field(default=0.0, description="Below this funded share of its cost the measure "
+                                   "does not run that year (and gets no money).")
+    effect: dict[str, float] = Field(default_factory=dict, description="Overrides of the type's effect sizes "
+                                     "(`qsim measures` lists them).")
+
+    @property
+    def funding_shares(self) -> dict[str, float]:
+        return _funding_shares(self.funding)
+
+    @property
+    def start_month(self) -> int:
+        return int(round((self.start - 1.0) * 12))
+
+    @property
+    def end_month(self) -> int | None:
+        """First month after the end (None: runs to the end of the run; construction ends when built)."""
+        if self.duration is not None:
+            return self.start_month + max(1, int(round(self.duration * 12)))
+        if self.end is not None:
+            return int(round(self.end * 12))
+        return None
+
+    @model_validator(mode="after")
+    def _timing(self):
+        if self.duration is not None and self.end is not None:
+            raise FieldError("end", "give either duration or end, not both")
+        if self.end is not None and self.end_month <= self.start_month:
+            raise FieldError("end", f"ends (end of year {self.end:g}) before it starts (year {self.start:g})")
+        shares = self.funding_shares
+        if shares and abs(sum(shares.values()) - 1.0) > 1e-9:
+            raise FieldError("funding", f"shares must sum to 1, they sum to {sum(shares.values()):g}")
+        return self
+
+
+class Measure(_Timed):
+    """One measure: a catalogue type with timing, target, capacity, budget and funding."""
+
+    type: str = Field(description="Measure type from the catalogue (`qsim measures`).")
+    name: str | None = Field(default=None, min_length=1, description="Unique name (default: the type).")
+    description: str = ""
+    target: Target = Field(default_factory=Target)
+    capacity: float | None = Field(default=None, gt=0.0, le=1e6, allow_inf_nan=False,
+                                   description="Capacity in the type's unit (default: the catalogue's).")
+    budget_per_year: Money | None = Field(default=None, description="EUR per year (default: the catalogue's cost "
+                                          "model); not for construction.")
+    one_off: Money | None = Field(default=None, description="EUR in total, for construction measures, paid over the "
+                                  "construction lag (default: the catalogue's cost model).")
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, name):
+        if name not in CATALOGUE:
+            raise ValueError(f"unknown measure type {name!r}; expected one of {', '.join(CATALOGUE)}")
+        if name == "qm_office":
+            raise ValueError("the QM office is set up in the [qm_office] table, not as a measure")
+        return name
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        entry = CATALOGUE[self.type]
+        for key in self.effect:
+            if key not in entry.effects:
+                raise FieldError(f"effect.{key}", f"{self.type} has no effect {key!r}; expected one of "
+                                 f"{', '.join(entry.effects)}")
+            if not math.isfinite(self.effect[key]) or self.effect[key] < 0:
+                raise FieldError(f"effect.{key}", "must be a finite number >= 0")
+        if entry.one_off:
+            if self.budget_per_year is not None:
+                raise FieldError("budget_per_year", f"{self.type} is a construction measure: give one_off (EUR in "
+                                 "total), not budget_per_year")
+            if self.duration is not None or self.end is not None:
+                raise FieldError("duration" if self.duration is not None else "end",
+                                 f"{self.type} is a construction measure: it ends when it is built "
+                                 f"({entry.lag_months} months at full funding); give no duration or end")
+        elif self.one_off is not None:
+            raise FieldError("one_off", f"{self.type} runs per year: give budget_per_year, not one_off")
+        for key in self.target.keys():
+            if key not in entry.targets:
+                accepted = ", ".join(("area",) + entry.targets)
+                raise FieldError(f"target.{key}", f"{self.type} cannot be targeted by {key}; it accepts {accepted}")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.type
+
+    @property
+    def units(self) -> float:
+        """Capacity in the type's unit."""
+        return self.capacity if self.capacity is not None else CATALOGUE[self.type].default_capacity
+
+    @property
+    def cost(self) -> float:
+        """EUR per year, or in total for construction."""
+        given = self.one_off if CATALOGUE[self.type].one_off else self.budget_per_year
+        return given if given is not None else CATALOGUE[self.type].default_cost(self.units)
+
+
+class QmOffice(_Timed):
+    """The QM office: carrier, staff and cost. It runs as a measure of type ``qm_office``."""
+
+    carrier: Literal["municipality", "non_profit", "private"] = Field(
+        description="Who runs the office; scales its delivery (" + ", ".join(f"{k} {v:g}" for k, v in
+                                                                       CARRIERS.items()) + ").")
+    staff: float = Field(gt=0.0, le=50.0, allow_inf_nan=False, description="Full-time staff (FTE).")
+    cost_per_year: Money | None = Field(default=None, description="EUR per year (default: 75,000 per FTE + 30,000).")
+    area: str | None = Field(default=None, description="Area served (required when the scenario has several).")
+    priority: int = Field(default=0, ge=0, le=1000, description="Allocation priority: lower is funded first.")
+
+    @model_validator(mode="after")
+    def _effects(self):
+        entry = CATALOGUE["qm_office"]
+        for key in self.effect:
+            if key not in entry.effects:
+                raise FieldError(f"effect.{key}", f"qm_office has no effect {key!r}; expected one of "
+                                 f"{', '.join(entry.effects)}")
+            if not math.isfinite(self.effect[key]) or self.effect[key] < 0:
+                raise FieldError(f"effect.{key}", "must be a finite number >= 0")
+        return self
+
+    def as_measure(self) -> Measure:
+        """The office as a measure of type ``qm_office`` (name ``qm_office``)."""
+        cost = self.cost_per_year if self.cost_per_year is not None else CATALOGUE["qm_office"].default_cost(
+            self.staff)
+        data = self.model_dump(exclude={"carrier", "staff", "cost_per_year", "area"})
+        return Measure.model_construct(**data, type="qm_office", name="qm_office", target=Target(area=self.area),
+                                       capacity=self.staff, budget_per_year=cost, one_off=None, description="")
+
+
+class Allocation(_Typed):
+    """How money is shared out when it does not cover every measure (planned at the start of each year)."""
+
+    policy: Literal["priority", "pro_rata", "participatory"] = Field(
+        default="priority", description="priority: in order of priority, each funded fully while money lasts; "
+        "pro_rata: every measure gets the same share of its cost; participatory: in order of residents' "
+        "priorities (the resident council weighs the needs of residents, those taking part count three times; "
+        "the QM office and network coordination first).")
 
 
 class Scenario(_Strict):

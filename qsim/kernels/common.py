@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..state import EMPLOYED, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
+from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 
 
 @njit(cache=True, inline="always")
@@ -22,16 +22,36 @@ def clip01(x):
     return min(1.0, max(0.0, x))
 
 
-@njit(cache=True, inline="always")
-def in_basic_income_support(labour_state):
-    """SGB II receipt: long-term unemployed or in transfer receipt without unemployment."""
-    return labour_state == LONG_TERM_UNEMPLOYED or labour_state == TRANSFER
 
 
 @njit(cache=True, inline="always")
 def basic_need(need_adult, need_child, adults, children):
     """SGB II need of a household, EUR/month (a second adult counts 80%)."""
     return need_adult * (1.0 + 0.8 * (adults - 1)) + need_child * children
+
+
+@njit(cache=True, inline="always")
+def basic_support(p, labour_state, income, adults, children, rent, housing_cost_limit):
+    """True if the household receives SGB II (basic income support), for labour parameters ``p``.
+
+    Long-term unemployed and transfer recipients do; employed and short-term
+    unemployed households do when their income does not cover their need plus
+    the rent up to the housing-cost limit (top-up, "Aufstocker"); inactive
+    households are outside SGB II.
+    """
+    if labour_state == LONG_TERM_UNEMPLOYED or labour_state == TRANSFER:
+        return True
+    if labour_state == INACTIVE:
+        return False
+    return income < basic_need(p.need_adult, p.need_child, adults, children) + min(rent, housing_cost_limit)
+
+
+@njit(cache=True, inline="always")
+def housing_covered(p, labour_state, income, adults, children, rent, housing_cost_limit):
+    """True if the state pays the rent up to the limit: SGB II households, and inactive households
+    (pension-age basic income, SGB XII, housing benefit)."""
+    return labour_state == INACTIVE or basic_support(p, labour_state, income, adults, children, rent,
+                                                     housing_cost_limit)
 
 
 @njit(cache=True, inline="always")
@@ -45,15 +65,16 @@ def rent_burden(rent, income, supported, housing_cost_limit):
 def household_income(p, labour_state, unemployed_months, wage, adults, children):
     """Net household income excluding housing support, EUR/month, for labour parameters ``p``.
 
-    Employed: the wage. Short-term unemployed within the insurance period:
-    the insurance benefit, topped up to the SGB II need. Everyone else: the
-    SGB II need (basic income support, pensions and the like).
+    Employed: the wage plus child benefit. Short-term unemployed within the
+    insurance period: the insurance benefit plus child benefit, topped up to
+    the SGB II need. Everyone else: the SGB II need (basic income support,
+    pensions and the like; child benefit counts against the need).
     """
     if labour_state == EMPLOYED:
-        return wage
+        return wage + p.child_benefit * children
     need = basic_need(p.need_adult, p.need_child, adults, children)
     if labour_state == SHORT_TERM_UNEMPLOYED and unemployed_months < p.insurance_months:
-        return max(p.insurance_replacement * wage, need)
+        return max(p.insurance_replacement * wage + p.child_benefit * children, need)
     return need
 
 

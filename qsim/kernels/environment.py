@@ -3,7 +3,8 @@
 Submodel (docs/model.md, "Built environment"). Building quality falls by
 ``building_decay`` a month; owners maintain a building with monthly
 probability ``maintenance_rate + MAINTENANCE lever`` (restoring
-``maintenance_gain``). Place quality falls by ``place_decay``. The market
+``maintenance_gain``). Place quality falls by ``place_decay`` and is
+maintained in the same way. The market
 rent of a dwelling is
 
     rent_level(area) * rent_pressure(t) * (0.75 + rent_quality_weight * quality)
@@ -46,7 +47,10 @@ def environment_step(key, step, p, rent_pressure, bld_block, bld_quality, blk_ar
     count = np.zeros(n_areas)
     total = np.zeros(n_areas)
     for k in range(place_quality.shape[0]):
-        place_quality[k] = max(0.0, place_quality[k] - p.place_decay)
+        q = place_quality[k] - p.place_decay
+        if uniform(agent_key(skey, bld_quality.shape[0] + k), 0) < p.maintenance_rate:
+            q += p.maintenance_gain
+        place_quality[k] = clip01(q)
         count[place_area[k]] += 1.0
         total[place_area[k]] += place_quality[k]
     for a in range(n_areas):

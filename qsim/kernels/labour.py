@@ -8,6 +8,7 @@ household draws one uniform number against competing hazards:
   grows on the job.
 * unemployed: job finding
   ``job_finding_max * demand * skill**e * (1 + referral_strength * r) * (1 - stigma (1 - reputation))``
+  (times ``1 - care_penalty`` for single parents)
   where ``r`` in [0, 1) is the strength-weighted share of employed ties
   (same block and same group weigh more; Calvo-Armengol & Jackson 2004,
   Bayer et al. 2008). Skill depreciates while unemployed and employed ties
@@ -90,6 +91,8 @@ def labour_step(key, step, p, demand, alive, dwelling, dw_block, dw_area, group,
             h_find = (p.job_finding_max * local_demand * s ** p.job_finding_skill_exponent
                       * (1.0 + p.referral_strength * r) * (1.0 - p.stigma_strength * (1.0 - reputation[a]))
                       * (1.0 + lever(area_levers, programme_levers, a, prog, L.JOB_FINDING)))
+            if adults[i] == 1 and children[i] > 0:
+                h_find *= 1.0 - p.care_penalty
             h_find = min(h_find, 0.95)
             h_transfer = p.transfer_entry_unemployed if state == LONG_TERM_UNEMPLOYED else 0.0
             if u < h_find:

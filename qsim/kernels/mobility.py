@@ -42,7 +42,7 @@ from numba import njit
 from ..rng import STREAM_IN_MOVERS, STREAM_MOBILITY, STREAM_ORDER, agent_key, below, normal, permutation_params, \
     step_key, uniform
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
-from .common import household_income, in_basic_income_support, logit_normal, rent_burden
+from .common import household_income, housing_covered, logit_normal, rent_burden
 from .environment import market_rent
 from .households import draw_attitudes
 
@@ -147,7 +147,9 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
         b = dw.block[d]
         a = dw.area[d]
         akey = agent_key(skey, i)
-        burden = rent_burden(dw.rent[d], h.income[i], in_basic_income_support(h.labour[i]), ep.housing_cost_limit)
+        supported = housing_covered(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], dw.rent[d],
+                                  ep.housing_cost_limit)
+        burden = rent_burden(dw.rent[d], h.income[i], supported, ep.housing_cost_limit)
         sat = satisfaction_of(p, bld_quality[dw.building[d]], area_place_quality[a], h.trust_in[i],
                               blk.disorder[b], burden)
         h.satisfaction[i] = sat
@@ -190,10 +192,10 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
         g = h.group[i]
         target = -1
         if what == MOVE_WITHIN:
-            target = _choose_vacancy(p, akey, candidates, True, a_old, i, h, dw, bld_quality, blk, ar,
+            target = _choose_vacancy(p, lp, akey, candidates, True, a_old, i, h, dw, bld_quality, blk, ar,
                                      area_place_quality, ep, rent_pressure, vac, n_vac, radius)
         elif what == MOVE_OUT and n_areas > 1 and uniform(akey, 3) < p.city_share_of_out_moves:
-            target = _choose_vacancy(p, akey, candidates, False, a_old, i, h, dw, bld_quality, blk, ar,
+            target = _choose_vacancy(p, lp, akey, candidates, False, a_old, i, h, dw, bld_quality, blk, ar,
                                      area_place_quality, ep, rent_pressure, vac, n_vac, radius)
         if target >= 0:
             a_new = dw.area[target]
@@ -249,7 +251,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
 
 
 @njit(cache=True)
-def _choose_vacancy(p, akey, candidates, same_area, area, i, h, dw, bld_quality, blk, ar, area_place_quality, ep,
+def _choose_vacancy(p, lp, akey, candidates, same_area, area, i, h, dw, bld_quality, blk, ar, area_place_quality, ep,
                     rent_pressure, vac, n_vac, radius):
     """Best of up to ``candidates`` random vacancies in (``same_area``) or outside the area; -1 if none."""
     best = -1
@@ -266,7 +268,9 @@ def _choose_vacancy(p, akey, candidates, same_area, area, i, h, dw, bld_quality,
             return v
         a = dw.area[v]
         rent = market_rent(ep, ar.rent_level[a], rent_pressure, bld_quality[dw.building[v]], ar.reputation[a])
-        burden = rent_burden(rent, h.income[i], in_basic_income_support(h.labour[i]), ep.housing_cost_limit)
+        supported = housing_covered(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], rent,
+                                  ep.housing_cost_limit)
+        burden = rent_burden(rent, h.income[i], supported, ep.housing_cost_limit)
         utility = satisfaction_of(p, bld_quality[dw.building[v]], area_place_quality[a], h.trust_in[i],
                                   blk.disorder[dw.block[v]], burden)
         if similar_share(blk, ar, blk.group_count, dw.block[v], h.group[i], radius, False) >= p.similarity_threshold:
@@ -290,7 +294,6 @@ def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quali
             free[n_free] = i
             n_free += 1
     used = 0
-    q_children = p.in_mover_children / (1.0 + p.in_mover_children)
     for v in vacancies:
         if used >= n_free:
             break
@@ -318,13 +321,15 @@ def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quali
         else:
             state = EMPLOYED
         adults = 2 if uniform(dkey, 7) < p.in_mover_two_adults else 1
+        mean_children = p.in_mover_children * 2.0 * (1.0 - skill)
         children = 0
-        if q_children > 0.0:
-            children = min(4, int(np.log(1.0 - uniform(dkey, 8)) / np.log(q_children)))
+        if mean_children > 0.0:  # geometric with this mean, at most 4
+            children = min(4, int(np.log(1.0 - uniform(dkey, 8)) / np.log(mean_children / (1.0 + mean_children))))
         wage = lp.wage_base + lp.wage_skill * skill
         income = household_income(lp, state, months, wage, adults, children)
         rent = market_rent(ep, ar.rent_level[a], rent_pressure, bld_quality[dw.building[v]], rep)
-        if rent_burden(rent, income, in_basic_income_support(state), ep.housing_cost_limit) > p.displacement_burden:
+        supported = housing_covered(lp, state, income, adults, children, rent, ep.housing_cost_limit)
+        if rent_burden(rent, income, supported, ep.housing_cost_limit) > p.displacement_burden:
             continue  # nobody who wants it can afford it this month
         i = free[used]
         used += 1

@@ -1,0 +1,280 @@
+"""The measure catalogue: one entry per measure type.
+
+An entry says what a measure of that type does (its effects on levers and
+state), what it costs, when its effect arrives (ramp-up, construction lag),
+what remains after it ends, which targets it accepts and how strongly its
+delivery depends on the local actor network. ``docs/measures.md`` is
+generated from this table (``docs/generate_measures.py``). Adding a measure
+type is one entry here; nothing else needs to change.
+
+How effect sizes are read:
+
+* ``area`` measures: the lever values are delivered at the *reference
+  intensity* (``reference`` units of capacity per 1,000 households of the
+  target area). Intensity ``x`` (relative to the reference) saturates as
+  ``2x / (1 + x)``: half the reference gives 2/3 of the effect, twice the
+  reference 4/3, never more than twice.
+* ``programme`` measures: the lever values act on each enrolled household
+  (``State.programme_levers``); capacity is the number of places.
+* ``construction`` measures: the state changes (``place_quality``,
+  ``building_quality``, ``rent_levy``) apply once, when the measure is
+  built; lever values (if any) act from then on at the reference intensity.
+* ``office`` (the QM office): ``office_capacity`` per full-time staff sets
+  the office's capacity in the actor network; its levers act as for area
+  measures.
+
+Every delivered lever value is multiplied by the funded share, the ramp-up
+and the *delivery factor* ``1 - w + w * min(1, coordination / 0.1)``, where
+``w`` is the entry's ``network_dependence`` and ``coordination`` is the
+area's actor-network density x capacity (0.1 is a well-networked area;
+an area without a QM office has about 0.04).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import levers
+
+AREA = "area"
+PROGRAMME = "programme"
+CONSTRUCTION = "construction"
+OFFICE = "office"
+DELIVERIES = (AREA, PROGRAMME, CONSTRUCTION, OFFICE)
+
+# residents' priority domains (participatory allocation weighs measures by them)
+DOMAINS = ("cohesion", "participation", "employment", "education", "environment", "housing", "safety", "structure")
+STATE_EFFECTS = ("place_quality", "building_quality", "rent_levy", "office_capacity")
+TARGET_KEYS = ("blocks", "groups", "employment", "children")
+COORDINATION_REFERENCE = 0.1  # coordination of a well-networked area (assumption, see module docstring)
+ASSUMPTION = "Effect size is an assumption, to be calibrated against evaluations."
+
+
+@dataclass(frozen=True)
+class MeasureType:
+    """One catalogue entry. Money is in EUR, durations in months."""
+
+    name: str
+    title: str
+    delivery: str                 # AREA, PROGRAMME, CONSTRUCTION or OFFICE
+    domain: str                   # residents' priority domain (DOMAINS)
+    unit: str                     # unit of capacity
+    default_capacity: float
+    cost_per_unit: float          # EUR per unit and year (recurring) or per unit one-off (construction)
+    effects: dict[str, float]     # lever names (levers.NAMES) and state effects (STATE_EFFECTS)
+    mechanism: str
+    evidence: str
+    reference: float = 1.0        # area/office/construction levers: units per 1,000 households for the full effect
+    fixed_cost: float = 0.0       # EUR per year (recurring) or one-off (construction), on top of cost_per_unit
+    lag_months: int = 0           # construction: months to completion at full funding
+    ramp_months: int = 0          # months from the start to the full effect
+    half_life_months: float | None = 0.0  # after the end: None = persists, 0 = stops at once, > 0 fades
+    network_dependence: float = 0.0       # 0-1, share of the effect delivered through the actor network
+    targets: tuple[str, ...] = ()         # accepted target keys besides ``area`` (TARGET_KEYS)
+    default_target: dict = field(default_factory=dict)  # programme: who is eligible unless the scenario says
+    course_months: int = 0        # programme: months a participant stays enrolled
+    place_kind: str | None = None  # construction on places: the kind of place improved
+
+    @property
+    def one_off(self) -> bool:
+        """Construction is paid once (over the construction lag); everything else per year."""
+        return self.delivery == CONSTRUCTION
+
+    @property
+    def lever_effects(self) -> dict[str, float]:
+        return {k: v for k, v in self.effects.items() if k in levers.INDEX}
+
+    @property
+    def state_effects(self) -> dict[str, float]:
+        return {k: v for k, v in self.effects.items() if k in STATE_EFFECTS}
+
+    def default_cost(self, capacity: float) -> float:
+        """Cost in EUR (per year, or one-off for construction) of ``capacity`` units."""
+        return self.fixed_cost + self.cost_per_unit * capacity
+
+    @property
+    def after_end(self) -> str:
+        if self.half_life_months is None:
+            return "persists"
+        if self.half_life_months == 0:
+            return "stops at once (what it changed in households stays)"
+        return f"fades with a half-life of {self.half_life_months:g} months"
+
+
+EMPLOYMENT_SEEKERS = {"employment": ["short_term_unemployed", "long_term_unemployed", "transfer"]}
+
+ENTRIES: tuple[MeasureType, ...] = (
+    MeasureType(
+        "neighbourhood_projects", "Neighbourhood projects and festivals", AREA, "cohesion", "events per year", 24,
+        8_000.0, {"encounters": 0.15, "mixing": 0.10, "institutional": 0.01},
+        "Street festivals, intercultural and neighbourhood projects (Projektfonds) bring residents of both groups "
+        "to the same places: more encounters at places and a share of them arranged across groups, so ties and "
+        "out-group trust grow through contact.",
+        "Contact reduces prejudice, mean r about -0.21 (Pettigrew & Tropp 2006, DOMAIN.md §4); evaluations of "
+        "Soziale Stadt report better neighbourly contacts within 1-3 years (DOMAIN.md §5). " + ASSUMPTION,
+        reference=4.0, ramp_months=3, half_life_months=12.0, network_dependence=0.5),
+    MeasureType(
+        "meeting_place", "Meeting place / neighbourhood centre", AREA, "cohesion", "centres", 1,
+        90_000.0, {"encounters": 0.25, "mixing": 0.05, "participation_cost": 0.05},
+        "A staffed neighbourhood centre (Nachbarschaftstreff, Stadtteilzentrum) open most days: more encounters "
+        "at places, a low-threshold place to take part.",
+        "Meeting places are the main site of weak ties in dense neighbourhoods; Berlin QM areas typically run one "
+        "or two (DOMAIN.md §2). Running cost about 60,000-120,000 EUR a year. " + ASSUMPTION,
+        reference=0.17, ramp_months=6, half_life_months=6.0, network_dependence=0.3),
+    MeasureType(
+        "association_support", "Support for associations", AREA, "cohesion", "associations supported", 6,
+        10_000.0, {"org_capacity": 0.15, "outreach": 0.03, "encounters": 0.05},
+        "Small grants, rooms and advice for local associations and migrant organisations: the organisations gain "
+        "capacity, reach more residents and host more activities.",
+        "Associations are key actors of QM networks (DOMAIN.md §2, Netzwerkfonds); capacity of civil-society "
+        "organisations raises cooperation (organisations submodel). " + ASSUMPTION,
+        reference=1.0, ramp_months=6, half_life_months=24.0, network_dependence=0.3),
+    MeasureType(
+        "district_conference", "District conference and workshops", AREA, "participation", "events per year", 6,
+        5_000.0, {"outreach": 0.06, "institutional": 0.02, "responsiveness": 0.03},
+        "Stadtteilkonferenz, planning workshops and open forums: formal channels that invite residents, lower "
+        "participation thresholds and carry their priorities to the institutions.",
+        "Formal communication channels raise participation (Granovetter 1978 thresholds; DOMAIN.md §4); "
+        "participation responds within 1-3 years (DOMAIN.md §5). " + ASSUMPTION,
+        reference=1.0, ramp_months=1, half_life_months=12.0, network_dependence=0.5),
+    MeasureType(
+        "resident_survey", "Resident surveys", AREA, "participation", "surveys per year", 1,
+        15_000.0, {"responsiveness": 0.04, "outreach": 0.02},
+        "Activating surveys (door to door, multilingual): residents are asked, priorities become known, and the "
+        "measures that follow are more often the ones residents wanted.",
+        "Activating surveys are a standard QM instrument; knowing priorities raises the share acted on, which "
+        "raises efficacy (participation submodel). " + ASSUMPTION,
+        reference=0.17, ramp_months=1, half_life_months=12.0, network_dependence=0.3),
+    MeasureType(
+        "action_fund", "Action fund (resident jury)", AREA, "participation", "funds of 10,000 EUR a year", 1,
+        12_000.0, {"responsiveness": 0.06, "participation_cost": 0.05, "encounters": 0.03},
+        "Aktionsfonds: a resident jury gives up to 1,500 EUR per action to short resident initiatives. "
+        "Residents see their own priorities acted on at once, which raises efficacy; taking part is cheap.",
+        "Aktionsfonds 10,000 EUR per area and year, at most 1,500 EUR per action, decided by a resident jury "
+        "(DOMAIN.md §2); visible results raise efficacy (DOMAIN.md §4). Cost includes 2,000 EUR of "
+        "administration. " + ASSUMPTION,
+        reference=0.17, ramp_months=3, half_life_months=12.0, network_dependence=0.2),
+    MeasureType(
+        "resident_council", "Resident council (Quartiersrat)", AREA, "participation", "councils", 1,
+        8_000.0, {"responsiveness": 0.05, "institutional": 0.04, "outreach": 0.02},
+        "An elected council of 15-25 members, at least 51% residents, co-decides the Projektfonds: residents' "
+        "priorities steer part of the budget, which raises efficacy and trust in institutions.",
+        "Quartiersrat of 15-25 members, >= 51% residents, elected about every 2 years (DOMAIN.md §2). " + ASSUMPTION,
+        reference=0.17, ramp_months=6, half_life_months=18.0, network_dependence=0.3),
+    MeasureType(
+        "network_coordination", "Network coordination between organisations", AREA, "structure", "coordinator FTE",
+        1, 70_000.0, {"networking": 1.0, "org_capacity": 0.10},
+        "A coordinator convenes the municipality, housing companies, social institutions, associations and "
+        "businesses: cooperation ties form twice as fast and the organisations gain capacity. Coordination in turn "
+        "multiplies every measure delivered through the network.",
+        "Networking of actors improved clearly in QM areas (DOMAIN.md §5); networks are an exit criterion "
+        "(Verstetigung, DOMAIN.md §2). " + ASSUMPTION,
+        reference=0.17, ramp_months=6, half_life_months=24.0, network_dependence=0.0),
+    MeasureType(
+        "job_coaching", "Job coaching", PROGRAMME, "employment", "places", 40,
+        3_000.0, {"job_finding": 0.5, "skill_gain": 0.002},
+        "Individual coaching and placement for unemployed residents and those in transfer receipt: the "
+        "job-finding hazard of each participant rises by half while enrolled; participants leave when they find "
+        "work or after the course.",
+        "Coaching and placement services raise exit rates from SGB II by some 10-30% in IAB evaluations "
+        "(Bernhard & Wolff 2011, assumption for the size). Cost about 3,000 EUR per place and year.",
+        ramp_months=3, network_dependence=0.5, targets=("blocks", "groups", "employment"),
+        default_target=EMPLOYMENT_SEEKERS, course_months=12),
+    MeasureType(
+        "qualification", "Qualification and training", PROGRAMME, "employment", "places", 30,
+        6_000.0, {"skill_gain": 0.02, "job_finding": 0.1},
+        "Vocational training and language courses for adults: participants gain skill (2% of the distance to 1 a "
+        "month, about 17% over a 9-month course), which raises their job-finding chances for good.",
+        "Further training raises employment of participants in the medium run (Lechner, Miquel & Wunsch 2011; "
+        "DOMAIN.md §4 skill channel). " + ASSUMPTION,
+        ramp_months=3, network_dependence=0.3, targets=("blocks", "groups", "employment"),
+        default_target=EMPLOYMENT_SEEKERS, course_months=9),
+    MeasureType(
+        "startup_support", "Start-up support", PROGRAMME, "employment", "places", 15,
+        4_000.0, {"job_finding": 0.4, "skill_gain": 0.005},
+        "Advice and micro-loans for residents who start a business: participants leave unemployment more often "
+        "(self-employment counts as employment).",
+        "Start-up subsidies for the unemployed have lasting employment effects (Caliendo & Kuenn 2011). "
+        + ASSUMPTION,
+        ramp_months=6, network_dependence=0.3, targets=("blocks", "groups", "employment"),
+        default_target={"employment": ["short_term_unemployed", "long_term_unemployed"]}, course_months=12),
+    MeasureType(
+        "homework_help", "Homework help and language courses for children", PROGRAMME, "education",
+        "places (households with children)", 60, 1_500.0, {"child_education": 0.15},
+        "Homework help, reading and language support for children: the education target of participating "
+        "households' children rises by 0.15 while enrolled; the gain stays with the children and pays off when "
+        "they take over as heads of household, decades later.",
+        "Childhood exposure effects grow with years of exposure (Chetty, Hendren & Katz 2016, DOMAIN.md §4); "
+        "education measures pay off with long lags. " + ASSUMPTION,
+        ramp_months=3, network_dependence=0.5, targets=("blocks", "groups", "children"),
+        default_target={"children": True}, course_months=12),
+    MeasureType(
+        "mediation", "Mediation and conflict management", AREA, "safety", "mediator FTE", 1,
+        65_000.0, {"conflict_reduction": 0.3, "safety": 0.03},
+        "Neighbourhood mediators and conflict management: fewer encounters turn into conflicts, and disorder falls "
+        "a little.",
+        "Inter-group conflict is one of the challenges QM names (DOMAIN.md §2 and DESIGN.md); community mediation "
+        "reduces repeated disputes. " + ASSUMPTION,
+        reference=0.17, ramp_months=3, half_life_months=6.0, network_dependence=0.3),
+    MeasureType(
+        "green_space", "Green space", CONSTRUCTION, "environment", "parks redesigned", 1,
+        250_000.0, {"place_quality": 0.35},
+        "Redesign of parks and green courtyards (Baufonds): when built, the quality of the target parks rises by "
+        "0.35 (and then decays as places do). Underfunding slows construction.",
+        "Baufonds projects from 50,000 EUR, with multi-year lags to completion (DOMAIN.md §2, §5). " + ASSUMPTION,
+        lag_months=24, half_life_months=None, targets=("blocks",), place_kind="park"),
+    MeasureType(
+        "playground", "Playground / public space", CONSTRUCTION, "environment", "playgrounds", 2,
+        120_000.0, {"place_quality": 0.4},
+        "New or renewed playgrounds and squares: when built, the quality of the target playgrounds rises by 0.4, "
+        "which raises encounters at places and children's education targets.",
+        "Baufonds: schools, playgrounds, parks, youth centres (DOMAIN.md §2); multi-year lags (§5). " + ASSUMPTION,
+        lag_months=18, half_life_months=None, targets=("blocks",), place_kind="playground"),
+    MeasureType(
+        "building_renovation", "Building renovation (with modernisation levy)", CONSTRUCTION, "housing",
+        "buildings", 10, 300_000.0, {"building_quality": 0.35, "rent_levy": 60.0},
+        "Energy and structural renovation of the worst buildings in the target: quality rises by 0.35 when done, "
+        "and sitting tenants' rents rise by the modernisation levy (EUR/month per dwelling); new tenancies pay the "
+        "higher market rent of a better building. Raises attractiveness and the risk of displacement.",
+        "Modernisation levy: 8% of the landlord's cost a year (section 559 BGB), e.g. 8% of about 9,000 EUR per "
+        "dwelling = 60 EUR/month. Upgrading raises rents and displacement (Eckerd et al. 2019, DOMAIN.md §4). "
+        "Cost 300,000 EUR per building of about 20 dwellings (public share). " + ASSUMPTION,
+        lag_months=24, half_life_months=None, targets=("blocks",)),
+    MeasureType(
+        "infrastructure", "Infrastructure (lighting, transport)", CONSTRUCTION, "safety", "projects", 3,
+        150_000.0, {"safety": 0.05, "job_finding": 0.03},
+        "Street lighting, safer paths, better public transport links: when built, disorder falls (lighting) and "
+        "jobs are easier to reach (transport).",
+        "Street lighting reduces crime and disorder (Welsh & Farrington 2008); accessibility raises job finding. "
+        + ASSUMPTION,
+        reference=0.5, lag_months=18, half_life_months=None),
+    MeasureType(
+        "qm_office", "The QM office", OFFICE, "structure", "staff FTE", 3,
+        75_000.0, {"office_capacity": 0.25, "outreach": 0.05, "responsiveness": 0.03, "institutional": 0.02,
+                   "networking": 0.5},
+        "The Quartiersmanagement team (carrier: municipality, non-profit or private firm): an organisation in the "
+        "actor network whose capacity is 0.25 per full-time staff (at most 1), which connects the other actors "
+        "(ties to the office form twice as fast), reaches out to residents and carries their priorities. It is "
+        "set up in the [qm_office] table. When funding ends the office closes: its capacity falls to 0 and its "
+        "levers fade.",
+        "QM teams of about 2-4 staff run by a carrier (DOMAIN.md §2); professional support is a success factor "
+        "(DESIGN.md). Cost about 75,000 EUR per FTE and year plus 30,000 EUR for the office. " + ASSUMPTION,
+        reference=0.5, fixed_cost=30_000.0, ramp_months=6, half_life_months=12.0, network_dependence=0.0),
+)
+
+CATALOGUE: dict[str, MeasureType] = {entry.name: entry for entry in ENTRIES}
+CARRIERS: dict[str, float] = {"municipality": 0.9, "non_profit": 1.0, "private": 0.95}  # delivery factor (assumption)
+
+
+def _check() -> None:
+    """The catalogue is consistent: known levers, state effects, targets and domains (import-time check)."""
+    for e in ENTRIES:
+        assert e.delivery in DELIVERIES and e.domain in DOMAINS, e.name
+        for key in e.effects:
+            assert key in levers.INDEX or key in STATE_EFFECTS, (e.name, key)
+        assert set(e.targets) <= set(TARGET_KEYS), e.name
+        assert (e.lag_months > 0) == (e.delivery == CONSTRUCTION), e.name
+        assert (e.course_months > 0) == (e.delivery == PROGRAMME), e.name
+
+
+_check()
