@@ -97,7 +97,6 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
     n_areas = int(n_areas)
     out = np.zeros((n_areas + 1, 3, N_SUMS))
     K = h.tie_target.shape[1]
-    v = np.zeros(N_SUMS)
     for i in range(h.alive.shape[0]):
         if not h.alive[i]:
             continue
@@ -115,34 +114,40 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
                 ties += 1.0
                 if h.group[j] != g:
                     inter += 1.0
-        v[S_N] = 1.0
-        v[S_HEADS] = 1.0
-        v[S_UNEMP] = 1.0 if (state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED) else 0.0
-        v[S_LTU] = 1.0 if state == LONG_TERM_UNEMPLOYED else 0.0
-        v[S_TRANSFER] = 1.0 if (state == TRANSFER or (poor and state == EMPLOYED)) else 0.0
-        v[S_CHILDREN] = h.children[i]
-        v[S_POOR_CHILDREN] = h.children[i] if poor else 0.0
-        v[S_INCOME] = h.income[i]
-        v[S_SKILL] = h.skill[i]
-        v[S_TRUST_IN] = h.trust_in[i]
-        v[S_TRUST_OUT] = h.trust_out[i]
-        v[S_TRUST_INST] = h.trust_inst[i]
-        v[S_TIES] = ties
-        v[S_INTER_TIES] = inter
-        v[S_CE] = blk_ce[b]
-        v[S_PART] = h.participating[i]
-        v[S_EFFICACY] = h.efficacy[i]
-        v[S_SAT] = h.satisfaction[i]
-        v[S_RENT] = dw.rent[d]
-        v[S_BURDEN] = rent_burden(dw.rent[d], h.income[i], poor or state == INACTIVE, housing_cost_limit)
-        v[S_CONFLICTS] = h.conflicts[i]
-        v[S_DISORDER] = blk_disorder[b]
+        row = out[a, g]
+        row[S_N] += 1.0
+        row[S_HEADS] += 1.0
+        if state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
+            row[S_UNEMP] += 1.0
+        if state == LONG_TERM_UNEMPLOYED:
+            row[S_LTU] += 1.0
+        if state == TRANSFER or (poor and state == EMPLOYED):
+            row[S_TRANSFER] += 1.0
+        row[S_CHILDREN] += h.children[i]
+        if poor:
+            row[S_POOR_CHILDREN] += h.children[i]
+        row[S_INCOME] += h.income[i]
+        row[S_SKILL] += h.skill[i]
+        row[S_TRUST_IN] += h.trust_in[i]
+        row[S_TRUST_OUT] += h.trust_out[i]
+        row[S_TRUST_INST] += h.trust_inst[i]
+        row[S_TIES] += ties
+        row[S_INTER_TIES] += inter
+        row[S_CE] += blk_ce[b]
+        row[S_PART] += h.participating[i]
+        row[S_EFFICACY] += h.efficacy[i]
+        row[S_SAT] += h.satisfaction[i]
+        row[S_RENT] += dw.rent[d]
+        row[S_BURDEN] += rent_burden(dw.rent[d], h.income[i], poor or state == INACTIVE, housing_cost_limit)
+        row[S_CONFLICTS] += h.conflicts[i]
+        row[S_DISORDER] += blk_disorder[b]
+    for a in range(n_areas):  # totals: the city row and the all-groups column
+        for g in range(2):
+            for s in range(N_SUMS):
+                out[n_areas, g, s] += out[a, g, s]
+    for a in range(n_areas + 1):
         for s in range(N_SUMS):
-            x = v[s]
-            out[a, g, s] += x
-            out[a, 2, s] += x
-            out[n_areas, g, s] += x
-            out[n_areas, 2, s] += x
+            out[a, 2, s] = out[a, 0, s] + out[a, 1, s]
     return out
 
 

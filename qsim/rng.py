@@ -113,25 +113,17 @@ def uniforms(key: np.uint64, stream: int, step: int, agents: np.ndarray, k: int)
 
 
 @njit(cache=True)
-def permutation_params(key: np.uint64, stream: int, step: int, n: int) -> tuple:
-    """(multiplier, offset) of a pseudo-random permutation i -> (a*i + b) mod n.
+def random_order(key: np.uint64, stream: int, step: int, ids: np.ndarray) -> np.ndarray:
+    """``ids`` in a random order that depends only on (run, stream, step) and the ids themselves.
 
-    ``a`` is coprime to n, so every agent is visited exactly once; order
-    changes every step. Used for asynchronous activation (Mesa's shuffle).
+    Used for asynchronous activation (Mesa's shuffle); an agent's place in
+    the order does not depend on which other agents are in the list.
     """
-    if n <= 1:
-        return 1, 0
-    akey = agent_key(step_key(key, stream, step), 0)
-    b = below(akey, 0, n)
-    a = 1 + below(akey, 1, n - 1)
-    for j in range(2, 2 + 4 * n):
-        x, y = a, n
-        while y:
-            x, y = y, x % y
-        if x == 1:
-            return a, b
-        a = 1 + below(akey, j, n - 1)
-    return 1, b
+    skey = step_key(key, stream, step)
+    keys = np.empty(ids.shape[0], np.uint64)
+    for k in range(ids.shape[0]):
+        keys[k] = agent_key(skey, ids[k])
+    return ids[np.argsort(keys)]
 
 
 def draw_uniforms(seed: int, replicate: int, stream: int, step: int, n: int, k: int = 0) -> np.ndarray:

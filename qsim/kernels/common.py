@@ -9,12 +9,23 @@ from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLO
 
 
 @njit(cache=True, inline="always")
-def lever(area_levers, programme_levers, area, programme, which):
-    """Value of one lever for a household: area-wide plus its programme's, if any."""
-    value = area_levers[area, which]
-    if programme >= 0:
-        value += programme_levers[programme, which]
-    return value
+def lever(levers, area, programme, which):
+    """Value of one lever for a household in ``area`` enrolled in ``programme`` (-1: none).
+
+    ``levers`` is the table built by :func:`lever_table` each month.
+    """
+    return levers[area, programme + 1, which]
+
+
+def lever_table(area_levers, programme_levers):
+    """(n_areas, 1 + N_PROGRAMMES, N_LEVERS): area levers plus each programme's (column 0: no programme).
+
+    One lookup without a branch in the kernels' hot loops.
+    """
+    import numpy as np
+
+    per_programme = np.vstack([np.zeros((1, programme_levers.shape[1])), programme_levers])
+    return np.ascontiguousarray(area_levers[:, None, :] + per_programme[None, :, :])
 
 
 @njit(cache=True, inline="always")

@@ -13,8 +13,9 @@ otherwise it is a friendly contact (the contact effect in trust). A
 friendly encounter becomes a tie with probability ``tie_formation`` (times
 ``1 - homophily`` across groups), or reinforces an existing tie. Ties are
 reciprocal; each household holds at most K of them, replacing its weakest
-when full. Every tie decays each month, faster when the two live in
-different blocks, and is dropped below ``tie_min_strength``.
+when full. Every tie decays each month and is dropped below
+``tie_min_strength``: ties are kept up only by meeting again, so ties to
+households that moved away (and meet only at places) fade.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _add_or_reinforce(i, j, tie_target, tie_strength, initial, reinforcement, ma
 def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
                     programme, friendly_contacts, conflicts, tie_target, tie_strength,
                     bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality,
-                    area_levers, programme_levers, record):
+                    levers, record):
     """One month of encounters, tie formation and decay (in place).
 
     ``record`` False runs the tie spin-up: no conflicts or contacts are counted.
@@ -73,9 +74,9 @@ def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_blo
         prog = programme[i]
         akey = agent_key(skey, i)
         attempts = whole + (1 if uniform(akey, 0) < frac else 0)
-        place_chance = area_place_quality[a] * (1.0 + lever(area_levers, programme_levers, a, prog, L.ENCOUNTERS))
-        mixing = lever(area_levers, programme_levers, a, prog, L.MIXING)
-        conflict_chance = p.conflict_probability * (1.0 - lever(area_levers, programme_levers, a, prog,
+        place_chance = area_place_quality[a] * (1.0 + lever(levers, a, prog, L.ENCOUNTERS))
+        mixing = lever(levers, a, prog, L.MIXING)
+        conflict_chance = p.conflict_probability * (1.0 - lever(levers, a, prog,
                                                                 L.CONFLICT_REDUCTION))
         for e in range(attempts):
             c = 1 + 8 * e
@@ -117,17 +118,14 @@ def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_blo
             if _add_or_reinforce(i, j, tie_target, tie_strength, p.tie_initial_strength, p.tie_reinforcement, form):
                 _add_or_reinforce(j, i, tie_target, tie_strength, p.tie_initial_strength, p.tie_reinforcement, True)
     # decay
-    keep_near = 1.0 - p.tie_decay
-    keep_far = (1.0 - p.tie_decay) * (1.0 - p.tie_decay_apart)
+    keep = 1.0 - p.tie_decay
     for i in range(n):
         if not alive[i]:
             continue
-        own_block = dw_block[dwelling[i]]
         for k in range(K):
-            j = tie_target[i, k]
-            if j < 0:
+            if tie_target[i, k] < 0:
                 continue
-            s = tie_strength[i, k] * (keep_near if dw_block[dwelling[j]] == own_block else keep_far)
+            s = tie_strength[i, k] * keep
             if s < p.tie_min_strength:
                 tie_target[i, k] = -1
                 tie_strength[i, k] = 0.0

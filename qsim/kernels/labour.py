@@ -57,7 +57,7 @@ def referral_share(i, tie_target, tie_strength, labour, group, dw_block, dwellin
 @njit(cache=True)
 def labour_step(key, step, p, demand, alive, dwelling, dw_block, dw_area, group, adults, children, labour,
                 unemployed_months, skill, wage, income, child_education, programme, tie_target, tie_strength,
-                reputation, area_place_quality, block_efficacy, area_levers, programme_levers):
+                reputation, area_place_quality, block_efficacy, levers):
     """Advance the labour market one month for every household (in place)."""
     skey = step_key(key, STREAM_LABOUR, step)
     for i in range(alive.shape[0]):
@@ -68,11 +68,11 @@ def labour_step(key, step, p, demand, alive, dwelling, dw_block, dw_area, group,
         b = dw_block[d]
         prog = programme[i]
         akey = agent_key(skey, i)
-        local_demand = demand * (1.0 + lever(area_levers, programme_levers, a, prog, L.JOB_DEMAND))
+        local_demand = demand * (1.0 + lever(levers, a, prog, L.JOB_DEMAND))
         s = skill[i]
         state = labour[i]
         u = uniform(akey, 0)
-        training = lever(area_levers, programme_levers, a, prog, L.SKILL_GAIN)
+        training = lever(levers, a, prog, L.SKILL_GAIN)
         if state == EMPLOYED:
             h_loss = p.job_loss * (1.0 + p.job_loss_skill_gradient * (0.5 - s)) / max(local_demand, 0.05)
             h_transfer = p.transfer_entry_employed * 2.0 * (1.0 - s)
@@ -90,7 +90,7 @@ def labour_step(key, step, p, demand, alive, dwelling, dw_block, dw_area, group,
                                p.referral_same_block_bonus, p.referral_same_group_bonus)
             h_find = (p.job_finding_max * local_demand * s ** p.job_finding_skill_exponent
                       * (1.0 + p.referral_strength * r) * (1.0 - p.stigma_strength * (1.0 - reputation[a]))
-                      * (1.0 + lever(area_levers, programme_levers, a, prog, L.JOB_FINDING)))
+                      * (1.0 + lever(levers, a, prog, L.JOB_FINDING)))
             if adults[i] == 1 and children[i] > 0:
                 h_find *= 1.0 - p.care_penalty
             h_find = min(h_find, 0.95)
@@ -112,7 +112,7 @@ def labour_step(key, step, p, demand, alive, dwelling, dw_block, dw_area, group,
                 s += training * (1.0 - s)
         elif state == TRANSFER:
             h_exit = (p.transfer_exit * (s / 0.5) * local_demand
-                      * (1.0 + lever(area_levers, programme_levers, a, prog, L.JOB_FINDING)))
+                      * (1.0 + lever(levers, a, prog, L.JOB_FINDING)))
             if u < h_exit:
                 labour[i] = EMPLOYED
                 wage[i] = p.wage_base + p.wage_skill * s
@@ -126,7 +126,7 @@ def labour_step(key, step, p, demand, alive, dwelling, dw_block, dw_area, group,
         # children's education: parent, places and block efficacy, plus measures
         target = (p.child_education_parent_weight * s
                   + (1.0 - p.child_education_parent_weight) * 0.5 * (area_place_quality[a] + block_efficacy[b])
-                  + lever(area_levers, programme_levers, a, prog, L.CHILD_EDUCATION))
+                  + lever(levers, a, prog, L.CHILD_EDUCATION))
         child_education[i] += p.child_education_rate * (clip01(target) - child_education[i])
 
         # succession: a grown child takes over with the skill of its education

@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..rng import STREAM_IN_MOVERS, STREAM_MOBILITY, STREAM_ORDER, agent_key, below, normal, permutation_params, \
+from ..rng import STREAM_IN_MOVERS, STREAM_MOBILITY, STREAM_ORDER, agent_key, below, normal, random_order, \
     step_key, uniform
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 from .common import household_income, housing_covered, logit_normal, rent_burden
@@ -180,12 +180,18 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
     for d in range(n_dw):
         if dw.occupant[d] < 0:
             n_vac = _push(vac, vac_pos, n_vac, d)
-    mult, offset = permutation_params(key, STREAM_ORDER, step, n)
-    for t in range(n):
-        i = (mult * t + offset) % n
+    n_movers = 0
+    for i in range(n):
+        if intent[i] != STAY:
+            n_movers += 1
+    movers = np.empty(n_movers, np.int64)
+    m = 0
+    for i in range(n):
+        if intent[i] != STAY:
+            movers[m] = i
+            m += 1
+    for i in random_order(key, STREAM_ORDER, step, movers):
         what = intent[i]
-        if what == STAY:
-            continue
         akey = agent_key(skey, i)
         d_old = h.dwelling[i]
         a_old = dw.area[d_old]
@@ -239,7 +245,11 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
                                   np.sort(vac[:n_vac]), next_uid)
 
     # -- ties to households that left are gone
+    gone = 0
     for i in range(n):
+        if left[i]:
+            gone += 1
+    for i in range(n if gone > 0 else 0):
         if not h.alive[i]:
             continue
         for k in range(h.tie_target.shape[1]):

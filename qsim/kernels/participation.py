@@ -39,7 +39,7 @@ def area_responsiveness(responsiveness_base, area_levers):
 @njit(cache=True)
 def participation_step(key, step, p, alive, dwelling, dw_area, programme, participating, threshold, efficacy,
                        attachment, satisfaction, tenure, tie_target, tie_strength, area_share, area_responsiveness,
-                       area_levers, programme_levers):
+                       levers):
     """One month of participation decisions, efficacy and attachment; updates ``area_share`` (in place)."""
     skey = step_key(key, STREAM_PARTICIPATION, step)
     K = tie_target.shape[1]
@@ -61,9 +61,9 @@ def participation_step(key, step, p, alive, dwelling, dw_area, programme, partic
                     active += tie_strength[i, k]
         tie_share = active / ties if ties > 0 else 0.0
         observed = p.tie_influence * tie_share + (1.0 - p.tie_influence) * area_share[a]
-        cost = max(0.0, p.cost - lever(area_levers, programme_levers, a, prog, L.PARTICIPATION_COST))
+        cost = max(0.0, p.cost - lever(levers, a, prog, L.PARTICIPATION_COST))
         effective = (threshold[i] - p.efficacy_weight * efficacy[i] - p.attachment_weight * attachment[i]
-                     - lever(area_levers, programme_levers, a, prog, L.OUTREACH) + cost)
+                     - lever(levers, a, prog, L.OUTREACH) + cost)
         if participating[i]:
             if observed < effective or uniform(agent_key(skey, i), 0) < p.burnout:
                 participating[i] = 0

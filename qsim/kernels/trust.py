@@ -76,7 +76,7 @@ def block_diversity(group_count, b):
 @njit(cache=True)
 def trust_step(p, alive, dwelling, dw_block, dw_area, programme, friendly_contacts, conflicts, trust_in, trust_out,
                trust_inst, tie_target, tie_strength, blk_disorder, blk_group_count, area_responsiveness,
-               area_levers, programme_levers):
+               levers):
     """Update the three trusts of every household (in place)."""
     K = tie_target.shape[1]
     for i in range(alive.shape[0]):
@@ -94,13 +94,15 @@ def trust_step(p, alive, dwelling, dw_block, dw_area, programme, friendly_contac
         trust_in[i] += p.adjustment * (clip01(target) - trust_in[i])
 
         t = trust_out[i]
-        t = 1.0 - (1.0 - t) * (1.0 - p.contact_effect) ** friendly_contacts[i]
-        t *= (1.0 - p.conflict_trust_loss) ** conflicts[i]
+        if friendly_contacts[i] > 0:
+            t = 1.0 - (1.0 - t) * (1.0 - p.contact_effect) ** friendly_contacts[i]
+        if conflicts[i] > 0:
+            t *= (1.0 - p.conflict_trust_loss) ** conflicts[i]
         t += p.out_group_relax * (p.out_group_base - t)
         trust_out[i] = clip01(t)
 
         target = (p.institutional_base + p.institutional_results_weight * area_responsiveness[a]
-                  + lever(area_levers, programme_levers, a, programme[i], L.INSTITUTIONAL))
+                  + lever(levers, a, programme[i], L.INSTITUTIONAL))
         trust_inst[i] += p.adjustment * (clip01(target) - trust_inst[i])
 
 
