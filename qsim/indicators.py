@@ -114,33 +114,32 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
                 ties += 1.0
                 if h.group[j] != g:
                     inter += 1.0
-        row = out[a, g]
-        row[S_N] += 1.0
-        row[S_HEADS] += 1.0
+        out[a, g, S_N] += 1.0
+        out[a, g, S_HEADS] += 1.0
         if state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
-            row[S_UNEMP] += 1.0
+            out[a, g, S_UNEMP] += 1.0
         if state == LONG_TERM_UNEMPLOYED:
-            row[S_LTU] += 1.0
+            out[a, g, S_LTU] += 1.0
         if state == TRANSFER or (poor and state == EMPLOYED):
-            row[S_TRANSFER] += 1.0
-        row[S_CHILDREN] += h.children[i]
+            out[a, g, S_TRANSFER] += 1.0
+        out[a, g, S_CHILDREN] += h.children[i]
         if poor:
-            row[S_POOR_CHILDREN] += h.children[i]
-        row[S_INCOME] += h.income[i]
-        row[S_SKILL] += h.skill[i]
-        row[S_TRUST_IN] += h.trust_in[i]
-        row[S_TRUST_OUT] += h.trust_out[i]
-        row[S_TRUST_INST] += h.trust_inst[i]
-        row[S_TIES] += ties
-        row[S_INTER_TIES] += inter
-        row[S_CE] += blk_ce[b]
-        row[S_PART] += h.participating[i]
-        row[S_EFFICACY] += h.efficacy[i]
-        row[S_SAT] += h.satisfaction[i]
-        row[S_RENT] += dw.rent[d]
-        row[S_BURDEN] += rent_burden(dw.rent[d], h.income[i], poor or state == INACTIVE, housing_cost_limit)
-        row[S_CONFLICTS] += h.conflicts[i]
-        row[S_DISORDER] += blk_disorder[b]
+            out[a, g, S_POOR_CHILDREN] += h.children[i]
+        out[a, g, S_INCOME] += h.income[i]
+        out[a, g, S_SKILL] += h.skill[i]
+        out[a, g, S_TRUST_IN] += h.trust_in[i]
+        out[a, g, S_TRUST_OUT] += h.trust_out[i]
+        out[a, g, S_TRUST_INST] += h.trust_inst[i]
+        out[a, g, S_TIES] += ties
+        out[a, g, S_INTER_TIES] += inter
+        out[a, g, S_CE] += blk_ce[b]
+        out[a, g, S_PART] += h.participating[i]
+        out[a, g, S_EFFICACY] += h.efficacy[i]
+        out[a, g, S_SAT] += h.satisfaction[i]
+        out[a, g, S_RENT] += dw.rent[d]
+        out[a, g, S_BURDEN] += rent_burden(dw.rent[d], h.income[i], poor or state == INACTIVE, housing_cost_limit)
+        out[a, g, S_CONFLICTS] += h.conflicts[i]
+        out[a, g, S_DISORDER] += blk_disorder[b]
     for a in range(n_areas):  # totals: the city row and the all-groups column
         for g in range(2):
             for s in range(N_SUMS):

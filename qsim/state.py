@@ -83,7 +83,8 @@ class Households(_Arrays):
     friendly_contacts: np.ndarray  # int8, inter-group encounters without conflict this month
     conflicts: np.ndarray          # int8, conflicts this month
     tie_target: np.ndarray         # int32 (n, K), household slot of each tie, NO_ONE if empty
-    tie_strength: np.ndarray       # float32 (n, K), 0-1
+    tie_strength: np.ndarray       # float32 (n, K), 0-1, equal on both ends of a tie
+    tie_back: np.ndarray           # int8 (n, K), slot of this tie in the other household's row
 
 
 @dataclass
@@ -213,6 +214,7 @@ def empty_households(n: int, tie_slots: int) -> Households:
         threshold=f4(), participating=np.zeros(n, np.int8), satisfaction=f4(), tenure=np.zeros(n, np.int16),
         programme=np.full(n, NO_ONE, np.int8), friendly_contacts=np.zeros(n, np.int8), conflicts=np.zeros(n, np.int8),
         tie_target=np.full((n, tie_slots), NO_ONE, np.int32), tie_strength=np.zeros((n, tie_slots), np.float32),
+        tie_back=np.full((n, tie_slots), NO_ONE, np.int8),
     )
 
 

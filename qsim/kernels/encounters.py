@@ -1,19 +1,23 @@
 """Encounters and ties: meeting in the building, the block and at places.
 
-Submodel (docs/model.md, "Encounters and ties"). Each household makes
-``encounters_per_month`` attempts. An attempt lands in the own building,
-the own block, or at one of the area's places (a random resident of the
-area), the latter only with probability equal to the area's mean place
-quality times (1 + the ENCOUNTERS lever). The MIXING lever arranges a share
-of place encounters across groups (festivals, neighbourhood centres).
+Submodel (docs/model.md, "Encounters and ties"). Each household starts
+``encounters_per_month`` encounter attempts. An attempt lands in the own
+building, the own block, or at one of the area's places (a random resident
+of the area), the latter only with probability equal to the area's mean
+place quality times (1 + the ENCOUNTERS lever). The MIXING lever arranges a
+share of place encounters across groups (festivals, neighbourhood centres).
 
 An encounter between groups is a conflict with probability
 ``conflict_probability * (1 - out-group trust) * (1 - CONFLICT_REDUCTION)``;
-otherwise it is a friendly contact (the contact effect in trust). A
-friendly encounter becomes a tie with probability ``tie_formation`` (times
-``1 - homophily`` across groups), or reinforces an existing tie. Ties are
-reciprocal; each household holds at most K of them, replacing its weakest
-when full. Every tie decays each month and is dropped below
+otherwise it is a friendly contact for both (the contact effect in trust).
+A friendly encounter reinforces an existing tie, or becomes a new tie with
+probability ``tie_formation`` (times ``1 - homophily`` across groups).
+
+Ties are symmetric: a tie is held in both households' rows of K slots,
+with equal strength and a back-pointer (``tie_back``) to its slot in the
+other row, so both ends are updated together. A new tie replaces the
+weakest tie of either household when its row is full (if weaker than a new
+tie). Every tie decays each month and is dropped below
 ``tie_min_strength``: ties are kept up only by meeting again, so ties to
 households that moved away (and meet only at places) fade.
 """
@@ -28,32 +32,76 @@ from .common import lever
 
 
 @njit(cache=True, inline="always")
-def _add_or_reinforce(i, j, tie_target, tie_strength, initial, reinforcement, may_form):
-    """Reinforce i's tie to j, or form one if ``may_form``; return True if a tie exists afterwards."""
-    K = tie_target.shape[1]
-    weakest = 0
-    weakest_s = 2.0
-    for k in range(K):
-        t = tie_target[i, k]
-        if t == j:
-            tie_strength[i, k] = min(1.0, tie_strength[i, k] + reinforcement)
-            return True
-        s = tie_strength[i, k] if t >= 0 else -1.0
-        if s < weakest_s:
-            weakest_s = s
+def find_tie(tie_target, i, j):
+    """Slot of i's tie to j, or -1."""
+    for k in range(tie_target.shape[1]):
+        if tie_target[i, k] == j:
+            return k
+    return -1
+
+
+@njit(cache=True, inline="always")
+def _free_slot(tie_target, tie_strength, i, initial):
+    """Slot for a new tie of i: an empty one, else the weakest if weaker than ``initial``; -1 if none."""
+    weakest = -1
+    weakest_s = initial
+    for k in range(tie_target.shape[1]):
+        if tie_target[i, k] < 0:
+            return k
+        if tie_strength[i, k] < weakest_s:
+            weakest_s = tie_strength[i, k]
             weakest = k
-    if may_form and weakest_s < initial:
-        tie_target[i, weakest] = j
-        tie_strength[i, weakest] = initial
-        return True
-    return False
+    return weakest
+
+
+@njit(cache=True)
+def drop_tie(tie_target, tie_strength, tie_back, i, k):
+    """Remove the tie in slot k of household i, at both ends."""
+    j = tie_target[i, k]
+    if j >= 0:
+        b = tie_back[i, k]
+        tie_target[j, b] = -1
+        tie_strength[j, b] = 0.0
+        tie_back[j, b] = -1
+    tie_target[i, k] = -1
+    tie_strength[i, k] = 0.0
+    tie_back[i, k] = -1
+
+
+@njit(cache=True)
+def drop_all_ties(tie_target, tie_strength, tie_back, i):
+    """Remove every tie of household i (it leaves the city), at both ends."""
+    for k in range(tie_target.shape[1]):
+        if tie_target[i, k] >= 0:
+            drop_tie(tie_target, tie_strength, tie_back, i, k)
+
+
+@njit(cache=True)
+def _form_tie(tie_target, tie_strength, tie_back, i, j, initial):
+    """A new tie between i and j if both have room; returns True if formed."""
+    ki = _free_slot(tie_target, tie_strength, i, initial)
+    if ki < 0:
+        return False
+    kj = _free_slot(tie_target, tie_strength, j, initial)
+    if kj < 0:
+        return False
+    if tie_target[i, ki] >= 0:
+        drop_tie(tie_target, tie_strength, tie_back, i, ki)
+    if tie_target[j, kj] >= 0:
+        drop_tie(tie_target, tie_strength, tie_back, j, kj)
+    tie_target[i, ki] = j
+    tie_target[j, kj] = i
+    tie_back[i, ki] = kj
+    tie_back[j, kj] = ki
+    tie_strength[i, ki] = initial
+    tie_strength[j, kj] = initial
+    return True
 
 
 @njit(cache=True)
 def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
-                    programme, friendly_contacts, conflicts, tie_target, tie_strength,
-                    bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality,
-                    levers, record):
+                    programme, friendly_contacts, conflicts, tie_target, tie_strength, tie_back,
+                    bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers, record):
     """One month of encounters, tie formation and decay (in place).
 
     ``record`` False runs the tie spin-up: no conflicts or contacts are counted.
@@ -76,8 +124,7 @@ def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_blo
         attempts = whole + (1 if uniform(akey, 0) < frac else 0)
         place_chance = area_place_quality[a] * (1.0 + lever(levers, a, prog, L.ENCOUNTERS))
         mixing = lever(levers, a, prog, L.MIXING)
-        conflict_chance = p.conflict_probability * (1.0 - lever(levers, a, prog,
-                                                                L.CONFLICT_REDUCTION))
+        conflict_chance = p.conflict_probability * (1.0 - lever(levers, a, prog, L.CONFLICT_REDUCTION))
         for e in range(attempts):
             c = 1 + 8 * e
             u = uniform(akey, c)
@@ -100,9 +147,7 @@ def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_blo
             j = occupant[target]
             if j < 0 or j == i:
                 continue
-            same = group[j] == group[i]
-            form = uniform(akey, c + 5) < p.tie_formation
-            if not same:
+            if group[j] != group[i]:
                 if record and uniform(akey, c + 6) < conflict_chance * (1.0 - trust_out[i]):
                     if conflicts[i] < 127:
                         conflicts[i] += 1
@@ -114,10 +159,15 @@ def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_blo
                         friendly_contacts[i] += 1
                     if friendly_contacts[j] < 127:
                         friendly_contacts[j] += 1
-                form = form and uniform(akey, c + 7) >= p.homophily
-            if _add_or_reinforce(i, j, tie_target, tie_strength, p.tie_initial_strength, p.tie_reinforcement, form):
-                _add_or_reinforce(j, i, tie_target, tie_strength, p.tie_initial_strength, p.tie_reinforcement, True)
-    # decay
+            k = find_tie(tie_target, i, j)
+            if k >= 0:
+                s = min(1.0, tie_strength[i, k] + p.tie_reinforcement)
+                tie_strength[i, k] = s
+                tie_strength[j, tie_back[i, k]] = s
+            elif uniform(akey, c + 5) < p.tie_formation and (group[j] == group[i]
+                                                              or uniform(akey, c + 7) >= p.homophily):
+                _form_tie(tie_target, tie_strength, tie_back, i, j, p.tie_initial_strength)
+    # decay: both ends hold the same strength and decay alike; a tie too weak is dropped at both ends
     keep = 1.0 - p.tie_decay
     for i in range(n):
         if not alive[i]:
@@ -127,7 +177,6 @@ def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_blo
                 continue
             s = tie_strength[i, k] * keep
             if s < p.tie_min_strength:
-                tie_target[i, k] = -1
-                tie_strength[i, k] = 0.0
+                drop_tie(tie_target, tie_strength, tie_back, i, k)
             else:
                 tie_strength[i, k] = s

@@ -30,6 +30,7 @@ def draw_attitudes(h, i, akey, k, tp, pp, attachment):
     h.programme[i] = -1
     h.friendly_contacts[i] = 0
     h.conflicts[i] = 0
-    for s in range(h.tie_target.shape[1]):
+    for s in range(h.tie_target.shape[1]):  # a refilled slot starts without ties (leavers drop theirs)
         h.tie_target[i, s] = -1
         h.tie_strength[i, s] = 0.0
+        h.tie_back[i, s] = -1

@@ -43,6 +43,7 @@ from ..rng import STREAM_IN_MOVERS, STREAM_MOBILITY, STREAM_ORDER, agent_key, be
     step_key, uniform
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 from .common import household_income, housing_covered, logit_normal, rent_burden
+from .encounters import drop_all_ties
 from .environment import market_rent
 from .households import draw_attitudes
 
@@ -113,10 +114,10 @@ def _remove(vac, vac_pos, n, d):
 
 @njit(cache=True)
 def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, blk, ar, area_place_quality,
-                  flows, left, next_uid):
+                  flows, next_uid):
     """One month of residential mobility (in place). Returns the next free household uid.
 
-    ``flows`` (n_areas, 2, N_FLOWS) is zeroed and filled; ``left`` marks slots vacated this month.
+    ``flows`` (n_areas, 2, N_FLOWS) is zeroed and filled.
     """
     n = h.alive.shape[0]
     n_dw = dw.occupant.shape[0]
@@ -124,7 +125,6 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
     radius = int(p.radius)
     candidates = int(p.candidates)
     flows[:] = 0.0
-    left[:] = False
     skey = step_key(key, STREAM_MOBILITY, step)
 
     # reference income per area (mean of residents at the start of the month)
@@ -234,29 +234,13 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
             h.dwelling[i] = -1
             h.participating[i] = 0
             h.programme[i] = -1
-            left[i] = True
-            for k in range(h.tie_target.shape[1]):
-                h.tie_target[i, k] = -1
-                h.tie_strength[i, k] = 0.0
+            drop_all_ties(h.tie_target, h.tie_strength, h.tie_back, i)
 
     # -- vacancies let to households from outside, in dwelling order
     if p.vacancy_fill_rate > 0.0 and n_vac > 0:
         next_uid = _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, blk, ar, flows,
                                   np.sort(vac[:n_vac]), next_uid)
 
-    # -- ties to households that left are gone
-    gone = 0
-    for i in range(n):
-        if left[i]:
-            gone += 1
-    for i in range(n if gone > 0 else 0):
-        if not h.alive[i]:
-            continue
-        for k in range(h.tie_target.shape[1]):
-            j = h.tie_target[i, k]
-            if j >= 0 and left[j]:
-                h.tie_target[i, k] = -1
-                h.tie_strength[i, k] = 0.0
     return next_uid
 
 
