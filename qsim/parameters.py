@@ -114,7 +114,7 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Share of encounters in the own block (the rest at places, scaled by place quality).", 0, 1),
     _p("encounters", "homophily", 0.5, "-", D4 + " (homophily); size " + ASSUMPTION,
        "Probability that an encounter with another group does not lead to a tie.", 0, 1),
-    _p("encounters", "tie_formation", 0.06, "-", ASSUMPTION, "Probability that an accepted encounter forms a new tie.", 0, 1),
+    _p("encounters", "tie_formation", 0.1, "-", ASSUMPTION, "Probability that an accepted encounter forms a new tie.", 0, 1),
     _p("encounters", "tie_initial_strength", 0.2, "-", ASSUMPTION, "Strength of a new tie (0-1).", 0, 1),
     _p("encounters", "tie_reinforcement", 0.15, "-", ASSUMPTION, "Strength added when tied households meet again.", 0, 1),
     _p("encounters", "tie_decay", 0.08, "1/month", ASSUMPTION, "Relative loss of tie strength per month; ties are kept up only by meeting again.", 0, 1),

@@ -27,6 +27,9 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0  # 2**-53
+_S32 = np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_INV32 = 1.0 / 4294967296.0  # 2**-32
 
 # Streams: one per process, so that switching one process on or off never
 # shifts the draws of another. Stable numbers; append, never renumber.
@@ -86,6 +89,13 @@ def agent_key(skey: np.uint64, agent: int) -> np.uint64:
 def uniform(akey: np.uint64, k: int) -> float:
     """The k-th uniform draw in [0, 1) for an agent key."""
     return float(mix64(np.uint64(akey) + np.uint64(k) * _M1) >> _S11) * _INV53
+
+
+@njit(cache=True, inline="always")
+def uniform_pair(akey: np.uint64, k: int) -> tuple:
+    """Two uniforms in [0, 1) from the k-th 64-bit draw (32 bits each; for hot loops)."""
+    z = mix64(np.uint64(akey) + np.uint64(k) * _M1)
+    return float(z >> _S32) * _INV32, float(z & _LOW32) * _INV32
 
 
 @njit(cache=True, inline="always")

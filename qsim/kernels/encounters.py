@@ -27,7 +27,7 @@ from __future__ import annotations
 from numba import njit
 
 from .. import levers as L
-from ..rng import STREAM_ENCOUNTERS, agent_key, below, step_key, uniform
+from ..rng import STREAM_ENCOUNTERS, agent_key, below, step_key, uniform, uniform_pair
 from .common import lever
 
 
@@ -127,17 +127,17 @@ def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_blo
         conflict_chance = p.conflict_probability * (1.0 - lever(levers, a, prog, L.CONFLICT_REDUCTION))
         for e in range(attempts):
             c = 1 + 8 * e
-            u = uniform(akey, c)
+            u, v = uniform_pair(akey, c)  # where, and whom
             if u < p.share_building:
                 bld = dw_building[d]
-                target = bld_first[bld] + below(akey, c + 1, bld_n[bld])
+                target = bld_first[bld] + min(int(v * bld_n[bld]), bld_n[bld] - 1)
             elif u < p.share_building + p.share_block:
                 blk = dw_block[d]
-                target = blk_first[blk] + below(akey, c + 1, blk_n[blk])
+                target = blk_first[blk] + min(int(v * blk_n[blk]), blk_n[blk] - 1)
             else:
-                if uniform(akey, c + 2) >= place_chance:
+                if (u - p.share_building - p.share_block) >= place_chance * (1.0 - p.share_building - p.share_block):
                     continue
-                target = area_first[a] + below(akey, c + 1, area_n[a])
+                target = area_first[a] + min(int(v * area_n[a]), area_n[a] - 1)
                 if uniform(akey, c + 3) < mixing:  # arranged mixing: look for the other group
                     for tries in range(4):
                         j = occupant[target]
@@ -147,8 +147,9 @@ def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_blo
             j = occupant[target]
             if j < 0 or j == i:
                 continue
+            w, x = uniform_pair(akey, c + 1)  # conflict, tie formation
             if group[j] != group[i]:
-                if record and uniform(akey, c + 6) < conflict_chance * (1.0 - trust_out[i]):
+                if record and w < conflict_chance * (1.0 - trust_out[i]):
                     if conflicts[i] < 127:
                         conflicts[i] += 1
                     if conflicts[j] < 127:
@@ -164,8 +165,7 @@ def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_blo
                 s = min(1.0, tie_strength[i, k] + p.tie_reinforcement)
                 tie_strength[i, k] = s
                 tie_strength[j, tie_back[i, k]] = s
-            elif uniform(akey, c + 5) < p.tie_formation and (group[j] == group[i]
-                                                              or uniform(akey, c + 7) >= p.homophily):
+            elif x < p.tie_formation and (group[j] == group[i] or uniform(akey, c + 2) >= p.homophily):
                 _form_tie(tie_target, tie_strength, tie_back, i, j, p.tie_initial_strength)
     # decay: both ends hold the same strength and decay alike; a tie too weak is dropped at both ends
     keep = 1.0 - p.tie_decay
