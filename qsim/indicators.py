@@ -37,7 +37,7 @@ class Indicator:
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator("unemployment_rate", "share", "stock", "household",
-              "S1: unemployed heads (short- and long-term) per household head of working age."),
+              "S1: unemployed heads (short- and long-term) per household head (the model has no age; every head counts)."),
     Indicator("long_term_unemployment_rate", "share", "stock", "household", "S2: heads unemployed over 12 months per head."),
     Indicator("transfer_rate", "share", "stock", "household",
               "S3: households in SGB II receipt without unemployment (transfer state, or employed and topped up) "

@@ -99,7 +99,7 @@ def _spells_and_rents(key, h, slots, lp, ep, dw, bld_quality, rent_level, reputa
         if h.labour[i] == SHORT_TERM_UNEMPLOYED:
             h.unemployed_months[i] = below(akey, 0, int(lp.long_term_after))
         elif h.labour[i] == LONG_TERM_UNEMPLOYED:
-            h.unemployed_months[i] = int(lp.long_term_after) + below(akey, 0, 48)
+            h.unemployed_months[i] = int(lp.long_term_after) + below(akey, 0, 36)
         d = h.dwelling[i]
         rent = market_rent(ep, rent_level, 1.0, bld_quality[dw.building[d]], reputation)
         dw.rent[d] = rent * (1.0 - 0.15 * min(1.0, h.tenure[i] / 120.0))

@@ -36,7 +36,7 @@ _INV32 = 1.0 / 4294967296.0  # 2**-32
 STREAM_POPULATION = 1
 STREAM_LABOUR = 2
 STREAM_ENCOUNTERS = 3
-STREAM_TRUST = 4
+STREAM_TRUST = 4  # reserved: the trust process draws no random numbers
 STREAM_PARTICIPATION = 5
 STREAM_ENVIRONMENT = 6
 STREAM_MOBILITY = 7
@@ -45,7 +45,7 @@ STREAM_IN_MOVERS = 9
 STREAM_ORDER = 10
 STREAM_MEASURES = 11
 STREAM_BUDGET = 12
-STREAM_TIE_SPINUP = 13
+# 13 retired: the tie spin-up uses the encounters stream at negative steps
 
 
 @njit(cache=True, inline="always")

@@ -11,9 +11,10 @@ household draws one uniform number against competing hazards:
   (times ``1 - care_penalty`` for single parents)
   where ``r`` in [0, 1) is the strength-weighted share of employed ties
   (same block and same group weigh more; Calvo-Armengol & Jackson 2004,
-  Bayer et al. 2008). Skill depreciates while unemployed and employed ties
-  fade, so duration dependence emerges from heterogeneity, depreciation and
-  the network; no duration curve is typed in. After ``long_term_after``
+  Bayer et al. 2008). Skill depreciates while unemployed and the unemployed
+  meet fewer employed people in poor blocks, so duration dependence emerges
+  from heterogeneity (the more employable leave first), depreciation and the
+  network; no duration curve is typed in. After ``long_term_after``
   months a spell is long-term.
 * transfer receipt without unemployment: a sticky state with a low exit rate.
 * inactive: leaves for job search at a low rate.

@@ -1,8 +1,9 @@
 """Residential mobility: satisfaction, moves, displacement, in-movers, reputation.
 
 Submodel (docs/model.md, "Residential mobility"). Two phases a month, as
-in Mesa's Schelling model: first every household decides on the state at
-the start of the month, then the movers act one by one in a random order.
+in Mesa's Schelling model: first every household decides, all on the same
+state (after this month's other processes), then the movers act one by one
+in a random order.
 
 Decide. Satisfaction is a weighted mean of building quality, place
 quality, in-group trust, safety (1 - disorder) and affordability (falls
@@ -138,7 +139,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
     for a in range(n_areas):
         ar.reference_income[a] = income_sum[a] / residents[a] if residents[a] > 0 else 0.0
 
-    # -- decide, on the state at the start of the month
+    # -- decide, every household on the same state
     intent = np.zeros(n, np.int8)
     for i in range(n):
         if not h.alive[i]:
@@ -298,7 +299,8 @@ def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quali
             continue
         g = 1 if uniform(dkey, 1) < p.in_mover_minority_share else 0
         skill = logit_normal(normal(dkey, 2), p.in_mover_skill_mean + p.in_mover_skill_reputation * (rep - 0.5), 5.0)
-        u = uniform(dkey, 4)
+        u = uniform(dkey, 4) * max(1.0, p.in_mover_unemployed * (1.5 - rep) + p.in_mover_transfer
+                                   + p.in_mover_inactive)  # shares that add up to over 1 are scaled down
         unemployed = p.in_mover_unemployed * (1.5 - rep)
         months = 0
         if u < unemployed:
