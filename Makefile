@@ -19,7 +19,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/qsim run scenarios/baseline.toml --out out/demo
+	$(BIN)/qsim validate scenarios/*.toml
+	$(BIN)/qsim run scenarios/baseline.toml --quiet --out out/demo/baseline
+	$(BIN)/qsim run scenarios/integrated.toml --quiet --out out/demo/integrated
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -23,25 +23,84 @@ def _run(args) -> int:
     out = Path(args.out or f"out/{scenario.name}")
     files = result.save(out)
     plot = out / "indicators.png"
-    result.plot(path=plot)
+    from .measures.runner import measure_periods
+
+    result.plot(path=plot, marks=union_of_periods(measure_periods(scenario)))
     import pandas as pd
 
     with pd.option_context("display.width", 120, "display.float_format", "{:,.3f}".format):
         print(f"\n{scenario.name}: {years} years, seed {sim.seed}, {int(result.indicators['households'].iloc[-1]):,} "
               f"households at the end, {sim.elapsed:.2f} s\n")
         print(result.summary().to_string())
+    print(budget_summary(result.ledger))
     print(f"\nwrote {', '.join(str(f) for f in files)}, {plot}")
     return 0
 
 
+def union_of_periods(periods: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """Overlapping (start, end, label) periods merged into one mark each, labelled by their measures."""
+    merged: list[list] = []
+    for start, end, label in sorted(periods):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+            merged[-1][2].append(label)
+        else:
+            merged.append([start, end, [label]])
+    return [(start, end, f"measures: {', '.join(labels)}") for start, end, labels in merged]
+
+
+def budget_summary(ledger) -> str:
+    """A few lines on the money: paid in, spent by measure, and the years measures were short of money."""
+    if ledger.empty:
+        return "\nbudget: no funding sources or measures"
+    pay = ledger[ledger["entry"] == "payment"]
+    lines = [f"\nbudget: {ledger.loc[ledger['entry'] == 'inflow', 'amount_cents'].sum() / 100:,.0f} EUR paid in, "
+             f"{pay['amount_cents'].sum() / 100:,.0f} EUR spent, "
+             f"{ledger.loc[ledger['entry'] == 'lapse', 'amount_cents'].sum() / 100:,.0f} EUR lapsed"]
+    for name, rows in pay.groupby("measure", sort=False):
+        short = sorted(set(rows.loc[rows["status"] != "funded", "year"]))
+        note = f"  (short of money in year(s) {', '.join(map(str, short))})" if short else ""
+        lines.append(f"  {name:32s} {rows['amount_cents'].sum() / 100:>14,.0f} EUR{note}")
+    return "\n".join(lines)
+
+
+def _measures(args) -> int:
+    from .measures import CATALOGUE
+
+    if args.type is not None:
+        if args.type not in CATALOGUE:
+            print(f"qsim: unknown measure type {args.type!r}; expected one of {', '.join(CATALOGUE)}",
+                  file=sys.stderr)
+            return 2
+        e = CATALOGUE[args.type]
+        print(f"{e.name}: {e.title}\n\n{e.mechanism}\n\nEvidence: {e.evidence}\n")
+        print(f"delivery: {e.delivery}; capacity in {e.unit} (default {e.default_capacity:g})")
+        cost = "one-off" if e.one_off else "per year"
+        print(f"cost: {e.cost_per_unit:,.0f} EUR per unit {cost}" + (f" + {e.fixed_cost:,.0f} EUR" if e.fixed_cost
+                                                                     else ""))
+        print(f"lag: {e.lag_months} months; ramp-up: {e.ramp_months} months; after the end: {e.after_end}")
+        print(f"targets: area{''.join(', ' + t for t in e.targets)}; network dependence {e.network_dependence:g}")
+        print("effects: " + ", ".join(f"{k} = {v:g}" for k, v in e.effects.items()))
+        return 0
+    print(f"{'type':24s} {'delivery':12s} {'EUR per unit':>12s}  {'paid':8s} unit")
+    for e in CATALOGUE.values():
+        print(f"{e.name:24s} {e.delivery:12s} {e.cost_per_unit:>12,.0f}  {'one-off' if e.one_off else 'per year':8s} "
+              f"{e.unit}")
+    print("\n`qsim measures TYPE` shows one type in full; docs/measures.md documents them all.")
+    return 0
+
+
 def _validate(args) -> int:
+    from .measures.runner import check_targets
     from .scenario import ScenarioError, load_scenario
 
     failed = 0
     for path in args.files:
         try:
             sc = load_scenario(path)
-            print(f"{path}: ok ({sc.name}, {len(sc.areas)} area(s), {sc.years} years)")
+            if sc.measures:
+                check_targets(sc)
+            print(f"{path}: ok ({sc.name}, {len(sc.areas)} area(s), {sc.years} years, {len(sc.measures)} measures)")
         except ScenarioError as e:
             print(str(e), file=sys.stderr)
             failed += 1
@@ -80,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "intervention scenarios (Quartiersmanagement).")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run one scenario and write indicators, flows and a plot",
+    run = sub.add_parser("run", help="run one scenario and write indicators, flows, the budget ledger and a plot",
                          epilog=EPILOG_RUN, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("scenario", help="scenario file (TOML)")
     run.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
@@ -90,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=_run)
 
-    val = sub.add_parser("validate", help="check scenario files",
+    val = sub.add_parser("validate", help="check scenario files (and that every measure's target selects someone)",
                          epilog="example:\n  qsim validate scenarios/*.toml",
                          formatter_class=argparse.RawDescriptionHelpFormatter)
     val.add_argument("files", nargs="+", help="scenario files")
@@ -100,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
                          epilog="example:\n  qsim schema > scenario.schema.json",
                          formatter_class=argparse.RawDescriptionHelpFormatter)
     sch.set_defaults(func=_schema)
+
+    mea = sub.add_parser("measures", help="list the measure catalogue (types, delivery, cost)",
+                         epilog="examples:\n  qsim measures\n  qsim measures job_coaching",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    mea.add_argument("type", nargs="?", default=None, help="show one measure type in full")
+    mea.set_defaults(func=_measures)
 
     par = sub.add_parser("parameters", help="list model parameters with defaults, units and meaning",
                          epilog="example:\n  qsim parameters --process labour",

@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Protocol
 import numpy as np
 
 from . import indicators as ind
+from .kernels.common import lever_table
 from .kernels.encounters import encounters_step
 from .kernels.environment import environment_step
 from .kernels.labour import labour_step
@@ -28,6 +29,7 @@ from .kernels.mobility import N_FLOWS, mobility_step, reputation_step
 from .kernels.organisations import organisations_step
 from .kernels.participation import area_responsiveness, participation_step
 from .kernels.trust import block_aggregates, collective_efficacy, disorder_step, trust_step
+from .measures.runner import build_hooks
 from .parameters import ModelParameters
 from .population import build_state
 from .result import Result
@@ -67,14 +69,14 @@ class Simulation:
         self.key = run_key(self.seed, self.replicate)
         self.params = ModelParameters(scenario.parameters)
         self.processes = scenario.processes
-        self.hooks: list[Hook] = list(hooks)
         self.months = scenario.years * 12
         self._demand = np.array(macro_path(scenario.macro.labour_demand, self.months + 1))
         self._rent_pressure = np.array(macro_path(scenario.macro.rent_pressure, self.months + 1))
         self.state = build_state(scenario.areas, self.params, self.seed, self.replicate, scenario.tie_slots)
+        self.ledger, measure_hooks = build_hooks(scenario, self.state, self.key)  # the budget ledger first
+        self.hooks: list[Hook] = measure_hooks + list(hooks)
         n_areas = len(self.state.areas)
         self.flows = np.zeros((n_areas, 2, N_FLOWS))
-        self._left = np.zeros(len(self.state.households), np.bool_)
         self.area_place_quality = np.zeros(n_areas)
         self._records: list[np.ndarray] = []
         self._flow_records: list[np.ndarray] = []
@@ -88,6 +90,7 @@ class Simulation:
             return
         s = self.state
         self._place_quality()
+        self._levers = lever_table(s.area_levers, s.programme_levers)
         for step in range(-months, 0):
             self._encounters(step, record=False)
         s.households.friendly_contacts[:] = 0
@@ -123,9 +126,9 @@ class Simulation:
         h, dw, ar = s.households, s.dwellings, s.areas
         encounters_step(self.key, step, self.params.encounters, h.alive, h.dwelling, dw.occupant, dw.building,
                         dw.block, dw.area, h.group, h.trust_out, h.programme, h.friendly_contacts, h.conflicts,
-                        h.tie_target, h.tie_strength, s.buildings.first_dwelling, s.buildings.n_dwellings,
+                        h.tie_target, h.tie_strength, h.tie_back, s.buildings.first_dwelling, s.buildings.n_dwellings,
                         s.blocks.first_dwelling, s.blocks.n_dwellings, ar.first_dwelling, ar.n_dwellings,
-                        self.area_place_quality, s.area_levers, s.programme_levers, record)
+                        self.area_place_quality, self._levers, record)
 
     # -------------------------------------------------------------- public
     def set_parameters(self, overrides: dict[str, float]) -> None:
@@ -142,6 +145,7 @@ class Simulation:
         t = s.month
         for hook in self.hooks:
             hook(self, t)
+        self._levers = lever_table(s.area_levers, s.programme_levers)
         p, on = self.params, self.processes
         h, dw, blk, ar = s.households, s.dwellings, s.blocks, s.areas
         key = self.key
@@ -155,22 +159,21 @@ class Simulation:
             labour_step(key, t, p.labour, self._demand[t], h.alive, h.dwelling, dw.block, dw.area, h.group, h.adults,
                         h.children, h.labour, h.unemployed_months, h.skill, h.wage, h.income, h.child_education,
                         h.programme, h.tie_target, h.tie_strength, ar.reputation, self.area_place_quality,
-                        blk.efficacy_lagged, s.area_levers, s.programme_levers)
+                        blk.efficacy_lagged, self._levers)
         if on.encounters:
             self._encounters(t, record=True)
         responsiveness = area_responsiveness(p.participation.responsiveness_base, s.area_levers)
         if on.trust:
             trust_step(p.trust, h.alive, h.dwelling, dw.block, dw.area, h.programme, h.friendly_contacts, h.conflicts,
                        h.trust_in, h.trust_out, h.trust_inst, h.tie_target, h.tie_strength, blk.disorder,
-                       blk.group_count, responsiveness, s.area_levers, s.programme_levers)
+                       blk.group_count, responsiveness, self._levers)
         self._block_agg = self._block_aggregates()
         if on.trust:
             disorder_step(p.trust, self._block_agg, blk.area, blk.disorder, blk.efficacy_lagged, s.area_levers)
         if on.participation:
             participation_step(key, t, p.participation, h.alive, h.dwelling, dw.area, h.programme, h.participating,
                                h.threshold, h.efficacy, h.attachment, h.satisfaction, h.tenure, h.tie_target,
-                               h.tie_strength, ar.participation_share, responsiveness, s.area_levers,
-                               s.programme_levers)
+                               h.tie_strength, ar.participation_share, responsiveness, self._levers)
         if on.organisations and len(s.organisations):
             o = s.organisations
             organisations_step(key, t, p.organisations, o.area, o.kind, o.capacity, o.base_capacity, o.tie_strength,
@@ -178,7 +181,7 @@ class Simulation:
         if on.mobility:
             s.next_uid = mobility_step(key, t, p.mobility, p.labour, p.trust, p.participation, p.environment,
                                        self._rent_pressure[t], h.view(), dw.view(), s.buildings.quality, blk.view(),
-                                       ar.view(), self.area_place_quality, self.flows, self._left, s.next_uid)
+                                       ar.view(), self.area_place_quality, self.flows, s.next_uid)
             reputation_step(p.mobility, h.view(), dw.view(), s.buildings.quality, blk.view(), ar.reputation, False)
         else:
             self.flows[:] = 0.0
@@ -212,4 +215,5 @@ class Simulation:
     def result(self) -> Result:
         """Everything recorded so far as a :class:`Result`."""
         return Result.from_records(self.scenario.name, self.state.area_names, self._records, self._flow_records,
-                                   seed=self.seed, replicate=self.replicate)
+                                   seed=self.seed, replicate=self.replicate,
+                                   ledger=self.ledger.frame(self.state.area_names))

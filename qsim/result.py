@@ -9,6 +9,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .budget import empty_ledger
 from .indicators import BY_NAME, NAMES
 from .kernels.mobility import N_FLOWS
 
@@ -35,10 +36,12 @@ class Result:
     seed: int = 0
     replicate: int = 0
     meta: dict = field(default_factory=dict)
+    ledger: pd.DataFrame = field(default_factory=empty_ledger)  # budget flows by month, source, measure (qsim.budget)
 
     @classmethod
     def from_records(cls, scenario: str, area_names: Sequence[str], records: list[np.ndarray],
-                     flow_records: list[np.ndarray], seed: int = 0, replicate: int = 0) -> "Result":
+                     flow_records: list[np.ndarray], seed: int = 0, replicate: int = 0,
+                     ledger: pd.DataFrame | None = None) -> "Result":
         areas = list(area_names) + ["all"]
         months = len(records)
         data = np.stack(records) if records else np.zeros((0, len(areas), 3, len(NAMES)))
@@ -50,7 +53,7 @@ class Result:
                                           names=["month", "area", "group"])
         flows = pd.DataFrame(frows.reshape(-1, N_FLOWS), index=fidx, columns=list(FLOW_NAMES)).reset_index()
         flows.insert(1, "year", flows["month"] // 12 + 1)
-        return cls(scenario, frame, flows, seed, replicate)
+        return cls(scenario, frame, flows, seed, replicate, ledger=empty_ledger() if ledger is None else ledger)
 
     @property
     def indicators(self) -> pd.DataFrame:
@@ -124,11 +127,11 @@ class Result:
         return fig
 
     def save(self, folder: str | Path) -> list[Path]:
-        """Write indicators (all groups) and flows as Parquet and CSV; returns the files."""
+        """Write indicators (all groups), flows and the budget ledger as Parquet and CSV; returns the files."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         written = []
-        for name, frame in (("indicators", self.indicators_by_group), ("flows", self.flows)):
+        for name, frame in (("indicators", self.indicators_by_group), ("flows", self.flows), ("ledger", self.ledger)):
             for ext in ("parquet", "csv"):
                 path = folder / f"{name}.{ext}"
                 tmp = path.with_suffix(path.suffix + ".tmp")

@@ -21,16 +21,18 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, WithJsonSchema, field_validator,
+                      model_validator)
 
 from .levers import N_PROGRAMMES
-from .measures.catalogue import CARRIERS, CATALOGUE, CONSTRUCTION, PROGRAMME
+from .measures.catalogue import CARRIERS, CATALOGUE, PROGRAMME
 from .parameters import PROCESSES, ParameterError, check_value, to_monthly
 from .state import LABOUR_STATES, ORG_KINDS, PLACE_KINDS
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Money = Annotated[float, Field(ge=0.0, le=1e10, allow_inf_nan=False)]
 GROUP_NAMES = ("majority", "minority")
+MAX_DWELLINGS = 20_000_000  # per area: a bound that keeps a mistyped number from exhausting memory
 
 
 class ScenarioError(ValueError):
@@ -91,10 +93,10 @@ class Area(_Strict):
     """One planning area, synthesised from its marginals."""
 
     name: str = Field(min_length=1)
-    households: int = Field(gt=0, description="Resident households at the start.")
+    households: int = Field(gt=0, le=MAX_DWELLINGS, description="Resident households at the start.")
     grid: tuple[int, int] = Field(description="Blocks as [columns, rows].")
-    buildings_per_block: int = Field(default=4, gt=0)
-    dwellings_per_building: int = Field(default=16, gt=0)
+    buildings_per_block: int = Field(default=4, gt=0, le=1000)
+    dwellings_per_building: int = Field(default=16, gt=0, le=10_000)
     group_shares: tuple[Share, Share] = Field(default=(0.55, 0.45), description="Shares of group 0 and group 1.")
     unemployment_rate: Share = 0.12
     long_term_unemployment_rate: Share = 0.05
@@ -114,8 +116,8 @@ class Area(_Strict):
     @field_validator("grid")
     @classmethod
     def _grid(cls, grid):
-        if grid[0] < 1 or grid[1] < 1:
-            raise ValueError("columns and rows must be at least 1")
+        if not (1 <= grid[0] <= 10_000 and 1 <= grid[1] <= 10_000):
+            raise ValueError("columns and rows must be between 1 and 10,000")
         return grid
 
     @field_validator("places")
@@ -124,8 +126,8 @@ class Area(_Strict):
         for kind, count in places.items():
             if kind not in PLACE_KINDS:
                 raise ValueError(f"unknown place kind {kind!r}; expected one of {', '.join(PLACE_KINDS)}")
-            if count < 0:
-                raise ValueError(f"count of {kind!r} must be >= 0")
+            if not 0 <= count <= 10_000:
+                raise ValueError(f"count of {kind!r} must be between 0 and 10,000")
         return places
 
     @field_validator("organisations")
@@ -134,8 +136,8 @@ class Area(_Strict):
         for kind, count in orgs.items():
             if kind not in ORG_KINDS:
                 raise ValueError(f"unknown organisation kind {kind!r}; expected one of {', '.join(ORG_KINDS)}")
-            if count < 0:
-                raise ValueError(f"count of {kind!r} must be >= 0")
+            if not 0 <= count <= 1_000:
+                raise ValueError(f"count of {kind!r} must be between 0 and 1,000")
         return orgs
 
     @property
@@ -146,6 +148,9 @@ class Area(_Strict):
     def _consistent(self):
         if abs(sum(self.group_shares) - 1.0) > 1e-9:
             raise ValueError(f"group_shares must sum to 1, they sum to {sum(self.group_shares):g}")
+        if self.dwellings > MAX_DWELLINGS:
+            raise ValueError(f"{self.dwellings:,} dwellings (grid x buildings_per_block x dwellings_per_building); "
+                             f"at most {MAX_DWELLINGS:,} per area")
         if self.households > self.dwellings:
             raise ValueError(f"{self.households} households do not fit into {self.dwellings} dwellings "
                              "(grid x buildings_per_block x dwellings_per_building)")
@@ -203,6 +208,8 @@ class FundingSource(_Typed):
         if (self.cut_probability > 0) != (self.cut_size > 0):
             raise FieldError("cut_probability", "a random cut needs both cut_probability > 0 and cut_size > 0")
         for k, cut in enumerate(self.cuts):
+            if cut.year in [c.year for c in self.cuts[:k]]:
+                raise FieldError(f"cuts.{k}.year", f"a second cut in year {cut.year}; combine the cuts of one year")
             if cut.year < self.start or (self.end is not None and cut.year > self.end):
                 raise FieldError(f"cuts.{k}.year", f"year {cut.year} is outside the source's period "
                                  f"{self.start}-{self.end if self.end is not None else 'open'}")
@@ -225,10 +232,6 @@ class Target(_Typed):
         return [k for k in ("blocks", "groups", "employment", "children") if getattr(self, k) is not None]
 
 
-def _funding_shares(funding: str | dict[str, float]) -> dict[str, float]:
-    return {funding: 1.0} if isinstance(funding, str) else dict(funding)
-
-
 class _Timed(_Typed):
     """Timing, funding and priority shared by measures and the QM office."""
 
@@ -239,17 +242,24 @@ class _Timed(_Typed):
     end: float | None = Field(default=None, ge=1.0, le=200.0, allow_inf_nan=False,
                               description="Last year it runs, to that year's end (or give duration; neither: "
                               "to the end of the run).")
-    funding: str | dict[str, Share] = Field(default_factory=dict, description="Funding source name, or "
-                                            "{source = share, ...} with shares summing to 1.")
+    funding: Annotated[dict[str, Share], WithJsonSchema({
+        "anyOf": [{"type": "string"}, {"type": "object", "additionalProperties": {
+            "type": "number", "minimum": 0, "maximum": 1}}]})] = Field(
+        default_factory=dict, description="Funding source name, or {source = share, ...} with shares summing to 1.")
     priority: int = Field(default=5, ge=0, le=1000, description="Allocation priority: lower is funded first.")
     minimum_funding: Share = Field(default=0.0, description="Below this funded share of its cost the measure "
                                    "does not run that year (and gets no money).")
     effect: dict[str, float] = Field(default_factory=dict, description="Overrides of the type's effect sizes "
                                      "(`qsim measures` lists them).")
 
+    @field_validator("funding", mode="before")
+    @classmethod
+    def _one_source(cls, value):
+        return {value: 1.0} if isinstance(value, str) else value
+
     @property
     def funding_shares(self) -> dict[str, float]:
-        return _funding_shares(self.funding)
+        return dict(self.funding)
 
     @property
     def start_month(self) -> int:
@@ -294,7 +304,8 @@ class Measure(_Timed):
     @classmethod
     def _type(cls, name):
         if name not in CATALOGUE:
-            raise ValueError(f"unknown measure type {name!r}; expected one of {', '.join(CATALOGUE)}")
+            types = ", ".join(t for t in CATALOGUE if t != "qm_office")
+            raise ValueError(f"unknown measure type {name!r}; expected one of {types}")
         if name == "qm_office":
             raise ValueError("the QM office is set up in the [qm_office] table, not as a measure")
         return name
@@ -390,8 +401,15 @@ class Scenario(_Strict):
     macro: Macro = Field(default_factory=Macro)
     parameters: dict[str, Any] = Field(default_factory=dict, description="Overrides by dotted name, e.g. "
                                        "'labour.job_loss' = 0.008 or {per_year = 0.09}.")
-    tie_slots: int = Field(default=8, ge=1, le=32, description="Tie slots per household.")
+    tie_slots: int = Field(default=6, ge=1, le=32, description="Tie slots per household.")
     spinup_months: int = Field(default=24, ge=0, le=240, description="Months of tie formation before month 0.")
+    extends: str | None = Field(default=None, description="Another scenario file (relative to this one) to inherit "
+                                "and override; resolved when the file is loaded.")
+    funding: dict[str, FundingSource] = Field(default_factory=dict, description="Funding sources by name.")
+    qm_office: QmOffice | None = Field(default=None, description="The QM office (none: no office).")
+    measures: list[Measure] = Field(default_factory=list, description="The measures of the programme.")
+    allocation: Allocation = Field(default_factory=Allocation)
+    _source: str = PrivateAttr(default="<dict>")  # the file it was read from (for error messages)
 
     @field_validator("parameters")
     @classmethod
@@ -400,16 +418,16 @@ class Scenario(_Strict):
         for name, value in values.items():
             if isinstance(value, dict):
                 if set(value) not in ({"per_year"}, {"per_month"}):
-                    raise ValueError(f"{name}: a rate is written as {{per_year = p}} or {{per_month = p}}")
+                    raise FieldError(name, "a rate is written as {per_year = p} or {per_month = p}")
                 per, amount = next(iter(value.items()))
                 try:
                     value = to_monthly(check_value(name, amount) if per == "per_month" else amount, per[4:])
                 except ParameterError as e:
-                    raise ValueError(str(e)) from None
+                    raise FieldError(name, str(e)) from None
             try:
                 out[name] = check_value(name, value)
             except ParameterError as e:
-                raise ValueError(str(e)) from None
+                raise FieldError(name, str(e)) from None
         return out
 
     @model_validator(mode="after")
@@ -419,25 +437,141 @@ class Scenario(_Strict):
             raise ValueError("area names must be unique")
         return self
 
+    @model_validator(mode="after")
+    def _programme(self):
+        """Measures and the office refer to existing areas and sources, fit the horizon and select someone."""
+        horizon = self.years * 12
+        labels: set[str] = set()
+        programmes = 0
+        for k, m in enumerate(self.all_measures()):
+            path = "qm_office" if m.type == "qm_office" else f"measures.{k - (self.qm_office is not None)}"
+            if m.label in labels:
+                raise FieldError(f"{path}.name", f"measure name {m.label!r} is used twice; give each measure a "
+                                 "unique name")
+            labels.add(m.label)
+            if m.start_month >= horizon:
+                raise FieldError(f"{path}.start", f"starts in year {m.start:g}, after the horizon of {self.years} "
+                                 "years")
+            if m.end_month is not None and m.end_month > horizon:
+                raise FieldError(f"{path}.{'end' if m.end is not None else 'duration'}",
+                                 f"runs to month {m.end_month}, beyond the horizon of {self.years} years "
+                                 f"({horizon} months)")
+            area = self._target_area(m.target.area, f"{path}.{'area' if m.type == 'qm_office' else 'target.area'}")
+            self._check_target(m, area, path)
+            programmes += CATALOGUE[m.type].delivery == PROGRAMME
+            self._check_funding(m, path)
+        if programmes > N_PROGRAMMES:
+            raise FieldError("measures", f"{programmes} person programmes; at most {N_PROGRAMMES} can run in one "
+                             "scenario")
+        return self
+
+    def _target_area(self, name: str | None, path: str) -> Area:
+        if name is None:
+            if len(self.areas) > 1:
+                raise FieldError(path, "required: the scenario has several areas (" +
+                                 ", ".join(a.name for a in self.areas) + ")")
+            return self.areas[0]
+        for area in self.areas:
+            if area.name == name:
+                return area
+        raise FieldError(path, f"unknown area {name!r}; expected one of {', '.join(a.name for a in self.areas)}")
+
+    def _check_target(self, m: "Measure", area: Area, path: str) -> None:
+        entry = CATALOGUE[m.type]
+        t = m.target
+        for k, (x, y) in enumerate(t.blocks or ()):
+            if not (0 <= x < area.grid[0] and 0 <= y < area.grid[1]):
+                raise FieldError(f"{path}.target.blocks.{k}", f"block [{x}, {y}] is outside area {area.name!r}'s "
+                                 f"grid of {area.grid[0]} x {area.grid[1]} (columns and rows from 0)")
+        nobody = f"{path}.target"
+        groups = t.groups or ()
+        if groups and all(area.group_shares[GROUP_NAMES.index(g)] == 0 for g in groups):
+            raise FieldError(f"{nobody}.groups", f"selects nobody: area {area.name!r} has no households of "
+                             f"group(s) {', '.join(groups)}")
+        employment = t.employment or entry.default_target.get("employment") or ()
+        rates = {"employed": 1 - area.unemployment_rate - area.transfer_rate - area.inactive_rate,
+                 "short_term_unemployed": area.unemployment_rate - area.long_term_unemployment_rate,
+                 "long_term_unemployed": area.long_term_unemployment_rate, "transfer": area.transfer_rate,
+                 "inactive": area.inactive_rate}
+        if employment and sum(rates[e] for e in employment) * area.households < 0.5:
+            raise FieldError(f"{nobody}.employment", f"selects nobody: area {area.name!r} has no heads in state(s) "
+                             f"{', '.join(employment)}")
+        children = t.children if t.children is not None else entry.default_target.get("children", False)
+        if children and (area.household_size - 1.0 - area.two_adult_share) * area.households < 0.5:
+            raise FieldError(f"{nobody}.children", f"selects nobody: area {area.name!r} has no children "
+                             "(household_size = 1 + two_adult_share)")
+        if entry.place_kind is not None and area.places.get(entry.place_kind, 0) == 0:
+            raise FieldError(f"{nobody}.area", f"{m.type} improves places of kind {entry.place_kind!r}, and area "
+                             f"{area.name!r} has none (areas.places.{entry.place_kind})")
+
+    def _check_funding(self, m: "Measure", path: str) -> None:
+        shares = m.funding_shares
+        if not shares:
+            if m.cost > 0:
+                raise FieldError(f"{path}.funding", f"costs {m.cost:,.0f} EUR and names no funding source; expected "
+                                 f"one of {', '.join(self.funding) or '(none defined: add [funding.<name>])'}")
+            return
+        entry = CATALOGUE[m.type]
+        if entry.one_off:
+            end = m.start_month + entry.lag_months
+        else:
+            end = m.end_month if m.end_month is not None else self.years * 12
+        for name, share in shares.items():
+            source = self.funding.get(name)
+            if source is None:
+                raise FieldError(f"{path}.funding.{name}", f"unknown funding source {name!r}; expected one of "
+                                 f"{', '.join(self.funding) or '(none defined: add [funding.<name>])'}")
+            first = (source.start - 1) * 12
+            last = source.end * 12 if source.end is not None else math.inf
+            if share > 0 and (first > m.start_month or last < end):
+                period = f"{source.start}-{source.end}" if source.end is not None else f"{source.start} on"
+                raise FieldError(f"{path}.funding", f"source {name!r} pays in years {period}, which does not cover "
+                                 f"the measure's period (months {m.start_month}-{end - 1}"
+                                 f"{', the construction time' if entry.one_off else ''}); change the dates or the "
+                                 "source")
+            others = sum(v for k, v in shares.items() if k != name)
+            if share > 0 and others + 1e-9 < source.min_cofinancing:
+                raise FieldError(f"{path}.funding", f"source {name!r} requires co-financing of at least "
+                                 f"{source.min_cofinancing:g} of the cost from other sources; the others pay "
+                                 f"{others:g}")
+
+    def all_measures(self) -> list[Measure]:
+        """The QM office (if any, first) and the measures."""
+        office = [self.qm_office.as_measure()] if self.qm_office is not None else []
+        return office + list(self.measures)
+
+    def area_index(self, name: str | None) -> int:
+        """Index of a target's area (the only area when ``name`` is None)."""
+        return 0 if name is None else [a.name for a in self.areas].index(name)
+
     @property
     def name(self) -> str:
         return self.scenario.name
+
+    @property
+    def source(self) -> str:
+        """The file the scenario was read from ('<dict>' if built in Python)."""
+        return self._source
 
     @property
     def years(self) -> int:
         return self.scenario.years
 
     def with_parameters(self, overrides: dict[str, float]) -> "Scenario":
-        """A copy with further parameter overrides."""
+        """A copy with further parameter overrides (a bad override raises ScenarioError)."""
         data = self.model_dump()
         data["parameters"] = {**self.parameters, **overrides}
-        return Scenario.model_validate(data)
+        return scenario_from_dict(data, self._source)
 
 
 def _describe(error: ValidationError) -> str:
     lines = []
     for e in error.errors():
-        path = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        loc = [str(p) for p in e["loc"]]
+        field_error = (e.get("ctx") or {}).get("error")
+        if isinstance(field_error, FieldError):
+            loc.append(field_error.path)
+        path = ".".join(loc) or "(top level)"
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown field (check the spelling; `qsim schema` lists the fields)"
@@ -447,17 +581,24 @@ def _describe(error: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def scenario_from_dict(data: dict, source: str = "<dict>") -> Scenario:
-    """Validate a scenario given as a dict; errors name ``source``."""
+def scenario_from_dict(data: dict, source: str = "<dict>", base_dir: str | Path = ".") -> Scenario:
+    """Validate a scenario given as a dict; errors name ``source``.
+
+    An ``extends`` entry is resolved against ``base_dir`` (the folder of the file).
+    """
+    chain = [source]
+    if isinstance(data, dict) and data.get("extends") is not None:
+        data = _extend(data, source, Path(base_dir), chain)
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as e:
-        raise ScenarioError(f"{source}: invalid scenario\n{_describe(e)}") from None
+        via = f" (extends {' -> '.join(chain[1:])})" if len(chain) > 1 else ""
+        raise ScenarioError(f"{source}{via}: invalid scenario\n{_describe(e)}") from None
+    scenario._source = source
+    return scenario
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file (TOML)."""
-    path = Path(path)
+def _read_toml(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -465,10 +606,46 @@ def load_scenario(path: str | Path) -> Scenario:
     except (OSError, UnicodeDecodeError) as e:
         raise ScenarioError(f"{path}: cannot be read ({e})") from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{path}: not valid TOML: {e}") from None
-    return scenario_from_dict(data, str(path))
+        where = "" if "line" in str(e) else f" (line {text.count(chr(10)) + 1})"
+        raise ScenarioError(f"{path}: not valid TOML: {e}{where}") from None
+
+
+def _merge(base: dict, override: dict) -> dict:
+    """Tables merged key by key; any other value (including arrays) replaces the parent's."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _extend(data: dict, source: str, base_dir: Path, chain: list[str]) -> dict:
+    """``data`` merged over the file it extends (recursively); ``chain`` collects the files read."""
+    parent = data["extends"]
+    if not isinstance(parent, str) or not parent:
+        raise ScenarioError(f"{source}: extends: expected the name of a scenario file, got {parent!r}")
+    path = (base_dir / parent).resolve()
+    if str(path) in {str(Path(c).resolve()) for c in chain}:
+        raise ScenarioError(f"{source}: extends: cycle {' -> '.join(chain + [parent])}")
+    if not path.is_file():
+        raise ScenarioError(f"{source}: extends: no such scenario file {parent!r} (looked for {path})")
+    chain.append(str(path))
+    parent_data = _read_toml(path)
+    if parent_data.get("extends") is not None:
+        parent_data = _extend(parent_data, str(path), path.parent, chain)
+    merged = _merge(parent_data, {k: v for k, v in data.items() if k != "extends"})
+    merged.pop("extends", None)
+    return merged
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file (TOML), resolving ``extends``."""
+    path = Path(path)
+    return scenario_from_dict(_read_toml(path), str(path), path.parent)
 
 
 def macro_path(points: list[tuple[float, float]], months: int) -> list[float]:

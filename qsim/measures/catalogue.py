@@ -26,8 +26,8 @@ How effect sizes are read:
 Every delivered lever value is multiplied by the funded share, the ramp-up
 and the *delivery factor* ``1 - w + w * min(1, coordination / 0.1)``, where
 ``w`` is the entry's ``network_dependence`` and ``coordination`` is the
-area's actor-network density x capacity (0.1 is a well-networked area;
-an area without a QM office has about 0.04).
+area's actor-network density x mean capacity (organisations submodel);
+0.1 stands for a well-networked area (assumption).
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         reference=0.17, ramp_months=6, half_life_months=6.0, network_dependence=0.3),
     MeasureType(
         "association_support", "Support for associations", AREA, "cohesion", "associations supported", 6,
-        10_000.0, {"org_capacity": 0.15, "outreach": 0.03, "encounters": 0.05},
+        10_000.0, {"org_capacity": 0.15, "outreach": 0.01, "encounters": 0.05},
         "Small grants, rooms and advice for local associations and migrant organisations: the organisations gain "
         "capacity, reach more residents and host more activities.",
         "Associations are key actors of QM networks (DOMAIN.md §2, Netzwerkfonds); capacity of civil-society "
@@ -131,7 +131,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         reference=1.0, ramp_months=6, half_life_months=24.0, network_dependence=0.3),
     MeasureType(
         "district_conference", "District conference and workshops", AREA, "participation", "events per year", 6,
-        5_000.0, {"outreach": 0.06, "institutional": 0.02, "responsiveness": 0.03},
+        5_000.0, {"outreach": 0.03, "institutional": 0.02, "responsiveness": 0.03},
         "Stadtteilkonferenz, planning workshops and open forums: formal channels that invite residents, lower "
         "participation thresholds and carry their priorities to the institutions.",
         "Formal communication channels raise participation (Granovetter 1978 thresholds; DOMAIN.md §4); "
@@ -139,7 +139,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         reference=1.0, ramp_months=1, half_life_months=12.0, network_dependence=0.5),
     MeasureType(
         "resident_survey", "Resident surveys", AREA, "participation", "surveys per year", 1,
-        15_000.0, {"responsiveness": 0.04, "outreach": 0.02},
+        15_000.0, {"responsiveness": 0.04, "outreach": 0.01},
         "Activating surveys (door to door, multilingual): residents are asked, priorities become known, and the "
         "measures that follow are more often the ones residents wanted.",
         "Activating surveys are a standard QM instrument; knowing priorities raises the share acted on, which "
@@ -156,7 +156,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         reference=0.17, ramp_months=3, half_life_months=12.0, network_dependence=0.2),
     MeasureType(
         "resident_council", "Resident council (Quartiersrat)", AREA, "participation", "councils", 1,
-        8_000.0, {"responsiveness": 0.05, "institutional": 0.04, "outreach": 0.02},
+        8_000.0, {"responsiveness": 0.05, "institutional": 0.04, "outreach": 0.01},
         "An elected council of 15-25 members, at least 51% residents, co-decides the Projektfonds: residents' "
         "priorities steer part of the budget, which raises efficacy and trust in institutions.",
         "Quartiersrat of 15-25 members, >= 51% residents, elected about every 2 years (DOMAIN.md §2). " + ASSUMPTION,
@@ -250,7 +250,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         reference=0.5, lag_months=18, half_life_months=None),
     MeasureType(
         "qm_office", "The QM office", OFFICE, "structure", "staff FTE", 3,
-        75_000.0, {"office_capacity": 0.25, "outreach": 0.05, "responsiveness": 0.03, "institutional": 0.02,
+        75_000.0, {"office_capacity": 0.25, "outreach": 0.02, "responsiveness": 0.03, "institutional": 0.02,
                    "networking": 0.5},
         "The Quartiersmanagement team (carrier: municipality, non-profit or private firm): an organisation in the "
         "actor network whose capacity is 0.25 per full-time staff (at most 1), which connects the other actors "
