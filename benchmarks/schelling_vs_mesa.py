@@ -42,7 +42,8 @@ def _similar_shares(alive, dwelling, group, dw_block, blk, ar, radius):
     k = 0
     for i in range(alive.shape[0]):
         if alive[i]:
-            out[k] = similar_share(blk, ar, blk.group_count, dw_block[dwelling[i]], group[i], radius, True)
+            home = dw_block[dwelling[i]]
+            out[k] = similar_share(blk, ar, blk.group_count, home, group[i], radius, home)
             k += 1
     return out
 

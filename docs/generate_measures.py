@@ -34,6 +34,7 @@ LEVER_UNITS = {
     "institutional-trust target", "networking": "relative rise of cooperation-tie formation", "maintenance": "extra "
     "monthly maintenance probability", "safety": "lowering of the disorder target", "participation_cost": "lowering "
     "of the cost of taking part", "org_capacity": "rise of organisations' capacity",
+    "opportunities": "extra chances to take part a month, share of households",
     "place_quality": "rise of the target places' quality (once, when built)",
     "building_quality": "rise of the target buildings' quality (once, when built)",
     "rent_levy": "EUR/month added to sitting tenants' rents (once, when built)",

@@ -143,6 +143,8 @@ class Simulation:
         """Advance the city by one month."""
         s = self.state
         t = s.month
+        if t + 1 >= len(self._demand):
+            self._extend_macro(t + 13)
         for hook in self.hooks:
             hook(self, t)
         self._levers = lever_table(s.area_levers, s.programme_levers)
@@ -193,8 +195,6 @@ class Simulation:
             callback: Callable[["Simulation"], None] | None = None) -> Result:
         """Run ``years`` (default: the scenario's horizon, from the current month) and return the result."""
         months = self.months - self.state.month if years is None else int(round(years * 12))
-        if self.state.month + months > len(self._demand) - 1:
-            self._extend_macro(self.state.month + months + 1)
         steps = range(months)
         if progress:
             from tqdm.auto import tqdm

@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit
 
 from .kernels.common import basic_support, rent_burden
-from .kernels.mobility import F_DISPLACED, F_IN, F_OUT
+from .kernels.mobility import F_BETWEEN, F_DISPLACED, F_IN, F_OUT
 from .kernels.trust import collective_efficacy
 from .state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 
@@ -57,8 +57,8 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("efficacy", "0-1", "stock", "household", "Mean political efficacy."),
     Indicator("satisfaction", "0-1", "stock", "household", "Mean residential satisfaction."),
     Indicator("move_out_rate", "1/month", "rate", "household", "Households leaving the area per resident household."),
-    Indicator("in_move_rate", "1/month", "rate", "household", "Households arriving in the area per resident household.",
-              0.0, 10.0),
+    Indicator("in_move_rate", "1/month", "rate", "household",
+              "Households arriving in the area per household resident at the start of the month.", 0.0, 1e9),
     Indicator("vacancy_rate", "share", "stock", "area", "Vacant dwellings per dwelling."),
     Indicator("segregation_index", "0-1", "stock", "area", "Dissimilarity index of the two groups over blocks."),
     Indicator("building_quality", "0-1", "stock", "area", "Mean quality of buildings."),
@@ -169,10 +169,14 @@ def area_properties(dw_area, dw_occupant, bld_block, bld_quality, blk_area, blk_
         for r in (np.int64(blk_area[b]), city):
             totals[r, 0] += blk_group_count[b, 0]
             totals[r, 1] += blk_group_count[b, 1]
+    gaps = np.zeros(city + 1)  # sum over blocks of |c0 T1 - c1 T0|, exact in integers
     for b in range(blk_area.shape[0]):
         for r in (np.int64(blk_area[b]), city):
-            if totals[r, 0] > 0 and totals[r, 1] > 0:
-                out[r, 4] += 0.5 * abs(blk_group_count[b, 0] / totals[r, 0] - blk_group_count[b, 1] / totals[r, 1])
+            gaps[r] += abs(np.int64(blk_group_count[b, 0]) * np.int64(totals[r, 1])
+                           - np.int64(blk_group_count[b, 1]) * np.int64(totals[r, 0]))
+    for r in range(city + 1):
+        if totals[r, 0] > 0 and totals[r, 1] > 0:
+            out[r, 4] = min(1.0, 0.5 * gaps[r] / (totals[r, 0] * totals[r, 1]))
     return out
 
 
@@ -215,8 +219,12 @@ def compute(state, params, flows: np.ndarray, block_aggregates: np.ndarray,
     f[:n_areas, :2] = flows
     f[n_areas, :2] = flows.sum(axis=0)
     f[:, 2] = f[:, :2].sum(axis=1)
-    put("move_out_rate", _ratio(f[..., F_OUT], n + f[..., F_OUT] - f[..., F_IN]))
-    put("in_move_rate", _ratio(f[..., F_IN], n + f[..., F_OUT] - f[..., F_IN]))
+    # the city row counts only moves across the city boundary, not moves between its areas
+    f[n_areas, :, F_OUT] = f[n_areas, :, F_OUT] - f[n_areas, :, F_BETWEEN]
+    f[n_areas, :, F_IN] = f[n_areas, :, F_IN] - f[n_areas, :, F_BETWEEN]
+    start = n + f[..., F_OUT] - f[..., F_IN]  # households at the start of the month
+    put("move_out_rate", _ratio(f[..., F_OUT], start))
+    put("in_move_rate", _ratio(f[..., F_IN], start))
     put("displacements", f[..., F_DISPLACED])
 
     # area properties, the same for every group column

@@ -24,11 +24,12 @@ MAINTENANCE = 11         # extra monthly probability of building maintenance (1/
 SAFETY = 12              # lowering of the disorder target (0-1 scale)
 PARTICIPATION_COST = 13  # lowering of the cost of taking part (0-1 scale)
 ORG_CAPACITY = 14        # rise of organisations' capacity (0-1 scale)
+OPPORTUNITIES = 15       # extra chances to take part a month, as a share of households (0-1)
 
 NAMES = (
     "job_finding", "skill_gain", "job_demand", "child_education", "encounters", "mixing",
     "conflict_reduction", "outreach", "responsiveness", "institutional", "networking",
-    "maintenance", "safety", "participation_cost", "org_capacity",
+    "maintenance", "safety", "participation_cost", "org_capacity", "opportunities",
 )
 N_LEVERS = len(NAMES)
 INDEX = {name: i for i, name in enumerate(NAMES)}

@@ -153,6 +153,10 @@ PARAMETERS: tuple[Parameter, ...] = (
     _p("participation", "efficacy_weight", 0.25, "-", ASSUMPTION, "Lowering of the effective threshold per unit efficacy.", 0, 1),
     _p("participation", "attachment_weight", 0.15, "-", ASSUMPTION, "Lowering of the effective threshold per unit attachment.", 0, 1),
     _p("participation", "cost", 0.08, "-", ASSUMPTION + " (time, language, access)", "Raising of the effective threshold by the cost of taking part.", 0, 1),
+    _p("participation", "opportunities", 0.06, "-", ASSUMPTION + " (resident initiatives, parents' councils, "
+       "open events; QM adds district conferences, councils, action-fund juries)",
+       "Households that can take part in a month, as a share of the area's households (seats at events, "
+       "places in initiatives), without measures.", 0, 1),
     _p("participation", "burnout", 0.04, "1/month", D4 + " (volunteers burn out); size " + ASSUMPTION,
        "Monthly probability that a participant stops.", 0, 1),
     _p("participation", "responsiveness_base", 0.25, "-", ASSUMPTION,

@@ -14,7 +14,8 @@ from .indicators import BY_NAME, NAMES
 from .kernels.mobility import N_FLOWS
 
 GROUPS = ("majority", "minority", "all")
-FLOW_NAMES = ("out_moves", "displaced", "in_moves", "internal_moves", "out_mover_income", "in_mover_income")
+FLOW_NAMES = ("out_moves", "displaced", "in_moves", "internal_moves", "out_mover_income", "in_mover_income",
+              "arrived_from_other_areas")
 KEY_INDICATORS = ("unemployment_rate", "long_term_unemployment_rate", "transfer_rate", "child_poverty_rate",
                   "mean_income", "out_group_trust", "participation_rate", "collective_efficacy", "move_out_rate",
                   "vacancy_rate", "segregation_index", "reputation")

@@ -12,6 +12,11 @@ BigCrush when applied to a counter. A draw is
     u = mix(mix(mix(run_key ^ stream) ^ step) ^ agent ... ) -> [0, 1)
 
 with a further counter ``k`` for several draws of one agent in one step.
+
+The primitives are numba functions for kernels. From Python, pass keys as
+``np.uint64`` (numba returns them as Python ints, and a Python int below
+2**63 would be typed as a signed int64); :func:`run_key` and
+:func:`draw_uniforms` do this for you.
 """
 
 from __future__ import annotations

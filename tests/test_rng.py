@@ -136,11 +136,12 @@ def test_draws_from_compiled_code_match_the_python_helper(seed):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_primitives_compose_from_python(seed):
     """The public primitives (run_key, step_key, agent_key, uniform) called one by one from Python give the
-    same draws as draw_uniforms, whatever the key value (half of all 64-bit keys are >= 2**63)."""
+    same draws as draw_uniforms, whatever the key value (half of all 64-bit keys are >= 2**63), when keys
+    are passed as np.uint64 as the module documents."""
     key = rng.run_key(seed, 0)
     expected = _draw(seed, 0, rng.STREAM_LABOUR, 3, 64, 1)
-    skey = rng.step_key(key, rng.STREAM_LABOUR, 3)
-    got = np.array([rng.uniform(rng.agent_key(skey, a), 1) for a in range(64)])
+    skey = np.uint64(rng.step_key(key, rng.STREAM_LABOUR, 3))
+    got = np.array([rng.uniform(np.uint64(rng.agent_key(skey, a)), 1) for a in range(64)])
     assert np.array_equal(got, expected)
 
 

@@ -55,7 +55,8 @@ F_IN = 2            # households arriving in the area
 F_INTERNAL = 3      # moves within the area
 F_OUT_INCOME = 4    # summed income of out-movers, EUR/month
 F_IN_INCOME = 5     # summed income of in-movers, EUR/month
-N_FLOWS = 6
+F_BETWEEN = 6       # of the out-moves: to another simulated area (counted in the area moved to, by group)
+N_FLOWS = 7
 
 STAY = 0
 MOVE_WITHIN = 1
@@ -64,8 +65,11 @@ DISPLACE = 3
 
 
 @njit(cache=True)
-def similar_share(blk, ar, group_count, b, g, radius, exclude_self):
-    """Share of households of group g in the Moore neighbourhood (radius in blocks) of block b."""
+def similar_share(blk, ar, group_count, b, g, radius, home):
+    """Share of group g among the households in the Moore neighbourhood (radius in blocks) of block b.
+
+    The household asking lives in block ``home`` (of its group); it does not count itself.
+    """
     a = blk.area[b]
     nx = ar.nx[a]
     ny = ar.ny[a]
@@ -79,9 +83,9 @@ def similar_share(blk, ar, group_count, b, g, radius, exclude_self):
             c = first + y * nx + x
             same += group_count[c, g]
             total += group_count[c, 0] + group_count[c, 1]
-    if exclude_self:
-        same -= 1
-        total -= 1
+            if c == home:
+                same -= 1
+                total -= 1
     return same / total if total > 0 else 0.0
 
 
@@ -161,7 +165,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
             continue
         u = uniform(akey, 2)
         if p.unhappy_move_probability > 0.0 and uniform(akey, 1) < p.unhappy_move_probability \
-                and similar_share(blk, ar, blk.group_count, b, h.group[i], radius, True) < p.similarity_threshold:
+                and similar_share(blk, ar, blk.group_count, b, h.group[i], radius, b) < p.similarity_threshold:
             intent[i] = MOVE_WITHIN if u < p.share_within_area else MOVE_OUT
             continue
         hazard = p.base_move_rate * np.exp(p.dissatisfaction_sensitivity * (0.5 - sat))
@@ -223,6 +227,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
                 flows[a_old, g, F_OUT_INCOME] += h.income[i]
                 flows[a_new, g, F_IN] += 1.0
                 flows[a_new, g, F_IN_INCOME] += h.income[i]
+                flows[a_new, g, F_BETWEEN] += 1.0
         elif what == MOVE_OUT or what == DISPLACE:
             flows[a_old, g, F_OUT] += 1.0
             flows[a_old, g, F_OUT_INCOME] += h.income[i]
@@ -268,7 +273,8 @@ def _choose_vacancy(p, lp, akey, candidates, same_area, area, i, h, dw, bld_qual
         burden = rent_burden(rent, h.income[i], supported, ep.housing_cost_limit)
         utility = satisfaction_of(p, bld_quality[dw.building[v]], area_place_quality[a], h.trust_in[i],
                                   blk.disorder[dw.block[v]], burden)
-        if similar_share(blk, ar, blk.group_count, dw.block[v], h.group[i], radius, False) >= p.similarity_threshold:
+        if similar_share(blk, ar, blk.group_count, dw.block[v], h.group[i], radius,
+                         dw.block[h.dwelling[i]]) >= p.similarity_threshold:
             utility += 0.2
         if utility > best_u:
             best_u = utility

@@ -10,6 +10,10 @@ reaches its effective threshold
                 - OUTREACH + max(0, cost - PARTICIPATION_COST)
 
 Participants stop when ``observed`` falls below ``effective`` or by burnout.
+Taking part needs an opportunity (a seat at an event, a place in an
+initiative): at most ``opportunities`` plus the OPPORTUNITIES lever of the
+area's households take part in a month, so a cascade saturates at the
+offer; outreach and cheaper formats fill it, more offers raise it.
 A participant's efficacy moves towards the area's responsiveness (the share
 of residents' priorities acted on): it rises when priorities are acted on
 and falls when they are ignored; others' efficacy relaxes slowly to 0.3.
@@ -40,17 +44,27 @@ def area_responsiveness(responsiveness_base, area_levers):
 def participation_step(key, step, p, alive, dwelling, dw_area, programme, participating, threshold, efficacy,
                        attachment, satisfaction, tenure, tie_target, tie_strength, area_share, area_responsiveness,
                        levers):
-    """One month of participation decisions, efficacy and attachment; updates ``area_share`` (in place)."""
+    """One month of participation decisions, efficacy and attachment; updates ``area_share`` (in place).
+
+    Taking part needs an opportunity: at most ``opportunities + OPPORTUNITIES`` of an area's households
+    take part in a month. Those who took part last month and still want to keep their place; the
+    remaining places go to newcomers who want to, each admitted with the same chance.
+    """
     skey = step_key(key, STREAM_PARTICIPATION, step)
     K = tie_target.shape[1]
+    n = alive.shape[0]
     n_areas = area_share.shape[0]
-    taking_part = np.zeros(n_areas)
     residents = np.zeros(n_areas)
-    for i in range(alive.shape[0]):
+    staying = np.zeros(n_areas)
+    wanting = np.zeros(n_areas)
+    wants = np.zeros(n, np.bool_)
+    tie_sum = np.zeros(n, np.float32)
+    for i in range(n):
         if not alive[i]:
             continue
         a = dw_area[dwelling[i]]
         prog = programme[i]
+        residents[a] += 1.0
         ties = 0.0
         active = 0.0
         for k in range(K):
@@ -59,24 +73,40 @@ def participation_step(key, step, p, alive, dwelling, dw_area, programme, partic
                 ties += tie_strength[i, k]
                 if participating[j]:
                     active += tie_strength[i, k]
+        tie_sum[i] = ties
         tie_share = active / ties if ties > 0 else 0.0
         observed = p.tie_influence * tie_share + (1.0 - p.tie_influence) * area_share[a]
         cost = max(0.0, p.cost - lever(levers, a, prog, L.PARTICIPATION_COST))
         effective = (threshold[i] - p.efficacy_weight * efficacy[i] - p.attachment_weight * attachment[i]
                      - lever(levers, a, prog, L.OUTREACH) + cost)
-        if participating[i]:
-            if observed < effective or uniform(agent_key(skey, i), 0) < p.burnout:
-                participating[i] = 0
-        elif observed >= effective:
+        if observed >= effective:
+            if participating[i]:
+                if uniform(agent_key(skey, i), 0) >= p.burnout:
+                    staying[a] += 1.0
+                    continue
+                participating[i] = 0  # burnt out this month
+            else:
+                wants[i] = True
+                wanting[a] += 1.0
+        else:
+            participating[i] = 0
+    admit = np.zeros(n_areas)
+    for a in range(n_areas):
+        places = (p.opportunities + levers[a, 0, L.OPPORTUNITIES]) * residents[a] - staying[a]
+        admit[a] = min(1.0, max(0.0, places) / wanting[a]) if wanting[a] > 0 else 0.0
+    taking_part = staying.copy()
+    for i in range(n):
+        if not alive[i]:
+            continue
+        a = dw_area[dwelling[i]]
+        if wants[i] and uniform(agent_key(skey, i), 1) < admit[a]:
             participating[i] = 1
-
+            taking_part[a] += 1.0
         if participating[i]:
             efficacy[i] += p.efficacy_learning * (area_responsiveness[a] - efficacy[i])
-            taking_part[a] += 1.0
         else:
             efficacy[i] += p.efficacy_relax * (0.3 - efficacy[i])
-        residents[a] += 1.0
-        target = 0.2 * min(1.0, tenure[i] / 120.0) + 0.4 * min(1.0, ties) + 0.4 * satisfaction[i]
+        target = 0.2 * min(1.0, tenure[i] / 120.0) + 0.4 * min(1.0, tie_sum[i]) + 0.4 * satisfaction[i]
         attachment[i] += p.attachment_rate * (clip01(target) - attachment[i])
     for a in range(n_areas):
         area_share[a] = taking_part[a] / residents[a] if residents[a] > 0 else 0.0

@@ -106,7 +106,7 @@ EMPLOYMENT_SEEKERS = {"employment": ["short_term_unemployed", "long_term_unemplo
 ENTRIES: tuple[MeasureType, ...] = (
     MeasureType(
         "neighbourhood_projects", "Neighbourhood projects and festivals", AREA, "cohesion", "events per year", 24,
-        8_000.0, {"encounters": 0.15, "mixing": 0.10, "institutional": 0.01},
+        8_000.0, {"encounters": 0.15, "mixing": 0.10, "institutional": 0.01, "opportunities": 0.01},
         "Street festivals, intercultural and neighbourhood projects (Projektfonds) bring residents of both groups "
         "to the same places: more encounters at places and a share of them arranged across groups, so ties and "
         "out-group trust grow through contact.",
@@ -115,7 +115,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         reference=4.0, ramp_months=3, half_life_months=12.0, network_dependence=0.5),
     MeasureType(
         "meeting_place", "Meeting place / neighbourhood centre", AREA, "cohesion", "centres", 1,
-        90_000.0, {"encounters": 0.25, "mixing": 0.05, "participation_cost": 0.05},
+        90_000.0, {"encounters": 0.25, "mixing": 0.05, "participation_cost": 0.05, "opportunities": 0.02},
         "A staffed neighbourhood centre (Nachbarschaftstreff, Stadtteilzentrum) open most days: more encounters "
         "at places, a low-threshold place to take part.",
         "Meeting places are the main site of weak ties in dense neighbourhoods; Berlin QM areas typically run one "
@@ -131,7 +131,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         reference=1.0, ramp_months=6, half_life_months=24.0, network_dependence=0.3),
     MeasureType(
         "district_conference", "District conference and workshops", AREA, "participation", "events per year", 6,
-        5_000.0, {"outreach": 0.03, "institutional": 0.02, "responsiveness": 0.03},
+        5_000.0, {"outreach": 0.03, "institutional": 0.02, "responsiveness": 0.03, "opportunities": 0.03},
         "Stadtteilkonferenz, planning workshops and open forums: formal channels that invite residents, lower "
         "participation thresholds and carry their priorities to the institutions.",
         "Formal communication channels raise participation (Granovetter 1978 thresholds; DOMAIN.md §4); "
@@ -147,7 +147,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         reference=0.17, ramp_months=1, half_life_months=12.0, network_dependence=0.3),
     MeasureType(
         "action_fund", "Action fund (resident jury)", AREA, "participation", "funds of 10,000 EUR a year", 1,
-        12_000.0, {"responsiveness": 0.06, "participation_cost": 0.05, "encounters": 0.03},
+        12_000.0, {"responsiveness": 0.06, "participation_cost": 0.05, "encounters": 0.03, "opportunities": 0.02},
         "Aktionsfonds: a resident jury gives up to 1,500 EUR per action to short resident initiatives. "
         "Residents see their own priorities acted on at once, which raises efficacy; taking part is cheap.",
         "Aktionsfonds 10,000 EUR per area and year, at most 1,500 EUR per action, decided by a resident jury "
@@ -156,7 +156,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         reference=0.17, ramp_months=3, half_life_months=12.0, network_dependence=0.2),
     MeasureType(
         "resident_council", "Resident council (Quartiersrat)", AREA, "participation", "councils", 1,
-        8_000.0, {"responsiveness": 0.05, "institutional": 0.04, "outreach": 0.01},
+        8_000.0, {"responsiveness": 0.05, "institutional": 0.04, "outreach": 0.01, "opportunities": 0.005},
         "An elected council of 15-25 members, at least 51% residents, co-decides the Projektfonds: residents' "
         "priorities steer part of the budget, which raises efficacy and trust in institutions.",
         "Quartiersrat of 15-25 members, >= 51% residents, elected about every 2 years (DOMAIN.md §2). " + ASSUMPTION,
