@@ -108,12 +108,11 @@ class Simulation:
         """Start blocks at their equilibrium: lagged efficacy = current, disorder = its target; reputation."""
         s = self.state
         agg = self._block_aggregates()
-        s.blocks.efficacy_lagged[:] = collective_efficacy(agg)
+        ce = collective_efficacy(agg)
+        s.blocks.efficacy_lagged[:] = ce
         tp = self.params.trust._replace(disorder_rate=1.0)
-        disorder_step(tp, agg, s.blocks.area, s.blocks.disorder, s.blocks.efficacy_lagged, s.area_levers)
-        reputation_step(self.params.mobility, s.households.view(), s.dwellings.view(), s.buildings.quality,
-                        s.blocks.view(), s.areas.reputation, True)
-        self._block_agg = agg
+        disorder_step(tp, agg, ce, s.blocks.area, s.blocks.disorder, s.blocks.efficacy_lagged, s.area_levers)
+        reputation_step(self.params.mobility, agg, s.blocks.area, s.blocks.disorder, s.areas.reputation, True)
 
     def _block_aggregates(self) -> np.ndarray:
         s = self.state
@@ -169,9 +168,11 @@ class Simulation:
             trust_step(p.trust, h.alive, h.dwelling, dw.block, dw.area, h.programme, h.friendly_contacts, h.conflicts,
                        h.trust_in, h.trust_out, h.trust_inst, h.tie_target, h.tie_strength, blk.disorder,
                        blk.group_count, responsiveness, self._levers)
-        self._block_agg = self._block_aggregates()
+        block_agg = self._block_aggregates()
+        block_efficacy = collective_efficacy(block_agg)
         if on.trust:
-            disorder_step(p.trust, self._block_agg, blk.area, blk.disorder, blk.efficacy_lagged, s.area_levers)
+            disorder_step(p.trust, block_agg, block_efficacy, blk.area, blk.disorder, blk.efficacy_lagged,
+                          s.area_levers)
         if on.participation:
             participation_step(key, t, p.participation, h.alive, h.dwelling, dw.area, h.programme, h.participating,
                                h.threshold, h.efficacy, h.attachment, h.satisfaction, h.tenure, h.tie_target,
@@ -184,10 +185,10 @@ class Simulation:
             s.next_uid = mobility_step(key, t, p.mobility, p.labour, p.trust, p.participation, p.environment,
                                        self._rent_pressure[t], h.view(), dw.view(), s.buildings.quality, blk.view(),
                                        ar.view(), self.area_place_quality, self.flows, s.next_uid)
-            reputation_step(p.mobility, h.view(), dw.view(), s.buildings.quality, blk.view(), ar.reputation, False)
+            reputation_step(p.mobility, block_agg, blk.area, blk.disorder, ar.reputation, False)
         else:
             self.flows[:] = 0.0
-        self._records.append(ind.compute(s, p, self.flows, self._block_agg, self.area_place_quality))
+        self._records.append(ind.compute(s, p, self.flows, block_efficacy, self.area_place_quality))
         self._flow_records.append(self.flows.copy())
         s.month = t + 1
 

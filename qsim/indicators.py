@@ -20,7 +20,6 @@ from numba import njit
 
 from .kernels.common import basic_support, rent_burden
 from .kernels.mobility import F_BETWEEN, F_DISPLACED, F_IN, F_OUT
-from .kernels.trust import collective_efficacy
 from .state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 
 
@@ -180,67 +179,102 @@ def area_properties(dw_area, dw_occupant, bld_block, bld_quality, blk_area, blk_
     return out
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    return np.divide(num, den, out=np.zeros_like(num, dtype=float), where=den > 0)
+# per-household means: (indicator column, sum column)
+_MEANS = tuple((INDEX[name], col) for name, col in (
+    ("mean_income", S_INCOME), ("mean_skill", S_SKILL), ("in_group_trust", S_TRUST_IN),
+    ("out_group_trust", S_TRUST_OUT), ("institutional_trust", S_TRUST_INST), ("tie_density", S_TIES),
+    ("collective_efficacy", S_CE), ("participation_rate", S_PART), ("efficacy", S_EFFICACY),
+    ("satisfaction", S_SAT), ("mean_rent", S_RENT), ("rent_burden", S_BURDEN), ("disorder", S_DISORDER)))
+_SHARES = tuple((INDEX[name], num, den) for name, num, den in (
+    ("unemployment_rate", S_UNEMP, S_HEADS), ("long_term_unemployment_rate", S_LTU, S_HEADS),
+    ("transfer_rate", S_TRANSFER, S_HEADS), ("child_poverty_rate", S_POOR_CHILDREN, S_CHILDREN),
+    ("inter_group_tie_share", S_INTER_TIES, S_TIES)))
+I_CONFLICTS, I_HOUSEHOLDS, I_MOVE_OUT, I_MOVE_IN, I_DISPLACEMENTS = (
+    INDEX["conflicts"], INDEX["households"], INDEX["move_out_rate"], INDEX["in_move_rate"], INDEX["displacements"])
+I_VACANCY, I_SEGREGATION, I_BUILDINGS, I_PLACES, I_NETWORK, I_REPUTATION = (
+    INDEX["vacancy_rate"], INDEX["segregation_index"], INDEX["building_quality"], INDEX["place_quality"],
+    INDEX["actor_network_density"], INDEX["reputation"])
+I_AVAILABLE, I_SPENT, I_COST = INDEX["budget_available"], INDEX["budget_spent"], INDEX["cumulative_cost"]
 
 
-def compute(state, params, flows: np.ndarray, block_aggregates: np.ndarray,
-            area_place_quality: np.ndarray) -> np.ndarray:
-    """All indicators for one month: array (n_areas + 1, 3, N_INDICATORS); row n_areas is the city, column 2 all groups."""
-    h, dw, blk, ar = state.households, state.dwellings, state.blocks, state.areas
-    n_areas = len(ar)
-    ce = collective_efficacy(block_aggregates)
-    s = household_sums(params.labour, h.view(), dw.view(), ce, blk.disorder, params.environment.housing_cost_limit,
-                       n_areas)
-    props = area_properties(dw.area, dw.occupant, state.buildings.block, state.buildings.quality, blk.area,
-                            blk.group_count, n_areas)
-    out = np.zeros((n_areas + 1, 3, N_INDICATORS))
-    n = s[..., S_N]
-    heads = s[..., S_HEADS]
-    put = lambda name, value: out.__setitem__((..., INDEX[name]), value)  # noqa: E731
-    put("unemployment_rate", _ratio(s[..., S_UNEMP], heads))
-    put("long_term_unemployment_rate", _ratio(s[..., S_LTU], heads))
-    put("transfer_rate", _ratio(s[..., S_TRANSFER], heads))
-    put("child_poverty_rate", _ratio(s[..., S_POOR_CHILDREN], s[..., S_CHILDREN]))
-    for name, col in (("mean_income", S_INCOME), ("mean_skill", S_SKILL), ("in_group_trust", S_TRUST_IN),
-                      ("out_group_trust", S_TRUST_OUT), ("institutional_trust", S_TRUST_INST), ("tie_density", S_TIES),
-                      ("collective_efficacy", S_CE), ("participation_rate", S_PART), ("efficacy", S_EFFICACY),
-                      ("satisfaction", S_SAT), ("mean_rent", S_RENT), ("rent_burden", S_BURDEN),
-                      ("disorder", S_DISORDER)):
-        put(name, _ratio(s[..., col], n))
-    put("inter_group_tie_share", _ratio(s[..., S_INTER_TIES], s[..., S_TIES]))
-    conflicts = s[..., S_CONFLICTS].copy()
-    conflicts[:, 2] /= 2.0  # in the all-groups column each conflict counts once
-    put("conflicts", conflicts)
-    put("households", n)
+@njit(cache=True, inline="always")
+def _div(num, den):
+    return num / den if den > 0 else 0.0
 
-    # flows by (area, group) -> rows with the city total and all-groups column
-    f = np.zeros((n_areas + 1, 3, flows.shape[2]))
-    f[:n_areas, :2] = flows
-    f[n_areas, :2] = flows.sum(axis=0)
-    f[:, 2] = f[:, :2].sum(axis=1)
-    # the city row counts only moves across the city boundary, not moves between its areas
-    f[n_areas, :, F_OUT] = f[n_areas, :, F_OUT] - f[n_areas, :, F_BETWEEN]
-    f[n_areas, :, F_IN] = f[n_areas, :, F_IN] - f[n_areas, :, F_BETWEEN]
-    start = n + f[..., F_OUT] - f[..., F_IN]  # households at the start of the month
-    put("move_out_rate", _ratio(f[..., F_OUT], start))
-    put("in_move_rate", _ratio(f[..., F_IN], start))
-    put("displacements", f[..., F_DISPLACED])
 
-    # area properties, the same for every group column
-    weights = n[:n_areas, 2]
-    share = weights / weights.sum() if weights.sum() > 0 else np.full(n_areas, 1.0 / max(n_areas, 1))
-    area_values = {
-        "vacancy_rate": _ratio(props[:, 1], props[:, 0]),
-        "segregation_index": props[:, 4],
-        "building_quality": _ratio(props[:, 2], props[:, 3]),
-        "place_quality": np.append(area_place_quality, area_place_quality @ share),
-        "actor_network_density": np.append(ar.network_density, ar.network_density @ share),
-        "reputation": np.append(ar.reputation, ar.reputation @ share),
-        "budget_available": np.append(ar.budget_available, ar.budget_available.sum()),
-        "budget_spent": np.append(ar.budget_spent, ar.budget_spent.sum()),
-        "cumulative_cost": np.append(ar.cumulative_cost, ar.cumulative_cost.sum()),
-    }
-    for name, values in area_values.items():
-        out[..., INDEX[name]] = values[:, None]
+@njit(cache=True)
+def indicator_table(s, props, flows, place_quality, network_density, reputation, available, spent, cost):
+    """The indicators (n_areas + 1, 3, N_INDICATORS) from household sums, area properties and flows."""
+    rows = s.shape[0]
+    n_areas = rows - 1
+    out = np.zeros((rows, 3, N_INDICATORS))
+    f = np.zeros((rows, 3, flows.shape[2]))
+    for a in range(n_areas):
+        for g in range(2):
+            for c in range(flows.shape[2]):
+                f[a, g, c] = flows[a, g, c]
+                f[n_areas, g, c] += flows[a, g, c]
+    for g in range(2):  # the city row counts only moves across the city boundary
+        f[n_areas, g, F_OUT] -= f[n_areas, g, F_BETWEEN]
+        f[n_areas, g, F_IN] -= f[n_areas, g, F_BETWEEN]
+    for r in range(rows):
+        for c in range(flows.shape[2]):
+            f[r, 2, c] = f[r, 0, c] + f[r, 1, c]
+    total = 0.0
+    for a in range(n_areas):
+        total += s[a, 2, S_N]
+    place_city = network_city = reputation_city = 0.0
+    for a in range(n_areas):
+        w = s[a, 2, S_N] / total if total > 0 else 1.0 / n_areas
+        place_city += w * place_quality[a]
+        network_city += w * network_density[a]
+        reputation_city += w * reputation[a]
+    for r in range(rows):
+        area_level = (
+            _div(props[r, 1], props[r, 0]), props[r, 4], _div(props[r, 2], props[r, 3]),
+            place_quality[r] if r < n_areas else place_city,
+            network_density[r] if r < n_areas else network_city,
+            reputation[r] if r < n_areas else reputation_city)
+        budget = (available[r], spent[r], cost[r]) if r < n_areas else (available.sum(), spent.sum(), cost.sum())
+        for g in range(3):
+            n = s[r, g, S_N]
+            for col, num, den in _SHARES:
+                out[r, g, col] = _div(s[r, g, num], s[r, g, den])
+            for col, num in _MEANS:
+                out[r, g, col] = _div(s[r, g, num], n)
+            out[r, g, I_CONFLICTS] = s[r, g, S_CONFLICTS] / (2.0 if g == 2 else 1.0)
+            out[r, g, I_HOUSEHOLDS] = n
+            start = n + f[r, g, F_OUT] - f[r, g, F_IN]  # households at the start of the month
+            out[r, g, I_MOVE_OUT] = _div(f[r, g, F_OUT], start)
+            out[r, g, I_MOVE_IN] = _div(f[r, g, F_IN], start)
+            out[r, g, I_DISPLACEMENTS] = f[r, g, F_DISPLACED]
+            out[r, g, I_VACANCY] = area_level[0]
+            out[r, g, I_SEGREGATION] = area_level[1]
+            out[r, g, I_BUILDINGS] = area_level[2]
+            out[r, g, I_PLACES] = area_level[3]
+            out[r, g, I_NETWORK] = area_level[4]
+            out[r, g, I_REPUTATION] = area_level[5]
+            out[r, g, I_AVAILABLE] = budget[0]
+            out[r, g, I_SPENT] = budget[1]
+            out[r, g, I_COST] = budget[2]
     return out
+
+
+@njit(cache=True)
+def _month(lp, housing_cost_limit, h, dw, bld_block, bld_quality, blk, ar, block_efficacy, flows, place_quality):
+    n_areas = ar.nx.shape[0]
+    s = household_sums(lp, h, dw, block_efficacy, blk.disorder, housing_cost_limit, n_areas)
+    props = area_properties(dw.area, dw.occupant, bld_block, bld_quality, blk.area, blk.group_count, n_areas)
+    return indicator_table(s, props, flows, place_quality, ar.network_density, ar.reputation, ar.budget_available,
+                           ar.budget_spent, ar.cumulative_cost)
+
+
+def compute(state, params, flows: np.ndarray, block_efficacy: np.ndarray,
+            area_place_quality: np.ndarray) -> np.ndarray:
+    """All indicators for one month: array (n_areas + 1, 3, N_INDICATORS); row n_areas is the city, column 2 all groups.
+
+    ``block_efficacy`` is the current collective efficacy of every block.
+    """
+    return _month(params.labour, params.environment.housing_cost_limit, state.households.view(),
+                  state.dwellings.view(), state.buildings.block, state.buildings.quality, state.blocks.view(),
+                  state.areas.view(), block_efficacy, flows, area_place_quality)

@@ -76,32 +76,61 @@ def _spread_children(key, step, members, total, h, dw_rent, lp, housing_cost_lim
     return 0
 
 
+@njit(cache=True, inline="always")
+def _skill_draw(akey, skill_mean):
+    """The skill a household of the synthetic population draws (median ``skill_mean``)."""
+    return logit_normal(normal(akey, 0), skill_mean, 5.0)
+
+
 @njit(cache=True)
-def _init_households(key, h, slots, lp, tp, pp, skill_mean, two_adult_share):
-    """Skill, tenure, adults and attitudes of the households in ``slots``."""
+def _draw_skills(key, slots, skill_mean):
+    """The skills that the households in ``slots`` draw in :func:`_init_households`."""
     skey = step_key(key, STREAM_POPULATION, 1)
-    for i in slots:
+    out = np.empty(slots.shape[0])
+    for k in range(slots.shape[0]):
+        out[k] = _skill_draw(agent_key(skey, slots[k]), skill_mean)
+    return out
+
+
+@njit(cache=True)
+def _init_households(key, h, slots, lp, tp, pp, skill_mean, two_adult_share, skill, tenure, adults):
+    """Skill, tenure, adults and attitudes of the households in ``slots``.
+
+    ``skill``, ``tenure`` and ``adults`` (one per slot) are given values;
+    NaN or -1 means drawn.
+    """
+    skey = step_key(key, STREAM_POPULATION, 1)
+    for k in range(slots.shape[0]):
+        i = slots[k]
         akey = agent_key(skey, i)
-        h.skill[i] = logit_normal(normal(akey, 0), skill_mean, 5.0)
-        h.tenure[i] = below(akey, 2, 240)
-        h.adults[i] = 2 if uniform(akey, 3) < two_adult_share else 1
+        h.skill[i] = _skill_draw(akey, skill_mean) if np.isnan(skill[k]) else skill[k]
+        h.tenure[i] = below(akey, 2, 240) if tenure[k] < 0 else tenure[k]
+        if adults[k] > 0:
+            h.adults[i] = adults[k]
+        else:
+            h.adults[i] = 2 if uniform(akey, 3) < two_adult_share else 1
         h.child_education[i] = h.skill[i]
         h.wage[i] = lp.wage_base + lp.wage_skill * h.skill[i]
         draw_attitudes(h, i, akey, 10, tp, pp, 0.3 + 0.3 * min(1.0, h.tenure[i] / 120.0))
 
 
 @njit(cache=True)
-def _spells_and_rents(key, h, slots, lp, ep, dw, bld_quality, rent_level, reputation):
-    """Unemployment spells and contract rents (sitting tenants pay up to 15% below market)."""
+def _spells_and_rents(key, h, slots, lp, ep, dw, bld_quality, bld_rent_level, reputation, months):
+    """Unemployment spells (``months`` per slot, -1: drawn) and contract rents (sitting tenants pay up to 15% below
+    market; the market rent at the rent level of the building)."""
     skey = step_key(key, STREAM_POPULATION, 2)
-    for i in slots:
+    for k in range(slots.shape[0]):
+        i = slots[k]
         akey = agent_key(skey, i)
-        if h.labour[i] == SHORT_TERM_UNEMPLOYED:
+        if months[k] >= 0:
+            h.unemployed_months[i] = months[k]
+        elif h.labour[i] == SHORT_TERM_UNEMPLOYED:
             h.unemployed_months[i] = below(akey, 0, int(lp.long_term_after))
         elif h.labour[i] == LONG_TERM_UNEMPLOYED:
             h.unemployed_months[i] = int(lp.long_term_after) + below(akey, 0, 36)
         d = h.dwelling[i]
-        rent = market_rent(ep, rent_level, 1.0, bld_quality[dw.building[d]], reputation)
+        b = dw.building[d]
+        rent = market_rent(ep, bld_rent_level[b], 1.0, bld_quality[b], reputation)
         dw.rent[d] = rent * (1.0 - 0.15 * min(1.0, h.tenure[i] / 120.0))
 
 

@@ -1,13 +1,15 @@
 """Scenario files (TOML): loading and strict validation into a typed ``Scenario``.
 
 A scenario is the complete description of a run: the neighbourhood (one or
-more areas from their marginals), the processes switched on, parameter
-overrides, the macro paths, the funding sources, the QM office, the
-measures and the allocation policy. ``extends = "baseline.toml"`` inherits
-another file: tables are merged key by key, everything else (values and
-arrays, including ``[[areas]]`` and ``[[measures]]``) replaces the
-parent's. Every malformed value is rejected with a message that names the
-file, the field path and what was expected.
+more areas, each from its marginals or from CSV tables of its buildings and
+households), the processes switched on, parameter overrides, the macro
+paths, the funding sources, the QM office, the measures and the allocation
+policy. ``extends = "baseline.toml"`` inherits another file: TOML tables
+are merged key by key, everything else (values and arrays, including
+``[[areas]]`` and ``[[measures]]``) replaces the parent's. CSV paths
+(``buildings_csv``, ``households_csv``) are relative to the file in which
+they are written. Every malformed value is rejected with a message that
+names the file, the field path and what was expected.
 
 Time in scenario files: years are numbered from 1; ``start = 1`` is the
 beginning of the first year, ``end = 4`` the end of the fourth year (month
@@ -17,17 +19,21 @@ beginning of the first year, ``end = 4`` the end of the fourth year (month
 from __future__ import annotations
 
 import math
+import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, WithJsonSchema, field_validator,
-                      model_validator)
+                      model_serializer, model_validator)
+
+from .area_tables import AreaTables, TableError, read_tables
 
 from .levers import N_PROGRAMMES
 from .measures.catalogue import CARRIERS, CATALOGUE, PROGRAMME
-from .parameters import PROCESSES, ParameterError, check_value, to_monthly
-from .state import LABOUR_STATES, ORG_KINDS, PLACE_KINDS
+from .parameters import PROCESSES, ModelParameters, ParameterError, check_value, to_monthly
+from .state import LABOUR_STATES, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS, SHORT_TERM_UNEMPLOYED
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Money = Annotated[float, Field(ge=0.0, le=1e10, allow_inf_nan=False)]
@@ -89,12 +95,22 @@ class Macro(_Strict):
         return points
 
 
+TABLE_KEYS = ("buildings_csv", "households_csv")
+# marginals that an area from tables takes from its tables (writing them as well is an error)
+FROM_TABLES = ("households", "grid", "buildings_per_block", "dwellings_per_building", "group_shares",
+               "unemployment_rate", "long_term_unemployment_rate", "transfer_rate", "inactive_rate",
+               "child_poverty_rate", "household_size", "two_adult_share", "building_quality")
+MAX_BLOCKS = 1_000_000  # per area from tables: the grid spans 0 .. the largest block_x and block_y
+
+
 class Area(_Strict):
-    """One planning area, synthesised from its marginals."""
+    """One planning area, synthesised from its marginals or read from tables of buildings and households."""
 
     name: str = Field(min_length=1)
-    households: int = Field(gt=0, le=MAX_DWELLINGS, description="Resident households at the start.")
-    grid: tuple[int, int] = Field(description="Blocks as [columns, rows].")
+    households: int | None = Field(default=None, gt=0, le=MAX_DWELLINGS, description="Resident households at the "
+                                   "start (required unless the area comes from tables).")
+    grid: tuple[int, int] | None = Field(default=None, description="Blocks as [columns, rows] (required unless the "
+                                         "area comes from tables).")
     buildings_per_block: int = Field(default=4, gt=0, le=1000)
     dwellings_per_building: int = Field(default=16, gt=0, le=10_000)
     group_shares: tuple[Share, Share] = Field(default=(0.55, 0.45), description="Shares of group 0 and group 1.")
@@ -105,18 +121,27 @@ class Area(_Strict):
     child_poverty_rate: Share = 0.45
     household_size: float = Field(default=1.9, ge=1.0, le=8.0, description="Mean persons per household.")
     two_adult_share: Share = 0.35
-    skill_mean: Share = 0.45
+    skill_mean: Share = Field(default=0.45, description="Median skill of the households (from tables: of those "
+                              "whose skill is not given).")
     building_quality: Share = 0.55
     place_quality: Share = 0.5
     rent_level: float = Field(default=520.0, gt=0, description="Market rent of an average dwelling, EUR/month.")
     places: dict[str, int] = Field(default_factory=lambda: {"park": 1, "centre": 1, "playground": 3, "school": 2})
     organisations: dict[str, int] = Field(default_factory=lambda: {
         "municipality": 1, "housing_company": 2, "social_institution": 3, "association": 4, "business": 3})
+    buildings_csv: str | None = Field(default=None, min_length=1, description="Table of the area's buildings (CSV, "
+                                      "relative to the scenario file that names it); with households_csv it "
+                                      "replaces households, grid, the building stock and the household "
+                                      "marginals (see 'Areas from tables').")
+    households_csv: str | None = Field(default=None, min_length=1, description="Table of the area's households "
+                                       "(CSV, relative to the scenario file that names it); given together with "
+                                       "buildings_csv.")
+    _tables: AreaTables | None = PrivateAttr(default=None)
 
     @field_validator("grid")
     @classmethod
     def _grid(cls, grid):
-        if not (1 <= grid[0] <= 10_000 and 1 <= grid[1] <= 10_000):
+        if grid is not None and not (1 <= grid[0] <= 10_000 and 1 <= grid[1] <= 10_000):
             raise ValueError("columns and rows must be between 1 and 10,000")
         return grid
 
@@ -141,13 +166,66 @@ class Area(_Strict):
         return orgs
 
     @property
+    def tables(self) -> AreaTables | None:
+        """The validated tables of an area from tables (None for an area from marginals)."""
+        return self._tables
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Columns and rows of the block grid."""
+        return self._tables.grid if self._tables is not None else self.grid
+
+    @property
+    def n_households(self) -> int:
+        """Resident households at the start."""
+        return self._tables.n_households if self._tables is not None else self.households
+
+    @property
     def dwellings(self) -> int:
+        if self._tables is not None:
+            return self._tables.n_dwellings
         return self.grid[0] * self.grid[1] * self.buildings_per_block * self.dwellings_per_building
+
+    def group_share(self, group: int) -> float:
+        """Share of households in ``group`` (0 or 1) at the start."""
+        if self._tables is not None:
+            return float(np.mean(self._tables.group == group))
+        return self.group_shares[group]
+
+    def head_shares(self) -> dict[str, float]:
+        """Share of heads in each labour-market state at the start."""
+        if self._tables is not None:
+            counts = np.bincount(self._tables.labour, minlength=len(LABOUR_STATES))
+            return dict(zip(LABOUR_STATES, (counts / counts.sum()).tolist()))
+        return {"employed": 1 - self.unemployment_rate - self.transfer_rate - self.inactive_rate,
+                "short_term_unemployed": self.unemployment_rate - self.long_term_unemployment_rate,
+                "long_term_unemployed": self.long_term_unemployment_rate, "transfer": self.transfer_rate,
+                "inactive": self.inactive_rate}
+
+    def children_per_household(self) -> float:
+        """Mean children (under 15) per household at the start."""
+        if self._tables is not None:
+            return float(self._tables.children.mean())
+        return self.household_size - 1.0 - self.two_adult_share
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        """An area from tables is written without the marginals its tables replace (so it validates again)."""
+        data = handler(self)
+        if self.buildings_csv is not None and isinstance(data, dict):
+            for key in FROM_TABLES:
+                data.pop(key, None)
+        return data
 
     @model_validator(mode="after")
     def _consistent(self):
         if abs(sum(self.group_shares) - 1.0) > 1e-9:
             raise ValueError(f"group_shares must sum to 1, they sum to {sum(self.group_shares):g}")
+        if self.buildings_csv is not None or self.households_csv is not None:
+            return self._from_tables()
+        for key in ("households", "grid"):
+            if getattr(self, key) is None:
+                raise FieldError(key, "required field is missing (or give buildings_csv and households_csv)")
         if self.dwellings > MAX_DWELLINGS:
             raise ValueError(f"{self.dwellings:,} dwellings (grid x buildings_per_block x dwellings_per_building); "
                              f"at most {MAX_DWELLINGS:,} per area")
@@ -162,6 +240,32 @@ class Area(_Strict):
         if self.household_size < adults:
             raise ValueError(f"household_size {self.household_size:g} is below the mean number of adults {adults:g} "
                              "(1 + two_adult_share)")
+        return self
+
+    def _from_tables(self):
+        """Read the tables; the marginals they replace must not be written as well."""
+        for key in TABLE_KEYS:
+            if getattr(self, key) is None:
+                other = TABLE_KEYS[1 - TABLE_KEYS.index(key)]
+                raise FieldError(key, f"required field is missing: an area from tables needs both buildings_csv "
+                                 f"and households_csv ({other} is given)")
+        for key in FROM_TABLES:
+            if key in self.model_fields_set:
+                raise FieldError(key, "not allowed in an area from tables: the tables give it (households and "
+                                 "their composition from households_csv, grid and building stock from "
+                                 "buildings_csv); remove it")
+        try:
+            tables = read_tables(self.buildings_csv, self.households_csv)
+        except TableError as e:
+            raise FieldError(e.field, str(e)) from None
+        blocks = tables.grid[0] * tables.grid[1]
+        if blocks > MAX_BLOCKS:
+            raise FieldError("buildings_csv", f"{self.buildings_csv}: a grid of {tables.grid[0]} x {tables.grid[1]} "
+                             f"blocks (block_x and block_y from 0 to their largest values); at most {MAX_BLOCKS:,}")
+        if tables.n_dwellings > MAX_DWELLINGS:
+            raise FieldError("buildings_csv", f"{self.buildings_csv}: {tables.n_dwellings:,} dwellings; at most "
+                             f"{MAX_DWELLINGS:,} per area")
+        self._tables = tables
         return self
 
 
@@ -438,6 +542,29 @@ class Scenario(_Strict):
         return self
 
     @model_validator(mode="after")
+    def _spells(self):
+        """Unemployment spells given in households tables fit the scenario's ``labour.long_term_after``."""
+        if all(area.tables is None for area in self.areas):
+            return self
+        long_term_after = ModelParameters(self.parameters)["labour.long_term_after"]
+        for k, area in enumerate(self.areas):
+            t = area.tables
+            if t is None:
+                continue
+            for state, months, line in zip(t.labour, t.unemployed_months, t.line):
+                if months < 0:
+                    continue
+                if state == SHORT_TERM_UNEMPLOYED and months >= long_term_after:
+                    expected = f"below labour.long_term_after = {long_term_after:g} for a short-term unemployed head"
+                elif state == LONG_TERM_UNEMPLOYED and months < long_term_after:
+                    expected = f"at least labour.long_term_after = {long_term_after:g} for a long-term unemployed head"
+                else:
+                    continue
+                raise FieldError(f"areas.{k}.households_csv", f"{t.households_file}: line {line}, column "
+                                 f"'unemployed_months': expected {expected}, got {months}")
+        return self
+
+    @model_validator(mode="after")
     def _programme(self):
         """Measures and the office refer to existing areas and sources, fit the horizon and select someone."""
         horizon = self.years * 12
@@ -479,27 +606,25 @@ class Scenario(_Strict):
     def _check_target(self, m: "Measure", area: Area, path: str) -> None:
         entry = CATALOGUE[m.type]
         t = m.target
+        columns, rows = area.shape
         for k, (x, y) in enumerate(t.blocks or ()):
-            if not (0 <= x < area.grid[0] and 0 <= y < area.grid[1]):
+            if not (0 <= x < columns and 0 <= y < rows):
                 raise FieldError(f"{path}.target.blocks.{k}", f"block [{x}, {y}] is outside area {area.name!r}'s "
-                                 f"grid of {area.grid[0]} x {area.grid[1]} (columns and rows from 0)")
+                                 f"grid of {columns} x {rows} (columns and rows from 0)")
         nobody = f"{path}.target"
         groups = t.groups or ()
-        if groups and all(area.group_shares[GROUP_NAMES.index(g)] == 0 for g in groups):
+        if groups and all(area.group_share(GROUP_NAMES.index(g)) == 0 for g in groups):
             raise FieldError(f"{nobody}.groups", f"selects nobody: area {area.name!r} has no households of "
                              f"group(s) {', '.join(groups)}")
         employment = t.employment or entry.default_target.get("employment") or ()
-        rates = {"employed": 1 - area.unemployment_rate - area.transfer_rate - area.inactive_rate,
-                 "short_term_unemployed": area.unemployment_rate - area.long_term_unemployment_rate,
-                 "long_term_unemployed": area.long_term_unemployment_rate, "transfer": area.transfer_rate,
-                 "inactive": area.inactive_rate}
-        if employment and sum(rates[e] for e in employment) * area.households < 0.5:
+        rates = area.head_shares()
+        if employment and sum(rates[e] for e in employment) * area.n_households < 0.5:
             raise FieldError(f"{nobody}.employment", f"selects nobody: area {area.name!r} has no heads in state(s) "
                              f"{', '.join(employment)}")
         children = t.children if t.children is not None else entry.default_target.get("children", False)
-        if children and (area.household_size - 1.0 - area.two_adult_share) * area.households < 0.5:
+        if children and area.children_per_household() * area.n_households < 0.5:
             raise FieldError(f"{nobody}.children", f"selects nobody: area {area.name!r} has no children "
-                             "(household_size = 1 + two_adult_share)")
+                             "(household_size = 1 + two_adult_share, or no children in its households table)")
         if entry.place_kind is not None and area.places.get(entry.place_kind, 0) == 0:
             raise FieldError(f"{nobody}.area", f"{m.type} improves places of kind {entry.place_kind!r}, and area "
                              f"{area.name!r} has none (areas.places.{entry.place_kind})")
@@ -584,9 +709,10 @@ def _describe(error: ValidationError) -> str:
 def scenario_from_dict(data: dict, source: str = "<dict>", base_dir: str | Path = ".") -> Scenario:
     """Validate a scenario given as a dict; errors name ``source``.
 
-    An ``extends`` entry is resolved against ``base_dir`` (the folder of the file).
+    An ``extends`` entry and the areas' table paths are resolved against ``base_dir`` (the folder of the file).
     """
     chain = [source]
+    data = _resolve_tables(data, Path(base_dir))
     if isinstance(data, dict) and data.get("extends") is not None:
         data = _extend(data, source, Path(base_dir), chain)
     try:
@@ -612,6 +738,15 @@ def _read_toml(path: Path) -> dict:
         raise ScenarioError(f"{path}: not valid TOML: {e}{where}") from None
 
 
+def _resolve_tables(data: Any, base_dir: Path) -> Any:
+    """``data`` with the areas' table paths made absolute against ``base_dir`` (the folder of the file naming them)."""
+    if not isinstance(data, dict) or not isinstance(data.get("areas"), list):
+        return data
+    areas = [{k: os.path.abspath(base_dir / v) if k in TABLE_KEYS and isinstance(v, str) and v else v
+              for k, v in area.items()} if isinstance(area, dict) else area for area in data["areas"]]
+    return {**data, "areas": areas}
+
+
 def _merge(base: dict, override: dict) -> dict:
     """Tables merged key by key; any other value (including arrays) replaces the parent's."""
     out = dict(base)
@@ -634,7 +769,7 @@ def _extend(data: dict, source: str, base_dir: Path, chain: list[str]) -> dict:
     if not path.is_file():
         raise ScenarioError(f"{source}: extends: no such scenario file {parent!r} (looked for {path})")
     chain.append(str(path))
-    parent_data = _read_toml(path)
+    parent_data = _resolve_tables(_read_toml(path), path.parent)
     if parent_data.get("extends") is not None:
         parent_data = _extend(parent_data, str(path), path.parent, chain)
     merged = _merge(parent_data, {k: v for k, v in data.items() if k != "extends"})

@@ -17,15 +17,20 @@ def lever(levers, area, programme, which):
     return levers[area, programme + 1, which]
 
 
+@njit(cache=True)
 def lever_table(area_levers, programme_levers):
     """(n_areas, 1 + N_PROGRAMMES, N_LEVERS): area levers plus each programme's (column 0: no programme).
 
     One lookup without a branch in the kernels' hot loops.
     """
-    import numpy as np
-
-    per_programme = np.vstack([np.zeros((1, programme_levers.shape[1])), programme_levers])
-    return np.ascontiguousarray(area_levers[:, None, :] + per_programme[None, :, :])
+    n_areas, n_levers = area_levers.shape
+    out = np.empty((n_areas, programme_levers.shape[0] + 1, n_levers))
+    for a in range(n_areas):
+        for k in range(n_levers):
+            out[a, 0, k] = area_levers[a, k]
+            for q in range(programme_levers.shape[0]):
+                out[a, q + 1, k] = area_levers[a, k] + programme_levers[q, k]
+    return out
 
 
 @njit(cache=True, inline="always")

@@ -47,6 +47,7 @@ from .common import household_income, housing_covered, logit_normal, rent_burden
 from .encounters import drop_all_ties
 from .environment import market_rent
 from .households import draw_attitudes
+from .trust import B_COUNT, B_QUALITY, B_UNEMPLOYED
 
 # flows (n_areas, 2 groups, N_FLOWS), counted per month
 F_OUT = 0           # households leaving the area (to the outside pool or another area)
@@ -167,6 +168,8 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
         if p.unhappy_move_probability > 0.0 and uniform(akey, 1) < p.unhappy_move_probability \
                 and similar_share(blk, ar, blk.group_count, b, h.group[i], radius, b) < p.similarity_threshold:
             intent[i] = MOVE_WITHIN if u < p.share_within_area else MOVE_OUT
+            continue
+        if p.base_move_rate <= 0.0:
             continue
         hazard = p.base_move_rate * np.exp(p.dissatisfaction_sensitivity * (0.5 - sat))
         within = hazard * p.share_within_area
@@ -359,26 +362,24 @@ def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quali
 
 
 @njit(cache=True)
-def reputation_step(p, h, dw, bld_quality, blk, reputation, initialise):
-    """Move each area's reputation towards its condition (unemployment, disorder, building quality)."""
+def reputation_step(p, block_agg, blk_area, blk_disorder, reputation, initialise):
+    """Move each area's reputation towards its condition: unemployment, disorder and building quality.
+
+    ``block_agg`` are the block aggregates of this month (kernels.trust.block_aggregates).
+    """
     n_areas = reputation.shape[0]
     residents = np.zeros(n_areas)
     unemployed = np.zeros(n_areas)
     quality = np.zeros(n_areas)
-    for i in range(h.alive.shape[0]):
-        if not h.alive[i]:
-            continue
-        d = h.dwelling[i]
-        a = dw.area[d]
-        residents[a] += 1.0
-        quality[a] += bld_quality[dw.building[d]]
-        if h.labour[i] == SHORT_TERM_UNEMPLOYED or h.labour[i] == LONG_TERM_UNEMPLOYED:
-            unemployed[a] += 1.0
     disorder = np.zeros(n_areas)
     blocks = np.zeros(n_areas)
-    for b in range(blk.area.shape[0]):
-        disorder[blk.area[b]] += blk.disorder[b]
-        blocks[blk.area[b]] += 1.0
+    for b in range(blk_area.shape[0]):
+        a = blk_area[b]
+        residents[a] += block_agg[b, B_COUNT]
+        unemployed[a] += block_agg[b, B_UNEMPLOYED]
+        quality[a] += block_agg[b, B_QUALITY]
+        disorder[a] += blk_disorder[b]
+        blocks[a] += 1.0
     for a in range(n_areas):
         if residents[a] == 0:
             continue

@@ -121,9 +121,8 @@ def collective_efficacy(agg):
 
 
 @njit(cache=True)
-def disorder_step(p, agg, blk_area, blk_disorder, blk_efficacy_lagged, area_levers):
-    """Lagged efficacy and disorder of every block (in place)."""
-    ce = collective_efficacy(agg)
+def disorder_step(p, agg, ce, blk_area, blk_disorder, blk_efficacy_lagged, area_levers):
+    """Lagged efficacy and disorder of every block (in place); ``ce`` is the current collective efficacy."""
     for b in range(agg.shape[0]):
         c = agg[b, B_COUNT]
         if c == 0:
