@@ -18,10 +18,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
+# the main job: every shipped scenario validated and run (indicators, ledger, plots in out/demo/<name>)
 demo: $(STAMP)
 	$(BIN)/qsim validate scenarios/*.toml
-	$(BIN)/qsim run scenarios/baseline.toml --quiet --out out/demo/baseline
-	$(BIN)/qsim run scenarios/integrated.toml --quiet --out out/demo/integrated
+	@for f in scenarios/*.toml; do \
+		name=$$(basename $$f .toml); \
+		$(BIN)/qsim run $$f --quiet --out out/demo/$$name || exit 1; \
+	done
+	@echo "plots and tables: out/demo/<scenario>/"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -17,7 +17,7 @@ from typing import get_args, get_origin
 
 from pydantic import BaseModel
 
-from qsim import levers
+from qsim import area_tables, levers
 from qsim.measures import catalogue as cat
 from qsim.scenario import (Allocation, Area, Cut, FundingSource, Macro, Measure, Meta, Processes, QmOffice, Scenario,
                            Target)
@@ -145,7 +145,36 @@ def reference_page() -> str:
              "target = { employment = [\"long_term_unemployed\"] }\nfunding = \"soziale_stadt\"\n```\n"]
     for model, (title, intro) in TITLES.items():
         parts.append(_model_table(model, title, intro))
+        if model is Area:
+            parts.append(tables_section())
     parts.append("\nMeasure types and their effect names: [measures.md](measures.md).\n")
+    return "".join(parts)
+
+
+def tables_section() -> str:
+    """The section on areas from tables: the rules and the columns of both CSV files."""
+    import qsim.scenario as sc
+
+    parts = ["\n### Areas from tables\n\n",
+             "An area may be read from two CSV files instead of being synthesised from marginals: "
+             "`buildings_csv` (one line per building) and `households_csv` (one line per household), both paths "
+             "relative to the scenario file in which they are written (with `extends`: the file that names them). "
+             "The tables give the number of households, the grid (columns 0 .. the largest `block_x`, rows 0 .. "
+             "the largest `block_y`; blocks without buildings stay empty) and the building stock, so these fields "
+             "must not be written as well: " + ", ".join(f"`{k}`" for k in sc.FROM_TABLES) + ". The other fields "
+             "of `[[areas]]` apply as usual (`skill_mean` to households whose skill is not given, `rent_level` to "
+             "buildings without a `rent_level`). What the tables leave out is drawn as for a synthetic population "
+             "(docs/model.md, section 5).\n\n",
+             area_tables.__doc__.split("\n\n")[-1].strip().replace("\n", " "), "\n"]
+    for title, columns in (("buildings_csv", area_tables.BUILDING_COLUMNS),
+                           ("households_csv", area_tables.HOUSEHOLD_COLUMNS)):
+        parts.append(f"\n`{title}` columns:\n\n| column | required | values | meaning |\n|---|---|---|---|\n")
+        for c in columns:
+            parts.append(f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.expected()} | {c.meaning} |\n")
+    parts.append("\nA household's building must be in the buildings table, and a building holds at most as many "
+                 "households as it has dwellings. Unemployment spells must agree with the labour state: empty or 0 "
+                 "unless unemployed, below `labour.long_term_after` for the short-term and at least that for the "
+                 "long-term unemployed. `scenarios/from_tables.toml` is an example (with invented data).\n")
     return "".join(parts)
 
 

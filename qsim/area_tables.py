@@ -2,20 +2,25 @@
 
 A user with real data describes an area by two comma-separated files
 instead of its marginals (``buildings_csv`` and ``households_csv`` in an
-``[[areas]]`` entry). The first line of each file names the columns (in any
-order); every other line is one building or one household. Cells are read
-strictly: whole numbers where a count is expected, a decimal point (not a
-comma) in numbers, no empty cells in required columns. An empty cell in an
-optional column means "not known": the model fills it as it does for a
-synthetic population. Every problem is reported with the file, the line
-(the header is line 1) and the column; nothing is guessed, clipped or
-dropped.
+``[[areas]]`` entry).
+
+The first line of each file names the columns (in any order); every other
+line is one building or one household. Cells are read strictly: whole
+numbers where a count is expected, a decimal point (not a comma) in
+numbers, no empty cells in required columns. An empty cell in an optional
+column means "not known": the model fills it as it does for a synthetic
+population. Lines starting with ``#`` are comments; blank lines (and
+lines of empty cells) are skipped. Every problem is reported with the file, the line (the header is
+line 1) and the column; nothing is guessed, clipped or dropped.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import math
+import os
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -59,13 +64,14 @@ class Column:
 
 
 BUILDING_COLUMNS = (
-    Column("building", "id", True, "Unique id of the building (text or number)."),
+    Column("building", "id", True, "Unique id of the building (text or number, compared as written: 7 and 07 differ)."),
     Column("block_x", "int", True, "Grid column of the building's block, from 0.", 0, 9_999),
     Column("block_y", "int", True, "Grid row of the building's block, from 0.", 0, 9_999),
     Column("dwellings", "int", True, "Dwellings in the building.", 1, 32_767),
     Column("quality", "float", True, "Building quality, 0-1.", 0.0, 1.0),
     Column("rent_level", "float", False, "Market rent of an average dwelling in this building, EUR/month "
-           "(empty or absent: the area's rent_level); sets the starting rents of its households.", 0.0),
+           "(empty or absent: the area's rent_level); sets the starting rents in the building (new tenancies pay "
+           "the area's market rent).", 0.0),
 )
 HOUSEHOLD_COLUMNS = (
     Column("building", "id", True, "Id of the building the household lives in (from the buildings table)."),
@@ -117,10 +123,16 @@ class AreaTables:
     def n_dwellings(self) -> int:
         return int(self.dwellings.sum())
 
+    def __post_init__(self):
+        for f in fields(self):  # shared by the scenarios that read the same files: never changed in place
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, AreaTables):
             return NotImplemented
-        return all(np.array_equal(getattr(self, f.name), getattr(other, f.name)) if isinstance(
+        return all(np.array_equal(getattr(self, f.name), getattr(other, f.name), equal_nan=True) if isinstance(
             getattr(self, f.name), np.ndarray) else getattr(self, f.name) == getattr(other, f.name)
             for f in fields(self))
 
@@ -136,7 +148,9 @@ def _parse(text: str, col: Column) -> object:
             raise ValueError
         return col.choices.index(text)
     if col.kind == "int":
-        value: float = int(text)  # int("2.0") and int("1e3") fail: a count is written as a whole number
+        if not re.fullmatch(r"[+-]?[0-9]+", text):  # a count is written as a whole number: not 2.0, 1e3 or 1_000
+            raise ValueError
+        value: float = int(text)
     else:
         value = float(text)
         if not math.isfinite(value):
@@ -161,33 +175,35 @@ def read_table(path: str | Path, field: str, columns: tuple[Column, ...]) -> tup
     rows: list[tuple[int, list[str]]] = []
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f, strict=True)
+            reader = csv.reader(("\n" if line.lstrip().startswith("#") else line for line in f), strict=True)
             for row in reader:
                 rows.append((reader.line_num, row))
     except FileNotFoundError:
         raise fail("no such file") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
+    except (OSError, ValueError, csv.Error) as e:  # ValueError: not UTF-8, or a NUL in the path
         raise fail(f"cannot be read as a CSV file in UTF-8 ({e})") from None
-    rows = [(n, row) for n, row in rows if any(cell.strip() for cell in row)]  # blank lines carry nothing
+    rows = [(n, row) for n, row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise fail("empty; expected a header line naming the columns and one line per row")
     header = [name.strip() for name in rows[0][1]]
-    known = {c.name: c for c in columns}
-    names = ", ".join(c.name for c in columns)
     if len(header) == 1 and ";" in header[0]:
         raise fail("line 1: the columns are separated by ';'; expected commas (save the table as comma-separated "
                    "CSV with a decimal point)")
-    for name in header:
-        if name not in known:
-            problems.append(f"line 1: unknown column {name!r}; expected the columns {names}")
-        elif header.count(name) > 1:
-            problems.append(f"line 1: column {name!r} appears twice")
-    for c in columns:
-        if c.required and c.name not in header:
-            problems.append(f"line 1: required column {c.name!r} is missing (the columns are {names}; optional: "
-                            f"{', '.join(c.name for c in columns if not c.required)})")
+    names = ", ".join(c.name for c in columns if c.required)
+    optional = ", ".join(c.name for c in columns if not c.required)
+    known = [c.name for c in columns]
+    unknown = [name for name in header if name not in known]
+    twice = sorted({name for name in header if header.count(name) > 1})
+    missing = [c.name for c in columns if c.required and c.name not in header]
+    if unknown:
+        problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}")
+    if twice:
+        problems.append(f"column(s) {', '.join(map(repr, twice))} appear twice")
+    if missing:
+        problems.append(f"required column(s) {', '.join(map(repr, missing))} missing")
     if problems:
-        raise fail("; ".join(dict.fromkeys(problems)))
+        raise fail(f"line 1: {'; '.join(problems)}; expected the columns {names} (optional: {optional}), "
+                   "in any order")
     if len(rows) == 1:
         raise fail("no data: expected one line per row after the header")
     values: dict[str, list] = {c.name: [] for c in columns}
@@ -212,14 +228,34 @@ def read_table(path: str | Path, field: str, columns: tuple[Column, ...]) -> tup
                 problems.append(f"line {n}, column {c.name!r}: expected {c.expected()}, got {text!r}")
         if len(problems) > MAX_ERRORS:
             break
+    if len(problems) == 1:
+        raise fail(problems[0])
     if problems:
-        more = " (and possibly more)" if len(problems) > MAX_ERRORS else ""
-        raise fail("\n    " + "\n    ".join(problems[:MAX_ERRORS]) + more)
+        count = f"{len(problems)} problems" if len(problems) <= MAX_ERRORS else f"over {MAX_ERRORS} problems, first"
+        raise fail(f"{count}:\n    " + "\n    ".join(problems[:MAX_ERRORS]))
     return values, lines
 
 
 def read_tables(buildings_csv: str | Path, households_csv: str | Path) -> AreaTables:
-    """Read, check and join the buildings and households tables of one area (raises :class:`TableError`)."""
+    """Read, check and join the buildings and households tables of one area (raises :class:`TableError`).
+
+    The result is kept while both files are unchanged (same size and
+    modification time), so that scenario variants in a sweep read them once.
+    """
+    return _read_tables(str(buildings_csv), _stamp(buildings_csv), str(households_csv), _stamp(households_csv))
+
+
+def _stamp(path: str | Path) -> tuple[int, int] | None:
+    """Modification time and size of a file (None if there is none)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):  # no such file, or a path that cannot be one (reported when it is read)
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+@functools.lru_cache(maxsize=16)
+def _read_tables(buildings_csv: str, _b_stamp, households_csv: str, _h_stamp) -> AreaTables:
     b, b_lines = read_table(buildings_csv, "buildings_csv", BUILDING_COLUMNS)
     rows_of: dict[str, int] = {}
     for k, (bid, n) in enumerate(zip(b["building"], b_lines)):

@@ -1,8 +1,9 @@
-"""Synthetic initial population from area marginals.
+"""The initial population: synthetic from area marginals, or read from tables of buildings and households.
 
-For each area: the spatial layout (grid of blocks, buildings, dwellings),
-households placed in random dwellings, and household attributes that match
-the area's marginals exactly in counts:
+For an area from marginals: the spatial layout (grid of blocks, each of
+``buildings_per_block`` buildings of ``dwellings_per_building``
+dwellings), households placed in random dwellings, and household
+attributes that match the area's marginals exactly in counts:
 
 * groups: exactly ``round(share * households)`` in group 1;
 * labour states: heads are ranked by a latent employability (skill plus
@@ -14,16 +15,26 @@ the area's marginals exactly in counts:
   (long-term unemployed or transfer), each child placed in a random
   household of its kind (at most 4 per household).
 
+For an area from tables (``qsim.area_tables``): the buildings as listed,
+sorted into the blocks of their grid position (blocks without buildings
+stay empty), each building's households in its first dwellings; groups,
+labour states, adults and children as given, and skill, tenure and
+unemployment spells where given. The rest is drawn as above; drawn skills
+are dealt to the given labour states by the same ranking.
+
 All draws come from the counter-based generator (stream POPULATION), keyed
-by the dwelling or household, so the population of an area is the same for
-every scenario run with the same seed and replicate.
+by the dwelling, building or household slot, so the population of an area
+is the same for every scenario run with the same seed and replicate.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numba import njit
 
+from .area_tables import AreaTables
 from .kernels.common import basic_support, household_income, logit_normal
 from .kernels.environment import market_rent
 from .kernels.households import draw_attitudes
@@ -31,9 +42,9 @@ from .levers import N_LEVERS, N_PROGRAMMES
 from .parameters import ModelParameters
 from .rng import STREAM_POPULATION, agent_key, below, normal, run_key, step_key, uniform
 from .scenario import Area, ScenarioError
-from .state import (EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS,
-                    SHORT_TERM_UNEMPLOYED, TRANSFER, Areas, Blocks, Buildings, Dwellings, Organisations, Places,
-                    State, empty_households)
+from .state import (EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS, SHORT_TERM_UNEMPLOYED,
+                    TRANSFER, Areas, Blocks, Buildings, Dwellings, Households, Organisations, Places, State,
+                    empty_households)
 
 BASE_CAPACITY = {"municipality": 0.6, "housing_company": 0.5, "social_institution": 0.5, "association": 0.3,
                  "business": 0.3, "qm_office": 0.7}  # assumption (docs/model.md, Initialisation)
@@ -152,55 +163,188 @@ def _incomes(h, slots, lp):
                                        h.children[i])
 
 
+@dataclass
+class _Layout:
+    """The buildings of one area in state order: by block (row by row), within a block as listed."""
+
+    nx: int
+    ny: int
+    block: np.ndarray              # int64, block of each building within the area (y * nx + x)
+    dwellings: np.ndarray          # int64, dwellings of each building
+    quality: np.ndarray | None     # float64, given quality (None: drawn around the area's building_quality)
+    rent_level: np.ndarray         # float64, rent level of each building, EUR/month
+    row: np.ndarray                # int64, row of each building in the buildings table (marginals: its index)
+
+
+def _layout(area: Area) -> _Layout:
+    """The uniform layout of an area from marginals, or the buildings of its table sorted into blocks."""
+    t = area.tables
+    if t is None:
+        nx, ny = area.grid
+        n = nx * ny * area.buildings_per_block
+        return _Layout(nx, ny, np.repeat(np.arange(nx * ny), area.buildings_per_block),
+                       np.full(n, area.dwellings_per_building, np.int64), None, np.full(n, area.rent_level),
+                       np.arange(n))
+    nx, ny = t.grid
+    block = t.block_y * nx + t.block_x
+    row = np.argsort(block, kind="stable")
+    rent = np.where(np.isnan(t.rent_level), area.rent_level, t.rent_level)
+    return _Layout(nx, ny, block[row], t.dwellings[row], t.quality[row], rent[row], row)
+
+
+def _offsets(counts) -> np.ndarray:
+    """Start of each run of ``counts`` consecutive items (int64)."""
+    return np.concatenate(([0], np.cumsum(counts, dtype=np.int64)[:-1])).astype(np.int64)
+
+
+def _latent(key, skill: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """Latent employability of the households in ``slots``: skill plus noise."""
+    return skill + 0.15 * (_uniforms(key, 22, slots, 0) - 0.5)
+
+
+def _ranked_skills(key, slots: np.ndarray, labour: np.ndarray, skill_mean: float) -> np.ndarray:
+    """Drawn skills dealt out to given labour states as the synthetic population deals states to skills.
+
+    The skills the households draw are ranked by latent employability; the
+    lowest go to the long-term unemployed, the next to the short-term
+    unemployed, then to transfer receipt, the rest at random to the inactive
+    and the employed.
+    """
+    drawn = _draw_skills(key, slots, skill_mean)
+    rank = np.select([labour == LONG_TERM_UNEMPLOYED, labour == SHORT_TERM_UNEMPLOYED, labour == TRANSFER],
+                     [0, 1, 2], 3)
+    order = np.lexsort((_uniforms(key, 23, slots, 0), rank))
+    out = np.empty_like(drawn)
+    out[order] = drawn[np.argsort(_latent(key, drawn, slots), kind="stable")]
+    return out
+
+
+def _synthetic_households(key, h: Households, slots: np.ndarray, a: int, area: Area, params: ModelParameters,
+                          dwellings: Dwellings, bld_quality: np.ndarray, bld_rent: np.ndarray) -> None:
+    """Attributes of an area's households from its marginals, with exact counts."""
+    lp, tp, pp, ep = params.labour, params.trust, params.participation, params.environment
+    n = len(slots)
+    # groups, exact count
+    n_minority = int(round(area.group_shares[1] * n))
+    gorder = np.argsort(_uniforms(key, 21, slots, 0), kind="stable")
+    h.group[slots[gorder[:n_minority]]] = 1
+    _init_households(key, h.view(), slots, lp, tp, pp, area.skill_mean, area.two_adult_share, np.full(n, np.nan),
+                     np.full(n, -1), np.full(n, -1))
+    # labour states by latent employability, exact counts
+    rank = slots[np.argsort(_latent(key, h.skill[slots], slots), kind="stable")]
+    n_unemp = int(round(area.unemployment_rate * n))
+    n_ltu = int(round(area.long_term_unemployment_rate * n))
+    n_tr = int(round(area.transfer_rate * n))
+    n_in = int(round(area.inactive_rate * n))
+    h.labour[rank[:n_ltu]] = LONG_TERM_UNEMPLOYED
+    h.labour[rank[n_ltu:n_unemp]] = SHORT_TERM_UNEMPLOYED
+    h.labour[rank[n_unemp:n_unemp + n_tr]] = TRANSFER
+    rest = rank[n_unemp + n_tr:]
+    rest = rest[np.argsort(_uniforms(key, 23, rest, 0), kind="stable")]
+    h.labour[rest[:n_in]] = INACTIVE
+    h.labour[rest[n_in:]] = EMPLOYED
+    _spells_and_rents(key, h.view(), slots, lp, ep, dwellings.view(), bld_quality, bld_rent, 0.5, np.full(n, -1))
+    # children: exact total, and exactly child_poverty_rate of them in SGB II households
+    n_children = int(round((area.household_size - 1.0 - area.two_adult_share) * n))
+    n_poor_children = int(round(area.child_poverty_rate * n_children))
+    _incomes(h.view(), slots, lp)
+    supported = _supported(h.view(), slots, lp, dwellings.rent, ep.housing_cost_limit)
+    for members, total, avoid, what in ((slots[supported], n_poor_children, False, "SGB II"),
+                                        (slots[~supported], n_children - n_poor_children, True, "other")):
+        missing = _spread_children(key, 24 + 2 * a + int(avoid), members, total, h.view(), dwellings.rent, lp,
+                                   ep.housing_cost_limit, avoid)
+        if missing:
+            raise ScenarioError(f"area {area.name!r}: {missing} of {total} children cannot be placed in "
+                                f"{what} households (at most 4 each, and without making them poor); "
+                                "check household_size, child_poverty_rate and the labour-market shares")
+    _incomes(h.view(), slots, lp)
+
+
+def _table_dwellings(t: AreaTables, layout: _Layout, bld_first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The dwellings of a table's households, in dwelling order, and the table row of each.
+
+    Each building is filled from its first dwelling, its households in table
+    order. ``bld_first`` is the first dwelling of each of the area's buildings.
+    """
+    position = np.empty(len(layout.row), np.int64)
+    position[layout.row] = np.arange(len(layout.row))
+    building = position[t.building]
+    rows = np.argsort(building, kind="stable")
+    ordered = building[rows]
+    rank = np.arange(len(rows)) - np.searchsorted(ordered, ordered)
+    return bld_first[ordered] + rank, rows
+
+
+def _table_households(key, h: Households, slots: np.ndarray, rows: np.ndarray, area: Area,
+                      params: ModelParameters, dwellings: Dwellings, bld_quality: np.ndarray,
+                      bld_rent: np.ndarray) -> None:
+    """Attributes of an area's households from its households table (table row ``rows[k]`` in ``slots[k]``).
+
+    Given values are kept; what the table leaves out is drawn as for the
+    synthetic population (skill ranked to the given labour states).
+    """
+    lp, tp, pp, ep = params.labour, params.trust, params.participation, params.environment
+    t = area.tables
+    h.group[slots] = t.group[rows]
+    h.labour[slots] = t.labour[rows]
+    h.children[slots] = t.children[rows]
+    skill = t.skill[rows]
+    missing = np.isnan(skill)
+    if missing.any():
+        skill[missing] = _ranked_skills(key, slots[missing], t.labour[rows][missing], area.skill_mean)
+    _init_households(key, h.view(), slots, lp, tp, pp, area.skill_mean, area.two_adult_share, skill, t.tenure[rows],
+                     t.adults[rows])
+    _spells_and_rents(key, h.view(), slots, lp, ep, dwellings.view(), bld_quality, bld_rent, 0.5,
+                      t.unemployed_months[rows])
+    _incomes(h.view(), slots, lp)
+
+
 def build_state(areas: list[Area], params: ModelParameters, seed: int, replicate: int = 0,
                 tie_slots: int = 8) -> State:
     """The initial city for a list of areas (households, dwellings, places, organisations)."""
     key = run_key(seed, replicate)
-    # ---- layout
-    blk_rows, bld_rows, dw_rows = [], [], []
-    area_first_block, area_first_dw, area_n_dw = [], [], []
-    for a, area in enumerate(areas):
-        nx, ny = area.grid
-        area_first_block.append(len(blk_rows))
-        area_first_dw.append(len(dw_rows))
-        for y in range(ny):
-            for x in range(nx):
-                b = len(blk_rows)
-                blk_rows.append((a, x, y, len(dw_rows), area.buildings_per_block * area.dwellings_per_building))
-                for _ in range(area.buildings_per_block):
-                    k = len(bld_rows)
-                    bld_rows.append((b, len(dw_rows), area.dwellings_per_building))
-                    dw_rows.extend((k, b, a) for _ in range(area.dwellings_per_building))
-        area_n_dw.append(len(dw_rows) - area_first_dw[-1])
-    n_dw = len(dw_rows)
-    blk_arr = np.array(blk_rows, dtype=np.int64).reshape(-1, 5)
-    bld_arr = np.array(bld_rows, dtype=np.int64).reshape(-1, 3)
-    dw_arr = np.array(dw_rows, dtype=np.int64).reshape(-1, 3)
     n_areas = len(areas)
+    # ---- layout: blocks of each area row by row, buildings by block, dwellings by building
+    layouts = [_layout(area) for area in areas]
+    area_n_blk = np.array([lay.nx * lay.ny for lay in layouts], np.int64)
+    area_first_block = _offsets(area_n_blk)
+    area_n_bld = np.array([len(lay.block) for lay in layouts], np.int64)
+    area_first_bld = _offsets(area_n_bld)
+    bld_area = np.repeat(np.arange(n_areas), area_n_bld)
+    bld_block = np.concatenate([lay.block + area_first_block[a] for a, lay in enumerate(layouts)])
+    bld_n = np.concatenate([lay.dwellings for lay in layouts])
+    bld_first = _offsets(bld_n)
+    bld_rent = np.concatenate([lay.rent_level for lay in layouts])
+    n_bld = len(bld_n)
+    n_blk = int(area_n_blk.sum())
+    blk_n = np.bincount(bld_block, weights=bld_n, minlength=n_blk).astype(np.int64)
+    area_n_dw = np.array([int(lay.dwellings.sum()) for lay in layouts], np.int64)
+    area_first_dw = _offsets(area_n_dw)
+    dw_building = np.repeat(np.arange(n_bld), bld_n)
+    n_dw = len(dw_building)
 
-    dwellings = Dwellings(building=dw_arr[:, 0].astype(np.int32), block=dw_arr[:, 1].astype(np.int32),
-                          area=dw_arr[:, 2].astype(np.int16), occupant=np.full(n_dw, -1, np.int32),
+    dwellings = Dwellings(building=dw_building.astype(np.int32), block=bld_block[dw_building].astype(np.int32),
+                          area=bld_area[dw_building].astype(np.int16), occupant=np.full(n_dw, -1, np.int32),
                           rent=np.zeros(n_dw, np.float32))
-    n_bld = len(bld_arr)
     bq = np.empty(n_bld, np.float32)
     z = _uniforms(key, 10, np.arange(n_bld), 0)
-    for a, area in enumerate(areas):
-        sel = dw_arr[bld_arr[:, 1], 2] == a
-        bq[sel] = np.clip(area.building_quality + 0.2 * (z[sel] - 0.5), 0.0, 1.0)
-    buildings = Buildings(block=bld_arr[:, 0].astype(np.int32), first_dwelling=bld_arr[:, 1].astype(np.int32),
-                          n_dwellings=bld_arr[:, 2].astype(np.int16), quality=bq,
-                          owner=np.full(n_bld, -1, np.int32))
-    n_blk = len(blk_arr)
-    blocks = Blocks(area=blk_arr[:, 0].astype(np.int32), x=blk_arr[:, 1].astype(np.int16),
-                    y=blk_arr[:, 2].astype(np.int16), first_dwelling=blk_arr[:, 3].astype(np.int32),
-                    n_dwellings=blk_arr[:, 4].astype(np.int32), disorder=np.full(n_blk, 0.3, np.float32),
-                    efficacy_lagged=np.zeros(n_blk, np.float32), group_count=np.zeros((n_blk, 2), np.int32))
+    for a, (area, lay) in enumerate(zip(areas, layouts)):
+        sel = bld_area == a
+        bq[sel] = lay.quality if lay.quality is not None else np.clip(
+            area.building_quality + 0.2 * (z[sel] - 0.5), 0.0, 1.0)
+    buildings = Buildings(block=bld_block.astype(np.int32), first_dwelling=bld_first.astype(np.int32),
+                          n_dwellings=bld_n.astype(np.int16), quality=bq, owner=np.full(n_bld, -1, np.int32))
+    blocks = Blocks(area=np.repeat(np.arange(n_areas), area_n_blk).astype(np.int32),
+                    x=np.concatenate([np.tile(np.arange(lay.nx), lay.ny) for lay in layouts]).astype(np.int16),
+                    y=np.concatenate([np.repeat(np.arange(lay.ny), lay.nx) for lay in layouts]).astype(np.int16),
+                    first_dwelling=_offsets(blk_n).astype(np.int32), n_dwellings=blk_n.astype(np.int32),
+                    disorder=np.full(n_blk, 0.3, np.float32), efficacy_lagged=np.zeros(n_blk, np.float32),
+                    group_count=np.zeros((n_blk, 2), np.int32))
     zeros = lambda: np.zeros(n_areas)  # noqa: E731
-    area_arrays = Areas(nx=np.array([a.grid[0] for a in areas], np.int32),
-                        ny=np.array([a.grid[1] for a in areas], np.int32),
-                        first_block=np.array(area_first_block, np.int32),
-                        n_blocks=np.array([a.grid[0] * a.grid[1] for a in areas], np.int32),
-                        first_dwelling=np.array(area_first_dw, np.int32), n_dwellings=np.array(area_n_dw, np.int32),
+    area_arrays = Areas(nx=np.array([lay.nx for lay in layouts], np.int32),
+                        ny=np.array([lay.ny for lay in layouts], np.int32),
+                        first_block=area_first_block.astype(np.int32), n_blocks=area_n_blk.astype(np.int32),
+                        first_dwelling=area_first_dw.astype(np.int32), n_dwellings=area_n_dw.astype(np.int32),
                         rent_level=np.array([a.rent_level for a in areas], np.float64),
                         reputation=np.full(n_areas, 0.5), participation_share=zeros(), reference_income=zeros(),
                         coordination=zeros(), network_density=zeros(), budget_available=zeros(),
@@ -220,7 +364,7 @@ def build_state(areas: list[Area], params: ModelParameters, seed: int, replicate
     pb = _uniforms(key, 11, np.arange(n_pl), 1)
     pl_area = np.array([r[0] for r in place_rows], np.int32)
     places = Places(area=pl_area,
-                    block=np.array([area_first_block[r[0]] + int(pb[k] * areas[r[0]].grid[0] * areas[r[0]].grid[1])
+                    block=np.array([area_first_block[r[0]] + int(pb[k] * layouts[r[0]].nx * layouts[r[0]].ny)
                                     for k, r in enumerate(place_rows)], np.int32),
                     kind=np.array([r[1] for r in place_rows], np.int8),
                     quality=np.clip(np.array([r[2] for r in place_rows]) + 0.2 * (pz - 0.5), 0, 1).astype(np.float32))
@@ -239,63 +383,34 @@ def build_state(areas: list[Area], params: ModelParameters, seed: int, replicate
                for a in range(n_areas)}
     ob = _uniforms(key, 13, np.arange(n_bld), 0)
     for k in range(n_bld):
-        owners = housing[int(dw_arr[bld_arr[k, 1], 2])]
+        owners = housing[int(bld_area[k])]
         if owners:
             buildings.owner[k] = owners[int(ob[k] * len(owners))]
 
-    # ---- households: one slot per dwelling, the first `households` slots of each area filled
+    # ---- households: one slot per dwelling, slots filled area by area in dwelling order
     h = empty_households(n_dw, tie_slots)
-    lp, tp, pp, ep = params.labour, params.trust, params.participation, params.environment
     next_slot = 0
     for a, area in enumerate(areas):
-        dw_ids = np.arange(area_first_dw[a], area_first_dw[a] + area_n_dw[a])
-        order = np.argsort(_uniforms(key, 20, dw_ids, 0), kind="stable")
-        chosen = np.sort(dw_ids[order[:area.households]])
-        n = len(chosen)
-        slots = np.arange(next_slot, next_slot + n)
-        next_slot += n
+        if area.tables is None:
+            dw_ids = np.arange(area_first_dw[a], area_first_dw[a] + area_n_dw[a])
+            order = np.argsort(_uniforms(key, 20, dw_ids, 0), kind="stable")
+            chosen = np.sort(dw_ids[order[:area.households]])
+        else:
+            own = slice(area_first_bld[a], area_first_bld[a] + area_n_bld[a])
+            chosen, rows = _table_dwellings(area.tables, layouts[a], bld_first[own])
+        slots = np.arange(next_slot, next_slot + len(chosen))
+        next_slot += len(chosen)
         h.alive[slots] = True
         h.uid[slots] = slots
         h.dwelling[slots] = chosen
         dwellings.occupant[chosen] = slots
-        # groups, exact count
-        n_minority = int(round(area.group_shares[1] * n))
-        gorder = np.argsort(_uniforms(key, 21, slots, 0), kind="stable")
-        h.group[slots[gorder[:n_minority]]] = 1
-        _init_households(key, h.view(), slots, lp, tp, pp, area.skill_mean, area.two_adult_share)
-        # labour states by latent employability, exact counts
-        latent = h.skill[slots] + 0.15 * (_uniforms(key, 22, slots, 0) - 0.5)
-        rank = slots[np.argsort(latent, kind="stable")]
-        n_unemp = int(round(area.unemployment_rate * n))
-        n_ltu = int(round(area.long_term_unemployment_rate * n))
-        n_tr = int(round(area.transfer_rate * n))
-        n_in = int(round(area.inactive_rate * n))
-        h.labour[rank[:n_ltu]] = LONG_TERM_UNEMPLOYED
-        h.labour[rank[n_ltu:n_unemp]] = SHORT_TERM_UNEMPLOYED
-        h.labour[rank[n_unemp:n_unemp + n_tr]] = TRANSFER
-        rest = rank[n_unemp + n_tr:]
-        rest = rest[np.argsort(_uniforms(key, 23, rest, 0), kind="stable")]
-        h.labour[rest[:n_in]] = INACTIVE
-        h.labour[rest[n_in:]] = EMPLOYED
-        _spells_and_rents(key, h.view(), slots, lp, ep, dwellings.view(), buildings.quality, area.rent_level, 0.5)
-        # children: exact total, and exactly child_poverty_rate of them in SGB II households
-        n_children = int(round((area.household_size - 1.0 - area.two_adult_share) * n))
-        n_poor_children = int(round(area.child_poverty_rate * n_children))
-        _incomes(h.view(), slots, lp)
-        supported = _supported(h.view(), slots, lp, dwellings.rent, ep.housing_cost_limit)
-        for members, total, avoid, what in ((slots[supported], n_poor_children, False, "SGB II"),
-                                            (slots[~supported], n_children - n_poor_children, True, "other")):
-            missing = _spread_children(key, 24 + 2 * a + int(avoid), members, total, h.view(), dwellings.rent, lp,
-                                       ep.housing_cost_limit, avoid)
-            if missing:
-                raise ScenarioError(f"area {area.name!r}: {missing} of {total} children cannot be placed in "
-                                    f"{what} households (at most 4 each, and without making them poor); "
-                                    "check household_size, child_poverty_rate and the labour-market shares")
-        _incomes(h.view(), slots, lp)
+        if area.tables is None:
+            _synthetic_households(key, h, slots, a, area, params, dwellings, buildings.quality, bld_rent)
+        else:
+            _table_households(key, h, slots, rows, area, params, dwellings, buildings.quality, bld_rent)
         np.add.at(blocks.group_count, (dwellings.block[chosen], h.group[slots]), 1)
 
     area_levers = np.zeros((n_areas, N_LEVERS))
     programme_levers = np.zeros((N_PROGRAMMES, N_LEVERS))
     return State(h, dwellings, buildings, blocks, area_arrays, places, organisations, area_levers, programme_levers,
                  tuple(a.name for a in areas), next_uid=next_slot, month=0)
-

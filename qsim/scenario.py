@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -29,7 +30,6 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
                       model_serializer, model_validator)
 
 from .area_tables import AreaTables, TableError, read_tables
-
 from .levers import N_PROGRAMMES
 from .measures.catalogue import CARRIERS, CATALOGUE, PROGRAMME
 from .parameters import PROCESSES, ModelParameters, ParameterError, check_value, to_monthly
@@ -182,6 +182,7 @@ class Area(_Strict):
 
     @property
     def dwellings(self) -> int:
+        """Dwellings of the area."""
         if self._tables is not None:
             return self._tables.n_dwellings
         return self.grid[0] * self.grid[1] * self.buildings_per_block * self.dwellings_per_building
@@ -696,12 +697,14 @@ def _describe(error: ValidationError) -> str:
         field_error = (e.get("ctx") or {}).get("error")
         if isinstance(field_error, FieldError):
             loc.append(field_error.path)
-        path = ".".join(loc) or "(top level)"
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown field (check the spelling; `qsim schema` lists the fields)"
+            if len(loc) > 1 and re.search(r"\s", loc[-1]):  # a key with spaces is named, not put in the path
+                msg = f"unknown field {loc.pop()!r} (check the spelling; `qsim schema` lists the fields)"
         elif e["type"] == "missing":
             msg = "required field is missing"
+        path = ".".join(loc) or "(top level)"
         lines.append(f"  {path}: {msg}")
     return "\n".join(lines)
 
