@@ -53,12 +53,12 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 VACANCY = 0.06
 
-# (module, function) called by Simulation.step; indicators.compute's own time is its numpy glue
+# (module, function) called by Simulation.step; indicators.compute is one numba call for all indicators
 KERNELS = [(qsim.engine, name) for name in (
-    "environment_step", "labour_step", "encounters_step", "area_responsiveness", "trust_step", "block_aggregates",
-    "disorder_step", "participation_step", "organisations_step", "mobility_step", "reputation_step")] + [
-    (qsim.indicators, name) for name in ("household_sums", "area_properties", "collective_efficacy", "compute")]
-LABELS = {"compute": "indicators (numpy)"}  # exclusive time of indicators.compute: its numpy code
+    "lever_table", "environment_step", "labour_step", "encounters_step", "area_responsiveness", "trust_step",
+    "block_aggregates", "collective_efficacy", "disorder_step", "participation_step", "organisations_step",
+    "mobility_step", "reputation_step")] + [(qsim.indicators, "compute")]
+LABELS = {"compute": "indicators"}
 
 
 def layout(n: int) -> tuple[int, int, int]:

@@ -97,12 +97,12 @@ class Simulation:
         s.households.conflicts[:] = 0
 
     def _place_quality(self) -> None:
+        """Mean place quality per area (0 without places), when the environment process does not run."""
         pl = self.state.places
-        q = np.zeros(len(self.state.areas))
-        for a in range(len(q)):
-            sel = pl.area == a
-            q[a] = pl.quality[sel].mean() if sel.any() else 0.0
-        self.area_place_quality[:] = q
+        n = len(self.state.areas)
+        count = np.bincount(pl.area, minlength=n)
+        total = np.bincount(pl.area, weights=pl.quality, minlength=n)
+        self.area_place_quality[:] = np.divide(total, count, out=np.zeros(n), where=count > 0)
 
     def _initialise_neighbourhood(self) -> None:
         """Start blocks at their equilibrium: lagged efficacy = current, disorder = its target; reputation."""

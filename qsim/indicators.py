@@ -150,15 +150,18 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
 
 
 @njit(cache=True)
-def area_properties(dw_area, dw_occupant, bld_block, bld_quality, blk_area, blk_group_count, n_areas):
-    """Per area and city (row n_areas): dwellings, vacant, building quality sum, buildings, dissimilarity index."""
-    city = int(n_areas)
+def area_properties(area_dwellings, households, bld_block, bld_quality, blk_area, blk_group_count):
+    """Per area and city (last row): dwellings, vacant, building quality sum, buildings, dissimilarity index.
+
+    ``households`` are the resident households per area and city (from the household sums).
+    """
+    city = area_dwellings.shape[0]
     out = np.zeros((city + 1, 5))
-    for d in range(dw_area.shape[0]):
-        vacant = 1.0 if dw_occupant[d] < 0 else 0.0
-        for r in (np.int64(dw_area[d]), city):
-            out[r, 0] += 1.0
-            out[r, 1] += vacant
+    for a in range(city):
+        out[a, 0] = area_dwellings[a]
+        out[a, 1] = area_dwellings[a] - households[a]
+        out[city, 0] += area_dwellings[a]
+    out[city, 1] = out[city, 0] - households[city]
     for k in range(bld_quality.shape[0]):
         for r in (np.int64(blk_area[bld_block[k]]), city):
             out[r, 2] += bld_quality[k]
@@ -264,7 +267,7 @@ def indicator_table(s, props, flows, place_quality, network_density, reputation,
 def _month(lp, housing_cost_limit, h, dw, bld_block, bld_quality, blk, ar, block_efficacy, flows, place_quality):
     n_areas = ar.nx.shape[0]
     s = household_sums(lp, h, dw, block_efficacy, blk.disorder, housing_cost_limit, n_areas)
-    props = area_properties(dw.area, dw.occupant, bld_block, bld_quality, blk.area, blk.group_count, n_areas)
+    props = area_properties(ar.n_dwellings, s[:, 2, S_N], bld_block, bld_quality, blk.area, blk.group_count)
     return indicator_table(s, props, flows, place_quality, ar.network_density, ar.reputation, ar.budget_available,
                            ar.budget_spent, ar.cumulative_cost)
 

@@ -51,7 +51,8 @@ class _Arrays:
 
     def view(self):
         """The arrays as a named tuple that numba kernels accept (no copy)."""
-        return _VIEWS[type(self)](*(getattr(self, f.name) for f in fields(self)))
+        cls = _VIEWS[type(self)]
+        return cls(*(getattr(self, name) for name in cls._fields))
 
 
 @dataclass
