@@ -90,6 +90,35 @@ def similar_share(blk, ar, group_count, b, g, radius, home):
     return same / total if total > 0 else 0.0
 
 
+@njit(cache=True)
+def neighbourhood_counts(group_count, ar, radius):
+    """Households of each group in the Moore neighbourhood (radius in blocks) of every block, (n_blocks, 2).
+
+    Summed-area tables per area grid: O(blocks) however large the radius.
+    """
+    out = np.zeros(group_count.shape, np.int64)
+    for a in range(ar.nx.shape[0]):
+        nx = ar.nx[a]
+        ny = ar.ny[a]
+        first = ar.first_block[a]
+        table = np.zeros((ny + 1, nx + 1, 2), np.int64)
+        for y in range(ny):
+            for x in range(nx):
+                for g in range(2):
+                    table[y + 1, x + 1, g] = (group_count[first + y * nx + x, g] + table[y, x + 1, g]
+                                              + table[y + 1, x, g] - table[y, x, g])
+        for y in range(ny):
+            y0 = max(0, y - radius)
+            y1 = min(ny, y + radius + 1)
+            for x in range(nx):
+                x0 = max(0, x - radius)
+                x1 = min(nx, x + radius + 1)
+                for g in range(2):
+                    out[first + y * nx + x, g] = (table[y1, x1, g] - table[y0, x1, g] - table[y1, x0, g]
+                                                  + table[y0, x0, g])
+    return out
+
+
 @njit(cache=True, inline="always")
 def satisfaction_of(p, quality, place_quality, trust_in, disorder, burden):
     """Residential satisfaction, 0-1 (weighted mean of its components)."""
@@ -99,6 +128,13 @@ def satisfaction_of(p, quality, place_quality, trust_in, disorder, burden):
         return 0.5
     return (p.weight_building * quality + p.weight_environment * place_quality + p.weight_cohesion * trust_in
             + p.weight_safety * (1.0 - disorder) + p.weight_affordability * afford) / wsum
+
+
+@njit(cache=True, inline="always")
+def _share_around(around, b, g):
+    """Share of group g among the neighbours of a household of group g in block b (itself not counted)."""
+    total = around[b, 0] + around[b, 1] - 1
+    return (around[b, g] - 1) / total if total > 0 else 0.0
 
 
 @njit(cache=True, inline="always")
@@ -146,6 +182,10 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
 
     # -- decide, every household on the same state
     intent = np.zeros(n, np.int8)
+    if p.unhappy_move_probability > 0.0:
+        around = neighbourhood_counts(blk.group_count, ar, radius)
+    else:
+        around = np.zeros((0, 2), np.int64)
     for i in range(n):
         if not h.alive[i]:
             continue
@@ -166,7 +206,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
             continue
         u = uniform(akey, 2)
         if p.unhappy_move_probability > 0.0 and uniform(akey, 1) < p.unhappy_move_probability \
-                and similar_share(blk, ar, blk.group_count, b, h.group[i], radius, b) < p.similarity_threshold:
+                and _share_around(around, b, h.group[i]) < p.similarity_threshold:
             intent[i] = MOVE_WITHIN if u < p.share_within_area else MOVE_OUT
             continue
         if p.base_move_rate <= 0.0:
