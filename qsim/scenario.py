@@ -391,6 +391,17 @@ class _Timed(_Typed):
         return self
 
 
+
+def _check_effects(kind: str, effect: dict[str, float]) -> None:
+    """Effect overrides must name effects of the measure type and be finite numbers >= 0."""
+    entry = CATALOGUE[kind]
+    for key, value in effect.items():
+        if key not in entry.effects:
+            raise FieldError(f"effect.{key}", f"{kind} has no effect {key!r}; expected one of "
+                             f"{', '.join(entry.effects)}")
+        if not math.isfinite(value) or value < 0:
+            raise FieldError(f"effect.{key}", "must be a finite number >= 0")
+
 class Measure(_Timed):
     """One measure: a catalogue type with timing, target, capacity, budget and funding."""
 
@@ -418,12 +429,7 @@ class Measure(_Timed):
     @model_validator(mode="after")
     def _consistent(self):
         entry = CATALOGUE[self.type]
-        for key in self.effect:
-            if key not in entry.effects:
-                raise FieldError(f"effect.{key}", f"{self.type} has no effect {key!r}; expected one of "
-                                 f"{', '.join(entry.effects)}")
-            if not math.isfinite(self.effect[key]) or self.effect[key] < 0:
-                raise FieldError(f"effect.{key}", "must be a finite number >= 0")
+        _check_effects(self.type, self.effect)
         if entry.one_off:
             if self.budget_per_year is not None:
                 raise FieldError("budget_per_year", f"{self.type} is a construction measure: give one_off (EUR in "
@@ -469,13 +475,7 @@ class QmOffice(_Timed):
 
     @model_validator(mode="after")
     def _effects(self):
-        entry = CATALOGUE["qm_office"]
-        for key in self.effect:
-            if key not in entry.effects:
-                raise FieldError(f"effect.{key}", f"qm_office has no effect {key!r}; expected one of "
-                                 f"{', '.join(entry.effects)}")
-            if not math.isfinite(self.effect[key]) or self.effect[key] < 0:
-                raise FieldError(f"effect.{key}", "must be a finite number >= 0")
+        _check_effects("qm_office", self.effect)
         return self
 
     def as_measure(self) -> Measure:
