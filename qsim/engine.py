@@ -114,6 +114,14 @@ class Simulation:
         disorder_step(tp, agg, ce, s.blocks.area, s.blocks.disorder, s.blocks.efficacy_lagged, s.area_levers)
         reputation_step(self.params.mobility, agg, s.blocks.area, s.blocks.disorder, s.areas.reputation, True)
 
+    def latest_indicators(self) -> np.ndarray | None:
+        """The indicators of the last month: (n_areas + 1, 3 groups, N_INDICATORS); None before the first step."""
+        return self._records[-1] if self._records else None
+
+    def block_aggregates(self) -> np.ndarray:
+        """Per-block sums over residents now (see ``kernels.trust.B_*``)."""
+        return self._block_aggregates()
+
     def _block_aggregates(self) -> np.ndarray:
         s = self.state
         h = s.households
