@@ -172,11 +172,8 @@ def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_blo
     for i in range(n):
         if not alive[i]:
             continue
-        for k in range(K):
-            if tie_target[i, k] < 0:
-                continue
+        for k in range(K):  # empty slots hold strength 0 and stay so
             s = tie_strength[i, k] * keep
-            if s < p.tie_min_strength:
+            tie_strength[i, k] = s
+            if 0.0 < s < p.tie_min_strength:
                 drop_tie(tie_target, tie_strength, tie_back, i, k)
-            else:
-                tie_strength[i, k] = s

@@ -86,9 +86,8 @@ def trust_step(p, alive, dwelling, dw_block, dw_area, programme, friendly_contac
         b = dw_block[d]
         a = dw_area[d]
         ties = 0.0
-        for k in range(K):
-            if tie_target[i, k] >= 0:
-                ties += tie_strength[i, k]
+        for k in range(K):  # empty slots hold strength 0
+            ties += tie_strength[i, k]
         target = (p.in_group_base + p.in_group_tie_weight * min(1.0, ties) - p.disorder_weight * blk_disorder[b]
                   - p.diversity_penalty * block_diversity(blk_group_count, b))
         trust_in[i] += p.adjustment * (clip01(target) - trust_in[i])
