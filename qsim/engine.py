@@ -107,7 +107,7 @@ class Simulation:
     def _initialise_neighbourhood(self) -> None:
         """Start blocks at their equilibrium: lagged efficacy = current, disorder = its target; reputation."""
         s = self.state
-        agg = self._block_aggregates()
+        agg = self.block_aggregates()
         ce = collective_efficacy(agg)
         s.blocks.efficacy_lagged[:] = ce
         tp = self.params.trust._replace(disorder_rate=1.0)
@@ -120,9 +120,6 @@ class Simulation:
 
     def block_aggregates(self) -> np.ndarray:
         """Per-block sums over residents now (see ``kernels.trust.B_*``)."""
-        return self._block_aggregates()
-
-    def _block_aggregates(self) -> np.ndarray:
         s = self.state
         h = s.households
         return block_aggregates(h.alive, h.dwelling, s.dwellings.block, s.dwellings.building, s.buildings.quality,
@@ -176,7 +173,7 @@ class Simulation:
             trust_step(p.trust, h.alive, h.dwelling, dw.block, dw.area, h.programme, h.friendly_contacts, h.conflicts,
                        h.trust_in, h.trust_out, h.trust_inst, h.tie_target, h.tie_strength, blk.disorder,
                        blk.group_count, responsiveness, self._levers)
-        block_agg = self._block_aggregates()
+        block_agg = self.block_aggregates()
         block_efficacy = collective_efficacy(block_agg)
         if on.trust:
             disorder_step(p.trust, block_agg, block_efficacy, blk.area, blk.disorder, blk.efficacy_lagged,
