@@ -18,14 +18,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
-# the main job: every shipped scenario validated and run (indicators, ledger, plots in out/demo/<name>)
+OPTIONS := social_cohesion participation employment education environment renovation networking integrated funding_cut
+
+# the main job: every shipped scenario validated, then the baseline compared with every option
+# (5 paired replications each; tables, plots and the resumable run store in out/demo/)
 demo: $(STAMP)
 	$(BIN)/qsim validate scenarios/*.toml
-	@for f in scenarios/*.toml; do \
-		name=$$(basename $$f .toml); \
-		$(BIN)/qsim run $$f --quiet --out out/demo/$$name || exit 1; \
-	done
-	@echo "plots and tables: out/demo/<scenario>/"
+	$(BIN)/qsim compare scenarios/baseline.toml $(OPTIONS:%=scenarios/%.toml) -r 5 --out out/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -67,16 +67,10 @@ class Result:
         df = self.indicators_by_group if by_group else self.indicators
         keys = ["year", "area"] + (["group"] if by_group else [])
         grouped = df.groupby(keys, sort=False)
-        parts = {}
-        for name in NAMES:
-            kind = BY_NAME[name].kind
-            if kind == "stock":
-                parts[name] = grouped[name].last()
-            elif kind == "flow":
-                parts[name] = grouped[name].sum()
-            else:
-                parts[name] = grouped[name].mean() * 12.0
-        return pd.DataFrame(parts).reset_index()
+        by_kind = {kind: [n for n in NAMES if BY_NAME[n].kind == kind] for kind in ("stock", "flow", "rate")}
+        parts = [grouped[by_kind["stock"]].last(), grouped[by_kind["flow"]].sum(),
+                 grouped[by_kind["rate"]].mean() * 12.0]
+        return pd.concat(parts, axis=1)[list(NAMES)].reset_index()
 
     def at(self, year: int, area: str = "all") -> pd.Series:
         """The yearly values of one year and area."""

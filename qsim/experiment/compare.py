@@ -1,0 +1,344 @@
+"""Comparison of intervention options with common random numbers.
+
+Replicate r of every scenario runs with the same (seed, r), so a household
+meets the same luck under every option and the paired difference
+option - baseline isolates the effect of the option. All statistics are
+over replications of yearly values (stocks at December, flows summed,
+rates per year; see :meth:`qsim.Result.yearly`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from contextlib import nullcontext
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..indicators import BY_NAME, NAMES
+from ..measures.runner import measure_periods
+from ..result import KEY_INDICATORS
+from ..scenario import Scenario, scenario_from_dict
+from .executors import default_workers, execute
+from .plan import as_scenario, replications_plan
+from .store import Store
+
+LOWER_IS_BETTER = frozenset({
+    "unemployment_rate", "long_term_unemployment_rate", "transfer_rate", "child_poverty_rate", "move_out_rate",
+    "vacancy_rate", "segregation_index", "disorder", "rent_burden", "displacements", "conflicts"})
+HIGHER_IS_BETTER = frozenset({
+    "mean_income", "mean_skill", "in_group_trust", "out_group_trust", "institutional_trust", "tie_density",
+    "inter_group_tie_share", "collective_efficacy", "participation_rate", "efficacy", "satisfaction",
+    "building_quality", "place_quality", "actor_network_density", "reputation"})
+"""Which way is better, for ranking and cost-effectiveness; other indicators (rents, budget, households) have
+no better direction."""
+
+
+def better(name: str) -> int:
+    """+1 if more of the indicator is better, -1 if less is, 0 if neither."""
+    return 1 if name in HIGHER_IS_BETTER else -1 if name in LOWER_IS_BETTER else 0
+
+
+PER_HOUSEHOLD = frozenset({"unemployment_rate", "long_term_unemployment_rate", "transfer_rate",
+                           "participation_rate"})
+"""Shares of households (or of their heads): value x households counts households."""
+
+
+def _household_share(name: str) -> bool:
+    return name in PER_HOUSEHOLD
+
+
+@dataclass
+class Comparison:
+    """Replicated runs of a baseline (the first scenario) and options, with their statistics.
+
+    ``yearly``: one row per run, year and area (as in :attr:`qsim.experiment.Store.yearly`);
+    the statistics use the rows of ``area``. ``level`` is the confidence level of intervals.
+    """
+
+    scenarios: list[str]
+    yearly: pd.DataFrame
+    runs: pd.DataFrame
+    periods: dict[str, list[tuple[float, float, str]]] = field(default_factory=dict)
+    area: str = "all"
+    level: float = 0.95
+
+    @classmethod
+    def from_store(cls, path: str | Path, area: str = "all", level: float = 0.95) -> "Comparison":
+        """The comparison held in a result store written by :func:`compare`."""
+        store = Store(path)
+        definitions = [scenario_from_dict(s["definition"], s["source"]) for s in store.manifest["scenarios"]]
+        return cls([s.name for s in definitions], store.yearly, store.runs,
+                   {s.name: measure_periods(s) for s in definitions}, area, level)
+
+    # ------------------------------------------------------------ tables
+    @property
+    def baseline(self) -> str:
+        return self.scenarios[0]
+
+    @property
+    def indicators(self) -> list[str]:
+        """Indicator columns present in the results."""
+        return [n for n in NAMES if n in self.yearly.columns]
+
+    def _long(self) -> pd.DataFrame:
+        df = self.yearly[self.yearly["area"] == self.area]
+        return df.melt(id_vars=["scenario", "replicate", "year"], value_vars=self.indicators, var_name="indicator")
+
+    def _paired(self, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Values by (indicator, year, replicate) x scenario, only replicates that every scenario finished."""
+        long = self._long() if frame is None else frame
+        wide = long.pivot_table(index=["indicator", "year", "replicate"], columns="scenario", values="value",
+                                aggfunc="first", dropna=False)
+        return wide.reindex(columns=self.scenarios).dropna()
+
+    def bands(self) -> pd.DataFrame:
+        """Per scenario, indicator and year: n, mean, median and the 10-90% band (q10, q90) over replications."""
+        g = self._long().groupby(["scenario", "indicator", "year"], sort=False)["value"]
+        out = pd.DataFrame({"n": g.size(), "mean": g.mean(), "median": g.median(), "q10": g.quantile(0.1),
+                            "q90": g.quantile(0.9)}).reset_index()
+        return self._order(out, "scenario")
+
+    def differences(self) -> pd.DataFrame:
+        """Paired differences option - baseline per option, indicator and year.
+
+        Columns: n (paired replicates), mean, sd, ci_low, ci_high (t-interval at ``level``), cohen_d (mean / sd
+        of the paired differences, d_z), significant (the interval excludes zero).
+        """
+        wide = self._paired()
+        parts = []
+        for option in self.scenarios[1:]:
+            d = (wide[option] - wide[self.baseline]).groupby(level=["indicator", "year"], sort=False)
+            parts.append(pd.DataFrame({"n": d.size(), "mean": d.mean(), "sd": d.std(ddof=1)}).assign(option=option))
+        out = pd.concat(parts).reset_index()
+        se = out["sd"] / np.sqrt(out["n"])
+        half = stats.t.ppf(0.5 + self.level / 2, out["n"] - 1) * se
+        out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
+        out["cohen_d"] = np.where(out["sd"] > 0, out["mean"] / out["sd"].where(out["sd"] > 0), np.nan)
+        out["significant"] = (out["ci_low"] > 0) | (out["ci_high"] < 0)
+        cols = ["option", "indicator", "year", "n", "mean", "sd", "ci_low", "ci_high", "cohen_d", "significant"]
+        return self._order(out[cols], "option")
+
+    def time_to_effect(self) -> pd.DataFrame:
+        """Per option and indicator: the first year whose paired interval excludes zero (NA: never), and the mean
+        difference in that year."""
+        diff = self.differences()
+        first = diff[diff["significant"]].groupby(["option", "indicator"], sort=False).first()
+        out = diff[["option", "indicator"]].drop_duplicates().set_index(["option", "indicator"])
+        out["first_year"] = first["year"].astype("Int64")
+        out["difference"] = first["mean"]
+        return out.reset_index()
+
+    def persistence(self, after: Sequence[int] = (2, 5, 10)) -> pd.DataFrame:
+        """What remains of each effect ``after`` years after an option's measures end (its last measure, in whole
+        years; options without measures have no rows). Columns: option, indicator, end_year, years_after (0 =
+        the last funded year), year, difference, ci_low, ci_high, share_of_end_effect (difference / difference in
+        end_year). Years beyond the horizon are left out."""
+        diff = self.differences().set_index(["option", "indicator", "year"])
+        last = int(self.yearly["year"].max())
+        parts = []
+        for option in self.scenarios[1:]:
+            ends = [end for _, end, _ in self.periods.get(option, [])]
+            if not ends:
+                continue
+            end_year = int(np.ceil(max(ends) - 1e-9))
+            for k in (0, *after):
+                if end_year + k > last or end_year + k < 1:
+                    continue
+                rows = diff.xs((option, end_year + k), level=["option", "year"])
+                at_end = diff.xs((option, end_year), level=["option", "year"])["mean"]
+                parts.append(pd.DataFrame({
+                    "option": option, "indicator": rows.index, "end_year": end_year, "years_after": k,
+                    "year": end_year + k, "difference": rows["mean"].to_numpy(), "ci_low": rows["ci_low"].to_numpy(),
+                    "ci_high": rows["ci_high"].to_numpy(),
+                    "share_of_end_effect": (rows["mean"] / at_end.where(at_end != 0)).to_numpy()}))
+        columns = ["option", "indicator", "end_year", "years_after", "year", "difference", "ci_low", "ci_high",
+                   "share_of_end_effect"]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+    def _last_year(self, year: int | None) -> int:
+        return int(self.yearly["year"].max()) if year is None else int(year)
+
+    def cost_effectiveness(self, year: int | None = None) -> pd.DataFrame:
+        """Cost per unit of improvement by ``year`` (default: the last), per option and indicator with a better
+        direction.
+
+        extra_cost_eur: mean paired difference of the cumulative cost (EUR); gain: the mean paired change in the
+        better direction (indicator units); eur_per_unit = extra_cost_eur / gain. For shares of households
+        (``PER_HOUSEHOLD``, e.g. unemployment_rate): household_years = the summed yearly change in households
+        (December stocks, so an unemployed head avoided for a year counts one), eur_per_household_year =
+        extra_cost_eur / household_years. Ratios are NaN where there is no gain or no extra cost.
+        """
+        year = self._last_year(year)
+        df = self.yearly[(self.yearly["area"] == self.area) & (self.yearly["year"] <= year)]
+        cost = self._paired(df.melt(id_vars=["scenario", "replicate", "year"], value_vars=["cumulative_cost"],
+                                    var_name="indicator"))
+        cost = cost.xs(year, level="year").droplevel("indicator")
+        names = [n for n in self.indicators if better(n) != 0]
+        counts = df.assign(**{n: df[n] * df["households"] for n in names if _household_share(n)})
+        counted = self._paired(counts.melt(id_vars=["scenario", "replicate", "year"],
+                                           value_vars=[n for n in names if _household_share(n)],
+                                           var_name="indicator"))
+        level = self._paired(df[df["year"] == year].melt(id_vars=["scenario", "replicate", "year"],
+                                                         value_vars=names, var_name="indicator"))
+        rows = []
+        for option in self.scenarios[1:]:
+            extra = float((cost[option] - cost[self.baseline]).mean())
+            change = (level[option] - level[self.baseline]).groupby(level="indicator").mean()
+            summed = (counted[option] - counted[self.baseline]).groupby(level=["indicator", "replicate"]).sum()
+            summed = summed.groupby(level="indicator").mean()
+            for name in names:
+                gain = better(name) * float(change.get(name, np.nan))
+                hh = better(name) * float(summed.get(name, np.nan)) if _household_share(name) else np.nan
+                rows.append({"option": option, "indicator": name, "year": year, "extra_cost_eur": extra,
+                             "gain": gain, "unit": BY_NAME[name].unit, "eur_per_unit": _ratio(extra, gain),
+                             "household_years": hh, "eur_per_household_year": _ratio(extra, hh)})
+        return pd.DataFrame(rows)
+
+    def ranking(self, year: int | None = None) -> pd.DataFrame:
+        """Robustness of the ranking in ``year`` (default: the last): per indicator with a better direction, the
+        share of replications in which each scenario is best (ties share the replication)."""
+        year = self._last_year(year)
+        long = self._long()
+        long = long[(long["year"] == year) & long["indicator"].map(better).ne(0)]
+        wide = self._paired(long)
+        score = wide.mul(wide.index.get_level_values("indicator").map(better).to_numpy(), axis=0)
+        best = score.eq(score.max(axis=1), axis=0)
+        share = best.div(best.sum(axis=1), axis=0).groupby(level="indicator").mean()
+        out = share.reset_index().melt(id_vars="indicator", var_name="scenario", value_name="share_best")
+        out.insert(2, "year", year)
+        return self._order(out[["scenario", "indicator", "year", "share_best"]], "scenario")
+
+    def summary(self, year: int | None = None, indicators: Sequence[str] = KEY_INDICATORS) -> pd.DataFrame:
+        """Key indicators in ``year`` (default: the last) per indicator and scenario: mean and 10-90% band, the
+        paired difference to the baseline with its interval and effect size, and the share of replications in
+        which the scenario is best."""
+        year = self._last_year(year)
+        names = [n for n in indicators if n in self.indicators]
+        b = self.bands()
+        b = b[(b["year"] == year) & b["indicator"].isin(names)].set_index(["indicator", "scenario"])
+        d = self.differences()
+        d = d[(d["year"] == year)].rename(columns={"option": "scenario", "mean": "difference"})
+        d = d.set_index(["indicator", "scenario"])[["difference", "ci_low", "ci_high", "cohen_d"]]
+        r = self.ranking(year).set_index(["indicator", "scenario"])["share_best"]
+        out = b[["mean", "q10", "q90"]].join(d).join(r)
+        order = pd.MultiIndex.from_product([names, self.scenarios], names=["indicator", "scenario"])
+        return out.reindex(order)
+
+    def _order(self, frame: pd.DataFrame, column: str) -> pd.DataFrame:
+        """Rows in scenario order, then indicator order, then year."""
+        rank = {n: k for k, n in enumerate(self.scenarios)}
+        ind = {n: k for k, n in enumerate(NAMES)}
+        keys = [frame[column].map(rank), frame["indicator"].map(ind)] + ([frame["year"]] if "year" in frame else [])
+        order = np.lexsort(tuple(np.asarray(k) for k in reversed(keys)))
+        return frame.iloc[order].reset_index(drop=True)
+
+    # ------------------------------------------------------------ plots and files
+    def plot(self, indicators: Sequence[str] = KEY_INDICATORS[:6], kind: str = "trajectories",
+             path: str | Path | None = None):
+        """Small multiples over years: ``kind='trajectories'`` (means with 10-90% bands, measure periods of the
+        options shaded) or ``'differences'`` (paired differences to the baseline with intervals)."""
+        if kind not in ("trajectories", "differences"):
+            raise ValueError(f"kind must be 'trajectories' or 'differences', got {kind!r}")
+        import matplotlib
+
+        if path is not None:
+            matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from ..cli import union_of_periods
+
+        names = [n for n in indicators if n in self.indicators]
+        cols = min(3, len(names))
+        rows = -(-len(names) // cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.0 * rows), squeeze=False)
+        table = self.bands() if kind == "trajectories" else self.differences()
+        key = "scenario" if kind == "trajectories" else "option"
+        low, high = ("q10", "q90") if kind == "trajectories" else ("ci_low", "ci_high")
+        last = float(self.yearly["year"].max())
+        periods = union_of_periods([(start, min(end, last), label) for s in self.scenarios[1:]
+                                    for start, end, label in self.periods.get(s, []) if start < last])
+        for ax, name in zip(axes.flat, names):
+            for k, (label, rows_) in enumerate(table[table["indicator"] == name].groupby(key, sort=False)):
+                color = f"C{self.scenarios.index(label)}"
+                ax.plot(rows_["year"], rows_["mean"], color=color, lw=1.3, label=label)
+                ax.fill_between(rows_["year"], rows_[low], rows_[high], color=color, alpha=0.18, lw=0)
+            if kind == "differences":
+                ax.axhline(0.0, color="0.4", lw=0.8)
+            for start, end, _ in periods:
+                ax.axvspan(start, end, color="tab:orange", alpha=0.07)
+            ax.set_title(name.replace("_", " "), fontsize=9)
+            ax.set_xlabel("year", fontsize=8)
+            ax.set_ylabel(BY_NAME[name].unit if kind == "trajectories" else f"difference ({BY_NAME[name].unit})",
+                          fontsize=8)
+            ax.tick_params(labelsize=7)
+        for ax in list(axes.flat)[len(names):]:
+            ax.set_visible(False)
+        axes.flat[0].legend(fontsize=7)
+        title = "means and 10-90% bands" if kind == "trajectories" else \
+            f"paired differences to {self.baseline} ({self.level:.0%} intervals)"
+        fig.suptitle(f"{title} - {self.area}", fontsize=10)
+        fig.tight_layout()
+        if path is not None:
+            fig.savefig(path, dpi=110)
+            plt.close(fig)
+        return fig
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by name: bands, differences, time_to_effect, persistence, cost_effectiveness, ranking,
+        summary, runs."""
+        return {"bands": self.bands(), "differences": self.differences(), "time_to_effect": self.time_to_effect(),
+                "persistence": self.persistence(),
+                "cost_effectiveness": self.cost_effectiveness(), "ranking": self.ranking(),
+                "summary": self.summary().reset_index(), "runs": self.runs}
+
+    def save(self, folder: str | Path) -> list[Path]:
+        """Write every table as Parquet and CSV and both plots as PNG into ``folder``; returns the files."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, frame in self.tables().items():
+            for ext in ("parquet", "csv"):
+                path = folder / f"{name}.{ext}"
+                tmp = path.with_name(f".{path.name}.tmp")
+                frame.to_parquet(tmp, index=False) if ext == "parquet" else frame.to_csv(tmp, index=False)
+                tmp.replace(path)
+                written.append(path)
+        for kind in ("trajectories", "differences"):
+            path = folder / f"{kind}.png"
+            self.plot(kind=kind, path=path)
+            written.append(path)
+        return written
+
+
+def _ratio(cost: float, gain: float) -> float:
+    return cost / gain if gain > 0 and cost > 0 else float("nan")
+
+
+def compare(scenarios: Sequence[Scenario | str | Path], replications: int = 10, seed: int = 1,
+            executor: Executor | int | None = None, years: float | None = None, store: str | Path | None = None,
+            area: str = "all", batch_size: int | None = None, progress: bool = True) -> Comparison:
+    """Run ``replications`` of the baseline (first) and every option with common random numbers and compare them.
+
+    ``executor``: an Executor, a number of local processes (1: serial), or None (all cores). ``years``: the
+    horizon (default: each scenario's). ``store``: a result folder (resumed if it holds this comparison;
+    default: a temporary one). ``batch_size``: runs per task (default: about four tasks per worker).
+    """
+    loaded = [as_scenario(s) for s in scenarios]
+    if len(loaded) < 2:
+        raise ValueError("compare needs a baseline and at least one option")
+    if batch_size is None:
+        workers = executor if isinstance(executor, int) else default_workers()
+        batch_size = max(1, min(16, len(loaded) * replications // (4 * max(1, workers))))
+    plan = replications_plan(loaded, replications, seed, years, batch_size)
+    periods = {s.name: measure_periods(s) for s in loaded}
+    folder = tempfile.TemporaryDirectory(prefix="qsim-compare-") if store is None else nullcontext(store)
+    with folder as path:
+        target = Store.for_plan(path, plan)
+        execute(plan, target, executor, progress)
+        return Comparison([s.name for s in loaded], target.yearly, target.runs, periods, area)
