@@ -32,6 +32,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/schelling_vs_mesa.py
+	$(BIN)/python benchmarks/sweep_throughput.py --dask
 
 clean:
 	rm -rf $(VENV) .numba_cache out build *.egg-info

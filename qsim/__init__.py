@@ -14,8 +14,8 @@ from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 
 __version__ = "0.1.0"
 
-from .experiment import Comparison, compare, open_store  # noqa: E402 (needs __version__)
+from .experiment import Comparison, SweepResult, compare, open_store, sweep  # noqa: E402 (needs __version__)
 
 __all__ = ["Simulation", "Result", "Scenario", "ScenarioError", "load_scenario", "scenario_from_dict",
            "ModelParameters", "PARAMETERS", "INDICATORS", "INDICATOR_NAMES", "compare",
-           "Comparison", "open_store", "__version__"]
+           "Comparison", "sweep", "SweepResult", "open_store", "__version__"]

@@ -44,6 +44,8 @@ EPILOG_COMPARE = """example:
 Replicate r of every scenario uses the same random numbers (seed, r), so the
 differences to the baseline (the first file) are paired. Runs are kept in
 DIR/store and a repeated call with the same arguments resumes there.
+--scheduler tcp://host:8786 runs them on a Dask cluster instead of local
+processes (pip install 'qsim[dask]'; see docs/experiments.md).
 """
 
 
@@ -62,8 +64,21 @@ def _compare(args) -> int:
               file=sys.stderr)
         return 2
     out = Path(args.out or "out/compare")
-    comparison = compare(scenarios, replications=args.replications, seed=args.seed, executor=args.workers,
-                         years=args.years, store=out / "store", progress=not args.quiet)
+    executor = args.workers
+    if args.scheduler is not None:
+        from .experiment import dask_executor
+
+        try:
+            executor = dask_executor(args.scheduler)
+        except ImportError as e:
+            print(f"qsim: {e}", file=sys.stderr)
+            return 2
+    try:
+        comparison = compare(scenarios, replications=args.replications, seed=args.seed, executor=executor,
+                             years=args.years, store=out / "store", progress=not args.quiet)
+    finally:
+        if args.scheduler is not None:
+            executor.shutdown()
     files = comparison.save(out)
     year = int(comparison.yearly["year"].max())
     print(f"\n{len(scenarios) - 1} option(s) against {comparison.baseline}: {args.replications} replications, "
@@ -72,6 +87,42 @@ def _compare(args) -> int:
     print(cost_lines(comparison.cost_effectiveness(year)))
     print(f"\nwrote {len(files)} files to {out}/ (tables as Parquet and CSV, trajectories.png, differences.png); "
           f"runs in {out / 'store'}")
+    return 0
+
+
+EPILOG_SWEEP = """example:
+  qsim sweep experiments/coaching_referrals_demand.toml --out out/coaching_referrals_demand
+  qsim sweep experiments/coaching_referrals_demand.toml --quick
+
+Runs every scenario of the experiment file at every point of its design,
+with common random numbers. Writes points, yearly, summary and effects
+(Parquet and CSV) to DIR and keeps the runs in DIR/store (a repeated call
+resumes there; --quick uses DIR/store-quick).
+"""
+
+
+def _sweep(args) -> int:
+    from .experiment.sweep import load_experiment, run_experiment
+
+    if args.workers is not None and args.workers < 1:
+        print(f"qsim: --workers must be at least 1, got {args.workers}", file=sys.stderr)
+        return 2
+    experiment = load_experiment(args.experiment)
+    out = Path(args.out or f"out/{experiment.experiment.name}")
+    result = run_experiment(experiment, quick=args.quick, executor=args.workers,
+                            store=out / ("store-quick" if args.quick else "store"), progress=not args.quiet)
+    files = result.save(out)
+    paired = len(result.scenarios) > 1
+    table = result.effects() if paired else result.summary()
+    key, low, high = ("option", "ci_low", "ci_high") if paired else ("scenario", "q10", "q90")
+    import pandas as pd
+
+    with pd.option_context("display.width", 160, "display.max_rows", 500, "display.float_format", "{:.4g}".format):
+        what = f"paired differences to {result.scenarios[0]}, 95% intervals" if paired else "means, 10-90% bands"
+        print(f"\n{experiment.experiment.name}: {len(result.points)} points x {result.runs['replicate'].nunique()} "
+              f"replications x {len(result.scenarios)} scenarios; {what} (area {result.area!r})\n")
+        print(table[["point", *result.factors, key, "indicator", "year", "mean", low, high]].to_string(index=False))
+    print(f"\nwrote {len(files)} files to {out}/; runs in {out}/store{'-quick' if args.quick else ''}")
     return 0
 
 
@@ -226,13 +277,27 @@ def build_parser() -> argparse.ArgumentParser:
                      help="replications per scenario (default 10)")
     cmp.add_argument("--seed", type=int, default=1, metavar="S",
                      help="random seed shared by all scenarios (default 1)")
-    cmp.add_argument("--workers", type=int, default=None, metavar="N",
-                     help="local worker processes (default: all cores; 1: in this process)")
+    where = cmp.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="local worker processes (default: all cores; 1: in this process)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run on the Dask cluster at ADDRESS, e.g. tcp://host:8786 (needs qsim[dask])")
     cmp.add_argument("--years", type=float, default=None, metavar="Y",
                      help="years to simulate (default: each scenario's)")
     cmp.add_argument("--out", default=None, metavar="DIR", help="output folder (default out/compare)")
     cmp.add_argument("--quiet", action="store_true", help="no progress bar")
     cmp.set_defaults(func=_compare)
+
+    swp = sub.add_parser("sweep", help="run an experiment file: scenarios at every point of a design over "
+                         "parameters and measure settings", epilog=EPILOG_SWEEP,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    swp.add_argument("experiment", metavar="EXPERIMENT", help="experiment file (TOML), see experiments/")
+    swp.add_argument("--workers", type=int, default=None, metavar="N",
+                     help="local worker processes (default: all cores; 1: in this process)")
+    swp.add_argument("--out", default=None, metavar="DIR", help="output folder (default out/<experiment name>)")
+    swp.add_argument("--quick", action="store_true", help="the experiment's small [quick] sizes")
+    swp.add_argument("--quiet", action="store_true", help="no progress bar")
+    swp.set_defaults(func=_sweep)
 
     val = sub.add_parser("validate", help="check scenario files (and that every measure's target selects someone)",
                          epilog="example:\n  qsim validate scenarios/*.toml",

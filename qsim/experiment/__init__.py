@@ -1,11 +1,16 @@
-"""Experiments: replications, comparison of options with common random numbers, executors, the result store."""
+"""Experiments: replications, comparison of options with common random numbers, executors (local, Dask), the
+result store."""
 
 from .compare import Comparison, compare
-from .executors import ExecutionReport, SerialExecutor, execute, local_executor, warm_up
+from .executors import (DaskExecutor, ExecutionReport, SerialExecutor, dask_executor, execute, executor_workers,
+                        local_executor, warm_up)
 from .plan import Plan, replications_plan, scenario_hash
 from .runs import BatchOutput, RunSpec, RunStatus, reduce_run, run_batch
 from .store import Store, StoreError, open_store
+from .design import DesignError, Factor, design_points
+from .sweep import Experiment, SweepResult, load_experiment, run_experiment, sweep
 
-__all__ = ["compare", "Comparison", "open_store", "Store", "StoreError", "Plan", "replications_plan",
-           "scenario_hash", "execute", "SerialExecutor", "local_executor", "warm_up", "ExecutionReport",
-           "RunSpec", "RunStatus", "BatchOutput", "run_batch", "reduce_run"]
+__all__ = ["sweep", "SweepResult", "Factor", "design_points", "DesignError", "Experiment", "load_experiment",
+           "run_experiment", "compare", "Comparison", "open_store", "Store", "StoreError", "Plan", "replications_plan",
+           "scenario_hash", "execute", "SerialExecutor", "local_executor", "dask_executor", "DaskExecutor",
+           "executor_workers", "warm_up", "ExecutionReport", "RunSpec", "RunStatus", "BatchOutput", "run_batch", "reduce_run"]

@@ -24,7 +24,7 @@ from ..indicators import BY_NAME, NAMES
 from ..measures.runner import measure_periods
 from ..result import KEY_INDICATORS
 from ..scenario import Scenario, scenario_from_dict
-from .executors import default_workers, execute
+from .executors import execute, executor_workers
 from .plan import as_scenario, replications_plan
 from .store import Store
 
@@ -325,16 +325,16 @@ def compare(scenarios: Sequence[Scenario | str | Path], replications: int = 10, 
             area: str = "all", batch_size: int | None = None, progress: bool = True) -> Comparison:
     """Run ``replications`` of the baseline (first) and every option with common random numbers and compare them.
 
-    ``executor``: an Executor, a number of local processes (1: serial), or None (all cores). ``years``: the
-    horizon (default: each scenario's). ``store``: a result folder (resumed if it holds this comparison;
-    default: a temporary one). ``batch_size``: runs per task (default: about four tasks per worker).
+    ``executor``: an Executor (e.g. :func:`qsim.experiment.dask_executor`), a number of local processes
+    (1: serial), or None (all cores). ``years``: the horizon (default: each scenario's). ``store``: a result
+    folder (resumed if it holds this comparison; default: a temporary one). ``batch_size``: runs per task
+    (default: about four tasks per worker).
     """
     loaded = [as_scenario(s) for s in scenarios]
     if len(loaded) < 2:
         raise ValueError("compare needs a baseline and at least one option")
     if batch_size is None:
-        workers = executor if isinstance(executor, int) else default_workers()
-        batch_size = max(1, min(16, len(loaded) * replications // (4 * max(1, workers))))
+        batch_size = max(1, min(16, len(loaded) * replications // (4 * executor_workers(executor))))
     plan = replications_plan(loaded, replications, seed, years, batch_size)
     periods = {s.name: measure_periods(s) for s in loaded}
     folder = tempfile.TemporaryDirectory(prefix="qsim-compare-") if store is None else nullcontext(store)

@@ -1,7 +1,10 @@
-"""Executing a plan: serially in-process, on local processes, or on any ``concurrent.futures.Executor``.
+"""Executing a plan: serially in-process, on local processes, on a Dask cluster, or on any
+``concurrent.futures.Executor``.
 
 Numba compiles once, in the parent, before any worker starts (:func:`warm_up`):
 workers then load the compiled code from the cache and never race to write it.
+Dask workers may sit on other machines with their own caches: they warm up
+in stages before the first run (:meth:`DaskExecutor.warm_up`).
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from ..engine import Simulation
 from ..scenario import Scenario
 from .plan import Plan
 from .runs import run_batch
 from .store import Store
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 
 class SerialExecutor(Executor):
@@ -60,6 +66,67 @@ def local_executor(workers: int | None = None) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers or default_workers(), mp_context=multiprocessing.get_context(method))
 
 
+class DaskExecutor(Executor):
+    """Runs tasks on a Dask distributed cluster (``client.get_executor()``), with numba warmed up on the workers.
+
+    Made by :func:`dask_executor`; ``shutdown`` closes the client if the executor connected it.
+    """
+
+    def __init__(self, client: "Client", owns_client: bool = False) -> None:
+        self.client = client
+        self._executor = client.get_executor(pure=False)
+        self._owns_client = owns_client
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        return self._executor.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._executor.shutdown(wait=wait and not cancel_futures)
+        if self._owns_client:
+            self.client.close()
+
+    @property
+    def workers(self) -> int:
+        """Threads over all workers of the cluster: how many tasks run at once."""
+        return sum(self.client.nthreads().values()) or 1
+
+    def warm_up(self, scenarios: Sequence[Scenario]) -> None:
+        """:func:`warm_up` on every worker: first on one worker, then on one worker of every other host, then on
+        the rest, so that workers sharing a numba cache (one host, or a shared file system) only read it."""
+        from distributed.comm import get_address_host
+
+        self.client.wait_for_workers(1)
+        hosts: dict[str, list[str]] = {}
+        for address in self.client.nthreads():
+            hosts.setdefault(get_address_host(address), []).append(address)
+        firsts = [workers[0] for workers in hosts.values()]
+        rest = [w for workers in hosts.values() for w in workers[1:]]
+        for stage in (firsts[:1], firsts[1:], rest):
+            futures = [self.client.submit(warm_up, list(scenarios), workers=[w], allow_other_workers=False,
+                                          pure=False) for w in stage]
+            self.client.gather(futures)
+
+
+def dask_executor(scheduler: "str | Client") -> DaskExecutor:
+    """An executor on the Dask cluster at ``scheduler`` (an address such as 'tcp://host:8786', or a connected
+    ``distributed.Client``). Needs ``pip install 'qsim[dask]'``; the workers need qsim installed too."""
+    try:
+        from distributed import Client
+    except ImportError as e:
+        raise ImportError("Dask execution needs dask.distributed: install qsim[dask] "
+                          "(pip install 'qsim[dask]')") from e
+    if isinstance(scheduler, Client):
+        return DaskExecutor(scheduler)
+    return DaskExecutor(Client(scheduler), owns_client=True)
+
+
+def executor_workers(executor: Executor | int | None) -> int:
+    """How many tasks ``executor`` (as :func:`execute` takes it) runs at once, for sizing batches."""
+    if isinstance(executor, int):
+        return max(1, executor)
+    return executor.workers if isinstance(executor, DaskExecutor) else default_workers()
+
+
 @dataclass(frozen=True)
 class ExecutionReport:
     """Runs finished and failed in this execution, runs already in the store, and the wall time (s)."""
@@ -77,10 +144,11 @@ class ExecutionReport:
 def execute(plan: Plan, store: Store, executor: Executor | int | None = None, progress: bool = True) -> ExecutionReport:
     """Run every batch of ``plan`` that ``store`` does not hold yet and store each as it finishes.
 
-    ``executor``: an Executor (used as is, not shut down), a number of local worker
-    processes (1: serial in this process), or None for all cores. Results do not
-    depend on the executor. A progress bar (tqdm) counts runs; the last line says
-    how many runs were done and failed, and the time taken.
+    ``executor``: an Executor (used as is, not shut down; a :class:`DaskExecutor` warms
+    up its workers), a number of local worker processes (1: serial in this process),
+    or None for all cores. Results do not depend on the executor. A progress bar
+    (tqdm) counts runs; the last line says how many runs were done and failed, and
+    the time taken.
     """
     started = time.perf_counter()
     finished = store.finished_batches()
@@ -95,6 +163,8 @@ def execute(plan: Plan, store: Store, executor: Executor | int | None = None, pr
         if executor is None:
             warm_up(plan.scenarios)
             owned = executor = local_executor(workers)
+    elif isinstance(executor, DaskExecutor) and todo:
+        executor.warm_up(plan.scenarios)
     elif not isinstance(executor, SerialExecutor) and todo:
         warm_up(plan.scenarios)
     from tqdm.auto import tqdm
