@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -49,6 +50,36 @@ processes (pip install 'qsim[dask]'; see docs/experiments.md).
 """
 
 
+@contextlib.contextmanager
+def _executor(args):
+    """What runs the runs: --workers N local processes (default all cores) or the Dask cluster at --scheduler."""
+    if args.scheduler is None:
+        yield args.workers
+        return
+    from .experiment import dask_executor
+
+    try:
+        executor = dask_executor(args.scheduler)
+    except ImportError as e:
+        raise SetupError(str(e)) from None
+    try:
+        yield executor
+    finally:
+        executor.shutdown()
+
+
+class SetupError(RuntimeError):
+    """Something the command needs is not installed or reachable."""
+
+
+def _add_executor_options(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="local worker processes (default: all cores; 1: in this process)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run on the Dask cluster at ADDRESS, e.g. tcp://host:8786 (needs qsim[dask])")
+
+
 def _compare(args) -> int:
     from .experiment import compare
     from .scenario import load_scenario
@@ -64,21 +95,9 @@ def _compare(args) -> int:
               file=sys.stderr)
         return 2
     out = Path(args.out or "out/compare")
-    executor = args.workers
-    if args.scheduler is not None:
-        from .experiment import dask_executor
-
-        try:
-            executor = dask_executor(args.scheduler)
-        except ImportError as e:
-            print(f"qsim: {e}", file=sys.stderr)
-            return 2
-    try:
+    with _executor(args) as executor:
         comparison = compare(scenarios, replications=args.replications, seed=args.seed, executor=executor,
                              years=args.years, store=out / "store", progress=not args.quiet)
-    finally:
-        if args.scheduler is not None:
-            executor.shutdown()
     files = comparison.save(out)
     year = int(comparison.yearly["year"].max())
     print(f"\n{len(scenarios) - 1} option(s) against {comparison.baseline}: {args.replications} replications, "
@@ -97,7 +116,8 @@ EPILOG_SWEEP = """example:
 Runs every scenario of the experiment file at every point of its design,
 with common random numbers. Writes points, yearly, summary and effects
 (Parquet and CSV) to DIR and keeps the runs in DIR/store (a repeated call
-resumes there; --quick uses DIR/store-quick).
+resumes there; --quick uses DIR/store-quick). --scheduler tcp://host:8786
+runs them on a Dask cluster (pip install 'qsim[dask]').
 """
 
 
@@ -109,8 +129,9 @@ def _sweep(args) -> int:
         return 2
     experiment = load_experiment(args.experiment)
     out = Path(args.out or f"out/{experiment.experiment.name}")
-    result = run_experiment(experiment, quick=args.quick, executor=args.workers,
-                            store=out / ("store-quick" if args.quick else "store"), progress=not args.quiet)
+    with _executor(args) as executor:
+        result = run_experiment(experiment, quick=args.quick, executor=executor,
+                                store=out / ("store-quick" if args.quick else "store"), progress=not args.quiet)
     files = result.save(out)
     paired = len(result.scenarios) > 1
     table = result.effects() if paired else result.summary()
@@ -277,11 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="replications per scenario (default 10)")
     cmp.add_argument("--seed", type=int, default=1, metavar="S",
                      help="random seed shared by all scenarios (default 1)")
-    where = cmp.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, default=None, metavar="N",
-                       help="local worker processes (default: all cores; 1: in this process)")
-    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                       help="run on the Dask cluster at ADDRESS, e.g. tcp://host:8786 (needs qsim[dask])")
+    _add_executor_options(cmp)
     cmp.add_argument("--years", type=float, default=None, metavar="Y",
                      help="years to simulate (default: each scenario's)")
     cmp.add_argument("--out", default=None, metavar="DIR", help="output folder (default out/compare)")
@@ -292,8 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "parameters and measure settings", epilog=EPILOG_SWEEP,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
     swp.add_argument("experiment", metavar="EXPERIMENT", help="experiment file (TOML), see experiments/")
-    swp.add_argument("--workers", type=int, default=None, metavar="N",
-                     help="local worker processes (default: all cores; 1: in this process)")
+    _add_executor_options(swp)
     swp.add_argument("--out", default=None, metavar="DIR", help="output folder (default out/<experiment name>)")
     swp.add_argument("--quick", action="store_true", help="the experiment's small [quick] sizes")
     swp.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -333,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ScenarioError, ParameterError, StoreError) as e:
+    except (ScenarioError, ParameterError, StoreError, SetupError) as e:
         print(f"qsim: {e}", file=sys.stderr)
         return 2
     except OSError as e:  # a folder that cannot be written, a full disk, ...
