@@ -123,14 +123,21 @@ class Result:
 
     def save(self, folder: str | Path) -> list[Path]:
         """Write indicators (all groups), flows and the budget ledger as Parquet and CSV; returns the files."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, frame in (("indicators", self.indicators_by_group), ("flows", self.flows), ("ledger", self.ledger)):
-            for ext in ("parquet", "csv"):
-                path = folder / f"{name}.{ext}"
-                tmp = path.with_suffix(path.suffix + ".tmp")
-                frame.to_parquet(tmp, index=False) if ext == "parquet" else frame.to_csv(tmp, index=False)
-                tmp.replace(path)
-                written.append(path)
-        return written
+        return write_tables(folder, {"indicators": self.indicators_by_group, "flows": self.flows,
+                                     "ledger": self.ledger})
+
+
+def write_tables(folder: str | Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
+    """Write each table as ``name.parquet`` and ``name.csv`` in ``folder``, each file atomically
+    (a temporary file renamed into place, so a crash never leaves half a file); returns the files."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in tables.items():
+        for ext in ("parquet", "csv"):
+            path = folder / f"{name}.{ext}"
+            tmp = path.with_name(f".{path.name}.tmp")
+            frame.to_parquet(tmp, index=False) if ext == "parquet" else frame.to_csv(tmp, index=False)
+            tmp.replace(path)
+            written.append(path)
+    return written

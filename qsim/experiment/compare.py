@@ -22,7 +22,7 @@ from scipy import stats
 
 from ..indicators import BY_NAME, NAMES
 from ..measures.runner import measure_periods
-from ..result import KEY_INDICATORS
+from ..result import KEY_INDICATORS, write_tables
 from ..scenario import Scenario, scenario_from_dict
 from .executors import execute, executor_workers
 from .plan import as_scenario, replications_plan
@@ -300,15 +300,7 @@ class Comparison:
     def save(self, folder: str | Path) -> list[Path]:
         """Write every table as Parquet and CSV and both plots as PNG into ``folder``; returns the files."""
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, frame in self.tables().items():
-            for ext in ("parquet", "csv"):
-                path = folder / f"{name}.{ext}"
-                tmp = path.with_name(f".{path.name}.tmp")
-                frame.to_parquet(tmp, index=False) if ext == "parquet" else frame.to_csv(tmp, index=False)
-                tmp.replace(path)
-                written.append(path)
+        written = write_tables(folder, self.tables())
         for kind in ("trajectories", "differences"):
             path = folder / f"{kind}.png"
             self.plot(kind=kind, path=path)

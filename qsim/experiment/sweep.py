@@ -21,7 +21,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..indicators import NAMES
-from ..result import KEY_INDICATORS
+from ..result import KEY_INDICATORS, write_tables
 from ..scenario import FieldError, Scenario, ScenarioError, _describe, _read_toml, load_scenario
 from .compare import Comparison
 from .design import DesignError, DesignKind, Factor, apply_point, check_measure_factors, design_points
@@ -84,20 +84,10 @@ class SweepResult:
 
     def save(self, folder: str | Path) -> list[Path]:
         """Write points, yearly, summary (and effects) as Parquet and CSV into ``folder``; returns the files."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
         tables = {"points": self.points.reset_index(), "yearly": self.yearly, "summary": self.summary()}
         if len(self.scenarios) > 1:
             tables["effects"] = self.effects()
-        written = []
-        for name, frame in tables.items():
-            for ext in ("parquet", "csv"):
-                path = folder / f"{name}.{ext}"
-                tmp = path.with_name(f".{path.name}.tmp")
-                frame.to_parquet(tmp, index=False) if ext == "parquet" else frame.to_csv(tmp, index=False)
-                tmp.replace(path)
-                written.append(path)
-        return written
+        return write_tables(folder, tables)
 
 
 def _factors(factors: Sequence[Factor] | Mapping[str, Mapping[str, Any]] | None) -> list[Factor]:

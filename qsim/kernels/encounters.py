@@ -78,7 +78,9 @@ def drop_all_ties(tie_target, tie_strength, tie_back, i):
 
 @njit(cache=True)
 def _form_tie(tie_target, tie_strength, tie_back, i, j, initial):
-    """A new tie between i and j if both have room; returns True if formed."""
+    """A new tie between i and j if both have room; returns True if formed (never with strength 0)."""
+    if initial <= 0.0:
+        return False
     ki = _free_slot(tie_target, tie_strength, i, initial)
     if ki < 0:
         return False
@@ -175,5 +177,5 @@ def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_blo
         for k in range(K):  # empty slots hold strength 0 and stay so
             s = tie_strength[i, k] * keep
             tie_strength[i, k] = s
-            if 0.0 < s < p.tie_min_strength:
+            if s < p.tie_min_strength and tie_target[i, k] >= 0:
                 drop_tie(tie_target, tie_strength, tie_back, i, k)
