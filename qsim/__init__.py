@@ -14,7 +14,16 @@ from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 
 __version__ = "0.1.0"
 
-from .experiment import Comparison, SweepResult, compare, open_store, sweep  # noqa: E402 (needs __version__)
+_EXPERIMENT = ("compare", "Comparison", "sweep", "SweepResult", "open_store")
+
+
+def __getattr__(name: str):
+    """The experiment layer (scipy, pyarrow) is imported on first use, so that `qsim run` starts fast."""
+    if name in _EXPERIMENT:
+        from . import experiment
+
+        return getattr(experiment, name)
+    raise AttributeError(f"module 'qsim' has no attribute {name!r}")
 
 __all__ = ["Simulation", "Result", "Scenario", "ScenarioError", "load_scenario", "scenario_from_dict",
            "ModelParameters", "PARAMETERS", "INDICATORS", "INDICATOR_NAMES", "compare",

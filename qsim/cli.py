@@ -9,6 +9,8 @@ import math
 import sys
 from pathlib import Path
 
+from .errors import QsimError
+
 EPILOG_RUN = """example:
   qsim run scenarios/baseline.toml --seed 2 --years 10 --out out/baseline
 """
@@ -68,7 +70,7 @@ def _executor(args):
         executor.shutdown()
 
 
-class SetupError(RuntimeError):
+class SetupError(QsimError):
     """Something the command needs is not installed or reachable."""
 
 
@@ -343,13 +345,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from .parameters import ParameterError
-    from .experiment.store import StoreError
     from .scenario import ScenarioError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ScenarioError, ParameterError, StoreError, SetupError) as e:
+    except (ScenarioError, ParameterError, QsimError) as e:
         print(f"qsim: {e}", file=sys.stderr)
         return 2
     except OSError as e:  # a folder that cannot be written, a full disk, ...

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import __version__
+from ..errors import QsimError
 from .plan import Plan, scenario_hash
 from .runs import BatchOutput
 
@@ -37,7 +38,7 @@ RESULT_VERSIONS = ("qsim", "numpy", "numba")
 """Packages whose version can change results; resuming across a change of these warns."""
 
 
-class StoreError(ValueError):
+class StoreError(QsimError, ValueError):
     """A store that cannot be read, or that holds a different experiment."""
 
 
