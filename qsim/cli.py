@@ -27,7 +27,7 @@ def _run(args) -> int:
     out = Path(args.out or f"out/{scenario.name}")
     files = result.save(out)
     plot = out / "indicators.png"
-    from .measures.runner import measure_periods
+    from .measures.runner import measure_periods, union_of_periods
 
     result.plot(path=plot, marks=union_of_periods(measure_periods(scenario)))
     import pandas as pd
@@ -177,18 +177,6 @@ def cost_lines(table) -> str:
         lines.append(f"  {option:24s} {rows['extra_cost_eur'].iloc[0]:>14,.0f} EUR"
                      + (f"; {', '.join(parts)}" if parts else "; no household-years avoided"))
     return "\n".join(lines)
-
-
-def union_of_periods(periods: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
-    """Overlapping (start, end, label) periods merged into one mark each, labelled by their measures."""
-    merged: list[list] = []
-    for start, end, label in sorted(periods):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-            merged[-1][2].append(label)
-        else:
-            merged.append([start, end, [label]])
-    return [(start, end, f"measures: {', '.join(labels)}") for start, end, labels in merged]
 
 
 def budget_summary(ledger) -> str:

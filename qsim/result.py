@@ -91,16 +91,8 @@ class Result:
     def plot(self, names: Sequence[str] = KEY_INDICATORS[:6], area: str = "all", path: str | Path | None = None,
              marks: Sequence[tuple[float, float, str]] = ()):
         """Small multiples of indicators over time; ``marks`` are (start, end, label) periods in years."""
-        import matplotlib
-
-        if path is not None:
-            matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         names = list(names)
-        cols = min(3, len(names))
-        rows = -(-len(names) // cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), squeeze=False)
+        fig, axes = small_multiples(len(names), path, panel=(4.2, 2.8))
         df = self.indicators
         df = df[df["area"] == area]
         t = (df["month"] + 1) / 12.0
@@ -108,23 +100,49 @@ class Result:
             ax.plot(t, df[name], lw=1.2)
             for start, end, label in marks:
                 ax.axvspan(start, end, color="tab:orange", alpha=0.12, label=label)
-            ax.set_title(name.replace("_", " "), fontsize=9)
-            ax.set_xlabel("year", fontsize=8)
-            ax.set_ylabel(BY_NAME[name].unit, fontsize=8)
-            ax.tick_params(labelsize=7)
-        for ax in list(axes.flat)[len(names):]:
-            ax.set_visible(False)
-        fig.suptitle(f"{self.scenario} - {area}", fontsize=10)
-        fig.tight_layout()
-        if path is not None:
-            fig.savefig(path, dpi=110)
-            plt.close(fig)
-        return fig
+            label_panel(ax, name, BY_NAME[name].unit)
+        return finish_figure(fig, axes, len(names), f"{self.scenario} - {area}", path)
 
     def save(self, folder: str | Path) -> list[Path]:
         """Write indicators (all groups), flows and the budget ledger as Parquet and CSV; returns the files."""
         return write_tables(folder, {"indicators": self.indicators_by_group, "flows": self.flows,
                                      "ledger": self.ledger})
+
+
+def small_multiples(n: int, path, panel: tuple[float, float]):
+    """A figure of ``n`` panels, three to a row (``panel``: width, height in inches); the Agg backend when
+    the figure goes to a file."""
+    import matplotlib
+
+    if path is not None:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cols = min(3, n)
+    rows = -(-n // cols)
+    return plt.subplots(rows, cols, figsize=(panel[0] * cols, panel[1] * rows), squeeze=False)
+
+
+def label_panel(ax, name: str, unit: str) -> None:
+    """Title, axis labels and tick size of one indicator panel over years."""
+    ax.set_title(name.replace("_", " "), fontsize=9)
+    ax.set_xlabel("year", fontsize=8)
+    ax.set_ylabel(unit, fontsize=8)
+    ax.tick_params(labelsize=7)
+
+
+def finish_figure(fig, axes, used: int, title: str, path):
+    """Hide unused panels, add the title and lay out; save to ``path`` (and close) if given."""
+    for ax in list(axes.flat)[used:]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    if path is not None:
+        import matplotlib.pyplot as plt
+
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+    return fig
 
 
 def write_tables(folder: str | Path, tables: dict[str, pd.DataFrame]) -> list[Path]:

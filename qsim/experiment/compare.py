@@ -21,8 +21,8 @@ import pandas as pd
 from scipy import stats
 
 from ..indicators import BY_NAME, NAMES
-from ..measures.runner import measure_periods
-from ..result import KEY_INDICATORS, write_tables
+from ..measures.runner import measure_periods, union_of_periods
+from ..result import KEY_INDICATORS, finish_figure, label_panel, small_multiples, write_tables
 from ..scenario import Scenario, scenario_from_dict
 from .executors import execute, executor_workers
 from .plan import as_scenario, replications_plan
@@ -245,18 +245,8 @@ class Comparison:
         options shaded) or ``'differences'`` (paired differences to the baseline with intervals)."""
         if kind not in ("trajectories", "differences"):
             raise ValueError(f"kind must be 'trajectories' or 'differences', got {kind!r}")
-        import matplotlib
-
-        if path is not None:
-            matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        from ..cli import union_of_periods
-
         names = [n for n in indicators if n in self.indicators]
-        cols = min(3, len(names))
-        rows = -(-len(names) // cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.0 * rows), squeeze=False)
+        fig, axes = small_multiples(len(names), path, panel=(4.4, 3.0))
         table = self.bands() if kind == "trajectories" else self.differences()
         key = "scenario" if kind == "trajectories" else "option"
         low, high = ("q10", "q90") if kind == "trajectories" else ("ci_low", "ci_high")
@@ -272,22 +262,12 @@ class Comparison:
                 ax.axhline(0.0, color="0.4", lw=0.8)
             for start, end, _ in periods:
                 ax.axvspan(start, end, color="tab:orange", alpha=0.07)
-            ax.set_title(name.replace("_", " "), fontsize=9)
-            ax.set_xlabel("year", fontsize=8)
-            ax.set_ylabel(BY_NAME[name].unit if kind == "trajectories" else f"difference ({BY_NAME[name].unit})",
-                          fontsize=8)
-            ax.tick_params(labelsize=7)
-        for ax in list(axes.flat)[len(names):]:
-            ax.set_visible(False)
+            label_panel(ax, name, BY_NAME[name].unit if kind == "trajectories"
+                        else f"difference ({BY_NAME[name].unit})")
         axes.flat[0].legend(fontsize=7)
         title = "means and 10-90% bands" if kind == "trajectories" else \
             f"paired differences to {self.baseline} ({self.level:.0%} intervals)"
-        fig.suptitle(f"{title} - {self.area}", fontsize=10)
-        fig.tight_layout()
-        if path is not None:
-            fig.savefig(path, dpi=110)
-            plt.close(fig)
-        return fig
+        return finish_figure(fig, axes, len(names), f"{title} - {self.area}", path)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by name: bands, differences, time_to_effect, persistence, cost_effectiveness, ranking,

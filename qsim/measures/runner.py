@@ -261,6 +261,18 @@ def measure_periods(scenario: "Scenario") -> list[tuple[float, float, str]]:
     return out
 
 
+
+def union_of_periods(periods: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """Overlapping (start, end, label) periods merged into one mark each, labelled by their measures."""
+    merged: list[list] = []
+    for start, end, label in sorted(periods):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+            merged[-1][2].append(label)
+        else:
+            merged.append([start, end, [label]])
+    return [(start, end, f"measures: {', '.join(labels)}") for start, end, labels in merged]
+
 def check_targets(scenario: "Scenario") -> None:
     """Raise ScenarioError if a measure's target selects nobody in the initial city (with the scenario's seed)."""
     from ..parameters import ModelParameters
