@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # numba compiles once per machine and keeps its cache here (cache=True)
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
 
-.PHONY: demo test venv bench clean
+.PHONY: demo test venv browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
+# Debian's Chromium for the browser tests (dashboard, report); installed once, as root or through sudo
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+browser: $(CHROMIUM)
+
 OPTIONS := social_cohesion participation employment education environment renovation networking integrated funding_cut
 
 # the main job: every shipped scenario validated, then the baseline compared with every option
@@ -26,7 +34,7 @@ demo: $(STAMP)
 	$(BIN)/qsim validate scenarios/*.toml
 	$(BIN)/qsim compare scenarios/baseline.toml $(OPTIONS:%=scenarios/%.toml) -r 5 --out out/demo
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -73,7 +73,7 @@ def _processes() -> list[str]:
 
 
 def parameters(process: str) -> str:
-    from qsim.cli import parameter_table_markdown
+    from qsim.cli.catalogue import parameter_table_markdown
     from qsim.parameters import table
 
     rows = table(process)

@@ -1,0 +1,39 @@
+"""The ``qsim`` command line. Each command lives in its own module with a ``register(sub)`` function."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ..errors import QsimError
+
+# one module per command (group); each has register(subparsers)
+COMMAND_MODULES = ("run", "compare", "sweep", "catalogue")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qsim", description="Agent-based simulation of neighbourhood "
+                                     "intervention scenarios (Quartiersmanagement).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ..parameters import ParameterError
+    from ..scenario import ScenarioError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ScenarioError, ParameterError, QsimError) as e:
+        print(f"qsim: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # a folder that cannot be written, a full disk, ...
+        print(f"qsim: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qsim: interrupted", file=sys.stderr)
+        return 130

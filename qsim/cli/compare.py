@@ -1,0 +1,99 @@
+"""`qsim compare`: options against a baseline over paired replications."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+from .common import add_executor_options, executor_for
+
+
+EPILOG_COMPARE = """example:
+  qsim compare scenarios/baseline.toml scenarios/employment.toml scenarios/integrated.toml -r 20 --out out/compare
+
+Replicate r of every scenario uses the same random numbers (seed, r), so the
+differences to the baseline (the first file) are paired. Runs are kept in
+DIR/store and a repeated call with the same arguments resumes there.
+--scheduler tcp://host:8786 runs them on a Dask cluster instead of local
+processes (pip install 'qsim[dask]'; see docs/experiments.md).
+"""
+
+
+def _compare(args) -> int:
+    from ..experiment import compare
+    from ..scenario import load_scenario
+
+    for name, value in (("--replications", args.replications), ("--workers", args.workers)):
+        if value is not None and value < 1:
+            print(f"qsim: {name} must be at least 1, got {value}", file=sys.stderr)
+            return 2
+    scenarios = [load_scenario(p) for p in [args.baseline, *args.options]]
+    names = [s.name for s in scenarios]
+    if len(set(names)) < len(names):
+        print(f"qsim: scenario names must differ to compare them ([scenario] name); got {', '.join(names)}",
+              file=sys.stderr)
+        return 2
+    out = Path(args.out or "out/compare")
+    with executor_for(args) as executor:
+        comparison = compare(scenarios, replications=args.replications, seed=args.seed, executor=executor,
+                             years=args.years, store=out / "store", progress=not args.quiet)
+    files = comparison.save(out)
+    year = int(comparison.yearly["year"].max())
+    print(f"\n{len(scenarios) - 1} option(s) against {comparison.baseline}: {args.replications} replications, "
+          f"seed {args.seed}, year {year}, area 'all'\n")
+    print(comparison_table(comparison.summary(year)))
+    print(cost_lines(comparison.cost_effectiveness(year)))
+    print(f"\nwrote {len(files)} files to {out}/ (tables as Parquet and CSV, trajectories.png, differences.png); "
+          f"runs in {out / 'store'}")
+    return 0
+
+
+def comparison_table(summary) -> str:
+    """The summary of a comparison as aligned text: mean and band, paired difference with interval, best share."""
+    def num(x: float) -> str:
+        return "" if math.isnan(x) else f"{x:.4g}"
+
+    lines = [f"{'indicator':28s} {'scenario':20s} {'mean':>10s} {'10-90% band':>21s} {'difference':>11s} "
+             f"{'95% interval':>23s} {'d':>7s} {'best':>5s}"]
+    for (indicator, scenario), row in summary.iterrows():
+        band = f"{num(row['q10'])} - {num(row['q90'])}"
+        ci = "" if math.isnan(row["ci_low"]) else f"{num(row['ci_low'])} .. {num(row['ci_high'])}"
+        best = "" if math.isnan(row["share_best"]) else f"{row['share_best']:.0%}"
+        lines.append(f"{indicator:28s} {scenario:20s} {num(row['mean']):>10s} {band:>21s} "
+                     f"{num(row['difference']):>11s} {ci:>23s} {num(row['cohen_d']):>7s} {best:>5s}")
+    return "\n".join(lines)
+
+
+def cost_lines(table) -> str:
+    """Extra cost of each option and the cost per household-year of S1-S3 avoided."""
+    lines = ["\ncost-effectiveness (extra cost against the baseline; EUR per household-year avoided, "
+             "December stocks):"]
+    for option, rows in table.groupby("option", sort=False):
+        per_year = rows.set_index("indicator")["eur_per_household_year"]
+        parts = [f"{name} {per_year[name]:,.0f}" for name in
+                 ("unemployment_rate", "long_term_unemployment_rate", "transfer_rate")
+                 if name in per_year.index and not math.isnan(per_year[name])]  # NaN: nothing avoided
+        lines.append(f"  {option:24s} {rows['extra_cost_eur'].iloc[0]:>14,.0f} EUR"
+                     + (f"; {', '.join(parts)}" if parts else "; no household-years avoided"))
+    return "\n".join(lines)
+
+
+def register(sub) -> None:
+    """Add this module's command(s) to the `qsim` parser."""
+    cmp = sub.add_parser("compare", help="compare intervention options with a baseline over replications "
+                         "(common random numbers)", epilog=EPILOG_COMPARE,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    cmp.add_argument("baseline", metavar="BASELINE", help="baseline scenario file (TOML)")
+    cmp.add_argument("options", nargs="+", metavar="OPTION", help="option scenario files")
+    cmp.add_argument("-r", "--replications", type=int, default=10, metavar="R",
+                     help="replications per scenario (default 10)")
+    cmp.add_argument("--seed", type=int, default=1, metavar="S",
+                     help="random seed shared by all scenarios (default 1)")
+    add_executor_options(cmp)
+    cmp.add_argument("--years", type=float, default=None, metavar="Y",
+                     help="years to simulate (default: each scenario's)")
+    cmp.add_argument("--out", default=None, metavar="DIR", help="output folder (default out/compare)")
+    cmp.add_argument("--quiet", action="store_true", help="no progress bar")
+    cmp.set_defaults(func=_compare)

@@ -1,0 +1,64 @@
+"""`qsim run`: one scenario, its indicators, ledger and plot."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+EPILOG_RUN = """example:
+  qsim run scenarios/baseline.toml --seed 2 --years 10 --out out/baseline
+"""
+
+
+def _run(args) -> int:
+    from ..engine import Simulation
+    from ..scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    sim = Simulation(scenario, seed=args.seed, replicate=args.replicate)
+    years = args.years if args.years is not None else scenario.years
+    result = sim.run(years=years, progress=not args.quiet)
+    out = Path(args.out or f"out/{scenario.name}")
+    files = result.save(out)
+    plot = out / "indicators.png"
+    from ..measures.runner import measure_periods, union_of_periods
+
+    result.plot(path=plot, marks=union_of_periods(measure_periods(scenario)))
+    import pandas as pd
+
+    with pd.option_context("display.width", 120, "display.float_format", "{:,.3f}".format):
+        print(f"\n{scenario.name}: {years} years, seed {sim.seed}, {int(result.indicators['households'].iloc[-1]):,} "
+              f"households at the end, {sim.elapsed:.2f} s\n")
+        print(result.summary().to_string())
+    print(budget_summary(result.ledger))
+    print(f"\nwrote {', '.join(str(f) for f in files)}, {plot}")
+    return 0
+
+
+def budget_summary(ledger) -> str:
+    """A few lines on the money: paid in, spent by measure, and the years measures were short of money."""
+    if ledger.empty:
+        return "\nbudget: no funding sources or measures"
+    pay = ledger[ledger["entry"] == "payment"]
+    lines = [f"\nbudget: {ledger.loc[ledger['entry'] == 'inflow', 'amount_cents'].sum() / 100:,.0f} EUR paid in, "
+             f"{pay['amount_cents'].sum() / 100:,.0f} EUR spent, "
+             f"{ledger.loc[ledger['entry'] == 'lapse', 'amount_cents'].sum() / 100:,.0f} EUR lapsed"]
+    for name, rows in pay.groupby("measure", sort=False):
+        short = sorted(set(rows.loc[rows["status"] != "funded", "year"]))
+        note = f"  (short of money in year(s) {', '.join(map(str, short))})" if short else ""
+        lines.append(f"  {name:32s} {rows['amount_cents'].sum() / 100:>14,.0f} EUR{note}")
+    return "\n".join(lines)
+
+
+def register(sub) -> None:
+    """Add this module's command(s) to the `qsim` parser."""
+    run = sub.add_parser("run", help="run one scenario and write indicators, flows, the budget ledger and a plot",
+                         epilog=EPILOG_RUN, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("scenario", help="scenario file (TOML)")
+    run.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
+    run.add_argument("--replicate", type=int, default=0, help="replicate number (default 0)")
+    run.add_argument("--years", type=float, default=None, help="years to simulate (default: the scenario's)")
+    run.add_argument("--out", default=None, help="output folder (default out/<scenario name>)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=_run)

@@ -1,0 +1,60 @@
+"""`qsim sweep`: an experiment file over its design."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .common import add_executor_options, executor_for
+
+
+EPILOG_SWEEP = """example:
+  qsim sweep experiments/coaching_referrals_demand.toml --out out/coaching_referrals_demand
+  qsim sweep experiments/coaching_referrals_demand.toml --quick
+
+Runs every scenario of the experiment file at every point of its design,
+with common random numbers. Writes points, yearly, summary and effects
+(Parquet and CSV) to DIR and keeps the runs in DIR/store (a repeated call
+resumes there; --quick uses DIR/store-quick). --scheduler tcp://host:8786
+runs them on a Dask cluster (pip install 'qsim[dask]').
+"""
+
+
+def _sweep(args) -> int:
+    from ..experiment.sweep import load_experiment, run_experiment
+
+    if args.workers is not None and args.workers < 1:
+        print(f"qsim: --workers must be at least 1, got {args.workers}", file=sys.stderr)
+        return 2
+    experiment = load_experiment(args.experiment)
+    out = Path(args.out or f"out/{experiment.experiment.name}")
+    with executor_for(args) as executor:
+        result = run_experiment(experiment, quick=args.quick, executor=executor,
+                                store=out / ("store-quick" if args.quick else "store"), progress=not args.quiet)
+    files = result.save(out)
+    paired = len(result.scenarios) > 1
+    table = result.effects() if paired else result.summary()
+    key, low, high = ("option", "ci_low", "ci_high") if paired else ("scenario", "q10", "q90")
+    import pandas as pd
+
+    with pd.option_context("display.width", 160, "display.max_rows", 500, "display.float_format", "{:.4g}".format):
+        what = f"paired differences to {result.scenarios[0]}, 95% intervals" if paired else "means, 10-90% bands"
+        print(f"\n{experiment.experiment.name}: {len(result.points)} points x {result.runs['replicate'].nunique()} "
+              f"replications x {len(result.scenarios)} scenarios; {what} (area {result.area!r})\n")
+        print(table[["point", *result.factors, key, "indicator", "year", "mean", low, high]].to_string(index=False))
+    print(f"\nwrote {len(files)} files to {out}/; runs in {out}/store{'-quick' if args.quick else ''}")
+    return 0
+
+
+def register(sub) -> None:
+    """Add this module's command(s) to the `qsim` parser."""
+    swp = sub.add_parser("sweep", help="run an experiment file: scenarios at every point of a design over "
+                         "parameters and measure settings", epilog=EPILOG_SWEEP,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    swp.add_argument("experiment", metavar="EXPERIMENT", help="experiment file (TOML), see experiments/")
+    add_executor_options(swp)
+    swp.add_argument("--out", default=None, metavar="DIR", help="output folder (default out/<experiment name>)")
+    swp.add_argument("--quick", action="store_true", help="the experiment's small [quick] sizes")
+    swp.add_argument("--quiet", action="store_true", help="no progress bar")
+    swp.set_defaults(func=_sweep)
