@@ -15,16 +15,22 @@ from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 __version__ = "0.1.0"
 
 _EXPERIMENT = ("compare", "Comparison", "sweep", "SweepResult", "open_store")
+_SENSITIVITY = ("sensitivity", "SensitivityResult", "calibrate", "CalibrationResult")
 
 
 def __getattr__(name: str):
-    """The experiment layer (scipy, pyarrow) is imported on first use, so that `qsim run` starts fast."""
+    """The experiment and sensitivity layers (scipy, pyarrow, SALib) load on first use: `qsim run` starts fast."""
     if name in _EXPERIMENT:
         from . import experiment
 
         return getattr(experiment, name)
+    if name in _SENSITIVITY:
+        from . import sensitivity
+
+        return getattr(sensitivity, name)
     raise AttributeError(f"module 'qsim' has no attribute {name!r}")
 
 __all__ = ["Simulation", "Result", "Scenario", "ScenarioError", "load_scenario", "scenario_from_dict",
            "ModelParameters", "PARAMETERS", "INDICATORS", "INDICATOR_NAMES", "compare",
-           "Comparison", "sweep", "SweepResult", "open_store", "__version__"]
+           "Comparison", "sweep", "SweepResult", "open_store", "sensitivity", "SensitivityResult", "calibrate",
+           "CalibrationResult", "__version__"]
