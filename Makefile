@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # numba compiles once per machine and keeps its cache here (cache=True)
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
 
-.PHONY: demo test venv browser bench clean
+.PHONY: demo test venv browser bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +32,14 @@ OPTIONS := social_cohesion participation employment education environment renova
 # (5 paired replications each; tables, plots and the resumable run store in out/demo/)
 demo: $(STAMP)
 	$(BIN)/qsim validate scenarios/*.toml
-	$(BIN)/qsim compare scenarios/baseline.toml $(OPTIONS:%=scenarios/%.toml) -r 5 --out out/demo
+	$(BIN)/qsim compare scenarios/baseline.toml $(OPTIONS:%=scenarios/%.toml) -r 5 --out out/demo --report out/demo/report.html
 
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -q
+
+# the documentation site (MkDocs, warnings are errors) into site/; `$(BIN)/mkdocs serve` serves it live
+docs: $(STAMP)
+	$(BIN)/python -m mkdocs build --strict --site-dir site
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
@@ -43,4 +47,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/sweep_throughput.py --dask
 
 clean:
-	rm -rf $(VENV) .numba_cache out build *.egg-info
+	rm -rf $(VENV) .numba_cache out build site *.egg-info

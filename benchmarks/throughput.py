@@ -23,6 +23,7 @@ parameters (the baseline's area fields otherwise):
     python benchmarks/throughput.py
     python benchmarks/throughput.py --sizes 1e3 1e5 --months 24 --no-startup --json out.json
     python benchmarks/throughput.py --sizes 2e6 --areas 333 --months 6 --no-startup   # a 2M-household city
+    python benchmarks/throughput.py --sizes 2e6 --areas 333 --months 360 --no-startup --no-breakdown  # 30 years
 """
 
 from __future__ import annotations
@@ -152,8 +153,9 @@ def timed_steps(sim: qsim.Simulation, months: int, timer: KernelTimer | None = N
     return cpu, wall, household_steps, parts
 
 
-def measure_size(n: int, months: int, seed: int, areas: int = 1) -> dict:
-    """Construction, throughput, per-kernel breakdown and memory at ``n`` households."""
+def measure_size(n: int, months: int, seed: int, areas: int = 1, breakdown: bool = True) -> dict:
+    """Construction, throughput, per-kernel breakdown (unless ``breakdown`` is False) and memory at ``n``
+    households."""
     reset_peak_rss()
     rss_before = _status("VmRSS")
     start = time.perf_counter()
@@ -164,11 +166,13 @@ def measure_size(n: int, months: int, seed: int, areas: int = 1) -> dict:
     sim.step()  # warm-up month
     cpu, wall, household_steps, _ = timed_steps(sim, months)
     rss_step_peak = _status("VmHWM")
-    with KernelTimer().installed() as timer:
-        _, _, kernel_steps, parts = timed_steps(sim, months, timer)
-    per_step = kernel_steps / months  # median over months of each part: robust to one-off pauses
-    breakdown = {LABELS.get(name, name): 1e9 * statistics.median(p.get(name, 0.0) for p in parts) / per_step
-                 for name in dict.fromkeys(name for p in parts for name in p)}
+    kernels = {}
+    if breakdown:
+        with KernelTimer().installed() as timer:
+            _, _, kernel_steps, parts = timed_steps(sim, months, timer)
+        per_step = kernel_steps / months  # median over months of each part: robust to one-off pauses
+        kernels = {LABELS.get(name, name): 1e9 * statistics.median(p.get(name, 0.0) for p in parts) / per_step
+                   for name in dict.fromkeys(name for p in parts for name in p)}
     st = sim.state
     alive = int(st.households.alive.sum())
     per_household = {"state": st.nbytes / alive, "rss_after_construction": (rss_built - rss_before) / n,
@@ -180,8 +184,9 @@ def measure_size(n: int, months: int, seed: int, areas: int = 1) -> dict:
         "ns_per_household_step": {"cpu_median_month": 1e9 * statistics.median(cpu) / (household_steps / months),
                                   "cpu_mean": 1e9 * sum(cpu) / household_steps,
                                   "wall_mean": 1e9 * sum(wall) / household_steps},
+        "cpu_s_months": sum(cpu), "wall_s_months": sum(wall),
         "bytes_per_household": per_household,
-        "kernel_ns_per_household_step": breakdown,
+        "kernel_ns_per_household_step": kernels,
     }
 
 
@@ -253,13 +258,17 @@ def report(info: dict, sizes: list[dict], startup: dict | None) -> None:
               f"build {r['construction_s']:5.2f} s | {ns['cpu_median_month']:6.1f} {ns['cpu_mean']:6.1f} "
               f"{ns['wall_mean']:6.1f} ns | {1e3 / ns['cpu_median_month']:5.2f} M/s | {b['state']:4.0f} "
               f"{b['rss_after_construction']:5.0f} {b['peak_rss_construction']:5.0f} {b['peak_rss_stepping']:5.0f} B")
-    print("\nns per household-step by kernel (exclusive CPU time, numba dispatch included; median month)")
+    for r in sizes:
+        print(f"{r['households']:>10,} hh: {r['months']} months took {r['cpu_s_months']:.1f} s CPU, "
+              f"{r['wall_s_months']:.1f} s wall (construction {r['construction_s']:.1f} s wall)")
     names = list(sizes[0]["kernel_ns_per_household_step"])
-    print(f"{'kernel':>22} " + " ".join(f"{r['households']:>10,}" for r in sizes))
-    for name in names + ["total"]:
-        values = [sum(r["kernel_ns_per_household_step"].values()) if name == "total"
-                  else r["kernel_ns_per_household_step"].get(name, 0.0) for r in sizes]
-        print(f"{name:>22} " + " ".join(f"{v:>10.1f}" for v in values))
+    if names:
+        print("\nns per household-step by kernel (exclusive CPU time, numba dispatch included; median month)")
+        print(f"{'kernel':>22} " + " ".join(f"{r['households']:>10,}" for r in sizes))
+        for name in names + ["total"]:
+            values = [sum(r["kernel_ns_per_household_step"].values()) if name == "total"
+                      else r["kernel_ns_per_household_step"].get(name, 0.0) for r in sizes]
+            print(f"{name:>22} " + " ".join(f"{v:>10.1f}" for v in values))
     if sizes[-1]["households"] >= 10**6:
         r = sizes[-1]
         print(f"\nprojected 2M households x 30 years on one core at the {r['households']:,}-household rate: "
@@ -289,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--warm-start-repeats", type=int, default=3)
     parser.add_argument("--no-startup", action="store_true", help="skip the compile-time and warm-start runs")
+    parser.add_argument("--no-breakdown", action="store_true",
+                        help="skip the second, per-kernel timed run (e.g. for a long run: --months 360)")
     parser.add_argument("--json", type=Path, default=None, help="write all numbers to this JSON file")
     args = parser.parse_args(argv)
 
@@ -296,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = []
     for n in (int(s) for s in args.sizes):
         months = args.months or int(min(120, max(6, 1e7 // n)))
-        sizes.append(measure_size(n, months, args.seed, args.areas))
+        sizes.append(measure_size(n, months, args.seed, args.areas, breakdown=not args.no_breakdown))
         print(f"  {n:,} households: {sizes[-1]['ns_per_household_step']['cpu_median_month']:.0f} ns per "
               "household-step", flush=True)
     startup = None

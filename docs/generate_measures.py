@@ -64,7 +64,7 @@ def measures_page() -> str:
         cost = f"{e.cost_per_unit:,.0f} per unit " + ("one-off" if e.one_off else "a year")
         if e.fixed_cost:
             cost += f" + {e.fixed_cost:,.0f}"
-        out.append(f"| [`{e.name}`](#{e.name.replace('_', '-')}) | {e.delivery} | {e.unit} | {e.default_capacity:g} "
+        out.append(f"| [`{e.name}`](#{e.name}) | {e.delivery} | {e.unit} | {e.default_capacity:g} "
                    f"| {cost} | {_months(e.lag_months)} | {_months(e.ramp_months)} | {e.after_end} |\n")
     for e in cat.ENTRIES:
         out += [f"\n## {e.name}\n\n", f"**{e.title}.** {e.mechanism}\n\n",

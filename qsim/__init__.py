@@ -25,9 +25,9 @@ def __getattr__(name: str):
 
         return getattr(experiment, name)
     if name in _SENSITIVITY:
-        from . import sensitivity
+        import importlib  # not `from . import sensitivity`: that looks up qsim.sensitivity, i.e. this function again
 
-        return getattr(sensitivity, name)
+        return getattr(importlib.import_module(".sensitivity", __name__), name)
     raise AttributeError(f"module 'qsim' has no attribute {name!r}")
 
 __all__ = ["Simulation", "Result", "Scenario", "ScenarioError", "load_scenario", "scenario_from_dict",

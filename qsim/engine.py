@@ -169,11 +169,13 @@ class Simulation:
         if on.encounters:
             self._encounters(t, record=True)
         responsiveness = area_responsiveness(p.participation.responsiveness_base, s.area_levers)
-        if on.trust:
-            trust_step(p.trust, h.alive, h.dwelling, dw.block, dw.area, h.programme, h.friendly_contacts, h.conflicts,
-                       h.trust_in, h.trust_out, h.trust_inst, h.tie_target, h.tie_strength, blk.disorder,
-                       blk.group_count, responsiveness, self._levers)
-        block_agg = self.block_aggregates()
+        if on.trust:  # returns the block aggregates, gathered in the same pass
+            block_agg = trust_step(p.trust, h.alive, h.dwelling, dw.block, dw.area, h.programme, h.friendly_contacts,
+                                   h.conflicts, h.trust_in, h.trust_out, h.trust_inst, h.tie_target, h.tie_strength,
+                                   blk.disorder, blk.group_count, responsiveness, self._levers, dw.building,
+                                   s.buildings.quality, h.labour, h.efficacy, h.tenure)
+        else:
+            block_agg = self.block_aggregates()
         block_efficacy = collective_efficacy(block_agg)
         if on.trust:
             disorder_step(p.trust, block_agg, block_efficacy, blk.area, blk.disorder, blk.efficacy_lagged,

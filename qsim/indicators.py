@@ -107,23 +107,19 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
         poor = basic_support(lp, state, h.income[i], h.adults[i], h.children[i], dw.rent[d], housing_cost_limit)
         ties = 0.0
         inter = 0.0
-        for k in range(K):
+        for k in range(K):  # without a branch per slot (an empty slot reads household 0 and counts nothing)
             j = h.tie_target[i, k]
-            if j >= 0:
-                ties += 1.0
-                if h.group[j] != g:
-                    inter += 1.0
+            tied = j >= 0
+            ties += tied
+            inter += tied & (h.group[max(j, 0)] != g)
         out[a, g, S_N] += 1.0
         out[a, g, S_HEADS] += 1.0
-        if state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
-            out[a, g, S_UNEMP] += 1.0
-        if state == LONG_TERM_UNEMPLOYED:
-            out[a, g, S_LTU] += 1.0
-        if state == TRANSFER or (poor and state == EMPLOYED):
-            out[a, g, S_TRANSFER] += 1.0
+        # counts added as 0/1 (adding 0 changes no sum): no unpredictable branches
+        out[a, g, S_UNEMP] += 1.0 if (state == SHORT_TERM_UNEMPLOYED) | (state == LONG_TERM_UNEMPLOYED) else 0.0
+        out[a, g, S_LTU] += 1.0 if state == LONG_TERM_UNEMPLOYED else 0.0
+        out[a, g, S_TRANSFER] += 1.0 if (state == TRANSFER) | (poor & (state == EMPLOYED)) else 0.0
         out[a, g, S_CHILDREN] += h.children[i]
-        if poor:
-            out[a, g, S_POOR_CHILDREN] += h.children[i]
+        out[a, g, S_POOR_CHILDREN] += h.children[i] if poor else 0
         out[a, g, S_INCOME] += h.income[i]
         out[a, g, S_SKILL] += h.skill[i]
         out[a, g, S_TRUST_IN] += h.trust_in[i]
@@ -136,7 +132,7 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
         out[a, g, S_EFFICACY] += h.efficacy[i]
         out[a, g, S_SAT] += h.satisfaction[i]
         out[a, g, S_RENT] += dw.rent[d]
-        out[a, g, S_BURDEN] += rent_burden(dw.rent[d], h.income[i], poor or state == INACTIVE, housing_cost_limit)
+        out[a, g, S_BURDEN] += rent_burden(dw.rent[d], h.income[i], poor | (state == INACTIVE), housing_cost_limit)
         out[a, g, S_CONFLICTS] += h.conflicts[i]
         out[a, g, S_DISORDER] += blk_disorder[b]
     for a in range(n_areas):  # totals: the city row and the all-groups column

@@ -371,11 +371,10 @@ def build_state(areas: list[Area], params: ModelParameters, seed: int, replicate
     n_org = len(org_rows)
     o_area = np.array([r[0] for r in org_rows], np.int32)
     ties = np.zeros((n_org, n_org), np.float32)
-    for i in range(n_org):
-        u = _uniforms(key, 12, np.arange(n_org), i)
-        for j in range(i + 1, n_org):
-            if o_area[i] == o_area[j] and u[j] < 0.15:
-                ties[i, j] = ties[j, i] = 0.3
+    for i in range(n_org):  # each pair of one area tied with probability 0.15
+        later = np.arange(i + 1, n_org)
+        partners = later[(o_area[i + 1:] == o_area[i]) & (_uniforms(key, 12, later, i) < 0.15)]
+        ties[i, partners] = ties[partners, i] = 0.3
     base_cap = np.array([r[2] for r in org_rows], np.float32)
     organisations = Organisations(area=o_area, kind=np.array([r[1] for r in org_rows], np.int8),
                                   capacity=base_cap.copy(), base_capacity=base_cap, tie_strength=ties)

@@ -49,10 +49,29 @@ class _Arrays:
     def nbytes(self) -> int:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
 
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        if name != "_view":  # an array replaced: the cached view is stale
+            object.__setattr__(self, "_view", None)
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_view"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        object.__setattr__(self, "_view", None)
+
     def view(self):
-        """The arrays as a named tuple that numba kernels accept (no copy)."""
-        cls = _VIEWS[type(self)]
-        return cls(*(getattr(self, name) for name in cls._fields))
+        """The arrays as a named tuple that numba kernels accept (no copy).
+
+        Built once and kept until an array of the group is replaced (several calls a month).
+        """
+        cached = self.__dict__.get("_view")
+        if cached is None:
+            cls = _VIEWS[type(self)]
+            cached = cls(*(getattr(self, name) for name in cls._fields))
+            object.__setattr__(self, "_view", cached)
+        return cached
 
 
 @dataclass

@@ -150,8 +150,10 @@ def test_cli_compare_errors_exit_2(tmp_path, capsys):
     assert main(["compare", str(tmp_path / "missing.toml"), str(tmp_path / "other.toml")]) == 2
     assert "qsim: " in capsys.readouterr().err
     (tmp_path / "base.toml").write_text(SMALL, encoding="utf-8")
-    assert main(["compare", str(tmp_path / "base.toml"), str(tmp_path / "base.toml"), "-r", "0"]) == 2
-    assert "--replications must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:  # argparse rejects it while parsing: usage line, exit code 2
+        main(["compare", str(tmp_path / "base.toml"), str(tmp_path / "base.toml"), "-r", "0"])
+    assert exited.value.code == 2
+    assert "--replications: must be at least 1, got 0" in capsys.readouterr().err
     assert main(["compare", str(tmp_path / "base.toml"), str(tmp_path / "base.toml")]) == 2
     assert "names must differ" in capsys.readouterr().err
 

@@ -9,7 +9,7 @@ import sys
 from ..errors import QsimError
 
 # one module per command (group); each has register(subparsers)
-COMMAND_MODULES = ("run", "compare", "sweep", "catalogue")
+COMMAND_MODULES = ("run", "compare", "sweep", "catalogue", "dashboard", "calibrate", "report", "sensitivity")
 
 
 def build_parser() -> argparse.ArgumentParser:

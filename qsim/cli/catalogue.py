@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 
@@ -12,7 +13,9 @@ def _measures(args) -> int:
 
     if args.type is not None:
         if args.type not in CATALOGUE:
-            print(f"qsim: unknown measure type {args.type!r}; expected one of {', '.join(CATALOGUE)}",
+            close = difflib.get_close_matches(args.type, list(CATALOGUE), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            print(f"qsim: unknown measure type {args.type!r}; {hint}expected one of {', '.join(CATALOGUE)}",
                   file=sys.stderr)
             return 2
         e = CATALOGUE[args.type]
@@ -34,17 +37,19 @@ def _measures(args) -> int:
 
 
 def _validate(args) -> int:
+    from ..errors import QsimError
     from ..measures.runner import check_targets
-    from ..scenario import ScenarioError, load_scenario
+    from ..scenario import ScenarioError
+    from .common import load_scenario_file
 
     failed = 0
     for path in args.files:
         try:
-            sc = load_scenario(path)
+            sc = load_scenario_file(path)
             if sc.measures:
                 check_targets(sc)
             print(f"{path}: ok ({sc.name}, {len(sc.areas)} area(s), {sc.years} years, {len(sc.measures)} measures)")
-        except ScenarioError as e:
+        except (ScenarioError, QsimError) as e:
             print(str(e), file=sys.stderr)
             failed += 1
     return 1 if failed else 0
@@ -58,9 +63,15 @@ def _schema(args) -> int:
 
 
 def _parameters(args) -> int:
-    from ..parameters import table
+    from ..parameters import PARAMETERS, table
 
     rows = table(args.process)
+    if not rows:
+        processes = list(dict.fromkeys(p.process for p in PARAMETERS))
+        close = difflib.get_close_matches(args.process, processes, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        print(f"qsim: unknown process {args.process!r}; {hint}expected one of {', '.join(processes)}", file=sys.stderr)
+        return 2
     if args.markdown:
         print(parameter_table_markdown(rows))
         return 0

@@ -1,9 +1,12 @@
-"""What several commands share: the executor options and errors of set-up."""
+"""What several commands share: executor options, checked argument types, the files commands are given, errors."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
+import tomllib
+from pathlib import Path
 
 from ..errors import QsimError
 
@@ -20,6 +23,13 @@ def executor_for(args):
         executor = dask_executor(args.scheduler)
     except ImportError as e:
         raise SetupError(str(e)) from None
+    except ValueError as e:  # not an address dask can parse
+        raise SetupError(f"--scheduler {args.scheduler}: not a scheduler address ({e}); expected e.g. "
+                         f"tcp://host:8786") from None
+    except OSError as e:  # nothing listens there
+        raise SetupError(f"--scheduler {args.scheduler}: {e}; is a Dask scheduler running there? Start one with "
+                         f"`dask scheduler` and workers with `dask worker {args.scheduler}` "
+                         f"(docs/experiments.md, 'How to run on a Dask cluster')") from None
     try:
         yield executor
     finally:
@@ -30,9 +40,103 @@ class SetupError(QsimError):
     """Something the command needs is not installed or reachable."""
 
 
+class UsageError(QsimError):
+    """A command was given the wrong kind of file, or a file that is not there."""
+
+
+# ------------------------------------------------------------------ checked argument types
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    value = _number(text, int, "a whole number")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type: a whole number of at least 0 (seeds)."""
+    value = _number(text, int, "a whole number")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def positive_years(text: str) -> float:
+    """An argparse type: a horizon in years, more than 0 and at most 200."""
+    value = _number(text, float, "a number of years")
+    if not 0 < value <= 200:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 200 years, got {text}")
+    return value
+
+
+def _number(text: str, kind: type, what: str):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+
+
+# ------------------------------------------------------------------ files given on the command line
+def check_file(path: str | Path, what: str) -> Path:
+    """``path`` as a Path if it is a file; else a UsageError that says how to fix the path."""
+    p = Path(path)
+    if p.is_dir():
+        examples = sorted(p.glob("*.toml"))
+        hint = f", e.g. {examples[0]}" if examples else ""
+        raise UsageError(f"{path}: is a folder; give a {what} file{hint}")
+    if p.is_file():
+        return p
+    folder = p.parent
+    if not folder.is_dir():
+        raise UsageError(f"{path}: no such {what} file: there is no folder {folder} in {Path.cwd()}; run qsim from "
+                         f"the repository root (where scenarios/ and experiments/ are) or give the full path")
+    close = difflib.get_close_matches(p.name, [f.name for f in folder.iterdir() if f.is_file()], n=1, cutoff=0.6)
+    hint = f"did you mean {folder / close[0]}?" if close else f"the {what} files there: {_listing(folder)}"
+    raise UsageError(f"{path}: no such {what} file; {hint}")
+
+
+def _listing(folder: Path) -> str:
+    names = sorted(f.name for f in folder.glob("*.toml"))
+    return ", ".join(names[:12]) + (", ..." if len(names) > 12 else "") if names else "none (no .toml files)"
+
+
+def _tables(path: Path) -> set[str] | None:
+    """The top-level keys of a TOML file, or None if it cannot be read (the loader then says why)."""
+    try:
+        with open(path, "rb") as f:
+            return set(tomllib.load(f))
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+
+
+def load_scenario_file(path: str):
+    """:func:`qsim.load_scenario` with hints for the usual mistakes: a wrong path, a folder, an experiment file."""
+    from ..scenario import load_scenario
+
+    p = check_file(path, "scenario")
+    keys = _tables(p)
+    if keys is not None and "experiment" in keys and "scenario" not in keys:
+        raise UsageError(f"{path}: this is an experiment file (it has an [experiment] table), not a scenario; "
+                         f"run it with `qsim sweep {path}`")
+    return load_scenario(p)
+
+
+def load_experiment_file(path: str):
+    """:func:`qsim.experiment.load_experiment` with hints for a wrong path, a folder or a scenario file."""
+    from ..experiment.sweep import load_experiment
+
+    p = check_file(path, "experiment")
+    keys = _tables(p)
+    if keys is not None and "experiment" not in keys and ("scenario" in keys or "extends" in keys):
+        raise UsageError(f"{path}: this is a scenario file, not an experiment; `qsim run {path}` runs it and "
+                         f"`qsim compare BASELINE {path}` compares it; a sweep needs an experiment file with an "
+                         f"[experiment] table (see experiments/ and docs/experiments.md)")
+    return load_experiment(p)
+
+
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, default=None, metavar="N",
+    where.add_argument("--workers", type=positive_int, default=None, metavar="N",
                        help="local worker processes (default: all cores; 1: in this process)")
     where.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run on the Dask cluster at ADDRESS, e.g. tcp://host:8786 (needs qsim[dask])")

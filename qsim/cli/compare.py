@@ -7,29 +7,32 @@ import math
 import sys
 from pathlib import Path
 
-from .common import add_executor_options, executor_for
+from .common import (add_executor_options, executor_for, load_scenario_file, non_negative_int, positive_int,
+                     positive_years)
+from .report import add_report_language
 
 
 EPILOG_COMPARE = """example:
   qsim compare scenarios/baseline.toml scenarios/employment.toml scenarios/integrated.toml -r 20 --out out/compare
+  qsim compare scenarios/baseline.toml scenarios/employment.toml --out out/compare --report --lang de
 
 Replicate r of every scenario uses the same random numbers (seed, r), so the
 differences to the baseline (the first file) are paired. Runs are kept in
 DIR/store and a repeated call with the same arguments resumes there.
 --scheduler tcp://host:8786 runs them on a Dask cluster instead of local
-processes (pip install 'qsim[dask]'; see docs/experiments.md).
+processes (pip install 'qsim[dask]'; see docs/experiments.md). --report
+also writes the planner's report (DIR/report.html, or FILE; see `qsim report`).
 """
 
 
 def _compare(args) -> int:
     from ..experiment import compare
-    from ..scenario import load_scenario
 
     for name, value in (("--replications", args.replications), ("--workers", args.workers)):
         if value is not None and value < 1:
             print(f"qsim: {name} must be at least 1, got {value}", file=sys.stderr)
             return 2
-    scenarios = [load_scenario(p) for p in [args.baseline, *args.options]]
+    scenarios = [load_scenario_file(p) for p in [args.baseline, *args.options]]
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):
         print(f"qsim: scenario names must differ to compare them ([scenario] name); got {', '.join(names)}",
@@ -47,6 +50,10 @@ def _compare(args) -> int:
     print(cost_lines(comparison.cost_effectiveness(year)))
     print(f"\nwrote {len(files)} files to {out}/ (tables as Parquet and CSV, trajectories.png, differences.png); "
           f"runs in {out / 'store'}")
+    if args.report is not None:
+        report = Path(args.report) if args.report else out / "report.html"
+        written = comparison.report(report, lang=args.lang)
+        print("wrote " + ", ".join(str(f) for f in written))
     return 0
 
 
@@ -87,13 +94,16 @@ def register(sub) -> None:
                          formatter_class=argparse.RawDescriptionHelpFormatter)
     cmp.add_argument("baseline", metavar="BASELINE", help="baseline scenario file (TOML)")
     cmp.add_argument("options", nargs="+", metavar="OPTION", help="option scenario files")
-    cmp.add_argument("-r", "--replications", type=int, default=10, metavar="R",
+    cmp.add_argument("-r", "--replications", type=positive_int, default=10, metavar="R",
                      help="replications per scenario (default 10)")
-    cmp.add_argument("--seed", type=int, default=1, metavar="S",
+    cmp.add_argument("--seed", type=non_negative_int, default=1, metavar="S",
                      help="random seed shared by all scenarios (default 1)")
     add_executor_options(cmp)
-    cmp.add_argument("--years", type=float, default=None, metavar="Y",
+    cmp.add_argument("--years", type=positive_years, default=None, metavar="Y",
                      help="years to simulate (default: each scenario's)")
     cmp.add_argument("--out", default=None, metavar="DIR", help="output folder (default out/compare)")
     cmp.add_argument("--quiet", action="store_true", help="no progress bar")
+    cmp.add_argument("--report", nargs="?", const="", default=None, metavar="FILE",
+                     help="also write the planner's report (HTML; default DIR/report.html)")
+    add_report_language(cmp)
     cmp.set_defaults(func=_compare)

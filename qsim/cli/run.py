@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .common import load_scenario_file, non_negative_int, positive_years
+
 
 EPILOG_RUN = """example:
   qsim run scenarios/baseline.toml --seed 2 --years 10 --out out/baseline
@@ -13,9 +15,8 @@ EPILOG_RUN = """example:
 
 def _run(args) -> int:
     from ..engine import Simulation
-    from ..scenario import load_scenario
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario_file(args.scenario)
     sim = Simulation(scenario, seed=args.seed, replicate=args.replicate)
     years = args.years if args.years is not None else scenario.years
     result = sim.run(years=years, progress=not args.quiet)
@@ -56,9 +57,9 @@ def register(sub) -> None:
     run = sub.add_parser("run", help="run one scenario and write indicators, flows, the budget ledger and a plot",
                          epilog=EPILOG_RUN, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("scenario", help="scenario file (TOML)")
-    run.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
-    run.add_argument("--replicate", type=int, default=0, help="replicate number (default 0)")
-    run.add_argument("--years", type=float, default=None, help="years to simulate (default: the scenario's)")
+    run.add_argument("--seed", type=non_negative_int, default=None, help="random seed (default: the scenario's)")
+    run.add_argument("--replicate", type=non_negative_int, default=0, help="replicate number (default 0)")
+    run.add_argument("--years", type=positive_years, default=None, help="years to simulate (default: the scenario's)")
     run.add_argument("--out", default=None, help="output folder (default out/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=_run)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import add_executor_options, executor_for
+from .common import add_executor_options, executor_for, load_experiment_file
 
 
 EPILOG_SWEEP = """example:
@@ -22,12 +22,12 @@ runs them on a Dask cluster (pip install 'qsim[dask]').
 
 
 def _sweep(args) -> int:
-    from ..experiment.sweep import load_experiment, run_experiment
+    from ..experiment.sweep import run_experiment
 
     if args.workers is not None and args.workers < 1:
         print(f"qsim: --workers must be at least 1, got {args.workers}", file=sys.stderr)
         return 2
-    experiment = load_experiment(args.experiment)
+    experiment = load_experiment_file(args.experiment)
     out = Path(args.out or f"out/{experiment.experiment.name}")
     with executor_for(args) as executor:
         result = run_experiment(experiment, quick=args.quick, executor=executor,

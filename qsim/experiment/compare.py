@@ -67,6 +67,7 @@ class Comparison:
     periods: dict[str, list[tuple[float, float, str]]] = field(default_factory=dict)
     area: str = "all"
     level: float = 0.95
+    definitions: list[Scenario] = field(default_factory=list, repr=False)  # the scenarios, for the report
 
     @classmethod
     def from_store(cls, path: str | Path, area: str = "all", level: float = 0.95) -> "Comparison":
@@ -74,7 +75,7 @@ class Comparison:
         store = Store(path)
         definitions = [scenario_from_dict(s["definition"], s["source"]) for s in store.manifest["scenarios"]]
         return cls([s.name for s in definitions], store.yearly, store.runs,
-                   {s.name: measure_periods(s) for s in definitions}, area, level)
+                   {s.name: measure_periods(s) for s in definitions}, area, level, definitions)
 
     # ------------------------------------------------------------ tables
     @property
@@ -287,6 +288,15 @@ class Comparison:
             written.append(path)
         return written
 
+    def report(self, path: str | Path, lang: str = "en", sensitivity: str | Path | None = None,
+               pdf: bool = False) -> list[Path]:
+        """Write the planner's report (one self-contained HTML file; ``lang`` 'en' or 'de'; ``pdf``: also a PDF
+        via headless Chromium; ``sensitivity``: a folder with ``sensitivity_indices.csv``); see
+        :mod:`qsim.report`. Returns the files written."""
+        from ..report import write_report
+
+        return write_report(self, path, lang=lang, sensitivity=sensitivity, pdf=pdf)
+
 
 def _ratio(cost: float, gain: float) -> float:
     return cost / gain if gain > 0 and cost > 0 else float("nan")
@@ -313,4 +323,5 @@ def compare(scenarios: Sequence[Scenario | str | Path], replications: int = 10, 
     with folder as path:
         target = Store.for_plan(path, plan)
         execute(plan, target, executor, progress)
-        return Comparison([s.name for s in loaded], target.yearly, target.runs, periods, area)
+        return Comparison([s.name for s in loaded], target.yearly, target.runs, periods, area,
+                          definitions=list(loaded))

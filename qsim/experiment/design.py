@@ -9,6 +9,11 @@ A factor is named by a path:
 * ``measures.<name>.capacity`` or ``measures.<name>.budget_per_year``: a
   setting of the measure of that name (its ``name``, else its type) in every
   scenario that has it; at least one scenario must have it.
+* ``measures.<name>.effect_scale``: a factor (>= 0) on every effect size of
+  that measure (the catalogue's, or the scenario's ``effect`` overrides;
+  1 = unchanged), and ``measures.<name>.effect.<effect>``: one effect size
+  (``qsim measures`` lists them), set to the value. A point may give both:
+  the scale applies first, then the single effect sizes.
 
 A design is a table of points: one row per point, one column per factor.
 """
@@ -25,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from ..measures.catalogue import CATALOGUE
 from ..parameters import BY_NAME, ParameterError, check_value
 from ..scenario import Scenario, scenario_from_dict
 
@@ -32,6 +38,10 @@ DesignKind = Literal["grid", "lhs", "sobol", "table"]
 MACRO_PATHS = ("labour_demand", "rent_pressure")
 MEASURE_SETTINGS = {"capacity": (0.0, 1e6), "budget_per_year": (0.0, 1e10)}
 """Measure settings a factor may vary, with their bounds (the scenario's own)."""
+EFFECT_SCALE_BOUNDS = (0.0, 100.0)
+"""Bounds of ``measures.<name>.effect_scale`` (a factor on the measure's effect sizes)."""
+EFFECT_BOUNDS = (0.0, 1e6)
+"""Bounds of ``measures.<name>.effect.<effect>`` (an effect size; the scenario requires >= 0)."""
 
 
 class DesignError(ValueError):
@@ -67,9 +77,13 @@ def factor_bounds(name: str) -> tuple[float, float, bool]:
                               f"{', '.join('macro.' + m for m in MACRO_PATHS)}")
         return 0.0, 100.0, True
     if parts[0] == "measures":
+        if len(parts) == 3 and parts[2] == "effect_scale":
+            return EFFECT_SCALE_BOUNDS[0], EFFECT_SCALE_BOUNDS[1], False
+        if len(parts) == 4 and parts[2] == "effect" and parts[3]:
+            return EFFECT_BOUNDS[0], EFFECT_BOUNDS[1], False
         if len(parts) != 3 or parts[2] not in MEASURE_SETTINGS:
             raise DesignError(f"unknown factor {name!r}: a measure setting is measures.<name>."
-                              f"{'|'.join(MEASURE_SETTINGS)}")
+                              f"{'|'.join([*MEASURE_SETTINGS, 'effect_scale', 'effect.<effect>'])}")
         low, high = MEASURE_SETTINGS[parts[2]]
         return low, high, parts[2] == "capacity"
     if name not in BY_NAME:
@@ -164,12 +178,21 @@ def apply_point(scenario: Scenario, values: dict[str, float], name: str | None =
     Measure settings apply to the scenario's measure of that name; a scenario without it is left as it is.
     """
     data = scenario.model_dump()
-    for factor, value in values.items():
+    ordered = sorted(values.items(), key=lambda item: item[0].split(".")[2:3] != ["effect_scale"])
+    for factor, value in ordered:  # effect scales before single effect sizes
         parts = factor.split(".")
         if factor in BY_NAME:
             data["parameters"][factor] = value
         elif parts[0] == "macro":
             data["macro"][parts[1]] = [(year, level * value) for year, level in data["macro"][parts[1]]]
+        elif parts[2] in ("effect_scale", "effect"):
+            for measure in data["measures"]:
+                if (measure["name"] or measure["type"]) == parts[1]:
+                    effects = {**CATALOGUE[measure["type"]].effects, **(measure["effect"] or {})}
+                    if parts[2] == "effect_scale":
+                        measure["effect"] = {key: size * value for key, size in effects.items()}
+                    else:
+                        measure["effect"] = {**(measure["effect"] or {}), parts[3]: value}
         else:
             for measure in data["measures"]:
                 if (measure["name"] or measure["type"]) == parts[1]:
@@ -187,3 +210,9 @@ def check_measure_factors(names: Sequence[str], scenarios: Sequence[Scenario]) -
         if parts[0] == "measures" and parts[1] not in labels:
             raise DesignError(f"factor {name!r}: no scenario has a measure named {parts[1]!r}; measures: "
                               f"{', '.join(sorted(labels)) or '(none)'}")
+        if parts[0] == "measures" and len(parts) == 4 and parts[2] == "effect":
+            kinds = {m.type for s in scenarios for m in s.measures if m.label == parts[1]}
+            known = sorted({key for kind in kinds for key in CATALOGUE[kind].effects})
+            if parts[3] not in known:
+                raise DesignError(f"factor {name!r}: measure {parts[1]!r} has no effect {parts[3]!r}; expected "
+                                  f"one of {', '.join(known)}")

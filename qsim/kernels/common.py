@@ -55,19 +55,18 @@ def basic_support(p, labour_state, income, adults, children, rent, housing_cost_
     the rent up to the housing-cost limit (top-up, "Aufstocker"); inactive
     households are outside SGB II.
     """
-    if labour_state == LONG_TERM_UNEMPLOYED or labour_state == TRANSFER:
-        return True
-    if labour_state == INACTIVE:
-        return False
-    return income < basic_need(p.need_adult, p.need_child, adults, children) + min(rent, housing_cost_limit)
+    topped_up = income < basic_need(p.need_adult, p.need_child, adults, children) + min(rent, housing_cost_limit)
+    # '|' and '&' rather than 'or', 'and' and early returns: no unpredictable branches in hot loops
+    return (labour_state == LONG_TERM_UNEMPLOYED) | (labour_state == TRANSFER) | (
+        (labour_state != INACTIVE) & topped_up)
 
 
 @njit(cache=True, inline="always")
 def housing_covered(p, labour_state, income, adults, children, rent, housing_cost_limit):
     """True if the state pays the rent up to the limit: SGB II households, and inactive households
     (pension-age basic income, SGB XII, housing benefit)."""
-    return labour_state == INACTIVE or basic_support(p, labour_state, income, adults, children, rent,
-                                                     housing_cost_limit)
+    return (labour_state == INACTIVE) | basic_support(p, labour_state, income, adults, children, rent,
+                                                      housing_cost_limit)
 
 
 @njit(cache=True, inline="always")

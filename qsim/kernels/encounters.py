@@ -24,6 +24,7 @@ households that moved away (and meet only at places) fade.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from .. import levers as L
@@ -76,7 +77,7 @@ def drop_all_ties(tie_target, tie_strength, tie_back, i):
             drop_tie(tie_target, tie_strength, tie_back, i, k)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _form_tie(tie_target, tie_strength, tie_back, i, j, initial):
     """A new tie between i and j if both have room; returns True if formed (never with strength 0)."""
     if initial <= 0.0:
@@ -100,22 +101,32 @@ def _form_tie(tie_target, tie_strength, tie_back, i, j, initial):
     return True
 
 
-@njit(cache=True)
-def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
-                    programme, friendly_contacts, conflicts, tie_target, tie_strength, tie_back,
-                    bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers, record):
-    """One month of encounters, tie formation and decay (in place).
+@njit(cache=True, inline="always")
+def _attempts(akey, whole, frac):
+    """Encounter attempts of one household this month: ``whole``, plus one with probability ``frac``."""
+    return whole + 1 if frac > 0.0 and uniform(akey, 0) < frac else whole
 
-    ``record`` False runs the tie spin-up: no conflicts or contacts are counted.
+
+@njit(cache=True)
+def encounter_partners(skey, p, alive, dwelling, occupant, dw_building, dw_block, dw_area, group, programme,
+                       bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers):
+    """Whom each household meets this month: (n, attempts) household slots, -1 for no encounter.
+
+    An attempt lands in the own building (share_building), the own block (share_block) or at a place
+    (a random resident of the area), the last only with probability place quality x (1 + ENCOUNTERS);
+    it meets nobody at a vacant dwelling or at home. Only the residents' locations are read, which
+    encounters do not change, so all partners can be found before any encounter is played out: this
+    loop has no dependence between households, and the memory reads of many households overlap.
     """
-    skey = step_key(key, STREAM_ENCOUNTERS, step)
     n = alive.shape[0]
-    K = tie_target.shape[1]
-    for i in range(n):
-        friendly_contacts[i] = 0
-        conflicts[i] = 0
     whole = int(p.encounters_per_month)
     frac = p.encounters_per_month - whole
+    local_share = p.share_building + p.share_block  # building or block
+    place_share = 1.0 - p.share_building - p.share_block
+    met = np.full((n, whole + (1 if frac > 0.0 else 0)), -1, np.int32)
+    # first dwelling and number of dwellings of the own building, block and area (site 0, 1, 2). An indexed
+    # read from this small table, unlike a conditional expression, is not compiled into a (mispredicted) branch.
+    ranges = np.empty(6, np.int64)
     for i in range(n):
         if not alive[i]:
             continue
@@ -123,59 +134,97 @@ def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_blo
         a = dw_area[d]
         prog = programme[i]
         akey = agent_key(skey, i)
-        attempts = whole + (1 if uniform(akey, 0) < frac else 0)
         place_chance = area_place_quality[a] * (1.0 + lever(levers, a, prog, L.ENCOUNTERS))
         mixing = lever(levers, a, prog, L.MIXING)
-        conflict_chance = p.conflict_probability * (1.0 - lever(levers, a, prog, L.CONFLICT_REDUCTION))
-        for e in range(attempts):
+        bld = dw_building[d]
+        blk = dw_block[d]
+        ranges[0], ranges[3] = bld_first[bld], bld_n[bld]
+        ranges[1], ranges[4] = blk_first[blk], blk_n[blk]
+        ranges[2], ranges[5] = area_first[a], area_n[a]
+        for e in range(_attempts(akey, whole, frac)):
             c = 1 + 8 * e
             u, v = uniform_pair(akey, c)  # where, and whom
-            if u < p.share_building:
-                bld = dw_building[d]
-                target = bld_first[bld] + min(int(v * bld_n[bld]), bld_n[bld] - 1)
-            elif u < p.share_building + p.share_block:
-                blk = dw_block[d]
-                target = blk_first[blk] + min(int(v * blk_n[blk]), blk_n[blk] - 1)
-            else:
-                if (u - p.share_building - p.share_block) >= place_chance * (1.0 - p.share_building - p.share_block):
-                    continue
-                target = area_first[a] + min(int(v * area_n[a]), area_n[a] - 1)
-                if uniform(akey, c + 3) < mixing:  # arranged mixing: look for the other group
-                    for tries in range(4):
-                        j = occupant[target]
-                        if j >= 0 and group[j] != group[i]:
-                            break
-                        target = area_first[a] + below(akey, c + 4 + tries, area_n[a])
+            at_place = u >= local_share
+            if at_place & ((u - p.share_building - p.share_block) >= place_chance * place_share):
+                continue  # no place to meet at ('&' rather than 'and': one branch, rarely taken)
+            site = 2 - np.int64(u < local_share) - np.int64(u < p.share_building)  # building, block or place
+            size = ranges[3 + site]
+            target = ranges[site] + min(int(v * size), size - 1)
+            if at_place and mixing > 0.0 and uniform(akey, c + 3) < mixing:  # arranged mixing: the other group
+                for tries in range(4):
+                    j = occupant[target]
+                    if j >= 0 and group[j] != group[i]:
+                        break
+                    target = ranges[2] + below(akey, c + 4 + tries, ranges[5])
             j = occupant[target]
-            if j < 0 or j == i:
-                continue
-            w, x = uniform_pair(akey, c + 1)  # conflict, tie formation
-            if group[j] != group[i]:
-                if record and w < conflict_chance * (1.0 - trust_out[i]):
-                    if conflicts[i] < 127:
-                        conflicts[i] += 1
-                    if conflicts[j] < 127:
-                        conflicts[j] += 1
-                    continue
-                if record:
-                    if friendly_contacts[i] < 127:
-                        friendly_contacts[i] += 1
-                    if friendly_contacts[j] < 127:
-                        friendly_contacts[j] += 1
-            k = find_tie(tie_target, i, j)
-            if k >= 0:
-                s = min(1.0, tie_strength[i, k] + p.tie_reinforcement)
-                tie_strength[i, k] = s
-                tie_strength[j, tie_back[i, k]] = s
-            elif x < p.tie_formation and (group[j] == group[i] or uniform(akey, c + 2) >= p.homophily):
-                _form_tie(tie_target, tie_strength, tie_back, i, j, p.tie_initial_strength)
-    # decay: both ends hold the same strength and decay alike; a tie too weak is dropped at both ends
-    keep = 1.0 - p.tie_decay
+            met[i, e] = j if j != i else -1
+    return met
+
+
+@njit(cache=True)
+def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
+                    programme, friendly_contacts, conflicts, tie_target, tie_strength, tie_back,
+                    bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers, record):
+    """One month of encounters, tie formation and decay (in place).
+
+    ``record`` False runs the tie spin-up: no conflicts or contacts are counted. The partners are found
+    first (:func:`encounter_partners`); the encounters are then played out household by household,
+    attempt by attempt. The loops avoid unpredictable branches (they, not arithmetic, dominate the cost):
+    the tie slot is found without an early exit, contacts are counted with 0/1 increments and an
+    existing tie is reinforced in place.
+    """
+    skey = step_key(key, STREAM_ENCOUNTERS, step)
+    n = alive.shape[0]
+    K = tie_target.shape[1]
+    friendly_contacts[:] = 0
+    conflicts[:] = 0
+    met = encounter_partners(skey, p, alive, dwelling, occupant, dw_building, dw_block, dw_area, group, programme,
+                             bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers)
     for i in range(n):
         if not alive[i]:
             continue
-        for k in range(K):  # empty slots hold strength 0 and stay so
+        a = dw_area[dwelling[i]]
+        gi = group[i]
+        akey = agent_key(skey, i)
+        conflict_chance = (p.conflict_probability * (1.0 - lever(levers, a, programme[i], L.CONFLICT_REDUCTION))
+                           * (1.0 - trust_out[i]))
+        for e in range(met.shape[1]):
+            j = met[i, e]
+            if j < 0:
+                continue
+            c = 1 + 8 * e
+            w, x = uniform_pair(akey, c + 1)  # conflict, tie formation
+            across = group[j] != gi
+            if record & across & (w < conflict_chance):
+                conflicts[i] += conflicts[i] < 127
+                conflicts[j] += conflicts[j] < 127
+                continue
+            if record:
+                friendly_contacts[i] += across & (friendly_contacts[i] < 127)
+                friendly_contacts[j] += across & (friendly_contacts[j] < 127)
+            k = -1
+            for slot in range(K):  # ties are unique: at most one slot matches
+                k = slot if tie_target[i, slot] == j else k
+            # reinforce an existing tie at both ends; without one, this rewrites i's slot 0 unchanged
+            tied = k >= 0
+            ki = k if tied else 0
+            old = tie_strength[i, ki]
+            s = min(1.0, old + p.tie_reinforcement) if tied else old
+            tie_strength[i, ki] = s
+            tie_strength[j if tied else i, tie_back[i, ki] if tied else ki] = s
+            if (x < p.tie_formation) & (not tied) and (not across or uniform(akey, c + 2) >= p.homophily):
+                _form_tie(tie_target, tie_strength, tie_back, i, j, p.tie_initial_strength)
+    # decay: both ends hold the same strength and decay alike; a tie too weak is dropped at both ends.
+    # Empty slots (and the rows of empty household slots) hold strength 0 and stay so. The slots to drop
+    # are marked in a bit mask first: one rarely taken branch per household instead of one per slot.
+    keep = 1.0 - p.tie_decay
+    for i in range(n):
+        weak = 0
+        for k in range(K):
             s = tie_strength[i, k] * keep
             tie_strength[i, k] = s
-            if s < p.tie_min_strength and tie_target[i, k] >= 0:
-                drop_tie(tie_target, tie_strength, tie_back, i, k)
+            weak |= ((s < p.tie_min_strength) & (tie_target[i, k] >= 0)) << k
+        if weak:
+            for k in range(K):
+                if (weak >> k) & 1:
+                    drop_tie(tie_target, tie_strength, tie_back, i, k)

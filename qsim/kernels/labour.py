@@ -40,18 +40,13 @@ def referral_share(i, tie_target, tie_strength, labour, group, dw_block, dwellin
     """Strength-weighted share of employed ties, shrunk towards 0 for small networks: sum(w e) / (sum(w) + 1)."""
     num = 0.0
     den = 1.0
-    for k in range(tie_target.shape[1]):
-        j = tie_target[i, k]
-        if j < 0:
-            continue
+    for k in range(tie_target.shape[1]):  # without a branch per slot: an empty slot has strength 0
+        j = max(tie_target[i, k], 0)     # (and reads household 0, adding nothing)
         w = tie_strength[i, k]
-        if dw_block[dwelling[j]] == own_block:
-            w *= 1.0 + same_block_bonus
-        if group[j] == group[i]:
-            w *= 1.0 + same_group_bonus
+        w = w * (1.0 + same_block_bonus) if dw_block[dwelling[j]] == own_block else w
+        w = w * (1.0 + same_group_bonus) if group[j] == group[i] else w
         den += w
-        if labour[j] == EMPLOYED:
-            num += w
+        num += w if labour[j] == EMPLOYED else 0.0
     return num / den
 
 

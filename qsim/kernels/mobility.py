@@ -186,6 +186,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
         around = neighbourhood_counts(blk.group_count, ar, radius)
     else:
         around = np.zeros((0, 2), np.int64)
+    highest_hazard = (1.0 + 1e-9) * p.base_move_rate * np.exp(abs(p.dissatisfaction_sensitivity) * 0.5)
     for i in range(n):
         if not h.alive[i]:
             continue
@@ -211,10 +212,15 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
             continue
         if p.base_move_rate <= 0.0:
             continue
-        hazard = p.base_move_rate * np.exp(p.dissatisfaction_sensitivity * (0.5 - sat))
-        within = hazard * p.share_within_area
         ref = ar.reference_income[a]
         afford = max(0.2, 1.0 + p.selectivity * (h.income[i] / ref - 1.0)) if ref > 0 else 1.0
+        # with satisfaction in [0, 1] the hazard is at most highest_hazard: most households stay, and the
+        # exponential is needed only when u is below the largest possible move probability (same decisions)
+        if 0.0 <= sat <= 1.0 and u >= highest_hazard * (p.share_within_area
+                                                       + (1.0 - p.share_within_area) * afford):
+            continue
+        hazard = p.base_move_rate * np.exp(p.dissatisfaction_sensitivity * (0.5 - sat))
+        within = hazard * p.share_within_area
         out = hazard * (1.0 - p.share_within_area) * afford
         if u < within:
             intent[i] = MOVE_WITHIN

@@ -26,18 +26,37 @@ from .common import clip01
 
 
 @njit(cache=True)
+def partners_end(org_area):
+    """For each organisation i, an end j_max such that every partner j > i of i's area is below j_max.
+
+    Organisations are stored area by area, so this is the end of i's area and the pair loops take
+    O(organisations x organisations per area) rather than O(organisations^2) in a city of many areas;
+    if they are not sorted by area it is n (every pair is checked).
+    """
+    n = org_area.shape[0]
+    stop = np.full(n, n, np.int64)
+    for i in range(1, n):
+        if org_area[i] < org_area[i - 1]:
+            return stop  # not sorted by area
+    for i in range(n - 2, -1, -1):
+        stop[i] = i + 1 if org_area[i + 1] != org_area[i] else stop[i + 1]
+    return stop
+
+
+@njit(cache=True)
 def organisations_step(key, step, p, org_area, org_kind, capacity, base_capacity, ties, area_levers, coordination,
                        density):
     """One month of the cooperation network (in place); fills ``coordination`` and ``density`` per area."""
     skey = step_key(key, STREAM_ORGANISATIONS, step)
     n = org_area.shape[0]
+    stop = partners_end(org_area)
     for i in range(n):
         a = org_area[i]
         target = clip01(base_capacity[i] + area_levers[a, L.ORG_CAPACITY])
         capacity[i] += p.capacity_relax * (target - capacity[i])
     for i in range(n):
         akey = agent_key(skey, i)
-        for j in range(i + 1, n):
+        for j in range(i + 1, stop[i]):
             if org_area[i] != org_area[j]:
                 continue
             s = ties[i, j] * (1.0 - p.tie_decay)
@@ -57,7 +76,7 @@ def organisations_step(key, step, p, org_area, org_kind, capacity, base_capacity
         a = org_area[i]
         cap[a] += capacity[i]
         members[a] += 1.0
-        for j in range(i + 1, n):
+        for j in range(i + 1, stop[i]):
             if org_area[j] == a:
                 strength[a] += ties[i, j]
                 pairs[a] += 1.0

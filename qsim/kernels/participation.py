@@ -67,12 +67,10 @@ def participation_step(key, step, p, alive, dwelling, dw_area, programme, partic
         residents[a] += 1.0
         ties = 0.0
         active = 0.0
-        for k in range(K):
-            j = tie_target[i, k]
-            if j >= 0:
-                ties += tie_strength[i, k]
-                if participating[j]:
-                    active += tie_strength[i, k]
+        for k in range(K):  # without a branch per slot: an empty slot has strength 0 (and reads household 0)
+            w = tie_strength[i, k]
+            ties += w
+            active += w * participating[max(tie_target[i, k], 0)]
         tie_sum[i] = ties
         tie_share = active / ties if ties > 0 else 0.0
         observed = p.tie_influence * tie_share + (1.0 - p.tie_influence) * area_share[a]

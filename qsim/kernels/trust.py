@@ -42,6 +42,18 @@ B_NEWCOMERS = 5
 N_BLOCK_COLUMNS = 6
 
 
+@njit(cache=True, inline="always")
+def add_to_block(out, b, labour_state, trust_in, efficacy, quality, tenure):
+    """Add one resident household to the aggregates of block b (counts as 0/1, without branches)."""
+    out[b, B_COUNT] += 1.0
+    out[b, B_UNEMPLOYED] += 1.0 if (labour_state == SHORT_TERM_UNEMPLOYED) | (labour_state == LONG_TERM_UNEMPLOYED) \
+        else 0.0
+    out[b, B_TRUST_IN] += trust_in
+    out[b, B_EFFICACY] += efficacy
+    out[b, B_QUALITY] += quality
+    out[b, B_NEWCOMERS] += 1.0 if tenure < 12 else 0.0
+
+
 @njit(cache=True)
 def block_aggregates(alive, dwelling, dw_block, dw_building, bld_quality, labour, trust_in, efficacy, tenure,
                      n_blocks):
@@ -51,15 +63,7 @@ def block_aggregates(alive, dwelling, dw_block, dw_building, bld_quality, labour
         if not alive[i]:
             continue
         d = dwelling[i]
-        b = dw_block[d]
-        out[b, B_COUNT] += 1.0
-        if labour[i] == SHORT_TERM_UNEMPLOYED or labour[i] == LONG_TERM_UNEMPLOYED:
-            out[b, B_UNEMPLOYED] += 1.0
-        out[b, B_TRUST_IN] += trust_in[i]
-        out[b, B_EFFICACY] += efficacy[i]
-        out[b, B_QUALITY] += bld_quality[dw_building[d]]
-        if tenure[i] < 12:
-            out[b, B_NEWCOMERS] += 1.0
+        add_to_block(out, dw_block[d], labour[i], trust_in[i], efficacy[i], bld_quality[dw_building[d]], tenure[i])
     return out
 
 
@@ -76,9 +80,24 @@ def block_diversity(group_count, b):
 @njit(cache=True)
 def trust_step(p, alive, dwelling, dw_block, dw_area, programme, friendly_contacts, conflicts, trust_in, trust_out,
                trust_inst, tie_target, tie_strength, blk_disorder, blk_group_count, area_responsiveness,
-               levers):
-    """Update the three trusts of every household (in place)."""
+               levers, dw_building, bld_quality, labour, efficacy, tenure):
+    """Update the three trusts of every household (in place).
+
+    Returns the block aggregates after the update (:func:`block_aggregates`, gathered in the same pass).
+    """
     K = tie_target.shape[1]
+    agg = np.zeros((blk_disorder.shape[0], N_BLOCK_COLUMNS))
+    # (1 - contact_effect) ** c and (1 - conflict_trust_loss) ** c for every count c (int8): a table lookup
+    # in the loop instead of a power and a branch
+    diversity = np.empty(blk_disorder.shape[0])  # per block, once rather than per household
+    for b in range(diversity.shape[0]):
+        diversity[b] = block_diversity(blk_group_count, b)
+    counts = np.arange(128).astype(np.int8)
+    contact_keep = np.empty(128)
+    conflict_keep = np.empty(128)
+    for c in range(128):
+        contact_keep[c] = (1.0 - p.contact_effect) ** counts[c]
+        conflict_keep[c] = (1.0 - p.conflict_trust_loss) ** counts[c]
     for i in range(alive.shape[0]):
         if not alive[i]:
             continue
@@ -89,20 +108,22 @@ def trust_step(p, alive, dwelling, dw_block, dw_area, programme, friendly_contac
         for k in range(K):  # empty slots hold strength 0
             ties += tie_strength[i, k]
         target = (p.in_group_base + p.in_group_tie_weight * min(1.0, ties) - p.disorder_weight * blk_disorder[b]
-                  - p.diversity_penalty * block_diversity(blk_group_count, b))
+                  - p.diversity_penalty * diversity[b])
         trust_in[i] += p.adjustment * (clip01(target) - trust_in[i])
 
         t = trust_out[i]
-        if friendly_contacts[i] > 0:
-            t = 1.0 - (1.0 - t) * (1.0 - p.contact_effect) ** friendly_contacts[i]
-        if conflicts[i] > 0:
-            t *= (1.0 - p.conflict_trust_loss) ** conflicts[i]
+        c = friendly_contacts[i]
+        t = 1.0 - (1.0 - t) * contact_keep[c] if c > 0 else t
+        c = conflicts[i]
+        t = t * conflict_keep[c] if c > 0 else t
         t += p.out_group_relax * (p.out_group_base - t)
         trust_out[i] = clip01(t)
 
         target = (p.institutional_base + p.institutional_results_weight * area_responsiveness[a]
                   + lever(levers, a, programme[i], L.INSTITUTIONAL))
         trust_inst[i] += p.adjustment * (clip01(target) - trust_inst[i])
+        add_to_block(agg, b, labour[i], trust_in[i], efficacy[i], bld_quality[dw_building[d]], tenure[i])
+    return agg
 
 
 @njit(cache=True)

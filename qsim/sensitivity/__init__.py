@@ -22,3 +22,15 @@ def __getattr__(name: str):
 
 
 __all__ = list(_LAZY)
+
+
+class _CallableModule(__import__("types").ModuleType):
+    """Once imported, this package shadows ``qsim.sensitivity`` (the function): calling the package calls it."""
+
+    def __call__(self, *args, **kwargs):
+        from .analysis import sensitivity
+
+        return sensitivity(*args, **kwargs)
+
+
+__import__("sys").modules[__name__].__class__ = _CallableModule

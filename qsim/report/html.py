@@ -1,0 +1,408 @@
+"""The planner's report: one self-contained HTML page (figures as PNG data URIs, CSS inline), and a PDF of it
+printed by headless Chromium where one is installed."""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from .. import __version__
+from ..experiment.compare import Comparison, better
+from ..indicators import BY_NAME
+from ..result import KEY_INDICATORS
+from ..scenario import Scenario
+from . import figures
+from .data import ReportError, load_sensitivity, measure_table, planned_inflows, spent_per_year
+from .labels import LANGUAGES, fixed, indicator_explanation, indicator_label, number, percent, text, unit_label
+
+SECTIONS = ("overview", "measures", "budget", "trajectories", "differences", "timing", "cost", "ranking",
+            "sensitivity", "limits", "indicators")
+"""The ids (and ``data-section`` attributes) of the report's sections, in order."""
+
+HOUSEHOLD_YEARS = ("unemployment_rate", "long_term_unemployment_rate", "transfer_rate")
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage", "--no-pdf-header-footer")
+
+
+@dataclass
+class Table:
+    """A table of the report: header cells and rows of (text, css class) cells; ``key`` names it for tests."""
+
+    key: str
+    header: list[str]
+    rows: list[list[tuple[str, str]]]
+
+
+@dataclass
+class Picture:
+    key: str
+    caption: str
+    src: str
+
+
+def write_report(comparison: Comparison, path: str | Path, lang: str = "en", sensitivity: str | Path | None = None,
+                 pdf: bool = False, meta: dict | None = None) -> list[Path]:
+    """Write the report of ``comparison`` to ``path`` (HTML) in ``lang`` ('en' or 'de'); with ``pdf`` also a
+    PDF next to it (needs Chromium). ``sensitivity``: a folder (or CSV) of sensitivity indices to include.
+    ``meta``: what the store knows (created, versions). Returns the files written."""
+    if lang not in LANGUAGES:
+        raise ReportError(f"--lang: expected one of {', '.join(LANGUAGES)}, got {lang!r}")
+    if not comparison.definitions:
+        raise ReportError("the comparison holds no scenario definitions; make it with qsim.compare or "
+                          "Comparison.from_store")
+    page = render(comparison, lang, load_sensitivity(sensitivity), meta or {})
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(path)
+    written = [path]
+    if pdf:
+        written.append(print_pdf(path, path.with_suffix(".pdf")))
+    return written
+
+
+def find_chromium() -> str | None:
+    """The path of a Chromium (or Chrome) executable, or None."""
+    for name in CHROMIUM_CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+
+
+def print_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 120.0) -> Path:
+    """Print ``html_path`` to ``pdf_path`` with headless Chromium; ReportError if there is none or it fails."""
+    chromium = find_chromium()
+    if chromium is None:
+        raise ReportError(f"{pdf_path}: no PDF written: Chromium is not installed (apt-get install chromium); "
+                          "the HTML report is complete without it")
+    pdf_path = Path(pdf_path).resolve()
+    with tempfile.TemporaryDirectory(prefix="qsim-pdf-") as profile:
+        command = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={pdf_path}",
+                   Path(html_path).resolve().as_uri()]
+        try:
+            done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ReportError(f"{pdf_path}: Chromium did not finish printing within {timeout:.0f} s") from None
+    if done.returncode != 0 or not pdf_path.exists():
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise ReportError(f"{pdf_path}: Chromium could not print the report ({last})")
+    return pdf_path
+
+
+# ------------------------------------------------------------------ content
+def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, meta: dict) -> str:
+    """The report page as HTML text."""
+    t = text(lang)
+    c = comparison
+    horizon = int(c.yearly["year"].max())
+    names = [n for n in KEY_INDICATORS if n in c.indicators]
+    definitions = {s.name: s for s in c.definitions}
+    measures = {name: measure_table(definitions[name], horizon) for name in c.scenarios}
+    planned = {name: planned_inflows(definitions[name], horizon) for name in c.scenarios}
+    spent = spent_per_year(c.yearly, c.area)
+    cost = c.cost_effectiveness()
+    ranking = c.ranking()
+    ranked = [n for n in names if better(n) != 0]
+
+    def uri(fig) -> str:
+        return figures.data_uri(fig, lang)
+
+    figs = {
+        "measures": Picture("measures", t["fig_measures"], uri(
+            figures.measures_timeline(measures, horizon, lang))),
+        "budget": Picture("budget", t["fig_budget"], uri(
+            figures.budget_by_source(planned, spent, horizon, lang))),
+        "trajectories": Picture("trajectories", t["fig_trajectories"], uri(
+            figures.trajectories(c, names, lang))),
+        "differences": Picture("differences", t["fig_differences"].format(year=horizon), uri(
+            figures.differences_forest(c, names, horizon, lang))),
+        "persistence": Picture("persistence", t["fig_persistence"], uri(
+            figures.differences_over_time(c, names, lang))),
+        "cost": Picture("cost", t["fig_cost"], uri(figures.extra_cost(cost, c.scenarios, lang))),
+        "ranking": Picture("ranking", t["fig_ranking"], uri(
+            figures.ranking_heatmap(ranking, c.scenarios, ranked, lang))),
+    }
+    if sensitivity is not None and len(sensitivity):
+        figs["sensitivity"] = Picture("sensitivity", t["fig_sensitivity"], uri(
+            figures.sensitivity_bars(sensitivity, lang)))
+    tables = {
+        "overview": _overview_table(c, definitions, planned, lang),
+        "measures": _measures_table(measures, lang),
+        "budget": _budget_table(planned, spent, lang),
+        "differences": _differences_tables(c, names, horizon, lang),
+        "timing": _timing_table(c, names, lang),
+        "persistence": _persistence_table(c, names, lang),
+        "cost": _cost_table(cost, lang),
+        "ranking": _ranking_table(ranking, ranked, lang),
+        "indicators": _indicator_table(c.indicators, lang),
+    }
+    if sensitivity is not None and len(sensitivity):
+        tables["sensitivity"] = _sensitivity_table(sensitivity, lang)
+    runs = c.runs
+    replications = int(runs["replicate"].nunique()) if len(runs) else 0
+    facts = [(t["baseline"], c.baseline), (t["replications"], str(replications)),
+             (t["seed"], ", ".join(str(s) for s in sorted(runs["seed"].unique())) if len(runs) else ""),
+             (t["horizon"], f"{horizon} {t['years']}"), (t["area"], c.area),
+             (t["runs_ok"], f"{int((runs['status'] == 'ok').sum()) if 'status' in runs else len(runs)} / {len(runs)}")]
+    if meta.get("created"):
+        facts.append((t["runs_made"], _when(meta["created"])))
+    facts.append((t["generated"], _now()))
+    env = Environment(loader=PackageLoader("qsim.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    template = env.get_template("report.html.j2")
+    return template.render(
+        t=t, lang=lang, sections=SECTIONS, figs=figs, tables=tables, facts=facts, horizon=horizon,
+        intro=t["sec_overview_intro"].format(n=len(c.scenarios) - 1, baseline=html.escape(c.baseline),
+                                             reps=replications),
+        year_intro={k: t[k].format(year=horizon) for k in ("sec_differences_intro", "sec_cost_intro",
+                                                           "sec_ranking_intro")},
+        sensitivity=sensitivity is not None and len(sensitivity) > 0,
+        can=[t[f"can_{k}"] for k in range(1, 5)], cannot=[t[f"cannot_{k}"] for k in range(1, 5)],
+        footer=t["footer"].format(version=__version__))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _when(iso: str) -> str:
+    """An ISO time stamp as 'YYYY-MM-DD HH:MM UTC' (as given if it is not one)."""
+    try:
+        return datetime.fromisoformat(iso).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    except (TypeError, ValueError):
+        return str(iso)
+
+
+def _cell(value: str, css: str = "", sub: str = "") -> tuple[str, str, str]:
+    """A table cell: its text, css classes and a second, smaller line (e.g. an interval)."""
+    return (value, css, sub)
+
+
+def _decimals(spread: float) -> int:
+    """Decimals that show two significant digits of ``spread`` (an interval's half-width), 0-5."""
+    if not spread > 0:
+        return 2
+    return int(min(5, max(0, 1 - math.floor(math.log10(spread)))))
+
+
+def _difference(name: str, mean: float, low: float, high: float, lang: str) -> tuple[str, str]:
+    """A difference and its interval as text, in the indicator's display unit."""
+    factor, _ = figures.display_unit(name, lang)
+    k = _decimals((high - low) * factor / 2)
+    return (fixed(mean * factor, k, lang, sign=True),
+            f"[{fixed(low * factor, k, lang, sign=True)}; {fixed(high * factor, k, lang, sign=True)}]")
+
+
+def _overview_table(c: Comparison, definitions: dict[str, Scenario], planned: dict[str, pd.DataFrame],
+                    lang: str) -> Table:
+    t = text(lang)
+    rows = []
+    for name in c.scenarios:
+        s = definitions[name]
+        rows.append([_cell(name, "name" + (" baseline" if name == c.baseline else "")),
+                     _cell(s.scenario.description), _cell(str(len(s.all_measures())), "num"),
+                     _cell(number(planned[name]["eur"].sum(), lang, thousands=True), "num")])
+    return Table("overview", [t["scenario"], t["description"], t["measures_count"], t["total_budget"]], rows)
+
+
+def _measures_table(measures: dict[str, pd.DataFrame], lang: str) -> Table:
+    t = text(lang)
+    rows = []
+    for name, table in measures.items():
+        for _, m in table.iterrows():
+            cost = number(m["cost_eur"], lang, thousands=True) + (f" ({t['one_off']})" if m["one_off"] else "")
+            rows.append([_cell(name, "name"), _cell(str(m["label"]).replace("_", " ")), _cell(m["type"]),
+                         _cell(number(m["start"] + 1, lang), "num"), _cell(number(m["end"], lang), "num"),
+                         _cell(cost, "num"), _cell(m["funding"])])
+    return Table("measures", [t["option"], t["measure"], t["type"], t["start"], t["end"], t["cost_per_year"],
+                              t["funded_by"]], rows)
+
+
+def _budget_table(planned: dict[str, pd.DataFrame], spent: pd.DataFrame, lang: str) -> Table:
+    t = text(lang)
+    rows = []
+    spent_total = spent.groupby("scenario")["eur"].sum()
+    for name, table in planned.items():
+        total = number(spent_total.get(name, 0.0), lang, thousands=True)
+        if not len(table):
+            rows.append([_cell(name, "name"), _cell(t["no_funding"]), _cell(""), _cell(""), _cell(""),
+                         _cell(""), _cell(total, "num")])
+            continue
+        for source, part in table.groupby("source", sort=False):
+            paying = part[part["eur"] > 0]
+            years = f"{paying['year'].min()}-{paying['year'].max()}" if len(paying) else ""
+            first = paying["eur"].iloc[0] if len(paying) else 0.0
+            rows.append([_cell(name, "name"), _cell(source), _cell(part["kind"].iloc[0].replace("_", " ")),
+                         _cell(number(first, lang, thousands=True), "num"), _cell(years, "num"),
+                         _cell(number(part["eur"].sum(), lang, thousands=True), "num"), _cell(total, "num")])
+            total = ""
+    return Table("budget", [t["scenario"], t["source"], t["kind"], t["per_year"], t["period"], t["planned_total"],
+                            t["spent_total"]], rows)
+
+
+def _signed_class(name: str, mean: float, significant: bool) -> str:
+    if not significant or better(name) == 0:
+        return "num"
+    return "num good" if better(name) * mean > 0 else "num bad"
+
+
+def _differences_tables(c: Comparison, names: list[str], year: int, lang: str, per_table: int = 5) -> list[Table]:
+    """Indicators x options (at most ``per_table`` options a table, so that it fits a page): the paired
+    difference in ``year`` and, below it, its interval."""
+    t = text(lang)
+    diff = c.differences()
+    diff = diff[diff["year"] == year].set_index(["option", "indicator"])
+    options = c.scenarios[1:]
+    tables = []
+    for first in range(0, len(options), per_table):
+        chunk = options[first:first + per_table]
+        rows = []
+        for name in names:
+            row = [_cell(indicator_label(name, lang), "name", figures.display_unit(name, lang)[1])]
+            for option in chunk:
+                if (option, name) not in diff.index:
+                    row.append(_cell(""))
+                    continue
+                d = diff.loc[(option, name)]
+                value, interval = _difference(name, d["mean"], d["ci_low"], d["ci_high"], lang)
+                row.append(_cell(value, _signed_class(name, d["mean"], bool(d["significant"]))
+                                 + (" strong" if d["significant"] else ""), interval))
+            rows.append(row)
+        tables.append(Table("differences", [t["indicator"], *chunk], rows))
+    return tables
+
+
+def _timing_table(c: Comparison, names: list[str], lang: str) -> Table:
+    t = text(lang)
+    first = c.time_to_effect().set_index(["option", "indicator"])
+    rows = []
+    for name in names:
+        row = [_cell(indicator_label(name, lang), "name")]
+        for option in c.scenarios[1:]:
+            if (option, name) not in first.index or pd.isna(first.loc[(option, name), "first_year"]):
+                row.append(_cell("–", "num muted"))
+                continue
+            year = int(first.loc[(option, name), "first_year"])
+            row.append(_cell(str(year), _signed_class(name, first.loc[(option, name), "difference"], True)))
+        rows.append(row)
+    return Table("timing", [t["indicator"], *c.scenarios[1:]], rows)
+
+
+def _persistence_table(c: Comparison, names: list[str], lang: str) -> Table:
+    """Option x indicator pairs with a clear effect in the last funded year: that effect, and the share of it
+    kept 2, 5 and 10 years later."""
+    t = text(lang)
+    p = c.persistence()
+    after = (2, 5, 10)
+    rows = []
+    if len(p):
+        at_end = p[(p["years_after"] == 0) & p["indicator"].isin(names)]
+        clear = at_end[(at_end["ci_low"] > 0) | (at_end["ci_high"] < 0)]
+        later = p.set_index(["option", "indicator", "years_after"])
+        for _, r in clear.iterrows():
+            value, interval = _difference(r["indicator"], r["difference"], r["ci_low"], r["ci_high"], lang)
+            row = [_cell(r["option"], "name"), _cell(indicator_label(r["indicator"], lang), "",
+                                                     figures.display_unit(r["indicator"], lang)[1]),
+                   _cell(str(r["end_year"]), "num"),
+                   _cell(value, _signed_class(r["indicator"], r["difference"], True), interval)]
+            for k in after:
+                key = (r["option"], r["indicator"], k)
+                row.append(_cell(percent(later.loc[key, "share_of_end_effect"], lang) if key in later.index else "",
+                                 "num"))
+            rows.append(row)
+    return Table("persistence", [t["option"], t["indicator"], t["end_of_funding"], t["at_end"],
+                                 *[t["after"].format(k=k) for k in after]], rows)
+
+
+def _cost_table(cost: pd.DataFrame, lang: str) -> Table:
+    t = text(lang)
+    rows = []
+    for option, part in cost.groupby("option", sort=False):
+        per = part.set_index("indicator")
+        row = [_cell(option, "name"), _cell(number(part["extra_cost_eur"].iloc[0], lang, thousands=True), "num")]
+        for name in HOUSEHOLD_YEARS:
+            value = per["eur_per_household_year"].get(name, float("nan"))
+            row.append(_cell(number(value, lang, thousands=True), "num"))
+        rows.append(row)
+    header = [t["option"], t["extra_cost"],
+              *[f"{t['eur_per_household_year']}: {indicator_label(n, lang)}" for n in HOUSEHOLD_YEARS]]
+    return Table("cost", header, rows)
+
+
+def _ranking_table(ranking: pd.DataFrame, names: list[str], lang: str) -> Table:
+    """Per indicator: the scenario most often best and its share, and the runner-up."""
+    t = text(lang)
+    rows = []
+    for name in names:
+        part = ranking[ranking["indicator"] == name].sort_values("share_best", ascending=False, kind="stable")
+        if part.empty:
+            continue
+        top = part.iloc[0]
+        second = part.iloc[1] if len(part) > 1 and part.iloc[1]["share_best"] > 0 else None
+        rows.append([_cell(indicator_label(name, lang), "name"), _cell(top["scenario"]),
+                     _cell(percent(top["share_best"], lang), "num"),
+                     _cell("" if second is None else second["scenario"]),
+                     _cell("" if second is None else percent(second["share_best"], lang), "num")])
+    first, runner = ("best", "second") if lang == "en" else ("am besten", "an zweiter Stelle")
+    return Table("ranking", [t["indicator"], f"{t['scenario']} ({first})", "%", f"{t['scenario']} ({runner})", "%"],
+                 rows)
+
+
+def _sensitivity_table(indices: pd.DataFrame, lang: str, top: int = 8) -> Table:
+    """The ``top`` parameters of every output by the main index (see :func:`figures.main_index`)."""
+    t = text(lang)
+    main = figures.main_index(indices)
+    rows = []
+    chosen = indices[indices["index"] == main]
+    for _, part in chosen.groupby("output", sort=False):
+        for _, r in part.sort_values("value", ascending=False).head(top).iterrows():
+            rows.append([_cell(indicator_label(str(r["output"]), lang), "name"), _cell(str(r["parameter"])),
+                         _cell(str(r["method"])), _cell(str(r["index"])), _cell(number(r["value"], lang, 2), "num"),
+                         _cell(f"{number(r['ci_low'], lang, 2)} – {number(r['ci_high'], lang, 2)}", "num")])
+    return Table("sensitivity", [t["output"], t["parameter"], t["method"], t["index"], t["value"], t["interval"]],
+                 rows)
+
+
+def _indicator_table(names: list[str], lang: str) -> Table:
+    t = text(lang)
+    direction = {1: t["higher"], -1: t["lower"], 0: t["neither"]}
+    rows = [[_cell(indicator_label(n, lang), "name"), _cell(n, "code"), _cell(unit_label(BY_NAME[n].unit, lang)),
+             _cell(indicator_explanation(n, lang)), _cell(direction[better(n)])] for n in names]
+    return Table("indicators", [t["indicator"], "", t["unit"], t["meaning"], t["better"]], rows)
+
+
+def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", sensitivity: str | Path | None = None,
+                       pdf: bool = False, area: str = "all") -> list[Path]:
+    """Write the report of the comparison in ``results`` (a folder written by ``qsim compare --out``, holding
+    ``store/``, or the store itself). A ``sensitivity_indices.csv`` in ``results`` is included unless
+    ``sensitivity`` names another folder."""
+    from ..experiment.store import Store
+
+    results = Path(results)
+    if not results.is_dir():
+        raise ReportError(f"{results}: no such results folder (expected the --out folder of `qsim compare`)")
+    store_path = results / "store" if (results / "store").is_dir() else results
+    if not (store_path / "manifest.json").exists():
+        raise ReportError(f"{results}: not a comparison results folder: missing store/manifest.json "
+                          "(written by `qsim compare --out DIR`)")
+    store = Store(store_path)
+    comparison = Comparison.from_store(store_path, area=area)
+    if comparison.yearly.empty:
+        raise ReportError(f"{store_path}: the store holds no finished runs; run `qsim compare` again to finish it")
+    if sensitivity is None and (results / "sensitivity_indices.csv").exists():
+        sensitivity = results
+    meta = {"created": store.manifest.get("created"), "versions": store.manifest.get("versions", {})}
+    return write_report(comparison, path, lang, sensitivity, pdf, meta)

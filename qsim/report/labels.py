@@ -1,0 +1,507 @@
+"""Labels and plain-language texts of the planner's report, in English and German.
+
+``INDICATOR_TEXT`` explains every indicator (name, what it measures) in both
+languages; ``UNIT_TEXT`` names the units; ``TEXT`` holds the section titles,
+the section introductions and the words of tables and figures. Every
+language has every key (``tests/test_report.py`` checks it).
+"""
+
+from __future__ import annotations
+
+import math
+
+LANGUAGES = ("en", "de")
+
+INDICATOR_TEXT: dict[str, dict[str, tuple[str, str]]] = {
+    "unemployment_rate": {
+        "en": ("Unemployment (S1)", "Share of household heads who are unemployed, short- or long-term."),
+        "de": ("Arbeitslosigkeit (S1)", "Anteil der Haushaltsvorstände, die kurz- oder langzeitarbeitslos sind.")},
+    "long_term_unemployment_rate": {
+        "en": ("Long-term unemployment (S2)", "Share of household heads unemployed for more than 12 months."),
+        "de": ("Langzeitarbeitslosigkeit (S2)", "Anteil der Haushaltsvorstände, die länger als 12 Monate "
+               "arbeitslos sind.")},
+    "transfer_rate": {
+        "en": ("Transfer receipt (S3)", "Share of households receiving basic income support (SGB II) without "
+               "being unemployed, e.g. topped-up low wages."),
+        "de": ("Transferbezug (S3)", "Anteil der Haushalte mit Grundsicherung (SGB II) ohne Arbeitslosigkeit, "
+               "z. B. Aufstocker.")},
+    "child_poverty_rate": {
+        "en": ("Child poverty (S4)", "Share of children under 15 living in households on SGB II."),
+        "de": ("Kinderarmut (S4)", "Anteil der Kinder unter 15 Jahren in Haushalten mit SGB-II-Bezug.")},
+    "mean_income": {
+        "en": ("Mean household income", "Average net household income per month, without housing support."),
+        "de": ("Mittleres Haushaltseinkommen", "Durchschnittliches Netto-Haushaltseinkommen im Monat, ohne "
+               "Wohngeld.")},
+    "mean_skill": {
+        "en": ("Skills", "Average skill level of household heads (0 = none, 1 = highest)."),
+        "de": ("Qualifikation", "Durchschnittliches Qualifikationsniveau der Haushaltsvorstände (0 = keine, "
+               "1 = höchste).")},
+    "in_group_trust": {
+        "en": ("Trust in the own group", "Average trust in neighbours of one's own group (0-1)."),
+        "de": ("Vertrauen in die eigene Gruppe", "Durchschnittliches Vertrauen in Nachbarn der eigenen Gruppe "
+               "(0-1).")},
+    "out_group_trust": {
+        "en": ("Trust in the other group", "Average trust in neighbours of the other group (0-1); a core "
+               "measure of social cohesion."),
+        "de": ("Vertrauen in die andere Gruppe", "Durchschnittliches Vertrauen in Nachbarn der anderen Gruppe "
+               "(0-1); ein Kernmaß des sozialen Zusammenhalts.")},
+    "institutional_trust": {
+        "en": ("Trust in institutions", "Average trust in public institutions and the QM office (0-1)."),
+        "de": ("Vertrauen in Institutionen", "Durchschnittliches Vertrauen in öffentliche Institutionen und das "
+               "QM-Büro (0-1).")},
+    "tie_density": {
+        "en": ("Social ties", "Average number of ties (acquaintances, friends) per household."),
+        "de": ("Soziale Kontakte", "Durchschnittliche Zahl der Kontakte (Bekannte, Freunde) je Haushalt.")},
+    "inter_group_tie_share": {
+        "en": ("Ties across groups", "Share of all ties that link the two population groups."),
+        "de": ("Gruppenübergreifende Kontakte", "Anteil der Kontakte, die die beiden Bevölkerungsgruppen "
+               "verbinden.")},
+    "collective_efficacy": {
+        "en": ("Collective efficacy", "How far neighbours trust each other and would act together for the "
+               "block (0-1)."),
+        "de": ("Kollektive Wirksamkeit", "Wie sehr Nachbarn einander vertrauen und gemeinsam für ihren Block "
+               "handeln würden (0-1).")},
+    "participation_rate": {
+        "en": ("Participation", "Share of households taking part in participation events (conferences, "
+               "councils, surveys) in a month."),
+        "de": ("Beteiligung", "Anteil der Haushalte, die in einem Monat an Beteiligungsangeboten teilnehmen "
+               "(Konferenzen, Räte, Befragungen).")},
+    "efficacy": {
+        "en": ("Political efficacy", "Average belief of residents that taking part changes something (0-1)."),
+        "de": ("Politische Selbstwirksamkeit", "Durchschnittliche Überzeugung der Bewohner, durch Beteiligung "
+               "etwas zu bewirken (0-1).")},
+    "satisfaction": {
+        "en": ("Residential satisfaction", "Average satisfaction with the dwelling and the neighbourhood (0-1)."),
+        "de": ("Wohnzufriedenheit", "Durchschnittliche Zufriedenheit mit Wohnung und Nachbarschaft (0-1).")},
+    "move_out_rate": {
+        "en": ("Moving out", "Households leaving the area per resident household and year."),
+        "de": ("Fortzüge", "Aus dem Gebiet fortziehende Haushalte je Haushalt und Jahr.")},
+    "in_move_rate": {
+        "en": ("Moving in", "Households arriving in the area per resident household and year."),
+        "de": ("Zuzüge", "In das Gebiet zuziehende Haushalte je Haushalt und Jahr.")},
+    "vacancy_rate": {
+        "en": ("Vacancy", "Share of dwellings that stand empty."),
+        "de": ("Leerstand", "Anteil der leerstehenden Wohnungen.")},
+    "segregation_index": {
+        "en": ("Segregation", "How unevenly the two groups are spread over the blocks (dissimilarity index, "
+               "0 = even, 1 = fully separated)."),
+        "de": ("Segregation", "Wie ungleich die beiden Gruppen über die Blöcke verteilt sind "
+               "(Segregationsindex, 0 = gleichmäßig, 1 = völlig getrennt).")},
+    "building_quality": {
+        "en": ("Building quality", "Average condition of the buildings (0-1)."),
+        "de": ("Gebäudezustand", "Durchschnittlicher Zustand der Gebäude (0-1).")},
+    "place_quality": {
+        "en": ("Quality of public places", "Average quality of parks, centres, playgrounds and schools (0-1)."),
+        "de": ("Qualität öffentlicher Orte", "Durchschnittliche Qualität von Parks, Zentren, Spielplätzen und "
+               "Schulen (0-1).")},
+    "disorder": {
+        "en": ("Disorder", "Visible disorder (litter, damage, incivilities) in the household's block (0-1)."),
+        "de": ("Verwahrlosung", "Sichtbare Unordnung (Müll, Schäden, Belästigungen) im Block des Haushalts "
+               "(0-1).")},
+    "mean_rent": {
+        "en": ("Mean rent", "Average contract rent of occupied dwellings per month."),
+        "de": ("Mittlere Miete", "Durchschnittliche Vertragsmiete bewohnter Wohnungen im Monat.")},
+    "rent_burden": {
+        "en": ("Rent burden", "Average share of income spent on rent after housing support."),
+        "de": ("Mietbelastung", "Durchschnittlicher Anteil des Einkommens, der nach Wohngeld für die Miete "
+               "ausgegeben wird.")},
+    "displacements": {
+        "en": ("Displacements", "Households forced to move out by their rent burden, per year."),
+        "de": ("Verdrängungen", "Haushalte, die wegen zu hoher Mietbelastung ausziehen müssen, je Jahr.")},
+    "conflicts": {
+        "en": ("Conflicts", "Conflicts between members of the two groups, per year."),
+        "de": ("Konflikte", "Konflikte zwischen Angehörigen der beiden Gruppen, je Jahr.")},
+    "actor_network_density": {
+        "en": ("Network of local actors", "Average strength of cooperation between local organisations "
+               "(municipality, housing companies, associations; 0-1)."),
+        "de": ("Akteursnetzwerk", "Durchschnittliche Stärke der Zusammenarbeit lokaler Organisationen "
+               "(Verwaltung, Wohnungsunternehmen, Vereine; 0-1).")},
+    "reputation": {
+        "en": ("Reputation", "How the area is seen from outside (0-1); it steers who moves in."),
+        "de": ("Image", "Wie das Gebiet von außen gesehen wird (0-1); es beeinflusst, wer zuzieht.")},
+    "budget_available": {
+        "en": ("Money available", "Money held by the funding sources and available to measures."),
+        "de": ("Verfügbare Mittel", "Mittel der Förderquellen, die Maßnahmen zur Verfügung stehen.")},
+    "budget_spent": {
+        "en": ("Money spent", "Money paid to measures in the year."),
+        "de": ("Ausgaben", "An Maßnahmen gezahlte Mittel im Jahr.")},
+    "cumulative_cost": {
+        "en": ("Cumulative cost", "Money paid to measures since the start."),
+        "de": ("Kumulierte Kosten", "Seit Beginn an Maßnahmen gezahlte Mittel.")},
+    "households": {
+        "en": ("Households", "Number of resident households."),
+        "de": ("Haushalte", "Zahl der ansässigen Haushalte.")},
+}
+
+UNIT_TEXT: dict[str, dict[str, str]] = {
+    "share": {"en": "share (0-1)", "de": "Anteil (0-1)"},
+    "0-1": {"en": "score 0-1", "de": "Wert 0-1"},
+    "EUR/month": {"en": "EUR per month", "de": "EUR je Monat"},
+    "ties/household": {"en": "ties per household", "de": "Kontakte je Haushalt"},
+    "1/month": {"en": "per household and year", "de": "je Haushalt und Jahr"},
+    "households": {"en": "households", "de": "Haushalte"},
+    "conflicts": {"en": "conflicts", "de": "Konflikte"},
+    "EUR": {"en": "EUR", "de": "EUR"},
+}
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Comparison of intervention options",
+        "subtitle": "qsim - agent-based simulation of neighbourhood management (Quartiersmanagement)",
+        "contents": "Contents",
+        "generated": "Report made",
+        "runs_made": "Runs made",
+        "pp": "percentage points",
+        "baseline": "baseline",
+        "option": "Option",
+        "scenario": "Scenario",
+        "description": "Description",
+        "measures_count": "Measures",
+        "total_budget": "Planned funding (EUR)",
+        "replications": "Replications",
+        "seed": "Seed",
+        "horizon": "Horizon",
+        "years": "years",
+        "year": "year",
+        "area": "Area",
+        "runs_ok": "Runs finished",
+        "indicator": "Indicator",
+        "unit": "Unit",
+        "meaning": "What it measures",
+        "better": "Better when",
+        "higher": "higher",
+        "lower": "lower",
+        "neither": "no direction",
+        "measure": "Measure",
+        "type": "Type",
+        "start": "Start (year)",
+        "end": "End (year)",
+        "cost_per_year": "Cost (EUR/year or one-off)",
+        "funded_by": "Funded by",
+        "source": "Source",
+        "kind": "Kind",
+        "per_year": "EUR in the first year",
+        "period": "Years",
+        "planned_total": "Planned in total (EUR)",
+        "spent_total": "Spent on average (EUR)",
+        "to_end": "to the end",
+        "one_off": "one-off",
+        "construction": "construction (planned building time)",
+        "none": "none",
+        "never": "not within the horizon",
+        "difference": "Difference",
+        "interval": "95% interval",
+        "significant": "clear effect",
+        "mean": "Mean",
+        "band": "10-90% band",
+        "first_year": "First year with a clear effect",
+        "end_of_funding": "End of funding (year)",
+        "at_end": "Effect at the end of funding",
+        "after": "{k} years later",
+        "extra_cost": "Extra cost vs. baseline (EUR)",
+        "eur_per_household_year": "EUR per household-year avoided",
+        "gain_per_100k": "Gain per 100,000 EUR",
+        "share_best": "Share of replications in which the scenario is best",
+        "method": "Method",
+        "output": "Output",
+        "parameter": "Parameter",
+        "index": "Index",
+        "value": "Value",
+        "planned_inflow": "planned inflow",
+        "spent_mean": "spent (mean)",
+        "no_funding": "no funding sources",
+        "no_measures": "no measures",
+        "at_year": "in year {year}",
+        "random_cuts_note": "Planned amounts include scheduled cuts and degression; random cuts (if a source has "
+                            "them) happen only in some replications and show in the money actually spent.",
+        # sections
+        "sec_overview": "What was compared",
+        "sec_overview_intro": "The simulation compares {n} option(s) with the baseline <b>{baseline}</b> for the "
+                              "same neighbourhood. Every scenario was run {reps} times with different chance "
+                              "events (replications); replication r of every scenario meets the same chance "
+                              "events, so the differences between options are due to the options themselves.",
+        "sec_measures": "Measures on a timeline",
+        "sec_measures_intro": "When each option's measures run. Construction measures are shown for their "
+                              "planned building time; their effect lasts afterwards.",
+        "sec_budget": "Budgets by source and year",
+        "sec_budget_intro": "The money each funding source plans to pay in every year (bars) and the money "
+                            "actually spent on measures, averaged over replications (line).",
+        "sec_trajectories": "How the neighbourhood develops",
+        "sec_trajectories_intro": "Mean over replications (line) and the range in which 80% of the replications "
+                                  "lie (10-90% band, shaded). The orange background marks years in which "
+                                  "measures run.",
+        "sec_differences": "Differences to the baseline",
+        "sec_differences_intro": "Each option minus the baseline in the same replication (paired difference), "
+                                 "in year {year}, with 95% intervals. An interval that does not cross zero "
+                                 "marks a clear effect (in bold). Green: better than the baseline, red: worse. "
+                                 "Shares are shown in percentage points.",
+        "sec_timing": "Time to effect and persistence",
+        "sec_timing_intro": "The first year in which the paired difference is clearly different from zero, and "
+                            "what remains of the effect after the funding of an option ends.",
+        "sec_persistence_intro": "Effect in the last funded year and later, as a share of that effect (100% = "
+                                 "fully kept, 0% = gone). Years beyond the simulated horizon are left out.",
+        "sec_cost": "Cost-effectiveness",
+        "sec_cost_intro": "The extra money each option spends compared with the baseline by year {year}, and what "
+                          "it buys: the cost per household-year of unemployment (S1), long-term unemployment "
+                          "(S2) or transfer receipt (S3) avoided (one household kept out of it for one year, "
+                          "counted on 31 December, summed over all years). Empty cells: nothing was avoided, so "
+                          "there is no cost per unit.",
+        "sec_ranking": "How robust is the ranking?",
+        "sec_ranking_intro": "For each indicator, the share of replications in which a scenario is the best of "
+                             "all in year {year}. Values near 100% mean the ranking holds whatever the chance "
+                             "events; similar shares mean the options cannot be told apart.",
+        "sec_sensitivity": "Sensitivity to uncertain assumptions",
+        "sec_sensitivity_intro": "How much of the variation of the outcomes comes from each uncertain parameter "
+                                 "(global sensitivity analysis; higher index = more influence), with intervals.",
+        "sec_sensitivity_none": "No sensitivity analysis was run for this comparison. To include one, run qsim "
+                                "sensitivity and pass its folder to qsim report with --sensitivity DIR.",
+        "sec_limits": "What the model can and cannot say",
+        "sec_indicators": "Indicators explained",
+        "sec_indicators_intro": "Rates are read on 31 December of each year, flows are summed over the year.",
+        # figures
+        "fig_measures": "Measures of each option over the years",
+        "fig_budget": "Funding by source (planned) and money spent per year",
+        "fig_trajectories": "Key indicators over the years: mean and 10-90% band",
+        "fig_differences": "Paired difference to the baseline in year {year} with 95% interval",
+        "fig_timing": "First year with a clear effect (blank: none within the horizon)",
+        "fig_cost": "Extra cost against the baseline",
+        "fig_persistence": "Paired differences to the baseline over the years with 95% intervals; dotted: the end "
+                           "of an option's funding",
+        "fig_ranking": "Share of replications in which each scenario is best",
+        "fig_sensitivity": "Sensitivity indices with intervals",
+        "eur_million": "million EUR",
+        "share_best_axis": "share best",
+        # limits
+        "limits_can": "What it can say",
+        "limits_cannot": "What it cannot say",
+        "can_1": "How the options compare with each other under the same assumptions: which direction an effect "
+                 "takes, roughly how large it is relative to the others, and when it appears.",
+        "can_2": "How sure the comparison is given chance events: the bands, the intervals and the share of "
+                 "replications in which an option is best.",
+        "can_3": "Whether an effect outlasts the funding in the model, and what an option costs per unit of "
+                 "improvement.",
+        "can_4": "Which assumptions matter most, where a sensitivity analysis was run.",
+        "cannot_1": "It does not forecast this neighbourhood's future: the population is synthetic and the effect "
+                    "sizes of measures are taken from studies and expert judgement, not measured here.",
+        "cannot_2": "The intervals cover chance events in the model only, not errors in the model's assumptions; "
+                    "the real uncertainty is larger.",
+        "cannot_3": "Things outside the model are not included: the housing market of the whole city, changes in "
+                    "national policy, the quality of the people doing the work, events like a pandemic.",
+        "cannot_4": "Small differences that are not clear effects should not be used to rank options; use the "
+                    "results together with local knowledge and the people who live there.",
+        "footer": "Made with qsim {version}. Tables as CSV and Parquet are in the results folder.",
+    },
+    "de": {
+        "title": "Vergleich von Handlungsoptionen",
+        "subtitle": "qsim - agentenbasierte Simulation des Quartiersmanagements",
+        "contents": "Inhalt",
+        "generated": "Bericht erstellt",
+        "runs_made": "Läufe gerechnet",
+        "pp": "Prozentpunkte",
+        "baseline": "Basisszenario",
+        "option": "Option",
+        "scenario": "Szenario",
+        "description": "Beschreibung",
+        "measures_count": "Maßnahmen",
+        "total_budget": "Geplante Förderung (EUR)",
+        "replications": "Wiederholungen",
+        "seed": "Startwert",
+        "horizon": "Zeitraum",
+        "years": "Jahre",
+        "year": "Jahr",
+        "area": "Gebiet",
+        "runs_ok": "Abgeschlossene Läufe",
+        "indicator": "Indikator",
+        "unit": "Einheit",
+        "meaning": "Was er misst",
+        "better": "Besser, wenn",
+        "higher": "höher",
+        "lower": "niedriger",
+        "neither": "keine Richtung",
+        "measure": "Maßnahme",
+        "type": "Art",
+        "start": "Beginn (Jahr)",
+        "end": "Ende (Jahr)",
+        "cost_per_year": "Kosten (EUR/Jahr oder einmalig)",
+        "funded_by": "Finanziert durch",
+        "source": "Quelle",
+        "kind": "Art",
+        "per_year": "EUR im ersten Jahr",
+        "period": "Jahre",
+        "planned_total": "Insgesamt geplant (EUR)",
+        "spent_total": "Im Mittel ausgegeben (EUR)",
+        "to_end": "bis zum Ende",
+        "one_off": "einmalig",
+        "construction": "Bau (geplante Bauzeit)",
+        "none": "keine",
+        "never": "nicht im Zeitraum",
+        "difference": "Differenz",
+        "interval": "95%-Intervall",
+        "significant": "deutlicher Effekt",
+        "mean": "Mittelwert",
+        "band": "10-90%-Band",
+        "first_year": "Erstes Jahr mit deutlichem Effekt",
+        "end_of_funding": "Förderende (Jahr)",
+        "at_end": "Effekt am Förderende",
+        "after": "{k} Jahre später",
+        "extra_cost": "Mehrkosten ggü. Basis (EUR)",
+        "eur_per_household_year": "EUR je vermiedenem Haushaltsjahr",
+        "gain_per_100k": "Gewinn je 100.000 EUR",
+        "share_best": "Anteil der Wiederholungen, in denen das Szenario am besten ist",
+        "method": "Methode",
+        "output": "Ergebnisgröße",
+        "parameter": "Parameter",
+        "index": "Index",
+        "value": "Wert",
+        "planned_inflow": "geplante Einnahmen",
+        "spent_mean": "ausgegeben (Mittel)",
+        "no_funding": "keine Förderquellen",
+        "no_measures": "keine Maßnahmen",
+        "at_year": "im Jahr {year}",
+        "random_cuts_note": "Die geplanten Beträge enthalten angekündigte Kürzungen und Degression; zufällige "
+                            "Kürzungen (falls eine Quelle sie hat) treten nur in manchen Wiederholungen auf und "
+                            "zeigen sich in den tatsächlichen Ausgaben.",
+        "sec_overview": "Was verglichen wurde",
+        "sec_overview_intro": "Die Simulation vergleicht {n} Option(en) mit dem Basisszenario <b>{baseline}</b> "
+                              "für dasselbe Quartier. Jedes Szenario wurde {reps}-mal mit unterschiedlichen "
+                              "Zufallsereignissen gerechnet (Wiederholungen); Wiederholung r erlebt in jedem "
+                              "Szenario dieselben Zufallsereignisse, sodass Unterschiede zwischen den Optionen "
+                              "auf die Optionen selbst zurückgehen.",
+        "sec_measures": "Maßnahmen im Zeitverlauf",
+        "sec_measures_intro": "Wann die Maßnahmen jeder Option laufen. Baumaßnahmen sind für ihre geplante "
+                              "Bauzeit dargestellt; ihre Wirkung hält danach an.",
+        "sec_budget": "Budgets nach Quelle und Jahr",
+        "sec_budget_intro": "Die Mittel, die jede Förderquelle in jedem Jahr einzahlen soll (Balken), und die "
+                            "tatsächlich für Maßnahmen ausgegebenen Mittel im Mittel der Wiederholungen (Linie).",
+        "sec_trajectories": "Wie sich das Quartier entwickelt",
+        "sec_trajectories_intro": "Mittelwert über die Wiederholungen (Linie) und der Bereich, in dem 80% der "
+                                  "Wiederholungen liegen (10-90%-Band, schattiert). Der orange Hintergrund "
+                                  "markiert Jahre, in denen Maßnahmen laufen.",
+        "sec_differences": "Unterschiede zum Basisszenario",
+        "sec_differences_intro": "Jede Option minus Basisszenario in derselben Wiederholung (gepaarte "
+                                 "Differenz) im Jahr {year}, mit 95%-Intervallen. Ein Intervall, das die Null "
+                                 "nicht einschließt, zeigt einen deutlichen Effekt (fett). Grün: besser als die "
+                                 "Basis, rot: schlechter. Anteile sind in Prozentpunkten angegeben.",
+        "sec_timing": "Zeit bis zur Wirkung und Nachhaltigkeit",
+        "sec_timing_intro": "Das erste Jahr, in dem die gepaarte Differenz deutlich von null verschieden ist, "
+                            "und was von der Wirkung bleibt, wenn die Förderung einer Option endet.",
+        "sec_persistence_intro": "Effekt im letzten geförderten Jahr und danach, als Anteil dieses Effekts "
+                                 "(100% = ganz erhalten, 0% = verschwunden). Jahre nach dem simulierten Zeitraum "
+                                 "fehlen.",
+        "sec_cost": "Kosten-Wirksamkeit",
+        "sec_cost_intro": "Die Mehrausgaben jeder Option gegenüber dem Basisszenario bis zum Jahr {year} und "
+                          "was sie bewirken: die Kosten je vermiedenem Haushaltsjahr Arbeitslosigkeit (S1), "
+                          "Langzeitarbeitslosigkeit (S2) oder Transferbezug (S3) (ein Haushalt ein Jahr lang davor "
+                          "bewahrt, gezählt am 31. Dezember, summiert über alle Jahre). Leere Zellen: nichts "
+                          "vermieden, also keine Kosten je Einheit.",
+        "sec_ranking": "Wie robust ist die Rangfolge?",
+        "sec_ranking_intro": "Für jeden Indikator der Anteil der Wiederholungen, in denen ein Szenario im Jahr "
+                             "{year} das beste ist. Werte nahe 100% heißen: die Rangfolge hält unabhängig vom "
+                             "Zufall; ähnliche Anteile heißen: die Optionen sind nicht zu unterscheiden.",
+        "sec_sensitivity": "Empfindlichkeit gegenüber unsicheren Annahmen",
+        "sec_sensitivity_intro": "Wie viel der Schwankung der Ergebnisse auf jeden unsicheren Parameter "
+                                 "zurückgeht (globale Sensitivitätsanalyse; höherer Index = mehr Einfluss), mit "
+                                 "Intervallen.",
+        "sec_sensitivity_none": "Für diesen Vergleich wurde keine Sensitivitätsanalyse gerechnet. Sie lässt sich "
+                                "mit qsim sensitivity rechnen und mit qsim report --sensitivity DIR einbinden.",
+        "sec_limits": "Was das Modell aussagen kann und was nicht",
+        "sec_indicators": "Die Indikatoren erklärt",
+        "sec_indicators_intro": "Quoten werden am 31. Dezember jedes Jahres abgelesen, Ströme über das Jahr "
+                                "summiert.",
+        "fig_measures": "Maßnahmen jeder Option im Zeitverlauf",
+        "fig_budget": "Förderung nach Quelle (geplant) und Ausgaben je Jahr",
+        "fig_trajectories": "Kernindikatoren im Zeitverlauf: Mittelwert und 10-90%-Band",
+        "fig_differences": "Gepaarte Differenz zum Basisszenario im Jahr {year} mit 95%-Intervall",
+        "fig_timing": "Erstes Jahr mit deutlichem Effekt (leer: keines im Zeitraum)",
+        "fig_cost": "Mehrkosten gegenüber dem Basisszenario",
+        "fig_persistence": "Gepaarte Differenzen zum Basisszenario im Zeitverlauf mit 95%-Intervallen; gepunktet: "
+                           "das Förderende einer Option",
+        "fig_ranking": "Anteil der Wiederholungen, in denen ein Szenario am besten ist",
+        "fig_sensitivity": "Sensitivitätsindizes mit Intervallen",
+        "eur_million": "Mio. EUR",
+        "share_best_axis": "Anteil am besten",
+        "limits_can": "Was es aussagen kann",
+        "limits_cannot": "Was es nicht aussagen kann",
+        "can_1": "Wie die Optionen unter denselben Annahmen im Vergleich abschneiden: in welche Richtung eine "
+                 "Wirkung geht, wie groß sie ungefähr im Verhältnis zu den anderen ist und wann sie eintritt.",
+        "can_2": "Wie sicher der Vergleich angesichts von Zufallsereignissen ist: die Bänder, die Intervalle und "
+                 "der Anteil der Wiederholungen, in denen eine Option am besten ist.",
+        "can_3": "Ob eine Wirkung im Modell das Förderende überdauert und was eine Option je Einheit "
+                 "Verbesserung kostet.",
+        "can_4": "Welche Annahmen am meisten zählen, sofern eine Sensitivitätsanalyse gerechnet wurde.",
+        "cannot_1": "Es sagt nicht die Zukunft dieses Quartiers voraus: Die Bevölkerung ist synthetisch, und die "
+                    "Wirkungsstärken der Maßnahmen stammen aus Studien und Expertenschätzungen, nicht aus "
+                    "Messungen vor Ort.",
+        "cannot_2": "Die Intervalle erfassen nur Zufallsereignisse im Modell, nicht Fehler in seinen Annahmen; "
+                    "die wirkliche Unsicherheit ist größer.",
+        "cannot_3": "Was außerhalb des Modells liegt, fehlt: der Wohnungsmarkt der ganzen Stadt, Änderungen der "
+                    "Bundespolitik, die Qualität der Menschen, die die Arbeit tun, Ereignisse wie eine Pandemie.",
+        "cannot_4": "Kleine Unterschiede ohne deutlichen Effekt sollten keine Rangfolge begründen; die "
+                    "Ergebnisse gehören zusammen mit lokalem Wissen und den Menschen vor Ort betrachtet.",
+        "footer": "Erstellt mit qsim {version}. Tabellen als CSV und Parquet liegen im Ergebnisordner.",
+    },
+}
+
+
+def text(lang: str) -> dict[str, str]:
+    """The report's words in ``lang`` ('en' or 'de')."""
+    if lang not in TEXT:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+    return TEXT[lang]
+
+
+def indicator_label(name: str, lang: str) -> str:
+    """The plain-language name of an indicator (its code name if it has no entry)."""
+    entry = INDICATOR_TEXT.get(name)
+    return entry[lang][0] if entry else name.replace("_", " ")
+
+
+def indicator_explanation(name: str, lang: str) -> str:
+    entry = INDICATOR_TEXT.get(name)
+    return entry[lang][1] if entry else ""
+
+
+def unit_label(unit: str, lang: str) -> str:
+    return UNIT_TEXT.get(unit, {}).get(lang, unit)
+
+DOMAIN_TEXT: dict[str, dict[str, str]] = {
+    "cohesion": {"en": "cohesion", "de": "Zusammenhalt"},
+    "participation": {"en": "participation", "de": "Beteiligung"},
+    "employment": {"en": "employment", "de": "Beschäftigung"},
+    "education": {"en": "education", "de": "Bildung"},
+    "environment": {"en": "public space", "de": "Wohnumfeld"},
+    "housing": {"en": "housing", "de": "Wohnen"},
+    "safety": {"en": "safety", "de": "Sicherheit"},
+    "structure": {"en": "QM office, networks", "de": "QM-Büro, Netzwerke"},
+}
+"""The measure domains of the catalogue (``qsim.measures.catalogue.DOMAINS``)."""
+
+
+def number(x: float, lang: str, digits: int = 3, thousands: bool = False) -> str:
+    """``x`` with ``digits`` significant digits (or grouped thousands, no decimals), with the decimal comma and
+    the thousands dot in German; '' for NaN."""
+    if x is None or math.isnan(x):
+        return ""
+    s = f"{x:,.0f}" if thousands else f"{x:.{digits}g}"
+    if lang == "de":
+        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return s
+
+
+def fixed(x: float, decimals: int, lang: str, sign: bool = False) -> str:
+    """``x`` with ``decimals`` decimals (a leading + with ``sign``), decimal comma in German; '' for NaN."""
+    if x is None or math.isnan(x):
+        return ""
+    s = f"{x:+,.{decimals}f}" if sign else f"{x:,.{decimals}f}"
+    if s.lstrip("+-").strip("0.,") == "":  # rounds to zero: no sign
+        s = s.lstrip("+-")
+    if lang == "de":
+        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return s.replace("-", "\u2212")
+
+
+def percent(x: float, lang: str) -> str:
+    """A share 0-1 as a whole percentage ('' for NaN)."""
+    if x is None or math.isnan(x):
+        return ""
+    return f"{x:.0%}" if lang == "en" else f"{x * 100:.0f} %"
