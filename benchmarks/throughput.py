@@ -57,8 +57,9 @@ VACANCY = 0.06
 # (module, function) called by Simulation.step; indicators.compute is one numba call for all indicators
 KERNELS = [(qsim.engine, name) for name in (
     "lever_table", "environment_step", "labour_step", "encounters_step", "area_responsiveness", "trust_step",
-    "block_aggregates", "collective_efficacy", "disorder_step", "participation_step", "organisations_step",
-    "mobility_step", "reputation_step")] + [(qsim.indicators, "compute")]
+    "trust_and_participation_choices", "block_aggregates", "collective_efficacy", "disorder_step",
+    "participation_step", "participation_outcomes", "organisations_step", "mobility_step", "reputation_step")] + [
+    (qsim.indicators, "compute")]
 LABELS = {"compute": "indicators"}
 
 

@@ -11,6 +11,10 @@ Schedule of one month (docs/model.md, "Process overview and scheduling"):
 6. organisations
 7. mobility (decide, then act in random order; in-movers), reputation
 8. indicators are recorded
+
+With trust and participation both on, trust (4a, 4b) and the participation decisions (first half of 5)
+run as one pass over the households (``kernels.passes``), which also sums the incomes for mobility's
+reference income: the same results bit for bit, two passes less.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from .kernels.environment import environment_step
 from .kernels.labour import labour_step
 from .kernels.mobility import N_FLOWS, mobility_step, reputation_step
 from .kernels.organisations import organisations_step
-from .kernels.participation import area_responsiveness, participation_step
+from .kernels.participation import area_responsiveness, participation_outcomes, participation_step
+from .kernels.passes import trust_and_participation_choices
 from .kernels.trust import block_aggregates, collective_efficacy, disorder_step, trust_step
 from .measures.runner import build_hooks
 from .parameters import ModelParameters
@@ -169,7 +174,16 @@ class Simulation:
         if on.encounters:
             self._encounters(t, record=True)
         responsiveness = area_responsiveness(p.participation.responsiveness_base, s.area_levers)
-        if on.trust:  # returns the block aggregates, gathered in the same pass
+        fused = on.trust and on.participation
+        residents = income_sum = np.zeros(0)  # empty: mobility sums the incomes itself (unless the fused pass did)
+        if fused:  # trust, block aggregates and participation decisions in one pass (kernels.passes)
+            block_agg, residents, staying, wanting, wants, tie_sum, income_sum = trust_and_participation_choices(
+                key, t, p.trust, p.participation, h.alive, h.dwelling, dw.block, dw.area, dw.building, h.programme,
+                h.friendly_contacts, h.conflicts, h.trust_in, h.trust_out, h.trust_inst, h.tie_target,
+                h.tie_strength, h.labour, h.income, h.efficacy, h.tenure, h.participating, h.threshold, h.attachment,
+                blk.disorder, blk.group_count, s.buildings.quality, ar.participation_share, responsiveness,
+                self._levers)
+        elif on.trust:  # returns the block aggregates, gathered in the same pass
             block_agg = trust_step(p.trust, h.alive, h.dwelling, dw.block, dw.area, h.programme, h.friendly_contacts,
                                    h.conflicts, h.trust_in, h.trust_out, h.trust_inst, h.tie_target, h.tie_strength,
                                    blk.disorder, blk.group_count, responsiveness, self._levers, dw.building,
@@ -180,7 +194,11 @@ class Simulation:
         if on.trust:
             disorder_step(p.trust, block_agg, block_efficacy, blk.area, blk.disorder, blk.efficacy_lagged,
                           s.area_levers)
-        if on.participation:
+        if fused:  # the second half of participation: admission, efficacy, attachment
+            participation_outcomes(key, t, p.participation, h.alive, h.dwelling, dw.area, h.participating, h.efficacy,
+                                   h.attachment, h.satisfaction, h.tenure, ar.participation_share, responsiveness,
+                                   self._levers, residents, staying, wanting, wants, tie_sum)
+        elif on.participation:
             participation_step(key, t, p.participation, h.alive, h.dwelling, dw.area, h.programme, h.participating,
                                h.threshold, h.efficacy, h.attachment, h.satisfaction, h.tenure, h.tie_target,
                                h.tie_strength, ar.participation_share, responsiveness, self._levers)
@@ -191,7 +209,8 @@ class Simulation:
         if on.mobility:
             s.next_uid = mobility_step(key, t, p.mobility, p.labour, p.trust, p.participation, p.environment,
                                        self._rent_pressure[t], h.view(), dw.view(), s.buildings.quality, blk.view(),
-                                       ar.view(), self.area_place_quality, self.flows, s.next_uid)
+                                       ar.view(), self.area_place_quality, self.flows, s.next_uid, income_sum,
+                                       residents)
             reputation_step(p.mobility, block_agg, blk.area, blk.disorder, ar.reputation, False)
         else:
             self.flows[:] = 0.0

@@ -135,7 +135,7 @@ def write_experiment(tmp_path: Path, text: str) -> Path:
     ('[factors."labour.referral_strength"]\nlow = 0.1\nhigh = 1\nstep = 2\n',
      "factors.labour.referral_strength.step", "unknown field"),
     ('[factors."labour.referral_strength"]\nlevels = [1]\n[outputs]\nindicators = ["happiness"]\n',
-     "outputs.indicators", "unknown indicator 'happiness'"),
+     "outputs.indicators.0", "unknown indicator 'happiness'"),
     ('[factors."labour.referral_strength"]\nlevels = [1]\n[outputs]\nyears = [30]\n', "outputs.years",
      "outside the horizon 1..20"),
     ('', "factors", "at least one factor"),

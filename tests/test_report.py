@@ -16,7 +16,7 @@ import pytest
 
 import qsim
 from browser import ARTIFACTS, chromium_page
-from conftest import scenario_dict
+from conftest import ROOT, scenario_dict
 from qsim.cli import build_parser, main
 from qsim.indicators import NAMES
 from qsim.report import SECTIONS, ReportError, report_from_folder
@@ -199,3 +199,22 @@ def test_compare_takes_report_and_lang_options():
     args = build_parser().parse_args(["compare", "a.toml", "b.toml", "--report", "r.html"])
     assert (args.report, args.lang) == ("r.html", "en")
     assert build_parser().parse_args(["compare", "a.toml", "b.toml"]).report is None
+
+
+def test_report_of_the_shipped_comparison_in_both_languages(tmp_path):
+    """`make demo`'s comparison (the baseline and every shipped option, as listed in the Makefile) at a smaller
+    size: 2 replications and 12 years, so that the 10-year programmes end and persistence is shown."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    options = re.search(r"^OPTIONS := (.+)$", makefile, re.M).group(1).split()
+    assert len(options) >= 9, options
+    files = [str(ROOT / "scenarios" / f"{name}.toml") for name in ["baseline", *options]]
+    out = tmp_path / "demo"
+    assert main(["compare", *files, "-r", "2", "--years", "12", "--workers", "1", "--quiet", "--out", str(out),
+                 "--report", str(out / "report-en.html")]) == 0
+    assert main(["report", str(out), "-o", str(out / "report-de.html"), "--lang", "de"]) == 0
+    for lang in ("en", "de"):
+        with chromium_page() as page:
+            info = _report_page(page, out / f"report-{lang}.html", lang, f"report-shipped-{lang}.png")
+        _check_parts(info, lang, FIGURES)
+        overview = next(t["cells"] for t in info["tables"] if t["key"] == "overview")
+        assert {row[0].rstrip(" \u2605") for row in overview} >= {"baseline", *options}

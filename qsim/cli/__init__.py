@@ -9,12 +9,21 @@ import sys
 from ..errors import QsimError
 
 # one module per command (group); each has register(subparsers)
-COMMAND_MODULES = ("run", "compare", "sweep", "catalogue", "dashboard", "calibrate", "report", "sensitivity")
+COMMAND_MODULES = ("run", "compare", "sweep", "sensitivity", "calibrate", "report", "dashboard", "catalogue")
+
+EPILOG = """examples:
+  qsim run scenarios/baseline.toml --years 10
+  qsim compare scenarios/baseline.toml scenarios/employment.toml -r 10 --report out/compare/report.html
+  qsim COMMAND --help        (every command's options, with an example)
+
+Documentation: docs/getting-started.md, or `make docs` for the website.
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qsim", description="Agent-based simulation of neighbourhood "
-                                     "intervention scenarios (Quartiersmanagement).")
+                                     "intervention scenarios (Quartiersmanagement).", epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import add_executor_options, executor_for
+from .common import add_experiment_file_options, executor_for
 
 EPILOG_CALIBRATE = """example:
   qsim calibrate experiments/calibrate_baseline.toml --out out/calibrate_baseline
@@ -89,11 +89,7 @@ def register(sub) -> None:
     cal = sub.add_parser("calibrate", help="fit parameters of a scenario to target indicator values "
                          "(approximate Bayesian computation)", epilog=EPILOG_CALIBRATE,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
-    cal.add_argument("experiment", metavar="EXPERIMENT", help="calibration file (TOML), see experiments/")
-    add_executor_options(cal)
-    cal.add_argument("--out", default=None, metavar="DIR", help="output folder (default out/<calibration name>)")
+    add_experiment_file_options(cal, "calibration")
     cal.add_argument("--write-scenario", default=None, metavar="PATH",
                      help="also write the calibrated scenario file to PATH")
-    cal.add_argument("--quick", action="store_true", help="the calibration file's small [quick] sizes")
-    cal.add_argument("--quiet", action="store_true", help="no progress bar")
     cal.set_defaults(func=_calibrate)

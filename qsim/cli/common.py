@@ -134,6 +134,15 @@ def load_experiment_file(path: str):
     return load_experiment(p)
 
 
+def add_experiment_file_options(parser: argparse.ArgumentParser, what: str = "experiment") -> None:
+    """The options of the commands that run an experiment file: the file, executor, --out, --quick, --quiet."""
+    parser.add_argument("experiment", metavar="EXPERIMENT", help=f"{what} file (TOML), see experiments/")
+    add_executor_options(parser)
+    parser.add_argument("--out", default=None, metavar="DIR", help=f"output folder (default out/<{what} name>)")
+    parser.add_argument("--quick", action="store_true", help=f"the {what} file's small [quick] sizes")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=positive_int, default=None, metavar="N",

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import UsageError, add_executor_options, check_file, executor_for
+from .common import UsageError, add_experiment_file_options, check_file, executor_for
 
 EPILOG_SENSITIVITY = """example:
   qsim sensitivity experiments/sobol_year20.toml --out out/sobol_year20
@@ -91,9 +91,5 @@ def register(sub) -> None:
     sen = sub.add_parser("sensitivity", help="global sensitivity analysis (Sobol, Morris, eFAST, RBD-FAST, PAWN, "
                          "delta) and decision robustness of an experiment file", epilog=EPILOG_SENSITIVITY,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
-    sen.add_argument("experiment", metavar="EXPERIMENT", help="sensitivity experiment file (TOML), see experiments/")
-    add_executor_options(sen)
-    sen.add_argument("--out", default=None, metavar="DIR", help="output folder (default out/<experiment name>)")
-    sen.add_argument("--quick", action="store_true", help="the experiment's small [quick] sizes")
-    sen.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_experiment_file_options(sen, "sensitivity experiment")
     sen.set_defaults(func=_sensitivity)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import add_executor_options, executor_for, load_experiment_file
+from .common import add_experiment_file_options, executor_for, load_experiment_file
 
 
 EPILOG_SWEEP = """example:
@@ -52,9 +52,5 @@ def register(sub) -> None:
     swp = sub.add_parser("sweep", help="run an experiment file: scenarios at every point of a design over "
                          "parameters and measure settings", epilog=EPILOG_SWEEP,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
-    swp.add_argument("experiment", metavar="EXPERIMENT", help="experiment file (TOML), see experiments/")
-    add_executor_options(swp)
-    swp.add_argument("--out", default=None, metavar="DIR", help="output folder (default out/<experiment name>)")
-    swp.add_argument("--quick", action="store_true", help="the experiment's small [quick] sizes")
-    swp.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_experiment_file_options(swp, "experiment")
     swp.set_defaults(func=_sweep)

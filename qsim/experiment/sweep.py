@@ -15,10 +15,10 @@ from concurrent.futures import Executor
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Mapping, Sequence
+from typing import Annotated, Any, Literal, Mapping, Sequence
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator)
 
 from ..indicators import NAMES
 from ..result import KEY_INDICATORS, write_tables
@@ -117,9 +117,8 @@ def sweep(scenarios: Sequence[Scenario | str | Path], factors: Sequence[Factor] 
     loaded = [as_scenario(s) for s in scenarios]
     if not loaded:
         raise ValueError("a sweep needs at least one scenario")
-    unknown = [n for n in indicators if n not in NAMES]
-    if unknown:
-        raise ValueError(f"unknown indicator(s) {', '.join(unknown)}; `qsim.INDICATOR_NAMES` lists them")
+    for name in indicators:
+        known_indicator(name)
     factor_list = _factors(factors)
     table = design_points(factor_list, design, size, design_seed, points)
     check_measure_factors(list(table.columns), loaded)
@@ -153,6 +152,17 @@ def _split(frame: pd.DataFrame, points: pd.DataFrame | None) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ experiment files
+def known_indicator(name: str) -> str:
+    """``name`` if it is an indicator; else a ValueError that says where the names are listed."""
+    if name not in NAMES:
+        raise ValueError(f"unknown indicator {name!r}; `qsim.INDICATOR_NAMES` lists them")
+    return name
+
+
+IndicatorName = Annotated[str, AfterValidator(known_indicator)]
+"""An indicator name in an experiment file (validated)."""
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -197,18 +207,10 @@ class DesignSpec(_Strict):
 
 
 class Outputs(_Strict):
-    indicators: list[str] = Field(default_factory=lambda: list(KEY_INDICATORS), min_length=1)
+    indicators: list[IndicatorName] = Field(default_factory=lambda: list(KEY_INDICATORS), min_length=1)
     years: list[int] | None = Field(default=None, min_length=1, description="Years to summarise (default: the "
                                     "last).")
     area: str = "all"
-
-    @field_validator("indicators")
-    @classmethod
-    def _known(cls, names):
-        for name in names:
-            if name not in NAMES:
-                raise ValueError(f"unknown indicator {name!r}; `qsim.INDICATOR_NAMES` lists them")
-        return names
 
 
 class Quick(_Strict):

@@ -156,10 +156,13 @@ def _remove(vac, vac_pos, n, d):
 
 @njit(cache=True)
 def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, blk, ar, area_place_quality,
-                  flows, next_uid):
+                  flows, next_uid, income_sum, residents):
     """One month of residential mobility (in place). Returns the next free household uid.
 
-    ``flows`` (n_areas, 2, N_FLOWS) is zeroed and filled.
+    ``flows`` (n_areas, 2, N_FLOWS) is zeroed and filled. ``income_sum`` (EUR/month) and ``residents``:
+    the summed income and the number of each area's residents, for the reference income, if an earlier
+    pass of this month gathered them (incomes change only in the labour market); empty arrays to gather
+    them here.
     """
     n = h.alive.shape[0]
     n_dw = dw.occupant.shape[0]
@@ -170,13 +173,14 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
     skey = step_key(key, STREAM_MOBILITY, step)
 
     # reference income per area (mean of residents at the start of the month)
-    income_sum = np.zeros(n_areas)
-    residents = np.zeros(n_areas)
-    for i in range(n):
-        if h.alive[i]:
-            a = dw.area[h.dwelling[i]]
-            income_sum[a] += h.income[i]
-            residents[a] += 1.0
+    if income_sum.shape[0] == 0:
+        income_sum = np.zeros(n_areas)
+        residents = np.zeros(n_areas)
+        for i in range(n):
+            if h.alive[i]:
+                a = dw.area[h.dwelling[i]]
+                income_sum[a] += h.income[i]
+                residents[a] += 1.0
     for a in range(n_areas):
         ar.reference_income[a] = income_sum[a] / residents[a] if residents[a] > 0 else 0.0
 

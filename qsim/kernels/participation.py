@@ -40,6 +40,37 @@ def area_responsiveness(responsiveness_base, area_levers):
     return out
 
 
+# a household's participation decision (participation_choice)
+NOTHING = 0   # does not take part this month (below its threshold, stopped or burnt out)
+STAYS = 1     # took part last month and keeps its place
+WANTS = 2     # wants to take part and waits for a place
+
+
+@njit(cache=True, inline="always")
+def participation_choice(skey, p, i, ties, active, area_share, participating, threshold, efficacy, attachment,
+                         cost_lever, outreach_lever):
+    """Household i's decision: NOTHING, STAYS or WANTS; clears ``participating[i]`` if it stops.
+
+    ``ties``: the summed strength of its ties, ``active``: the part of it to households taking part;
+    ``area_share``: its area's participating share last month; the PARTICIPATION_COST and OUTREACH
+    levers it sees.
+    """
+    tie_share = active / ties if ties > 0 else 0.0
+    observed = p.tie_influence * tie_share + (1.0 - p.tie_influence) * area_share
+    cost = max(0.0, p.cost - cost_lever)
+    effective = (threshold[i] - p.efficacy_weight * efficacy[i] - p.attachment_weight * attachment[i]
+                 - outreach_lever + cost)
+    if observed >= effective:
+        if participating[i]:
+            if uniform(agent_key(skey, i), 0) >= p.burnout:
+                return STAYS
+            participating[i] = 0  # burnt out this month
+            return NOTHING
+        return WANTS
+    participating[i] = 0
+    return NOTHING
+
+
 @njit(cache=True)
 def participation_step(key, step, p, alive, dwelling, dw_area, programme, participating, threshold, efficacy,
                        attachment, satisfaction, tenure, tie_target, tie_strength, area_share, area_responsiveness,
@@ -49,6 +80,9 @@ def participation_step(key, step, p, alive, dwelling, dw_area, programme, partic
     Taking part needs an opportunity: at most ``opportunities + OPPORTUNITIES`` of an area's households
     take part in a month. Those who took part last month and still want to keep their place; the
     remaining places go to newcomers who want to, each admitted with the same chance.
+    With trust on, the engine runs the decisions fused with the trust pass instead
+    (``kernels.passes.trust_and_participation_choices``, the same results), then
+    :func:`participation_outcomes`.
     """
     skey = step_key(key, STREAM_PARTICIPATION, step)
     K = tie_target.shape[1]
@@ -72,22 +106,29 @@ def participation_step(key, step, p, alive, dwelling, dw_area, programme, partic
             ties += w
             active += w * participating[max(tie_target[i, k], 0)]
         tie_sum[i] = ties
-        tie_share = active / ties if ties > 0 else 0.0
-        observed = p.tie_influence * tie_share + (1.0 - p.tie_influence) * area_share[a]
-        cost = max(0.0, p.cost - lever(levers, a, prog, L.PARTICIPATION_COST))
-        effective = (threshold[i] - p.efficacy_weight * efficacy[i] - p.attachment_weight * attachment[i]
-                     - lever(levers, a, prog, L.OUTREACH) + cost)
-        if observed >= effective:
-            if participating[i]:
-                if uniform(agent_key(skey, i), 0) >= p.burnout:
-                    staying[a] += 1.0
-                    continue
-                participating[i] = 0  # burnt out this month
-            else:
-                wants[i] = True
-                wanting[a] += 1.0
-        else:
-            participating[i] = 0
+        choice = participation_choice(skey, p, i, ties, active, area_share[a], participating, threshold, efficacy,
+                                      attachment, lever(levers, a, prog, L.PARTICIPATION_COST),
+                                      lever(levers, a, prog, L.OUTREACH))
+        staying[a] += 1.0 if choice == STAYS else 0.0
+        wanting[a] += 1.0 if choice == WANTS else 0.0
+        wants[i] = choice == WANTS
+    participation_outcomes(key, step, p, alive, dwelling, dw_area, participating, efficacy, attachment, satisfaction,
+                           tenure, area_share, area_responsiveness, levers, residents, staying, wanting, wants,
+                           tie_sum)
+
+
+@njit(cache=True)
+def participation_outcomes(key, step, p, alive, dwelling, dw_area, participating, efficacy, attachment,
+                           satisfaction, tenure, area_share, area_responsiveness, levers, residents, staying,
+                           wanting, wants, tie_sum):
+    """After the decisions: admission to the places left, efficacy, attachment and ``area_share`` (in place).
+
+    ``residents``, ``staying``, ``wanting`` per area, ``wants`` and ``tie_sum`` (summed tie strength) per
+    household come from the decisions (:func:`participation_step` or the fused trust pass).
+    """
+    skey = step_key(key, STREAM_PARTICIPATION, step)
+    n = alive.shape[0]
+    n_areas = area_share.shape[0]
     admit = np.zeros(n_areas)
     for a in range(n_areas):
         places = (p.opportunities + levers[a, 0, L.OPPORTUNITIES]) * residents[a] - staying[a]

@@ -78,18 +78,11 @@ def block_diversity(group_count, b):
 
 
 @njit(cache=True)
-def trust_step(p, alive, dwelling, dw_block, dw_area, programme, friendly_contacts, conflicts, trust_in, trust_out,
-               trust_inst, tie_target, tie_strength, blk_disorder, blk_group_count, area_responsiveness,
-               levers, dw_building, bld_quality, labour, efficacy, tenure):
-    """Update the three trusts of every household (in place).
-
-    Returns the block aggregates after the update (:func:`block_aggregates`, gathered in the same pass).
-    """
-    K = tie_target.shape[1]
-    agg = np.zeros((blk_disorder.shape[0], N_BLOCK_COLUMNS))
-    # (1 - contact_effect) ** c and (1 - conflict_trust_loss) ** c for every count c (int8): a table lookup
-    # in the loop instead of a power and a branch
-    diversity = np.empty(blk_disorder.shape[0])  # per block, once rather than per household
+def trust_tables(p, blk_group_count):
+    """Tables for one month's trust updates: the diversity of every block, and the out-group trust factors
+    ``(1 - contact_effect) ** c`` and ``(1 - conflict_trust_loss) ** c`` for every count c (int8), a lookup
+    in the loop instead of a power and a branch."""
+    diversity = np.empty(blk_group_count.shape[0])  # per block, once rather than per household
     for b in range(diversity.shape[0]):
         diversity[b] = block_diversity(blk_group_count, b)
     counts = np.arange(128).astype(np.int8)
@@ -98,6 +91,46 @@ def trust_step(p, alive, dwelling, dw_block, dw_area, programme, friendly_contac
     for c in range(128):
         contact_keep[c] = (1.0 - p.contact_effect) ** counts[c]
         conflict_keep[c] = (1.0 - p.conflict_trust_loss) ** counts[c]
+    return diversity, contact_keep, conflict_keep
+
+
+@njit(cache=True, inline="always")
+def trust_update(p, ties, disorder, diversity, trust_in, trust_out, contacts, contact_keep, conflicts,
+                 conflict_keep, trust_inst, responsiveness, institutional_lever):
+    """New (in-group, out-group, institutional) trust of one household.
+
+    ``ties``: its summed tie strength; ``disorder``, ``diversity``: its block's; ``contacts``,
+    ``conflicts``: this month's counts, ``contact_keep``, ``conflict_keep``: the factors for these counts
+    (:func:`trust_tables`); ``responsiveness``, ``institutional_lever``: its area's (and programme's).
+    Scalars in and out: numba keeps it as fast as code written in the loop.
+    """
+    target = (p.in_group_base + p.in_group_tie_weight * min(1.0, ties) - p.disorder_weight * disorder
+              - p.diversity_penalty * diversity)
+    trust_in += p.adjustment * (clip01(target) - trust_in)
+
+    t = trust_out
+    t = 1.0 - (1.0 - t) * contact_keep if contacts > 0 else t
+    t = t * conflict_keep if conflicts > 0 else t
+    t += p.out_group_relax * (p.out_group_base - t)
+
+    target = p.institutional_base + p.institutional_results_weight * responsiveness + institutional_lever
+    trust_inst += p.adjustment * (clip01(target) - trust_inst)
+    return trust_in, clip01(t), trust_inst
+
+
+@njit(cache=True)
+def trust_step(p, alive, dwelling, dw_block, dw_area, programme, friendly_contacts, conflicts, trust_in, trust_out,
+               trust_inst, tie_target, tie_strength, blk_disorder, blk_group_count, area_responsiveness,
+               levers, dw_building, bld_quality, labour, efficacy, tenure):
+    """Update the three trusts of every household (in place).
+
+    Returns the block aggregates after the update (:func:`block_aggregates`, gathered in the same pass).
+    With participation on, the engine runs this pass fused with the participation decisions instead
+    (``kernels.passes.trust_and_participation_choices``, the same results).
+    """
+    K = tie_target.shape[1]
+    agg = np.zeros((blk_disorder.shape[0], N_BLOCK_COLUMNS))
+    diversity, contact_keep, conflict_keep = trust_tables(p, blk_group_count)
     for i in range(alive.shape[0]):
         if not alive[i]:
             continue
@@ -107,21 +140,11 @@ def trust_step(p, alive, dwelling, dw_block, dw_area, programme, friendly_contac
         ties = 0.0
         for k in range(K):  # empty slots hold strength 0
             ties += tie_strength[i, k]
-        target = (p.in_group_base + p.in_group_tie_weight * min(1.0, ties) - p.disorder_weight * blk_disorder[b]
-                  - p.diversity_penalty * diversity[b])
-        trust_in[i] += p.adjustment * (clip01(target) - trust_in[i])
-
-        t = trust_out[i]
         c = friendly_contacts[i]
-        t = 1.0 - (1.0 - t) * contact_keep[c] if c > 0 else t
-        c = conflicts[i]
-        t = t * conflict_keep[c] if c > 0 else t
-        t += p.out_group_relax * (p.out_group_base - t)
-        trust_out[i] = clip01(t)
-
-        target = (p.institutional_base + p.institutional_results_weight * area_responsiveness[a]
-                  + lever(levers, a, programme[i], L.INSTITUTIONAL))
-        trust_inst[i] += p.adjustment * (clip01(target) - trust_inst[i])
+        x = conflicts[i]
+        trust_in[i], trust_out[i], trust_inst[i] = trust_update(
+            p, ties, blk_disorder[b], diversity[b], trust_in[i], trust_out[i], c, contact_keep[c], x,
+            conflict_keep[x], trust_inst[i], area_responsiveness[a], lever(levers, a, programme[i], L.INSTITUTIONAL))
         add_to_block(agg, b, labour[i], trust_in[i], efficacy[i], bld_quality[dw_building[d]], tenure[i])
     return agg
 

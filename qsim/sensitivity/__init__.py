@@ -3,9 +3,15 @@
 * :func:`sensitivity` (``analysis.py``): Sobol, Morris, eFAST and given-data methods over an uncertainty
   specification, with replications, bootstrap intervals and convergence; decision robustness.
 * :func:`calibrate` (``calibration.py``): fit parameters to target indicators.
+
+The modules load on first use (SALib and scipy are not needed to run a scenario).
 """
 
 from __future__ import annotations
+
+import importlib
+import sys
+import types
 
 _LAZY = {
     "sensitivity": ".analysis", "SensitivityResult": ".analysis",
@@ -15,8 +21,6 @@ _LAZY = {
 
 def __getattr__(name: str):
     if name in _LAZY:
-        import importlib
-
         return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'qsim.sensitivity' has no attribute {name!r}")
 
@@ -24,13 +28,12 @@ def __getattr__(name: str):
 __all__ = list(_LAZY)
 
 
-class _CallableModule(__import__("types").ModuleType):
-    """Once imported, this package shadows ``qsim.sensitivity`` (the function): calling the package calls it."""
+class _CallableModule(types.ModuleType):
+    """Once imported, this package is the attribute ``qsim.sensitivity``, where the public API promises the
+    function ``qsim.sensitivity(...)``: calling the package calls that function."""
 
     def __call__(self, *args, **kwargs):
-        from .analysis import sensitivity
-
-        return sensitivity(*args, **kwargs)
+        return __getattr__("sensitivity")(*args, **kwargs)
 
 
-__import__("sys").modules[__name__].__class__ = _CallableModule
+sys.modules[__name__].__class__ = _CallableModule

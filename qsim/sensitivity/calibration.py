@@ -36,7 +36,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..errors import QsimError
-from ..indicators import BY_NAME as INDICATORS, NAMES
+from ..experiment.sweep import IndicatorName
+from ..indicators import BY_NAME as INDICATORS
 from ..parameters import BY_NAME as PARAMETERS
 from ..result import finish_figure, label_panel, small_multiples, write_tables
 from ..scenario import FieldError, Scenario, ScenarioError, _describe, _read_toml, load_scenario
@@ -77,7 +78,7 @@ class Target(_Strict):
     or its ``values`` at ``years`` (a trajectory); ``sd`` is the target's uncertainty in the indicator's unit
     (yearly values: stocks at December, rates per year); without it the simulator's own noise is used."""
 
-    indicator: str
+    indicator: IndicatorName
     area: str = "all"
     value: float | None = None
     year: int | None = Field(default=None, ge=1)
@@ -87,12 +88,6 @@ class Target(_Strict):
     sd: float | None = Field(default=None, gt=0, description="Uncertainty of the target (indicator's unit).")
     source: str = Field(default="", description="Where the target value comes from.")
 
-    @field_validator("indicator")
-    @classmethod
-    def _known(cls, name):
-        if name not in NAMES:
-            raise ValueError(f"unknown indicator {name!r}; `qsim.INDICATOR_NAMES` lists them")
-        return name
 
     @model_validator(mode="after")
     def _consistent(self):
