@@ -254,6 +254,21 @@ def _error(source: str, path: str, message: str) -> ScenarioError:
     return ScenarioError(f"{source}: invalid experiment\n  {path}: {message}")
 
 
+def experiment_scenarios(files: Sequence[str], base: Path, source: str) -> list[Scenario]:
+    """The scenario files of an experiment (``[experiment] scenarios``, relative to ``base``), loaded; they must
+    exist and their names differ. Errors (ScenarioError) name ``source`` and the field."""
+    scenarios = []
+    for k, name in enumerate(files):
+        path = base / name
+        if not path.is_file():
+            raise _error(source, f"experiment.scenarios.{k}", f"no such scenario file {name!r} (looked for {path})")
+        scenarios.append(load_scenario(path))
+    names = [s.name for s in scenarios]
+    if len(set(names)) < len(names):
+        raise _error(source, "experiment.scenarios", f"scenario names must differ; got {', '.join(names)}")
+    return scenarios
+
+
 def experiment_from_dict(data: dict, source: str = "<dict>", base_dir: str | Path = ".") -> Experiment:
     """Validate an experiment given as a dict (paths relative to ``base_dir``): the fields, the scenario files,
     the factors and the design; errors (ScenarioError) name ``source`` and the field."""
@@ -262,15 +277,7 @@ def experiment_from_dict(data: dict, source: str = "<dict>", base_dir: str | Pat
     except ValidationError as e:
         raise ScenarioError(f"{source}: invalid experiment\n{_describe(e)}") from None
     base = Path(base_dir)
-    scenarios = []
-    for k, name in enumerate(exp.experiment.scenarios):
-        path = base / name
-        if not path.is_file():
-            raise _error(source, f"experiment.scenarios.{k}", f"no such scenario file {name!r} (looked for {path})")
-        scenarios.append(load_scenario(path))
-    names = [s.name for s in scenarios]
-    if len(set(names)) < len(names):
-        raise _error(source, "experiment.scenarios", f"scenario names must differ; got {', '.join(names)}")
+    scenarios = experiment_scenarios(exp.experiment.scenarios, base, source)
     factors = []
     for name, spec in exp.factors.items():
         try:

@@ -49,7 +49,7 @@ from pydantic import (
 )
 
 from ..experiment.design import DesignError, check_measure_factors
-from ..experiment.sweep import ExperimentMeta, IndicatorName
+from ..experiment.sweep import ExperimentMeta, IndicatorName, _error, experiment_scenarios
 from ..scenario import (
     FieldError,
     Scenario,
@@ -57,7 +57,6 @@ from ..scenario import (
     _describe,
     _read_toml,
     _Strict,
-    load_scenario,
 )
 from .methods import GIVEN_DATA, METHODS, MethodSettings
 from .uncertainty import UncertainParameter, UncertainSpec, parse_uncertain
@@ -222,10 +221,6 @@ class SensitivityExperiment(_Strict):
         return q if quick and q is not None else self.experiment.replications
 
 
-def _error(source: str, path: str, message: str) -> ScenarioError:
-    return ScenarioError(f"{source}: invalid experiment\n  {path}: {message}")
-
-
 def _check_outputs(source: str, groups: list[tuple[str, list[OutputSpec]]], scenarios: list[Scenario],
                    horizon: float) -> None:
     """Outputs within the horizon, naming scenarios and areas that exist, each label once (ScenarioError)."""
@@ -259,16 +254,7 @@ def sensitivity_experiment_from_dict(data: dict, source: str = "<dict>",
         exp = SensitivityExperiment.model_validate(data)
     except ValidationError as e:
         raise ScenarioError(f"{source}: invalid experiment\n{_describe(e)}") from None
-    base = Path(base_dir)
-    scenarios = []
-    for k, name in enumerate(exp.experiment.scenarios):
-        path = base / name
-        if not path.is_file():
-            raise _error(source, f"experiment.scenarios.{k}", f"no such scenario file {name!r} (looked for {path})")
-        scenarios.append(load_scenario(path))
-    names = [s.name for s in scenarios]
-    if len(set(names)) < len(names):
-        raise _error(source, "experiment.scenarios", f"scenario names must differ; got {', '.join(names)}")
+    scenarios = experiment_scenarios(exp.experiment.scenarios, Path(base_dir), source)
     uncertain = parse_uncertain({k: v.model_dump(exclude_defaults=True) for k, v in exp.parameters.items()},
                                 source)
     for p in uncertain:
