@@ -110,17 +110,19 @@ class Result:
 
 
 def small_multiples(n: int, path, panel: tuple[float, float]):
-    """A figure of ``n`` panels, three to a row (``panel``: width, height in inches); the Agg backend when
-    the figure goes to a file."""
-    import matplotlib
-
-    if path is not None:
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """A figure of ``n`` panels, three to a row (``panel``: width, height in inches). A figure for a file is
+    drawn by Agg without pyplot (faster to start, no window); otherwise pyplot's, for notebooks."""
     cols = min(3, n)
     rows = -(-n // cols)
-    return plt.subplots(rows, cols, figsize=(panel[0] * cols, panel[1] * rows), squeeze=False)
+    size = (panel[0] * cols, panel[1] * rows)
+    if path is None:
+        import matplotlib.pyplot as plt
+
+        return plt.subplots(rows, cols, figsize=size, squeeze=False)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size)
+    return fig, fig.subplots(rows, cols, squeeze=False)
 
 
 def label_panel(ax, name: str, unit: str) -> None:
@@ -138,10 +140,11 @@ def finish_figure(fig, axes, used: int, title: str, path):
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     if path is not None:
-        import matplotlib.pyplot as plt
-
         fig.savefig(path, dpi=110)
-        plt.close(fig)
+        if fig.canvas.manager is not None:  # a pyplot figure: release it
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
     return fig
 
 
