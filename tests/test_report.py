@@ -21,6 +21,7 @@ from qsim.cli import build_parser, main
 from qsim.indicators import NAMES
 from qsim.report import SECTIONS, ReportError, report_from_folder
 from qsim.report.data import planned_inflows
+from qsim.measures import CATALOGUE
 from qsim.report.labels import INDICATOR_TEXT, LANGUAGES, TEXT, fixed
 
 YEARS = 3
@@ -68,6 +69,7 @@ def test_every_language_has_every_text_and_every_indicator_is_explained():
             label, explanation = INDICATOR_TEXT[name][lang]
             assert label and len(explanation) > 20, f"{name} ({lang}) needs a name and an explanation"
     assert all(f"sec_{s}" in TEXT["en"] for s in SECTIONS)
+    assert all(e.title and e.title_de for e in CATALOGUE.values()), "every measure type needs both titles"
 
 
 def test_numbers_use_the_language_conventions():
@@ -173,6 +175,8 @@ def test_report_in_german_from_the_comparison(results):
     indicators = {row[1]: row for t in info["tables"] if t["key"] == "indicators" for row in t["cells"]}
     assert indicators["unemployment_rate"][0] == "Arbeitslosigkeit (S1)"
     assert indicators["unemployment_rate"][4] == "niedriger"
+    measures = {(row[0], row[2]) for t in info["tables"] if t["key"] == "measures" for row in t["cells"]}
+    assert ("coaching", "Jobcoaching") in measures, "measure types are named in German"
 
 
 def test_bad_folders_give_one_line_errors(tmp_path, capsys):

@@ -19,7 +19,7 @@ def _measures(args) -> int:
                   file=sys.stderr)
             return 2
         e = CATALOGUE[args.type]
-        print(f"{e.name}: {e.title}\n\n{e.mechanism}\n\nEvidence: {e.evidence}\n")
+        print(f"{e.name}: {e.title} (German: {e.title_de})\n\n{e.mechanism}\n\nEvidence: {e.evidence}\n")
         print(f"delivery: {e.delivery}; capacity in {e.unit} (default {e.default_capacity:g})")
         cost = "one-off" if e.one_off else "per year"
         print(f"cost: {e.cost_per_unit:,.0f} EUR per unit {cost}" + (f" + {e.fixed_cost:,.0f} EUR" if e.fixed_cost

@@ -55,7 +55,7 @@ class MeasureType:
     """One catalogue entry. Money is in EUR, durations in months."""
 
     name: str
-    title: str
+    title: str                    # in English; title_de in German (the report's language option)
     delivery: str                 # AREA, PROGRAMME, CONSTRUCTION or OFFICE
     domain: str                   # residents' priority domain (DOMAINS)
     unit: str                     # unit of capacity
@@ -74,6 +74,7 @@ class MeasureType:
     default_target: dict = field(default_factory=dict)  # programme: who is eligible unless the scenario says
     course_months: int = 0        # programme: months a participant stays enrolled
     place_kind: str | None = None  # construction on places: the kind of place improved
+    title_de: str = ""            # the title in German (the report in German)
 
     @property
     def one_off(self) -> bool:
@@ -112,7 +113,8 @@ ENTRIES: tuple[MeasureType, ...] = (
         "out-group trust grow through contact.",
         "Contact reduces prejudice, mean r about -0.21 (Pettigrew & Tropp 2006, DOMAIN.md §4); evaluations of "
         "Soziale Stadt report better neighbourly contacts within 1-3 years (DOMAIN.md §5). " + ASSUMPTION,
-        reference=4.0, ramp_months=3, half_life_months=12.0, network_dependence=0.5),
+        reference=4.0, ramp_months=3, half_life_months=12.0, network_dependence=0.5,
+        title_de="Nachbarschaftsprojekte und Feste"),
     MeasureType(
         "meeting_place", "Meeting place / neighbourhood centre", AREA, "cohesion", "centres", 1,
         90_000.0, {"encounters": 0.25, "mixing": 0.05, "participation_cost": 0.05, "opportunities": 0.02},
@@ -120,7 +122,8 @@ ENTRIES: tuple[MeasureType, ...] = (
         "at places, a low-threshold place to take part.",
         "Meeting places are the main site of weak ties in dense neighbourhoods; Berlin QM areas typically run one "
         "or two (DOMAIN.md §2). Running cost about 60,000-120,000 EUR a year. " + ASSUMPTION,
-        reference=0.17, ramp_months=6, half_life_months=6.0, network_dependence=0.3),
+        reference=0.17, ramp_months=6, half_life_months=6.0, network_dependence=0.3,
+        title_de="Treffpunkt / Nachbarschaftszentrum"),
     MeasureType(
         "association_support", "Support for associations", AREA, "cohesion", "associations supported", 6,
         10_000.0, {"org_capacity": 0.15, "outreach": 0.01, "encounters": 0.05},
@@ -128,7 +131,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         "capacity, reach more residents and host more activities.",
         "Associations are key actors of QM networks (DOMAIN.md §2, Netzwerkfonds); capacity of civil-society "
         "organisations raises cooperation (organisations submodel). " + ASSUMPTION,
-        reference=1.0, ramp_months=6, half_life_months=24.0, network_dependence=0.3),
+        reference=1.0, ramp_months=6, half_life_months=24.0, network_dependence=0.3, title_de="Förderung von Vereinen"),
     MeasureType(
         "district_conference", "District conference and workshops", AREA, "participation", "events per year", 6,
         5_000.0, {"outreach": 0.03, "institutional": 0.02, "responsiveness": 0.03, "opportunities": 0.03},
@@ -136,7 +139,8 @@ ENTRIES: tuple[MeasureType, ...] = (
         "participation thresholds and carry their priorities to the institutions.",
         "Formal communication channels raise participation (Granovetter 1978 thresholds; DOMAIN.md §4); "
         "participation responds within 1-3 years (DOMAIN.md §5). " + ASSUMPTION,
-        reference=1.0, ramp_months=1, half_life_months=12.0, network_dependence=0.5),
+        reference=1.0, ramp_months=1, half_life_months=12.0, network_dependence=0.5,
+        title_de="Stadtteilkonferenz und Workshops"),
     MeasureType(
         "resident_survey", "Resident surveys", AREA, "participation", "surveys per year", 1,
         15_000.0, {"responsiveness": 0.04, "outreach": 0.01},
@@ -144,7 +148,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         "measures that follow are more often the ones residents wanted.",
         "Activating surveys are a standard QM instrument; knowing priorities raises the share acted on, which "
         "raises efficacy (participation submodel). " + ASSUMPTION,
-        reference=0.17, ramp_months=1, half_life_months=12.0, network_dependence=0.3),
+        reference=0.17, ramp_months=1, half_life_months=12.0, network_dependence=0.3, title_de="Bewohnerbefragungen"),
     MeasureType(
         "action_fund", "Action fund (resident jury)", AREA, "participation", "funds of 10,000 EUR a year", 1,
         12_000.0, {"responsiveness": 0.06, "participation_cost": 0.05, "encounters": 0.03, "opportunities": 0.02},
@@ -153,14 +157,15 @@ ENTRIES: tuple[MeasureType, ...] = (
         "Aktionsfonds 10,000 EUR per area and year, at most 1,500 EUR per action, decided by a resident jury "
         "(DOMAIN.md §2); visible results raise efficacy (DOMAIN.md §4). Cost includes 2,000 EUR of "
         "administration. " + ASSUMPTION,
-        reference=0.17, ramp_months=3, half_life_months=12.0, network_dependence=0.2),
+        reference=0.17, ramp_months=3, half_life_months=12.0, network_dependence=0.2,
+        title_de="Aktionsfonds (Vergabejury)"),
     MeasureType(
         "resident_council", "Resident council (Quartiersrat)", AREA, "participation", "councils", 1,
         8_000.0, {"responsiveness": 0.05, "institutional": 0.04, "outreach": 0.01, "opportunities": 0.005},
         "An elected council of 15-25 members, at least 51% residents, co-decides the Projektfonds: residents' "
         "priorities steer part of the budget, which raises efficacy and trust in institutions.",
         "Quartiersrat of 15-25 members, >= 51% residents, elected about every 2 years (DOMAIN.md §2). " + ASSUMPTION,
-        reference=0.17, ramp_months=6, half_life_months=18.0, network_dependence=0.3),
+        reference=0.17, ramp_months=6, half_life_months=18.0, network_dependence=0.3, title_de="Quartiersrat"),
     MeasureType(
         "network_coordination", "Network coordination between organisations", AREA, "structure", "coordinator FTE",
         1, 70_000.0, {"networking": 1.0, "org_capacity": 0.10},
@@ -169,7 +174,8 @@ ENTRIES: tuple[MeasureType, ...] = (
         "multiplies every measure delivered through the network.",
         "Networking of actors improved clearly in QM areas (DOMAIN.md §5); networks are an exit criterion "
         "(Verstetigung, DOMAIN.md §2). " + ASSUMPTION,
-        reference=0.17, ramp_months=6, half_life_months=24.0, network_dependence=0.0),
+        reference=0.17, ramp_months=6, half_life_months=24.0, network_dependence=0.0,
+        title_de="Netzwerkkoordination der Akteure"),
     MeasureType(
         "job_coaching", "Job coaching", PROGRAMME, "employment", "places", 40,
         3_000.0, {"job_finding": 0.5, "skill_gain": 0.002},
@@ -179,7 +185,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         "Coaching and placement services raise exit rates from SGB II by some 10-30% in IAB evaluations "
         "(Bernhard & Wolff 2011, assumption for the size). Cost about 3,000 EUR per place and year.",
         ramp_months=3, network_dependence=0.5, targets=("blocks", "groups", "employment"),
-        default_target=EMPLOYMENT_SEEKERS, course_months=12),
+        default_target=EMPLOYMENT_SEEKERS, course_months=12, title_de="Jobcoaching"),
     MeasureType(
         "qualification", "Qualification and training", PROGRAMME, "employment", "places", 30,
         6_000.0, {"skill_gain": 0.02, "job_finding": 0.1},
@@ -188,7 +194,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         "Further training raises employment of participants in the medium run (Lechner, Miquel & Wunsch 2011; "
         "DOMAIN.md §4 skill channel). " + ASSUMPTION,
         ramp_months=3, network_dependence=0.3, targets=("blocks", "groups", "employment"),
-        default_target=EMPLOYMENT_SEEKERS, course_months=9),
+        default_target=EMPLOYMENT_SEEKERS, course_months=9, title_de="Qualifizierung und Weiterbildung"),
     MeasureType(
         "startup_support", "Start-up support", PROGRAMME, "employment", "places", 15,
         4_000.0, {"job_finding": 0.4, "skill_gain": 0.005},
@@ -197,7 +203,8 @@ ENTRIES: tuple[MeasureType, ...] = (
         "Start-up subsidies for the unemployed have lasting employment effects (Caliendo & Kuenn 2011). "
         + ASSUMPTION,
         ramp_months=6, network_dependence=0.3, targets=("blocks", "groups", "employment"),
-        default_target={"employment": ["short_term_unemployed", "long_term_unemployed"]}, course_months=12),
+        default_target={"employment": ["short_term_unemployed", "long_term_unemployed"]}, course_months=12,
+        title_de="Gründungsförderung"),
     MeasureType(
         "homework_help", "Homework help and language courses for children", PROGRAMME, "education",
         "places (households with children)", 60, 1_500.0, {"child_education": 0.15},
@@ -207,7 +214,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         "Childhood exposure effects grow with years of exposure (Chetty, Hendren & Katz 2016, DOMAIN.md §4); "
         "education measures pay off with long lags. " + ASSUMPTION,
         ramp_months=3, network_dependence=0.5, targets=("blocks", "groups", "children"),
-        default_target={"children": True}, course_months=12),
+        default_target={"children": True}, course_months=12, title_de="Hausaufgabenhilfe und Sprachkurse für Kinder"),
     MeasureType(
         "mediation", "Mediation and conflict management", AREA, "safety", "mediator FTE", 1,
         65_000.0, {"conflict_reduction": 0.3, "safety": 0.03},
@@ -215,21 +222,23 @@ ENTRIES: tuple[MeasureType, ...] = (
         "a little.",
         "Inter-group conflict is one of the challenges QM names (DOMAIN.md §2 and DESIGN.md); community mediation "
         "reduces repeated disputes. " + ASSUMPTION,
-        reference=0.17, ramp_months=3, half_life_months=6.0, network_dependence=0.3),
+        reference=0.17, ramp_months=3, half_life_months=6.0, network_dependence=0.3,
+        title_de="Mediation und Konfliktmanagement"),
     MeasureType(
         "green_space", "Green space", CONSTRUCTION, "environment", "parks redesigned", 1,
         250_000.0, {"place_quality": 0.35},
         "Redesign of parks and green courtyards (Baufonds): when built, the quality of the target parks rises by "
         "0.35 (and then decays as places do). Underfunding slows construction.",
         "Baufonds projects from 50,000 EUR, with multi-year lags to completion (DOMAIN.md §2, §5). " + ASSUMPTION,
-        lag_months=24, half_life_months=None, targets=("blocks",), place_kind="park"),
+        lag_months=24, half_life_months=None, targets=("blocks",), place_kind="park", title_de="Grünflächen"),
     MeasureType(
         "playground", "Playground / public space", CONSTRUCTION, "environment", "playgrounds", 2,
         120_000.0, {"place_quality": 0.4},
         "New or renewed playgrounds and squares: when built, the quality of the target playgrounds rises by 0.4, "
         "which raises encounters at places and children's education targets.",
         "Baufonds: schools, playgrounds, parks, youth centres (DOMAIN.md §2); multi-year lags (§5). " + ASSUMPTION,
-        lag_months=18, half_life_months=None, targets=("blocks",), place_kind="playground"),
+        lag_months=18, half_life_months=None, targets=("blocks",), place_kind="playground",
+        title_de="Spielplatz / öffentlicher Raum"),
     MeasureType(
         "building_renovation", "Building renovation (with modernisation levy)", CONSTRUCTION, "housing",
         "buildings", 10, 300_000.0, {"building_quality": 0.35, "rent_levy": 60.0},
@@ -239,7 +248,8 @@ ENTRIES: tuple[MeasureType, ...] = (
         "Modernisation levy: 8% of the landlord's cost a year (section 559 BGB), e.g. 8% of about 9,000 EUR per "
         "dwelling = 60 EUR/month. Upgrading raises rents and displacement (Eckerd et al. 2019, DOMAIN.md §4). "
         "Cost 300,000 EUR per building of about 20 dwellings (public share). " + ASSUMPTION,
-        lag_months=24, half_life_months=None, targets=("blocks",)),
+        lag_months=24, half_life_months=None, targets=("blocks",),
+        title_de="Gebäudesanierung (mit Modernisierungsumlage)"),
     MeasureType(
         "infrastructure", "Infrastructure (lighting, transport)", CONSTRUCTION, "safety", "projects", 3,
         150_000.0, {"safety": 0.05, "job_finding": 0.03},
@@ -247,7 +257,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         "jobs are easier to reach (transport).",
         "Street lighting reduces crime and disorder (Welsh & Farrington 2008); accessibility raises job finding. "
         + ASSUMPTION,
-        reference=0.5, lag_months=18, half_life_months=None),
+        reference=0.5, lag_months=18, half_life_months=None, title_de="Infrastruktur (Beleuchtung, Verkehr)"),
     MeasureType(
         "qm_office", "The QM office", OFFICE, "structure", "staff FTE", 3,
         75_000.0, {"office_capacity": 0.25, "outreach": 0.02, "responsiveness": 0.03, "institutional": 0.02,
@@ -259,7 +269,8 @@ ENTRIES: tuple[MeasureType, ...] = (
         "levers fade.",
         "QM teams of about 2-4 staff run by a carrier (DOMAIN.md §2); professional support is a success factor "
         "(DESIGN.md). Cost about 75,000 EUR per FTE and year plus 30,000 EUR for the office. " + ASSUMPTION,
-        reference=0.5, fixed_cost=30_000.0, ramp_months=6, half_life_months=12.0, network_dependence=0.0),
+        reference=0.5, fixed_cost=30_000.0, ramp_months=6, half_life_months=12.0, network_dependence=0.0,
+        title_de="Das QM-Büro"),
 )
 
 CATALOGUE: dict[str, MeasureType] = {entry.name: entry for entry in ENTRIES}

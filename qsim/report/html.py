@@ -23,7 +23,8 @@ from ..result import KEY_INDICATORS
 from ..scenario import Scenario
 from . import figures
 from .data import ReportError, load_sensitivity, measure_table, planned_inflows, spent_per_year
-from .labels import LANGUAGES, fixed, indicator_explanation, indicator_label, number, percent, text, unit_label
+from .labels import (LANGUAGES, fixed, indicator_explanation, indicator_label, measure_title, number, percent,
+                     text, unit_label)
 
 SECTIONS = ("overview", "measures", "budget", "trajectories", "differences", "timing", "cost", "ranking",
             "sensitivity", "limits", "indicators")
@@ -224,7 +225,8 @@ def _measures_table(measures: dict[str, pd.DataFrame], lang: str) -> Table:
     for name, table in measures.items():
         for _, m in table.iterrows():
             cost = number(m["cost_eur"], lang, thousands=True) + (f" ({t['one_off']})" if m["one_off"] else "")
-            rows.append([_cell(name, "name"), _cell(str(m["label"]).replace("_", " ")), _cell(m["type"]),
+            rows.append([_cell(name, "name"), _cell(str(m["label"]).replace("_", " ")),
+                         _cell(measure_title(m["type"], lang)),
                          _cell(number(m["start"] + 1, lang), "num"), _cell(number(m["end"], lang), "num"),
                          _cell(cost, "num"), _cell(m["funding"])])
     return Table("measures", [t["option"], t["measure"], t["type"], t["start"], t["end"], t["cost_per_year"],

@@ -477,6 +477,14 @@ DOMAIN_TEXT: dict[str, dict[str, str]] = {
 """The measure domains of the catalogue (``qsim.measures.catalogue.DOMAINS``)."""
 
 
+def measure_title(measure_type: str, lang: str) -> str:
+    """The title of a measure type of the catalogue in ``lang``."""
+    from ..measures import CATALOGUE
+
+    entry = CATALOGUE[measure_type]
+    return entry.title_de if lang == "de" else entry.title
+
+
 def number(x: float, lang: str, digits: int = 3, thousands: bool = False) -> str:
     """``x`` with ``digits`` significant digits (or grouped thousands, no decimals), with the decimal comma and
     the thousands dot in German; '' for NaN."""
