@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from .common import add_experiment_file_options, executor_for
@@ -27,16 +26,11 @@ scenario there too. --scheduler tcp://host:8786 runs on a Dask cluster.
 
 def _calibration_file(path: str) -> Path:
     """``path`` if it is a calibration file; a UsageError that says what to do with a scenario or sweep file."""
-    import tomllib
-
-    from .common import UsageError, check_file
+    from .common import UsageError, check_file, toml_tables
 
     p = check_file(path, "calibration")
-    try:
-        keys = set(tomllib.loads(p.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return p  # the loader says what is wrong with it
-    if "calibration" not in keys:
+    keys = toml_tables(p)
+    if keys is not None and "calibration" not in keys:  # None: the loader says what is wrong with it
         if "experiment" in keys:
             raise UsageError(f"{path}: this is a sweep experiment file, not a calibration; run it with "
                              f"`qsim sweep {path}`; a calibration file has a [calibration] table "
@@ -50,9 +44,6 @@ def _calibration_file(path: str) -> Path:
 def _calibrate(args) -> int:
     from ..sensitivity.calibration import load_calibration, run_calibration
 
-    if args.workers is not None and args.workers < 1:
-        print(f"qsim: --workers must be at least 1, got {args.workers}", file=sys.stderr)
-        return 2
     experiment = load_calibration(_calibration_file(args.experiment))
     out = Path(args.out or f"out/{experiment.calibration.name}")
     with executor_for(args) as executor:

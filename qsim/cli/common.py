@@ -100,12 +100,12 @@ def _listing(folder: Path) -> str:
     return ", ".join(names[:12]) + (", ..." if len(names) > 12 else "") if names else "none (no .toml files)"
 
 
-def _tables(path: Path) -> set[str] | None:
+def toml_tables(path: Path) -> set[str] | None:
     """The top-level keys of a TOML file, or None if it cannot be read (the loader then says why)."""
     try:
         with open(path, "rb") as f:
             return set(tomllib.load(f))
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
 
 
@@ -114,7 +114,7 @@ def load_scenario_file(path: str):
     from ..scenario import load_scenario
 
     p = check_file(path, "scenario")
-    keys = _tables(p)
+    keys = toml_tables(p)
     if keys is not None and "experiment" in keys and "scenario" not in keys:
         raise UsageError(f"{path}: this is an experiment file (it has an [experiment] table), not a scenario; "
                          f"run it with `qsim sweep {path}`")
@@ -126,7 +126,7 @@ def load_experiment_file(path: str):
     from ..experiment.sweep import load_experiment
 
     p = check_file(path, "experiment")
-    keys = _tables(p)
+    keys = toml_tables(p)
     if keys is not None and "experiment" not in keys and ("scenario" in keys or "extends" in keys):
         raise UsageError(f"{path}: this is a scenario file, not an experiment; `qsim run {path}` runs it and "
                          f"`qsim compare BASELINE {path}` compares it; a sweep needs an experiment file with an "

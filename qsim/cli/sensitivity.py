@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from .common import UsageError, add_experiment_file_options, check_file, executor_for
+from .common import UsageError, add_experiment_file_options, check_file, executor_for, toml_tables
 
 EPILOG_SENSITIVITY = """example:
   qsim sensitivity experiments/sobol_year20.toml --out out/sobol_year20
@@ -27,12 +26,9 @@ resuming the sweep's store out/<sweep name>/store. See docs/sensitivity.md.
 
 def _check_kind(path: str) -> Path:
     """``path`` if it is a sensitivity experiment file; a UsageError that says what it is otherwise."""
-    import tomllib
-
     p = check_file(path, "sensitivity experiment")
-    try:
-        keys = set(tomllib.loads(p.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    keys = toml_tables(p)
+    if keys is None:
         return p  # the loader says why it cannot be read
     if "experiment" not in keys and ("scenario" in keys or "extends" in keys):
         raise UsageError(f"{path}: this is a scenario file, not a sensitivity experiment; see experiments/ and "
@@ -51,9 +47,6 @@ def _sensitivity(args) -> int:
         load_sensitivity_experiment,
     )
 
-    if args.workers is not None and args.workers < 1:
-        print(f"qsim: --workers must be at least 1, got {args.workers}", file=sys.stderr)
-        return 2
     experiment = load_sensitivity_experiment(_check_kind(args.experiment))
     out = Path(args.out or f"out/{experiment.name}")
     store_name = "store-quick" if args.quick else "store"

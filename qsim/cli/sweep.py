@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from .common import add_experiment_file_options, executor_for, load_experiment_file
@@ -24,9 +23,6 @@ runs them on a Dask cluster (pip install 'qsim[dask]').
 def _sweep(args) -> int:
     from ..experiment.sweep import run_experiment
 
-    if args.workers is not None and args.workers < 1:
-        print(f"qsim: --workers must be at least 1, got {args.workers}", file=sys.stderr)
-        return 2
     experiment = load_experiment_file(args.experiment)
     out = Path(args.out or f"out/{experiment.experiment.name}")
     with executor_for(args) as executor:
