@@ -133,7 +133,7 @@ class Simulation:
     def _encounters(self, step: int, record: bool) -> None:
         s = self.state
         h, dw, ar = s.households, s.dwellings, s.areas
-        encounters_step(self.key, step, self.params.encounters, h.alive, h.dwelling, dw.occupant, dw.building,
+        encounters_step(self.key, step, self.params.encounters, h.alive, h.rng_key, h.dwelling, dw.occupant, dw.building,
                         dw.block, dw.area, h.group, h.trust_out, h.programme, h.friendly_contacts, h.conflicts,
                         h.tie_target, h.tie_strength, h.tie_back, s.buildings.first_dwelling, s.buildings.n_dwellings,
                         s.blocks.first_dwelling, s.blocks.n_dwellings, ar.first_dwelling, ar.n_dwellings,
@@ -167,7 +167,7 @@ class Simulation:
         else:
             self._place_quality()
         if on.labour:
-            labour_step(key, t, p.labour, self._demand[t], h.alive, h.dwelling, dw.block, dw.area, h.group, h.adults,
+            labour_step(key, t, p.labour, self._demand[t], h.alive, h.rng_key, h.dwelling, dw.block, dw.area, h.group, h.adults,
                         h.children, h.labour, h.unemployed_months, h.skill, h.wage, h.income, h.child_education,
                         h.programme, h.tie_target, h.tie_strength, ar.reputation, self.area_place_quality,
                         blk.efficacy_lagged, self._levers)
@@ -178,7 +178,7 @@ class Simulation:
         residents = income_sum = np.zeros(0)  # empty: mobility sums the incomes itself (unless the fused pass did)
         if fused:  # trust, block aggregates and participation decisions in one pass (kernels.passes)
             block_agg, residents, staying, wanting, wants, tie_sum, income_sum = trust_and_participation_choices(
-                key, t, p.trust, p.participation, h.alive, h.dwelling, dw.block, dw.area, dw.building, h.programme,
+                key, t, p.trust, p.participation, h.alive, h.rng_key, h.dwelling, dw.block, dw.area, dw.building, h.programme,
                 h.friendly_contacts, h.conflicts, h.trust_in, h.trust_out, h.trust_inst, h.tie_target,
                 h.tie_strength, h.labour, h.income, h.efficacy, h.tenure, h.participating, h.threshold, h.attachment,
                 blk.disorder, blk.group_count, s.buildings.quality, ar.participation_share, responsiveness,
@@ -195,11 +195,11 @@ class Simulation:
             disorder_step(p.trust, block_agg, block_efficacy, blk.area, blk.disorder, blk.efficacy_lagged,
                           s.area_levers)
         if fused:  # the second half of participation: admission, efficacy, attachment
-            participation_outcomes(key, t, p.participation, h.alive, h.dwelling, dw.area, h.participating, h.efficacy,
+            participation_outcomes(key, t, p.participation, h.alive, h.rng_key, h.dwelling, dw.area, h.participating, h.efficacy,
                                    h.attachment, h.satisfaction, h.tenure, ar.participation_share, responsiveness,
                                    self._levers, residents, staying, wanting, wants, tie_sum)
         elif on.participation:
-            participation_step(key, t, p.participation, h.alive, h.dwelling, dw.area, h.programme, h.participating,
+            participation_step(key, t, p.participation, h.alive, h.rng_key, h.dwelling, dw.area, h.programme, h.participating,
                                h.threshold, h.efficacy, h.attachment, h.satisfaction, h.tenure, h.tie_target,
                                h.tie_strength, ar.participation_share, responsiveness, self._levers)
         if on.organisations and len(s.organisations):

@@ -40,7 +40,7 @@ from .kernels.environment import market_rent
 from .kernels.households import draw_attitudes
 from .levers import N_LEVERS, N_PROGRAMMES
 from .parameters import ModelParameters
-from .rng import STREAM_POPULATION, agent_key, below, normal, run_key, step_key, uniform
+from .rng import STREAM_POPULATION, agent_key, below, id_keys, normal, run_key, step_key, uniform
 from .scenario import Area, ScenarioError
 from .state import (EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS, SHORT_TERM_UNEMPLOYED,
                     TRANSFER, Areas, Blocks, Buildings, Dwellings, Households, Organisations, Places, State,
@@ -401,6 +401,7 @@ def build_state(areas: list[Area], params: ModelParameters, seed: int, replicate
         next_slot += len(chosen)
         h.alive[slots] = True
         h.uid[slots] = slots
+        h.rng_key[slots] = id_keys(slots)
         h.dwelling[slots] = chosen
         dwellings.occupant[chosen] = slots
         if area.tables is None:

@@ -91,6 +91,31 @@ def agent_key(skey: np.uint64, agent: int) -> np.uint64:
 
 
 @njit(cache=True, inline="always")
+def id_key(agent: int) -> np.uint64:
+    """The random-number id of an agent: ``agent_key(skey, agent) == household_key(skey, id_key(agent))``.
+
+    Households keep theirs in ``households.rng_key`` (from their stable ``uid``), so their draws follow
+    the household, not its storage slot, and a kernel pays one mix per household instead of two.
+    """
+    return mix64(np.uint64(agent))
+
+
+@njit(cache=True)
+def id_keys(ids: np.ndarray) -> np.ndarray:
+    """:func:`id_key` of each id (uint64 array)."""
+    out = np.empty(ids.shape[0], np.uint64)
+    for k in range(ids.shape[0]):
+        out[k] = id_key(ids[k])
+    return out
+
+
+@njit(cache=True, inline="always")
+def household_key(skey: np.uint64, rng_key: np.uint64) -> np.uint64:
+    """Key of one household within a (run, stream, step), from its ``rng_key`` (``id_key(uid)``)."""
+    return mix64(np.uint64(skey) ^ np.uint64(rng_key))
+
+
+@njit(cache=True, inline="always")
 def uniform(akey: np.uint64, k: int) -> float:
     """The k-th uniform draw in [0, 1) for an agent key."""
     return float(mix64(np.uint64(akey) + np.uint64(k) * _M1) >> _S11) * _INV53
@@ -128,16 +153,16 @@ def uniforms(key: np.uint64, stream: int, step: int, agents: np.ndarray, k: int)
 
 
 @njit(cache=True)
-def random_order(key: np.uint64, stream: int, step: int, ids: np.ndarray) -> np.ndarray:
-    """``ids`` in a random order that depends only on (run, stream, step) and the ids themselves.
+def random_order(key: np.uint64, stream: int, step: int, ids: np.ndarray, rng_keys: np.ndarray) -> np.ndarray:
+    """Slots ``ids`` in a random order that depends only on (run, stream, step) and their ``rng_keys``.
 
     Used for asynchronous activation (Mesa's shuffle); an agent's place in
-    the order does not depend on which other agents are in the list.
+    the order does not depend on which other agents are in the list, nor on its slot.
     """
     skey = step_key(key, stream, step)
     keys = np.empty(ids.shape[0], np.uint64)
     for k in range(ids.shape[0]):
-        keys[k] = agent_key(skey, ids[k])
+        keys[k] = household_key(skey, rng_keys[ids[k]])
     return ids[np.argsort(keys)]
 
 

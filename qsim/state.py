@@ -80,6 +80,7 @@ class Households(_Arrays):
 
     alive: np.ndarray              # bool
     uid: np.ndarray                # int64, stable id of the household in this slot
+    rng_key: np.ndarray            # uint64, rng.id_key(uid): the household's random-number id
     dwelling: np.ndarray           # int32, NO_ONE if the slot is empty
     group: np.ndarray              # int8, 0 = majority, 1 = minority (migration background)
     adults: np.ndarray             # int8, persons 15+
@@ -227,7 +228,8 @@ def empty_households(n: int, tie_slots: int) -> Households:
     """Household arrays of capacity ``n`` with every slot empty."""
     f4 = lambda: np.zeros(n, np.float32)  # noqa: E731
     return Households(
-        alive=np.zeros(n, np.bool_), uid=np.full(n, -1, np.int64), dwelling=np.full(n, NO_ONE, np.int32),
+        alive=np.zeros(n, np.bool_), uid=np.full(n, -1, np.int64),
+        rng_key=np.zeros(n, np.uint64), dwelling=np.full(n, NO_ONE, np.int32),
         group=np.zeros(n, np.int8), adults=np.ones(n, np.int8), children=np.zeros(n, np.int8),
         labour=np.zeros(n, np.int8), unemployed_months=np.zeros(n, np.int16), skill=f4(), wage=f4(), income=f4(),
         child_education=f4(), trust_in=f4(), trust_out=f4(), trust_inst=f4(), efficacy=f4(), attachment=f4(),

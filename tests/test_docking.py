@@ -30,7 +30,7 @@ Design (docs/reference-model.md, "Docking"):
   little less often in one model's draws); it is not there to hide larger
   differences.
 * **It can fail.** ``test_docking_detects_a_perturbed_reference`` runs the
-  reference with one parameter changed by a clear amount (job loss x 1.5;
+  reference with one parameter changed by a clear amount (job loss x 2;
   tie formation x 0.6) against the unchanged core, with the same rule, and
   requires the expected indicators to fail.
 
@@ -199,7 +199,7 @@ def test_measures_act_in_both_models():
 
 
 @pytest.mark.parametrize("overrides, expected", [
-    ({"labour.job_loss": 0.012}, "unemployment_rate"),         # default 0.008 per month
+    ({"labour.job_loss": 0.016}, "unemployment_rate"),         # default 0.008 per month
     ({"encounters.tie_formation": 0.06}, "tie_density"),       # default 0.1
 ])
 def test_docking_detects_a_perturbed_reference(overrides, expected):

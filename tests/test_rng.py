@@ -174,13 +174,22 @@ def test_normal_is_standard_normal(seed):
     assert stats.kstest(z, "norm").pvalue > ALPHA
 
 
+_KEYS = rng.id_keys(np.arange(4000, dtype=np.int64))  # random-number ids of slots 0..3999 (uid = slot)
+
+
+def test_household_key_of_an_id_key_is_the_agent_key():
+    key = rng.step_key(rng.run_key(3, 1), rng.STREAM_LABOUR, 7)
+    for agent in (0, 1, 12345, 2**40 + 3):
+        assert rng.household_key(key, rng.id_key(agent)) == rng.agent_key(key, agent)
+
+
 @pytest.mark.parametrize("n", [1, 2, 3, 7, 64, 1000])
 def test_random_order_is_a_permutation_that_changes_with_the_step(n):
     key = rng.run_key(2, 0)
     ids = (np.arange(n, dtype=np.int64) * 3 + 5)
     orders = set()
     for step in range(10):
-        order = rng.random_order(key, rng.STREAM_ORDER, step, ids)
+        order = rng.random_order(key, rng.STREAM_ORDER, step, ids, _KEYS)
         assert np.array_equal(np.sort(order), ids), f"not a permutation of the ids for n={n}, step={step}"
         orders.add(tuple(order[:5].tolist()))
     if n >= 3:
@@ -190,9 +199,9 @@ def test_random_order_is_a_permutation_that_changes_with_the_step(n):
 def test_random_order_of_two_agents_does_not_depend_on_who_else_is_in_the_list():
     key = rng.run_key(8, 0)
     ids = np.arange(300, dtype=np.int64)
-    full = rng.random_order(key, rng.STREAM_ORDER, 4, ids)
+    full = rng.random_order(key, rng.STREAM_ORDER, 4, ids, _KEYS)
     subset = ids[::7][::-1].copy()
-    sub = rng.random_order(key, rng.STREAM_ORDER, 4, subset)
+    sub = rng.random_order(key, rng.STREAM_ORDER, 4, subset, _KEYS)
     position = {int(a): p for p, a in enumerate(full)}
     assert [position[int(a)] for a in sub] == sorted(position[int(a)] for a in sub)
 
@@ -203,7 +212,7 @@ def test_random_order_is_uniform_over_orderings():
     ids = np.array([10, 11, 12], dtype=np.int64)
     counts = {}
     for step in range(6000):
-        t = tuple(rng.random_order(key, rng.STREAM_ORDER, step, ids).tolist())
+        t = tuple(rng.random_order(key, rng.STREAM_ORDER, step, ids, _KEYS).tolist())
         counts[t] = counts.get(t, 0) + 1
     assert len(counts) == 6
     assert stats.chisquare(list(counts.values())).pvalue > ALPHA

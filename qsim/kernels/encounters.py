@@ -28,7 +28,7 @@ import numpy as np
 from numba import njit
 
 from .. import levers as L
-from ..rng import STREAM_ENCOUNTERS, agent_key, below, step_key, uniform, uniform_pair
+from ..rng import STREAM_ENCOUNTERS, household_key, below, step_key, uniform, uniform_pair
 from .common import lever
 
 
@@ -108,7 +108,7 @@ def _attempts(akey, whole, frac):
 
 
 @njit(cache=True)
-def encounter_partners(skey, p, alive, dwelling, occupant, dw_building, dw_block, dw_area, group, programme,
+def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, programme,
                        bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers):
     """Whom each household meets this month: (n, attempts) household slots, -1 for no encounter.
 
@@ -133,7 +133,7 @@ def encounter_partners(skey, p, alive, dwelling, occupant, dw_building, dw_block
         d = dwelling[i]
         a = dw_area[d]
         prog = programme[i]
-        akey = agent_key(skey, i)
+        akey = household_key(skey, rng_key[i])
         place_chance = area_place_quality[a] * (1.0 + lever(levers, a, prog, L.ENCOUNTERS))
         mixing = lever(levers, a, prog, L.MIXING)
         bld = dw_building[d]
@@ -162,7 +162,7 @@ def encounter_partners(skey, p, alive, dwelling, occupant, dw_building, dw_block
 
 
 @njit(cache=True)
-def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
+def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
                     programme, friendly_contacts, conflicts, tie_target, tie_strength, tie_back,
                     bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers, record):
     """One month of encounters, tie formation and decay (in place).
@@ -178,14 +178,14 @@ def encounters_step(key, step, p, alive, dwelling, occupant, dw_building, dw_blo
     K = tie_target.shape[1]
     friendly_contacts[:] = 0
     conflicts[:] = 0
-    met = encounter_partners(skey, p, alive, dwelling, occupant, dw_building, dw_block, dw_area, group, programme,
+    met = encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, programme,
                              bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers)
     for i in range(n):
         if not alive[i]:
             continue
         a = dw_area[dwelling[i]]
         gi = group[i]
-        akey = agent_key(skey, i)
+        akey = household_key(skey, rng_key[i])
         conflict_chance = (p.conflict_probability * (1.0 - lever(levers, a, programme[i], L.CONFLICT_REDUCTION))
                            * (1.0 - trust_out[i]))
         for e in range(met.shape[1]):

@@ -29,7 +29,7 @@ from __future__ import annotations
 from numba import njit
 
 from .. import levers as L
-from ..rng import STREAM_LABOUR, agent_key, normal, step_key, uniform
+from ..rng import STREAM_LABOUR, household_key, normal, step_key, uniform
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 from .common import clip01, household_income, lever
 
@@ -51,7 +51,7 @@ def referral_share(i, tie_target, tie_strength, labour, group, dw_block, dwellin
 
 
 @njit(cache=True)
-def labour_step(key, step, p, demand, alive, dwelling, dw_block, dw_area, group, adults, children, labour,
+def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_area, group, adults, children, labour,
                 unemployed_months, skill, wage, income, child_education, programme, tie_target, tie_strength,
                 reputation, area_place_quality, block_efficacy, levers):
     """Advance the labour market one month for every household (in place)."""
@@ -63,7 +63,7 @@ def labour_step(key, step, p, demand, alive, dwelling, dw_block, dw_area, group,
         a = dw_area[d]
         b = dw_block[d]
         prog = programme[i]
-        akey = agent_key(skey, i)
+        akey = household_key(skey, rng_key[i])
         local_demand = demand * (1.0 + lever(levers, a, prog, L.JOB_DEMAND))
         s = skill[i]
         state = labour[i]

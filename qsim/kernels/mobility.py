@@ -40,8 +40,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..rng import STREAM_IN_MOVERS, STREAM_MOBILITY, STREAM_ORDER, agent_key, below, normal, random_order, \
-    step_key, uniform
+from ..rng import (STREAM_IN_MOVERS, STREAM_MOBILITY, STREAM_ORDER, agent_key, below, household_key, id_key,
+                   normal, random_order, step_key, uniform)
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 from .common import household_income, housing_covered, logit_normal, rent_burden
 from .encounters import drop_all_ties
@@ -197,7 +197,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
         d = h.dwelling[i]
         b = dw.block[d]
         a = dw.area[d]
-        akey = agent_key(skey, i)
+        akey = household_key(skey, h.rng_key[i])
         supported = housing_covered(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], dw.rent[d],
                                   ep.housing_cost_limit)
         burden = rent_burden(dw.rent[d], h.income[i], supported, ep.housing_cost_limit)
@@ -248,9 +248,9 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
         if intent[i] != STAY:
             movers[m] = i
             m += 1
-    for i in random_order(key, STREAM_ORDER, step, movers):
+    for i in random_order(key, STREAM_ORDER, step, movers, h.rng_key):
         what = intent[i]
-        akey = agent_key(skey, i)
+        akey = household_key(skey, h.rng_key[i])
         d_old = h.dwelling[i]
         a_old = dw.area[d_old]
         g = h.group[i]
@@ -390,6 +390,7 @@ def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quali
         used += 1
         h.alive[i] = True
         h.uid[i] = next_uid
+        h.rng_key[i] = id_key(next_uid)
         next_uid += 1
         h.dwelling[i] = v
         h.group[i] = g

@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit
 
 from .. import levers as L
-from ..rng import STREAM_PARTICIPATION, agent_key, step_key, uniform
+from ..rng import STREAM_PARTICIPATION, household_key, step_key, uniform
 from .common import clip01, lever
 
 
@@ -47,7 +47,7 @@ WANTS = 2     # wants to take part and waits for a place
 
 
 @njit(cache=True, inline="always")
-def participation_choice(skey, p, i, ties, active, area_share, participating, threshold, efficacy, attachment,
+def participation_choice(skey, p, i, rng_key, ties, active, area_share, participating, threshold, efficacy, attachment,
                          cost_lever, outreach_lever):
     """Household i's decision: NOTHING, STAYS or WANTS; clears ``participating[i]`` if it stops.
 
@@ -62,7 +62,7 @@ def participation_choice(skey, p, i, ties, active, area_share, participating, th
                  - outreach_lever + cost)
     if observed >= effective:
         if participating[i]:
-            if uniform(agent_key(skey, i), 0) >= p.burnout:
+            if uniform(household_key(skey, rng_key[i]), 0) >= p.burnout:
                 return STAYS
             participating[i] = 0  # burnt out this month
             return NOTHING
@@ -72,7 +72,7 @@ def participation_choice(skey, p, i, ties, active, area_share, participating, th
 
 
 @njit(cache=True)
-def participation_step(key, step, p, alive, dwelling, dw_area, programme, participating, threshold, efficacy,
+def participation_step(key, step, p, alive, rng_key, dwelling, dw_area, programme, participating, threshold, efficacy,
                        attachment, satisfaction, tenure, tie_target, tie_strength, area_share, area_responsiveness,
                        levers):
     """One month of participation decisions, efficacy and attachment; updates ``area_share`` (in place).
@@ -106,19 +106,19 @@ def participation_step(key, step, p, alive, dwelling, dw_area, programme, partic
             ties += w
             active += w * participating[max(tie_target[i, k], 0)]
         tie_sum[i] = ties
-        choice = participation_choice(skey, p, i, ties, active, area_share[a], participating, threshold, efficacy,
+        choice = participation_choice(skey, p, i, rng_key, ties, active, area_share[a], participating, threshold, efficacy,
                                       attachment, lever(levers, a, prog, L.PARTICIPATION_COST),
                                       lever(levers, a, prog, L.OUTREACH))
         staying[a] += 1.0 if choice == STAYS else 0.0
         wanting[a] += 1.0 if choice == WANTS else 0.0
         wants[i] = choice == WANTS
-    participation_outcomes(key, step, p, alive, dwelling, dw_area, participating, efficacy, attachment, satisfaction,
+    participation_outcomes(key, step, p, alive, rng_key, dwelling, dw_area, participating, efficacy, attachment, satisfaction,
                            tenure, area_share, area_responsiveness, levers, residents, staying, wanting, wants,
                            tie_sum)
 
 
 @njit(cache=True)
-def participation_outcomes(key, step, p, alive, dwelling, dw_area, participating, efficacy, attachment,
+def participation_outcomes(key, step, p, alive, rng_key, dwelling, dw_area, participating, efficacy, attachment,
                            satisfaction, tenure, area_share, area_responsiveness, levers, residents, staying,
                            wanting, wants, tie_sum):
     """After the decisions: admission to the places left, efficacy, attachment and ``area_share`` (in place).
@@ -138,7 +138,7 @@ def participation_outcomes(key, step, p, alive, dwelling, dw_area, participating
         if not alive[i]:
             continue
         a = dw_area[dwelling[i]]
-        if wants[i] and uniform(agent_key(skey, i), 1) < admit[a]:
+        if wants[i] and uniform(household_key(skey, rng_key[i]), 1) < admit[a]:
             participating[i] = 1
             taking_part[a] += 1.0
         if participating[i]:

@@ -26,7 +26,7 @@ from .trust import N_BLOCK_COLUMNS, add_to_block, trust_tables, trust_update
 
 
 @njit(cache=True)
-def trust_and_participation_choices(key, step, tp, pp, alive, dwelling, dw_block, dw_area, dw_building, programme,
+def trust_and_participation_choices(key, step, tp, pp, alive, rng_key, dwelling, dw_block, dw_area, dw_building, programme,
                                     friendly_contacts, conflicts, trust_in, trust_out, trust_inst, tie_target,
                                     tie_strength, labour, income, efficacy, tenure, participating, threshold,
                                     attachment, blk_disorder, blk_group_count, bld_quality, area_share,
@@ -74,7 +74,7 @@ def trust_and_participation_choices(key, step, tp, pp, alive, dwelling, dw_block
         residents[a] += 1.0
         income_sum[a] += income[i]
         tie_sum[i] = ties
-        choice = participation_choice(skey, pp, i, ties, active, area_share[a], participating, threshold,
+        choice = participation_choice(skey, pp, i, rng_key, ties, active, area_share[a], participating, threshold,
                                       efficacy, attachment, lever(levers, a, prog, L.PARTICIPATION_COST),
                                       lever(levers, a, prog, L.OUTREACH))
         staying[a] += 1.0 if choice == STAYS else 0.0

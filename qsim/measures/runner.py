@@ -241,7 +241,7 @@ class MeasureRunner:
         elif len(members) < places:
             free = np.flatnonzero(eligible & (h.programme == NO_ONE) & (done != h.uid))
             if len(free):
-                u = uniforms(self.key, STREAM_MEASURES, month, free.astype(np.int64), m)
+                u = uniforms(self.key, STREAM_MEASURES, month, h.uid[free], m)  # by uid: a household's luck, not its slot's
                 chosen = free[np.argsort(u, kind="stable")[: places - len(members)]]
                 h.programme[chosen] = slot
                 since[chosen] = month
