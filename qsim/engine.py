@@ -42,13 +42,20 @@ from .rng import run_key
 from .scenario import Scenario, macro_path
 
 
+# Every SORT_MONTHS months (at the start of the month) the household slots are re-ordered by dwelling
+# (State.sort_households): moves scatter neighbours over the slots, and scattered neighbours miss the caches.
+SORT_MONTHS = 12
+
+
 class Hook(Protocol):
     """Anything called at the start of every month, before the processes run.
 
     A measure or the budget ledger is a hook: it may set ``sim.state.area_levers``,
     ``sim.state.programme_levers`` and ``households.programme``, change state
     arrays (e.g. building quality for target blocks) or parameters with
-    :meth:`Simulation.set_parameters`.
+    :meth:`Simulation.set_parameters`. A hook that keeps arrays or indices per
+    household slot also has a method ``households_reordered(new_slot)``, called
+    after the engine re-orders the slots (``new_slot[old]`` is the new slot).
     """
 
     def __call__(self, sim: "Simulation", month: int) -> None: ...
@@ -144,6 +151,15 @@ class Simulation:
         """Change model parameters from now on (dotted names, checked against the registry)."""
         self.params = self.params.replace(overrides)
 
+    def sort_households(self) -> None:
+        """Re-order the household slots by dwelling (see ``State.sort_households``) and tell the hooks."""
+        new_slot = self.state.sort_households()
+        if new_slot is not None:
+            for hook in self.hooks:
+                reordered = getattr(hook, "households_reordered", None)
+                if reordered is not None:
+                    reordered(new_slot)
+
     @property
     def month(self) -> int:
         return self.state.month
@@ -154,6 +170,8 @@ class Simulation:
         t = s.month
         if t + 1 >= len(self._demand):
             self._extend_macro(t + 13)
+        if t > 0 and t % SORT_MONTHS == 0:
+            self.sort_households()
         for hook in self.hooks:
             hook(self, t)
         self._levers = lever_table(s.area_levers, s.programme_levers)

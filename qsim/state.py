@@ -8,8 +8,14 @@ block, blocks per area, so "all dwellings of block b" is the slice
 Households are never deleted. The household arrays have one slot per
 dwelling; a household that leaves the city vacates its slot, which a later
 in-mover refills (with a new ``uid``). A household that moves within the
-city keeps its slot and uid and changes ``dwelling``. The slot index is the
-agent id of the random-number keys.
+city keeps its slot and uid and changes ``dwelling``. A household's random
+numbers are keyed by its uid (``rng_key``), not by its slot.
+
+Moves scatter neighbours over the slots, and kernels that read neighbours'
+arrays then miss the caches; the engine therefore re-orders the household
+slots by dwelling from time to time (:meth:`State.sort_households`), which
+changes only where a household is stored (and the order in which the
+sequential loops visit the households).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from collections import namedtuple
 from dataclasses import dataclass, fields
 
 import numpy as np
+from numba import njit
 
 from . import levers
 
@@ -215,6 +222,24 @@ class State:
         parts = (self.households, self.dwellings, self.buildings, self.blocks, self.areas, self.places, self.organisations)
         return sum(p.nbytes for p in parts) + self.area_levers.nbytes + self.programme_levers.nbytes
 
+    def sort_households(self) -> np.ndarray | None:
+        """Re-order the household slots: residents by dwelling, then the empty slots (in place).
+
+        Returns ``new_slot`` (the new slot of every old slot) for those who keep slot indices, or None if
+        the slots were in order already. Tie targets and dwelling occupants follow; ``tie_back`` holds
+        positions within a household's row and stays valid.
+        """
+        h, occupant = self.households, self.dwellings.occupant
+        order, new_slot = _slot_order(h.alive, occupant)
+        if order is None:
+            return None
+        for f in fields(h):  # as unsigned integers of the same size: four compiled kernels for every dtype
+            values = getattr(h, f.name)
+            _permute_rows(values.view(f"u{values.itemsize}").reshape(len(order), -1), order)
+        _relabel(h.tie_target, new_slot)
+        _relabel(occupant, new_slot)
+        return new_slot
+
     def copy(self) -> "State":
         def dup(group):
             return type(group)(**{f.name: getattr(group, f.name).copy() for f in fields(group)})
@@ -222,6 +247,49 @@ class State:
         return State(dup(self.households), dup(self.dwellings), dup(self.buildings), dup(self.blocks), dup(self.areas),
                      dup(self.places), dup(self.organisations), self.area_levers.copy(), self.programme_levers.copy(),
                      self.area_names, self.next_uid, self.month)
+
+
+@njit(cache=True)
+def _slot_order(alive, occupant):
+    """(order, new_slot): the old slot of every new slot (residents by dwelling, then the empty slots) and
+    its inverse; (None, None) if the slots are in that order already."""
+    n = alive.shape[0]
+    order = np.empty(n, np.int64)
+    k = 0
+    for d in range(occupant.shape[0]):
+        if occupant[d] >= 0:
+            order[k] = occupant[d]
+            k += 1
+    for i in range(n):
+        if not alive[i]:
+            order[k] = i
+            k += 1
+    new_slot = np.empty(n, np.int64)
+    in_order = True
+    for k in range(n):
+        new_slot[order[k]] = k
+        in_order &= order[k] == k
+    if in_order:
+        return None, None
+    return order, new_slot
+
+
+@njit(cache=True)
+def _permute_rows(values, order):
+    """values[k] = old values[order[k]] for the rows of a 2-D array (in place)."""
+    old = values.copy()
+    for k in range(order.shape[0]):
+        for c in range(values.shape[1]):
+            values[k, c] = old[order[k], c]
+
+
+@njit(cache=True)
+def _relabel(slots, new_slot):
+    """Household slots (any shape; NO_ONE stays) renamed to their new slots (in place)."""
+    flat = slots.reshape(-1)
+    for k in range(flat.shape[0]):
+        if flat[k] >= 0:
+            flat[k] = new_slot[flat[k]]
 
 
 def empty_households(n: int, tie_slots: int) -> Households:

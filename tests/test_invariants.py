@@ -368,3 +368,41 @@ def test_crn_the_initial_population_does_not_depend_on_behavioural_parameters():
                                             "organisations.tie_decay": 0.2}), seed=21)
     for name in ("alive", "dwelling", "group", "labour", "skill", "children", "adults", "income"):
         assert np.array_equal(getattr(a.state.households, name), getattr(b.state.households, name)), name
+
+
+# -------------------------------------------------------- slot re-ordering
+def _households_by_uid(state) -> dict:
+    """Every resident household's record keyed by uid: its fields, its dwelling and its ties as (uid, strength)."""
+    h = state.households
+    out = {}
+    for i in np.flatnonzero(h.alive):
+        ties = sorted((int(h.uid[j]), float(s)) for j, s in zip(h.tie_target[i], h.tie_strength[i]) if j >= 0)
+        fields = tuple(getattr(h, name)[i].item() for name in (
+            "rng_key", "dwelling", "group", "labour", "skill", "income", "trust_in", "participating", "tenure"))
+        out[int(h.uid[i])] = (fields, ties, int(state.dwellings.occupant[h.dwelling[i]]) == i)
+    return out
+
+
+def test_sorting_the_slots_only_relabels_the_households():
+    """After moves the slots are out of dwelling order; sorting restores it and changes no household, tie or
+    dwelling, only where each is stored (and the engine sorts every SORT_MONTHS months)."""
+    sim = qsim.Simulation(small_scenario(years=3, parameters={"mobility.base_move_rate": 0.05}), seed=3)
+    for _ in range(qsim.engine.SORT_MONTHS - 1):
+        sim.step()
+    h = sim.state.households
+    alive = np.flatnonzero(h.alive)
+    assert np.any(np.diff(h.dwelling[alive]) < 0), "the test needs slots out of dwelling order"
+    before = _households_by_uid(sim.state)
+    sorted_state = sim.state.copy()
+    new_slot = sorted_state.sort_households()
+    assert new_slot is not None and sorted(new_slot.tolist()) == list(range(len(h.alive)))
+    hs = sorted_state.households
+    n = int(hs.alive.sum())
+    assert hs.alive[:n].all() and not hs.alive[n:].any(), "residents first, then the empty slots"
+    assert np.all(np.diff(hs.dwelling[:n]) > 0), "residents in dwelling order"
+    assert _households_by_uid(sorted_state) == before
+    assert sorted_state.sort_households() is None, "a sorted state stays as it is"
+    sim.step()  # month SORT_MONTHS - 1 -> SORT_MONTHS; the next step sorts first
+    sim.step()
+    check_state(sim)
+    assert np.all(np.diff(sim.state.households.dwelling[:n][sim.state.households.alive[:n]]) != 0)

@@ -23,7 +23,8 @@ import pytest  # noqa: E402
 
 import qsim  # noqa: E402
 from qsim.measures import CATALOGUE  # noqa: E402
-from qsim.measures.runner import delivery_factor, remaining, saturation  # noqa: E402
+from qsim.engine import SORT_MONTHS  # noqa: E402
+from qsim.measures.runner import MeasureRunner, delivery_factor, remaining, saturation  # noqa: E402
 from qsim.state import QM_OFFICE  # noqa: E402
 
 YEARS = 3
@@ -286,3 +287,18 @@ def test_measures_act_on_their_target_area_only():
     assert len(office) == 1 and s.organisations.area[office[0]] == 1
     spent = result.indicators.groupby("area")["budget_spent"].sum()
     assert spent["Q"] == 0 and spent["R"] == spent["all"] > 0
+
+
+def test_programme_records_follow_households_when_the_engine_sorts_its_slots():
+    """Enrolment months and finished courses are kept per slot: they move with the households."""
+    sc = scenario_with({"type": "qualification", "capacity": 25, "target": {"employment": ["long_term_unemployed"]}})
+    sim = qsim.Simulation(sc, seed=3)
+    for _ in range(SORT_MONTHS):
+        sim.step()
+    runner = next(hook for hook in sim.hooks if isinstance(hook, MeasureRunner))
+    h = sim.state.households
+    since = {int(h.uid[i]): int(runner.since[0][i]) for i in np.flatnonzero(h.programme == 0)}
+    assert since, "nobody enrolled: nothing to test"
+    sim.sort_households()
+    moved = {int(h.uid[i]): int(runner.since[0][i]) for i in np.flatnonzero(h.programme == 0)}
+    assert moved == since

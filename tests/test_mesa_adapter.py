@@ -9,6 +9,7 @@ import pandas as pd
 import qsim
 from qsim.indicators import NAMES
 from qsim.mesa import QsimModel
+from qsim.engine import SORT_MONTHS
 from qsim.state import LABOUR_STATES
 
 from conftest import scenario_dict
@@ -79,3 +80,18 @@ def test_runs_under_mesa_batch_run():
     assert frame["unemployment_rate"].between(0, 1).all()
     assert frame.loc[frame["seed"] == 1, "unemployment_rate"].iloc[0] != frame.loc[frame["seed"] == 2,
                                                                                     "unemployment_rate"].iloc[0]
+
+
+def test_household_agent_follows_its_household_when_the_engine_sorts_its_slots():
+    model = QsimModel(small(), seed=2, parameters={"mobility.base_move_rate": 0.05})
+    for _ in range(SORT_MONTHS):
+        model.step()
+    h = model.simulation.state.households
+    agents = [model.household(int(i)) for i in np.flatnonzero(h.alive)]
+    uids = [agent.household_id for agent in agents]
+    model.step()  # month SORT_MONTHS: the engine sorts the slots first
+    old_slots = np.flatnonzero(h.alive)
+    assert any(agent.slot != old for agent, old in zip(agents, old_slots)), "no slot changed: nothing tested"
+    still_here = [(agent, uid) for agent, uid in zip(agents, uids) if agent.alive and agent.household_id == uid]
+    assert len(still_here) > 0.8 * len(agents), "agents lost their households when the slots were sorted"
+    assert all(model.household(agent.slot) is agent for agent in agents)

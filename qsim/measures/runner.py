@@ -157,6 +157,11 @@ class MeasureRunner:
         return np.flatnonzero(ok)
 
     # ------------------------------------------------------------ hook
+    def households_reordered(self, new_slot: np.ndarray) -> None:
+        """The engine moved household ``old`` to slot ``new_slot[old]``: the per-slot records follow."""
+        for per_slot in (*self.since.values(), *self.done.values()):
+            per_slot[new_slot] = per_slot.copy()
+
     def __call__(self, sim: "Simulation", month: int) -> None:
         s = sim.state
         s.area_levers[:] = 0.0

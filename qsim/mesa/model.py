@@ -34,7 +34,10 @@ BLOCK_LAYERS = ("households", "minority_share", "unemployment", "disorder", "col
 
 
 class HouseholdAgent(mesa.Agent):
-    """A view of one household slot of the engine (read-only attributes, current month)."""
+    """A view of one household slot of the engine (read-only attributes, current month).
+
+    When the engine re-orders its slots (once a year), the agent moves with the household in its slot.
+    """
 
     def __init__(self, model: "QsimModel", slot: int):
         super().__init__(model)
@@ -119,6 +122,7 @@ class QsimModel(mesa.Model):
         for name in BLOCK_LAYERS:
             self.grid.create_property_layer(name, default_value=0.0)
         self._agents_by_slot: dict[int, HouseholdAgent] = {}
+        self.simulation.hooks.append(_FollowReorderedSlots(self))
         self.datacollector = DataCollector(
             model_reporters={name: (lambda m, n=name: m.indicator(n)) for name in NAMES})
         self.running = True
@@ -144,6 +148,13 @@ class QsimModel(mesa.Model):
         names = self.simulation.state.area_names
         row = len(names) if area == "all" else names.index(area)
         return float(latest[row, 2, INDEX[name]])
+
+    def households_reordered(self, new_slot: np.ndarray) -> None:
+        """The engine re-ordered its household slots: every agent follows its household to the new slot."""
+        agents = list(self._agents_by_slot.values())
+        for agent in agents:
+            agent.slot = int(new_slot[agent.slot])
+        self._agents_by_slot = {agent.slot: agent for agent in agents}
 
     def household(self, slot: int) -> HouseholdAgent:
         """The Mesa agent of a household slot, created on first use."""
@@ -187,3 +198,17 @@ class QsimModel(mesa.Model):
         for name, v in values.items():
             # Mesa's grids are indexed (x, y); qsim's blocks are numbered y * nx + x
             getattr(self.grid, name).data = v.reshape(ny, nx).T.copy()
+
+
+class _FollowReorderedSlots:
+    """An engine hook that does nothing each month and passes slot re-orderings on to the model."""
+
+    def __init__(self, model: QsimModel):
+        self.model = model
+
+    def __call__(self, sim: Simulation, month: int) -> None:
+        pass
+
+    def households_reordered(self, new_slot: np.ndarray) -> None:
+        self.model.households_reordered(new_slot)
+
