@@ -189,9 +189,9 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
 
     ``record`` False runs the tie spin-up: no conflicts or contacts are counted. The partners and the draws
     are found first (:func:`encounter_partners`); the encounters are then played out household by household,
-    attempt by attempt. The loops avoid unpredictable branches (they, not arithmetic, dominate the cost):
-    the tie slot is found without an early exit, contacts are counted with 0/1 increments and an
-    existing tie is reinforced in place.
+    attempt by attempt. The loops avoid unpredictable branches where that pays: contacts are counted with
+    0/1 increments and an existing tie is reinforced in place (the tie slot is found with an early exit,
+    which measured faster than the vectorized loop without one).
 
     Decay is applied in the same loop: a household's row of ties is decayed at the end of its turn (no
     encounter of the month can touch its ties after both its own and its partner's turn). Until then the
@@ -228,8 +228,10 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
                 friendly_contacts[j] += across & (friendly_contacts[j] < 127)
             j_keep = keep if j < i else one  # j's turn is over: its row is decayed
             k = -1
-            for slot in range(K):  # ties are unique: at most one slot matches
-                k = slot if tie_target[i, slot] == j else k
+            for slot in range(K):  # ties are unique: at most one slot matches. With an early exit: a loop
+                if tie_target[i, slot] == j:  # without is vectorized for any K, with more work for K = 6
+                    k = slot
+                    break
             # reinforce an existing tie at both ends; without one, this rewrites i's slot 0 unchanged
             tied = k >= 0
             ki = k if tied else 0
