@@ -227,11 +227,7 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
                 friendly_contacts[i] += across & (friendly_contacts[i] < 127)
                 friendly_contacts[j] += across & (friendly_contacts[j] < 127)
             j_keep = keep if j < i else one  # j's turn is over: its row is decayed
-            k = -1
-            for slot in range(K):  # ties are unique: at most one slot matches. With an early exit: a loop
-                if tie_target[i, slot] == j:  # without is vectorized for any K, with more work for K = 6
-                    k = slot
-                    break
+            k = find_tie(tie_target, i, j)  # early exit: a branch-free scan is vectorized, more work at K = 6
             # reinforce an existing tie at both ends; without one, this rewrites i's slot 0 unchanged
             tied = k >= 0
             ki = k if tied else 0
