@@ -17,7 +17,8 @@ Ties are symmetric: a tie is held in both households' rows of K slots,
 with equal strength and a back-pointer (``tie_back``) to its slot in the
 other row, so both ends are updated together. A new tie replaces the
 weakest tie of either household when its row is full (if weaker than a new
-tie). Every tie decays each month and is dropped below
+tie). Every tie decays once a month, after both its households' turns (a
+household's row decays at the end of its turn), and is dropped below
 ``tie_min_strength``: ties are kept up only by meeting again, so ties to
 households that moved away (and meet only at places) fade.
 """
@@ -78,14 +79,20 @@ def drop_all_ties(tie_target, tie_strength, tie_back, i):
 
 
 @njit(cache=True, inline="always")
-def _form_tie(tie_target, tie_strength, tie_back, i, j, initial):
-    """A new tie between i and j if both have room; returns True if formed (never with strength 0)."""
+def _form_tie(tie_target, tie_strength, tie_back, i, j, initial, j_keep):
+    """A new tie between i and j if both have room; returns True if formed (never with strength 0).
+
+    ``j_keep`` is 1, or the monthly keep factor (float32) if j's row is already decayed this month (its turn
+    is over): j's strengths are then compared with, and its end of the new tie set to, the decayed initial
+    strength.
+    """
     if initial <= 0.0:
         return False
     ki = _free_slot(tie_target, tie_strength, i, initial)
     if ki < 0:
         return False
-    kj = _free_slot(tie_target, tie_strength, j, initial)
+    j_initial = np.float32(initial) * j_keep
+    kj = _free_slot(tie_target, tie_strength, j, j_initial)
     if kj < 0:
         return False
     if tie_target[i, ki] >= 0:
@@ -97,7 +104,7 @@ def _form_tie(tie_target, tie_strength, tie_back, i, j, initial):
     tie_back[i, ki] = kj
     tie_back[j, kj] = ki
     tie_strength[i, ki] = initial
-    tie_strength[j, kj] = initial
+    tie_strength[j, kj] = j_initial
     return True
 
 
@@ -108,15 +115,20 @@ def _attempts(akey, whole, frac):
 
 
 @njit(cache=True)
-def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, programme,
-                       bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers):
-    """Whom each household meets this month: (n, attempts) household slots, -1 for no encounter.
+def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
+                       programme, bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers):
+    """Whom each household meets this month, and how: (n, attempts) codes, -1 for no encounter.
 
+    A code is ``j << 3 | form << 2 | conflict << 1 | across`` for partner slot j (so j < 2**28): ``across``
+    if j is of the other group, ``conflict`` if such an encounter turns into a conflict (probability
+    conflict chance x (1 - out-group trust)), ``form`` if a new tie would form (draw x < tie_formation, and
+    across groups also x >= tie_formation x homophily: probability tie_formation x (1 - homophily)).
     An attempt lands in the own building (share_building), the own block (share_block) or at a place
     (a random resident of the area), the last only with probability place quality x (1 + ENCOUNTERS);
-    it meets nobody at a vacant dwelling or at home. Only the residents' locations are read, which
-    encounters do not change, so all partners can be found before any encounter is played out: this
-    loop has no dependence between households, and the memory reads of many households overlap.
+    it meets nobody at a vacant dwelling or at home. Only the residents' locations, groups and out-group
+    trust are read, which encounters do not change, so all partners and draws can be found before any
+    encounter is played out: this loop has no dependence between households, and the memory reads of many
+    households overlap; the play-out loop draws no random numbers.
     """
     n = alive.shape[0]
     whole = int(p.encounters_per_month)
@@ -136,6 +148,9 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
         akey = household_key(skey, rng_key[i])
         place_chance = area_place_quality[a] * (1.0 + lever(levers, a, prog, L.ENCOUNTERS))
         mixing = lever(levers, a, prog, L.MIXING)
+        conflict_chance = (p.conflict_probability * (1.0 - lever(levers, a, prog, L.CONFLICT_REDUCTION))
+                           * (1.0 - trust_out[i]))
+        gi = group[i]
         bld = dw_building[d]
         blk = dw_block[d]
         ranges[0], ranges[3] = bld_first[bld], bld_n[bld]
@@ -157,7 +172,12 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
                         break
                     target = ranges[2] + below(akey, c + 4 + tries, ranges[5])
             j = occupant[target]
-            met[i, e] = j if j != i else -1
+            w, x = uniform_pair(akey, c + 1)  # conflict, tie formation
+            across = group[j] != gi
+            conflict = across & (w < conflict_chance)
+            form = (x < p.tie_formation) & ((not across) | (x >= p.tie_formation * p.homophily))
+            code = (np.int64(j) << 3) | (np.int64(form) << 2) | (np.int64(conflict) << 1) | np.int64(across)
+            met[i, e] = code if (j >= 0) & (j != i) else -1
     return met
 
 
@@ -167,63 +187,64 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
                     bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers, record):
     """One month of encounters, tie formation and decay (in place).
 
-    ``record`` False runs the tie spin-up: no conflicts or contacts are counted. The partners are found
-    first (:func:`encounter_partners`); the encounters are then played out household by household,
-    attempt by attempt. The loops avoid unpredictable branches (they, not arithmetic, dominate the cost):
-    the tie slot is found without an early exit, contacts are counted with 0/1 increments and an
-    existing tie is reinforced in place.
+    ``record`` False runs the tie spin-up: no conflicts or contacts are counted. The partners and the draws
+    are found first (:func:`encounter_partners`); the encounters are then played out household by household,
+    attempt by attempt. The loops avoid unpredictable branches where that pays: contacts are counted with
+    0/1 increments and an existing tie is reinforced in place (the tie slot is found with an early exit,
+    which measured faster than the vectorized loop without one).
+
+    Decay is applied in the same loop: a household's row of ties is decayed at the end of its turn (no
+    encounter of the month can touch its ties after both its own and its partner's turn). Until then the
+    end of a tie whose other household has had its turn holds the decayed strength: a write to that end
+    (reinforcement, new tie) stores the strength times the keep factor, so that both ends agree after the
+    month, and a tie is dropped (at both ends) at the end of the later of its two households' turns when
+    it has fallen below ``tie_min_strength``.
     """
     skey = step_key(key, STREAM_ENCOUNTERS, step)
     n = alive.shape[0]
     K = tie_target.shape[1]
+    keep = np.float32(1.0 - p.tie_decay)  # float32 like the strengths: both ends of a tie decay to the same bits
+    one = np.float32(1.0)
+    min_strength = np.float32(p.tie_min_strength)
     friendly_contacts[:] = 0
     conflicts[:] = 0
-    met = encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, programme,
-                             bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers)
+    met = encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
+                             programme, bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers)
     for i in range(n):
         if not alive[i]:
-            continue
-        a = dw_area[dwelling[i]]
-        gi = group[i]
-        akey = household_key(skey, rng_key[i])
-        conflict_chance = (p.conflict_probability * (1.0 - lever(levers, a, programme[i], L.CONFLICT_REDUCTION))
-                           * (1.0 - trust_out[i]))
+            continue  # an empty household slot holds no ties
         for e in range(met.shape[1]):
-            j = met[i, e]
-            if j < 0:
+            code = met[i, e]
+            if code < 0:
                 continue
-            c = 1 + 8 * e
-            w, x = uniform_pair(akey, c + 1)  # conflict, tie formation
-            across = group[j] != gi
-            if record & across & (w < conflict_chance):
+            j = code >> 3
+            across = (code & 1) != 0
+            if record & ((code & 2) != 0):
                 conflicts[i] += conflicts[i] < 127
                 conflicts[j] += conflicts[j] < 127
                 continue
             if record:
                 friendly_contacts[i] += across & (friendly_contacts[i] < 127)
                 friendly_contacts[j] += across & (friendly_contacts[j] < 127)
-            k = -1
-            for slot in range(K):  # ties are unique: at most one slot matches
-                k = slot if tie_target[i, slot] == j else k
+            j_keep = keep if j < i else one  # j's turn is over: its row is decayed
+            k = find_tie(tie_target, i, j)  # early exit: a branch-free scan is vectorized, more work at K = 6
             # reinforce an existing tie at both ends; without one, this rewrites i's slot 0 unchanged
             tied = k >= 0
             ki = k if tied else 0
             old = tie_strength[i, ki]
-            s = min(1.0, old + p.tie_reinforcement) if tied else old
+            s = np.float32(min(1.0, old + p.tie_reinforcement)) if tied else old
             tie_strength[i, ki] = s
-            tie_strength[j if tied else i, tie_back[i, ki] if tied else ki] = s
-            if (x < p.tie_formation) & (not tied) and (not across or uniform(akey, c + 2) >= p.homophily):
-                _form_tie(tie_target, tie_strength, tie_back, i, j, p.tie_initial_strength)
-    # decay: both ends hold the same strength and decay alike; a tie too weak is dropped at both ends.
-    # Empty slots (and the rows of empty household slots) hold strength 0 and stay so. The slots to drop
-    # are marked in a bit mask first: one rarely taken branch per household instead of one per slot.
-    keep = 1.0 - p.tie_decay
-    for i in range(n):
+            tie_strength[j if tied else i, tie_back[i, ki] if tied else ki] = s * j_keep if tied else s
+            if ((code & 4) != 0) & (not tied):
+                _form_tie(tie_target, tie_strength, tie_back, i, j, p.tie_initial_strength, j_keep)
+        # decay i's row; a tie too weak is dropped at both ends once both households have had their turn.
+        # Empty slots hold strength 0 and stay so. The slots to drop are marked in a bit mask first: one
+        # rarely taken branch per household instead of one per slot.
         weak = 0
         for k in range(K):
             s = tie_strength[i, k] * keep
             tie_strength[i, k] = s
-            weak |= ((s < p.tie_min_strength) & (tie_target[i, k] >= 0)) << k
+            weak |= ((s < min_strength) & (np.uint32(tie_target[i, k]) < np.uint32(i))) << k  # held, other's turn over
         if weak:
             for k in range(K):
                 if (weak >> k) & 1:
