@@ -32,21 +32,32 @@ from numba import njit
 from .. import levers as L
 from ..rng import STREAM_LABOUR, household_key, normal, step_key, uniform, uniform_pair
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
-from .common import clip01, household_income, lever
+from .common import clip01, household_income, lever, prefetch
+
+
+AHEAD = 4  # unemployed households ahead whose partners' tags are prefetched (their tie rows twice as far)
 
 
 @njit(cache=True)
-def referral_tags(dwelling, dw_block, group, labour):
-    """What a tie partner's referral weight needs, one int32 per household slot: ``block * 4 + group * 2 + employed``.
+def referral_tags(alive, dwelling, dw_block, group, labour):
+    """What a tie partner's referral weight needs, and who will need it.
 
+    Returns ``tag``, one int32 per household slot: ``block * 4 + group * 2 + employed``, so that
     :func:`referral_share` reads one tag per tie instead of four dependent arrays (labour, group, dwelling and
-    the dwelling's block). Empty slots get a tag too (no tie points to them; empty tie slots have strength 0).
+    the dwelling's block; empty slots get a tag too, no tie points to them); and ``searching``: the slots of
+    the living unemployed in slot order, followed by ``2 * AHEAD`` zeros (for the prefetches ahead).
     """
     n = dwelling.shape[0]
     tag = np.empty(n, np.int32)
+    searching = np.zeros(n + 2 * AHEAD, np.int32)
+    m = 0
     for i in range(n):
-        tag[i] = dw_block[max(dwelling[i], 0)] * 4 + group[i] * 2 + (1 if labour[i] == EMPLOYED else 0)
-    return tag
+        state = labour[i]
+        tag[i] = dw_block[max(dwelling[i], 0)] * 4 + group[i] * 2 + (1 if state == EMPLOYED else 0)
+        searching[m] = i  # without a branch: kept if counted
+        m += alive[i] & ((state == SHORT_TERM_UNEMPLOYED) | (state == LONG_TERM_UNEMPLOYED))
+    searching[m] = 0
+    return tag, searching
 
 
 @njit(cache=True, inline="always")
@@ -85,7 +96,9 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
     computed and the outcome chosen by selects; only the unemployed branch off to read their ties.
     """
     skey = step_key(key, STREAM_LABOUR, step)
-    tag = referral_tags(dwelling, dw_block, group, labour)
+    tag, searching = referral_tags(alive, dwelling, dw_block, group, labour)
+    K = tie_target.shape[1]
+    q = 0  # unemployed households visited
     for i in range(alive.shape[0]):
         if not alive[i]:
             continue
@@ -113,6 +126,15 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
         h_exit = p.transfer_exit * (s / 0.5) * local_demand * finding
         h1 = h_loss if employed else (h_exit if transfer else p.inactive_exit)
         if unemployed:  # the one branch: only the unemployed read their ties
+            # their rows and partners are scattered: prefetch the rows 2 * AHEAD unemployed ahead, and the
+            # partners' tags AHEAD ahead (whose rows were prefetched before)
+            later = searching[q + 2 * AHEAD]
+            prefetch(tie_target, later * K)
+            prefetch(tie_strength, later * K)
+            soon = searching[q + AHEAD]
+            for k in range(K):
+                prefetch(tag, tie_target[soon, k])
+            q += 1
             r = referral_share(i, tie_target, tie_strength, tag, p.referral_same_block_bonus,
                                p.referral_same_group_bonus)
             h_find = (p.job_finding_max * local_demand * skill_power(s, p.job_finding_skill_exponent)
