@@ -26,7 +26,6 @@ the head is succeeded by a grown child whose skill is that education.
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from .. import levers as L
@@ -34,72 +33,36 @@ from ..rng import STREAM_LABOUR, household_key, normal, step_key, uniform, unifo
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 from .common import clip01, household_income, lever, prefetch
 
-
-AHEAD = 4  # unemployed households ahead whose partners' tags are prefetched (their tie rows twice as far)
-
-
-@njit(cache=True)
-def referral_tags(alive, dwelling, dw_block, group, labour):
-    """What a tie partner's referral weight needs, and who will need it.
-
-    Returns ``tag``, one int32 per household slot: ``block * 4 + group * 2 + employed``, so that
-    :func:`referral_share` reads one tag per tie instead of four dependent arrays (labour, group, dwelling and
-    the dwelling's block; empty slots get a tag too, no tie points to them); and ``searching``: the slots of
-    the living unemployed in slot order, followed by ``2 * AHEAD`` zeros (for the prefetches ahead).
-    """
-    n = dwelling.shape[0]
-    tag = np.empty(n, np.int32)
-    searching = np.zeros(n + 2 * AHEAD, np.int32)
-    m = 0
-    for i in range(n):
-        state = labour[i]
-        tag[i] = dw_block[max(dwelling[i], 0)] * 4 + group[i] * 2 + (1 if state == EMPLOYED else 0)
-        searching[m] = i  # without a branch: kept if counted
-        m += alive[i] & ((state == SHORT_TERM_UNEMPLOYED) | (state == LONG_TERM_UNEMPLOYED))
-    searching[m] = 0
-    return tag, searching
+PREFETCH_AHEAD = 32  # households ahead whose tie rows are prefetched
 
 
 @njit(cache=True, inline="always")
-def referral_share(i, tie_target, tie_strength, tag, same_block_bonus, same_group_bonus):
-    """Strength-weighted share of employed ties, shrunk towards 0 for small networks: sum(w e) / (sum(w) + 1).
-
-    ``tag``: :func:`referral_tags`, kept current as the loop changes labour states.
-    """
-    own = tag[i]
+def referral_share(i, tie_target, tie_strength, labour, group, dw_block, dwelling, own_block,
+                   same_block_bonus, same_group_bonus):
+    """Strength-weighted share of employed ties, shrunk towards 0 for small networks: sum(w e) / (sum(w) + 1)."""
     num = 0.0
     den = 1.0
     for k in range(tie_target.shape[1]):  # without a branch per slot: an empty slot has strength 0
-        t = tag[max(tie_target[i, k], 0)]  # (and reads household 0, adding nothing)
-        w = (tie_strength[i, k] * (1.0 + same_block_bonus * ((t >> 2) == (own >> 2)))
-             * (1.0 + same_group_bonus * (((t ^ own) & 2) == 0)))
+        j = max(tie_target[i, k], 0)     # (and reads household 0, adding nothing)
+        w = tie_strength[i, k]
+        w = w * (1.0 + same_block_bonus) if dw_block[dwelling[j]] == own_block else w
+        w = w * (1.0 + same_group_bonus) if group[j] == group[i] else w
         den += w
-        num += w * (t & 1)
+        num += w if labour[j] == EMPLOYED else 0.0
     return num / den
-
-
-@njit(cache=True, inline="always")
-def skill_power(s, exponent):
-    """``s ** exponent``; the default exponent 2 as a product (a call of pow costs several times more)."""
-    if exponent == 2.0:
-        return s * s
-    return s ** exponent
 
 
 @njit(cache=True)
 def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_area, group, adults, children, labour,
                 unemployed_months, skill, wage, income, child_education, programme, tie_target, tie_strength,
                 reputation, area_place_quality, block_efficacy, levers):
-    """Advance the labour market one month for every household (in place).
-
-    Without a branch on the labour state (it would be mispredicted often): the hazards of every state are
-    computed and the outcome chosen by selects; only the unemployed branch off to read their ties.
-    """
+    """Advance the labour market one month for every household (in place)."""
     skey = step_key(key, STREAM_LABOUR, step)
-    tag, searching = referral_tags(alive, dwelling, dw_block, group, labour)
     K = tie_target.shape[1]
-    q = 0  # unemployed households visited
     for i in range(alive.shape[0]):
+        # only the unemployed read their tie rows, too sparsely for the hardware to foresee: ask for them ahead
+        prefetch(tie_target, (i + PREFETCH_AHEAD) * K)
+        prefetch(tie_strength, (i + PREFETCH_AHEAD) * K)
         if not alive[i]:
             continue
         d = dwelling[i]
@@ -107,62 +70,60 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
         b = dw_block[d]
         prog = programme[i]
         akey = household_key(skey, rng_key[i])
-        u, u_succession = uniform_pair(akey, 0)  # the competing hazards; succession
         local_demand = demand * (1.0 + lever(levers, a, prog, L.JOB_DEMAND))
-        training = lever(levers, a, prog, L.SKILL_GAIN)
-        finding = 1.0 + lever(levers, a, prog, L.JOB_FINDING)
         s = skill[i]
         state = labour[i]
-        months = unemployed_months[i]
-        w = wage[i]
-        employed = state == EMPLOYED
-        long_term = state == LONG_TERM_UNEMPLOYED
-        unemployed = (state == SHORT_TERM_UNEMPLOYED) | long_term
-        transfer = state == TRANSFER
-
-        # competing hazards of the state, tried in order against u: h1 (job loss, job finding, exit from
-        # transfer receipt or from inactivity), h2 (into transfer receipt), h3 (into inactivity)
-        h_loss = p.job_loss * (1.0 + p.job_loss_skill_gradient * (0.5 - s)) / max(local_demand, 0.05)
-        h_exit = p.transfer_exit * (s / 0.5) * local_demand * finding
-        h1 = h_loss if employed else (h_exit if transfer else p.inactive_exit)
-        if unemployed:  # the one branch: only the unemployed read their ties
-            # their rows and partners are scattered: prefetch the rows 2 * AHEAD unemployed ahead, and the
-            # partners' tags AHEAD ahead (whose rows were prefetched before)
-            later = searching[q + 2 * AHEAD]
-            prefetch(tie_target, later * K)
-            prefetch(tie_strength, later * K)
-            soon = searching[q + AHEAD]
-            for k in range(K):
-                prefetch(tag, tie_target[soon, k])
-            q += 1
-            r = referral_share(i, tie_target, tie_strength, tag, p.referral_same_block_bonus,
-                               p.referral_same_group_bonus)
-            h_find = (p.job_finding_max * local_demand * skill_power(s, p.job_finding_skill_exponent)
+        u, u_succession = uniform_pair(akey, 0)  # 32 bits each: the competing hazards, succession
+        training = lever(levers, a, prog, L.SKILL_GAIN)
+        if state == EMPLOYED:
+            h_loss = p.job_loss * (1.0 + p.job_loss_skill_gradient * (0.5 - s)) / max(local_demand, 0.05)
+            h_transfer = p.transfer_entry_employed * 2.0 * (1.0 - s)
+            if u < h_loss:
+                labour[i] = SHORT_TERM_UNEMPLOYED
+                unemployed_months[i] = 0
+            elif u < h_loss + h_transfer:
+                labour[i] = TRANSFER
+            elif u < h_loss + h_transfer + p.inactive_entry:
+                labour[i] = INACTIVE
+            else:
+                s += (p.skill_gain_employed + training) * (1.0 - s)
+        elif state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
+            r = referral_share(i, tie_target, tie_strength, labour, group, dw_block, dwelling, b,
+                               p.referral_same_block_bonus, p.referral_same_group_bonus)
+            h_find = (p.job_finding_max * local_demand * s ** p.job_finding_skill_exponent
                       * (1.0 + p.referral_strength * r) * (1.0 - p.stigma_strength * (1.0 - reputation[a]))
-                      * finding)
-            h_find = h_find * (1.0 - p.care_penalty) if (adults[i] == 1) & (children[i] > 0) else h_find
-            h1 = min(h_find, 0.95)
-        h2 = p.transfer_entry_employed * 2.0 * (1.0 - s) if employed else (
-            p.transfer_entry_unemployed if long_term else 0.0)
-        h3 = p.inactive_entry if employed | unemployed else 0.0
-        first = u < h1
-        second = u < h1 + h2  # (h2 = h3 = 0: second and third are first)
-        third = u < h1 + h2 + h3
-        stays = not third
-
-        # the new state; the spell grows while unemployed
-        grown = months + 1 if months < 32000 else months
-        months = grown if unemployed & stays else months
-        new = LONG_TERM_UNEMPLOYED if unemployed & (months >= p.long_term_after) else state
-        new = INACTIVE if third else new
-        new = TRANSFER if second else new
-        new = (EMPLOYED if unemployed | transfer else SHORT_TERM_UNEMPLOYED) if first else new
-        months = 0 if first & (not transfer) else months
-        w = np.float32(p.wage_base + p.wage_skill * s) if first & (unemployed | transfer) else w
-        # skill: lost while unemployed, gained on the job and from training while staying
-        s -= (p.skill_depreciation if unemployed & stays else 0.0) * s
-        gain = p.skill_gain_employed + training if employed else training
-        s += (gain if stays & (state != INACTIVE) else 0.0) * (1.0 - s)
+                      * (1.0 + lever(levers, a, prog, L.JOB_FINDING)))
+            if adults[i] == 1 and children[i] > 0:
+                h_find *= 1.0 - p.care_penalty
+            h_find = min(h_find, 0.95)
+            h_transfer = p.transfer_entry_unemployed if state == LONG_TERM_UNEMPLOYED else 0.0
+            if u < h_find:
+                labour[i] = EMPLOYED
+                unemployed_months[i] = 0
+                wage[i] = p.wage_base + p.wage_skill * s
+            elif u < h_find + h_transfer:
+                labour[i] = TRANSFER
+            elif u < h_find + h_transfer + p.inactive_entry:
+                labour[i] = INACTIVE
+            else:
+                if unemployed_months[i] < 32000:
+                    unemployed_months[i] += 1
+                if unemployed_months[i] >= p.long_term_after:
+                    labour[i] = LONG_TERM_UNEMPLOYED
+                s -= p.skill_depreciation * s
+                s += training * (1.0 - s)
+        elif state == TRANSFER:
+            h_exit = (p.transfer_exit * (s / 0.5) * local_demand
+                      * (1.0 + lever(levers, a, prog, L.JOB_FINDING)))
+            if u < h_exit:
+                labour[i] = EMPLOYED
+                wage[i] = p.wage_base + p.wage_skill * s
+            else:
+                s += training * (1.0 - s)
+        else:  # INACTIVE
+            if u < p.inactive_exit:
+                labour[i] = SHORT_TERM_UNEMPLOYED
+                unemployed_months[i] = 0
 
         # children's education: parent, places and block efficacy, plus measures
         target = (p.child_education_parent_weight * s
@@ -174,14 +135,10 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
         if u_succession < p.generation_turnover:
             s = child_education[i] + 0.1 * normal(akey, 1)
             child_education[i] = clip01(s)
-            months = 0
-            new = EMPLOYED if uniform(akey, 3) < clip01(s) else SHORT_TERM_UNEMPLOYED
-            w = np.float32(p.wage_base + p.wage_skill * clip01(s))
+            unemployed_months[i] = 0
+            labour[i] = EMPLOYED if uniform(akey, 3) < clip01(s) else SHORT_TERM_UNEMPLOYED
+            wage[i] = p.wage_base + p.wage_skill * clip01(s)
         skill[i] = clip01(s)
-        labour[i] = new
-        unemployed_months[i] = months
-        wage[i] = w
-        tag[i] = (tag[i] >> 1) * 2 + (1 if new == EMPLOYED else 0)
 
         # income follows the state
-        income[i] = household_income(p, new, months, w, adults[i], children[i])
+        income[i] = household_income(p, labour[i], unemployed_months[i], wage[i], adults[i], children[i])
