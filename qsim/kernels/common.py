@@ -42,7 +42,8 @@ def prefetch(typingctx, array, index):
     """Hint that ``array.flat[index]`` (C order) will be read soon: the CPU starts loading its cache line.
 
     Changes no result; an index out of bounds is allowed (a prefetch never faults). For reads the hardware
-    cannot foresee (sparse rows, tie partners), issued some iterations ahead.
+    prefetcher does not foresee: sparse rows, or more parallel streams than it follows (a loop over the
+    households reading a dozen arrays), issued some iterations ahead.
     """
     if not isinstance(array, types.Array) or array.layout != "C" or not isinstance(index, types.Integer):
         return None

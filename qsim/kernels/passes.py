@@ -28,8 +28,8 @@ from .trust import N_BLOCK_COLUMNS, add_to_block, trust_tables, trust_update
 
 # Floating-point freedoms for the pass (no NaN or infinity assumptions): reassociation, contraction to fused
 # multiply-adds, reciprocals, signed zeros. The same equations, rounded differently in the last bits; LLVM
-# then schedules the pass's sums and updates better (paired in the running simulation at 1e5 households:
-# 32 -> 28-29 ns per household-step, with the outcomes).
+# then schedules the pass's sums and updates better (paired in the running simulation at 1e5 households,
+# with the outcomes: 32-33 -> 28-31 ns per household-step).
 FAST = {"reassoc", "contract", "arcp", "nsz"}
 PREFETCH_AHEAD = 64  # households ahead whose arrays are prefetched
 
