@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from llvmlite.binding import llvm_version_info
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 
@@ -31,6 +35,30 @@ def lever_table(area_levers, programme_levers):
             for q in range(programme_levers.shape[0]):
                 out[a, q + 1, k] = area_levers[a, k] + programme_levers[q, k]
     return out
+
+
+@intrinsic
+def prefetch(typingctx, array, index):
+    """Hint that ``array.flat[index]`` (C order) will be read soon: the CPU starts loading its cache line.
+
+    Changes no result; an index out of bounds is allowed (a prefetch never faults). For reads the hardware
+    prefetcher does not foresee: sparse rows, or more parallel streams than it follows (a loop over the
+    households reading a dozen arrays), issued some iterations ahead.
+    """
+    if not isinstance(array, types.Array) or array.layout != "C" or not isinstance(index, types.Integer):
+        return None
+
+    def codegen(context, builder, sig, args):
+        data = context.make_array(sig.args[0])(context, builder, args[0]).data
+        address = builder.bitcast(builder.gep(data, [args[1]]), ir.IntType(8).as_pointer())
+        i32 = ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [address.type, i32, i32, i32]),
+            "llvm.prefetch.p0" if llvm_version_info >= (17,) else "llvm.prefetch.p0i8")  # opaque or typed pointers
+        builder.call(fn, [address, i32(0), i32(3), i32(1)])  # read, keep in all cache levels, data
+        return context.get_dummy_value()
+
+    return types.void(array, index), codegen
 
 
 @njit(cache=True, inline="always")

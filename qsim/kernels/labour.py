@@ -29,9 +29,11 @@ from __future__ import annotations
 from numba import njit
 
 from .. import levers as L
-from ..rng import STREAM_LABOUR, household_key, normal, step_key, uniform
+from ..rng import STREAM_LABOUR, household_key, normal, step_key, uniform, uniform_pair
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
-from .common import clip01, household_income, lever
+from .common import clip01, household_income, lever, prefetch
+
+PREFETCH_AHEAD = 64  # households ahead whose data are prefetched
 
 
 @njit(cache=True, inline="always")
@@ -56,7 +58,22 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
                 reputation, area_place_quality, block_efficacy, levers):
     """Advance the labour market one month for every household (in place)."""
     skey = step_key(key, STREAM_LABOUR, step)
+    K = tie_target.shape[1]
     for i in range(alive.shape[0]):
+        # ask for the data of a household further on: its tie rows (read only if it is unemployed, too sparsely
+        # for the hardware to foresee) and its own arrays (more streams than the hardware follows; this pays
+        # at 1e6 households, at 1e5 it makes no difference)
+        f = i + PREFETCH_AHEAD
+        prefetch(tie_target, f * K)
+        prefetch(tie_strength, f * K)
+        prefetch(rng_key, f)
+        prefetch(dwelling, f)
+        prefetch(skill, f)
+        prefetch(wage, f)
+        prefetch(income, f)
+        prefetch(child_education, f)
+        prefetch(labour, f)
+        prefetch(unemployed_months, f)
         if not alive[i]:
             continue
         d = dwelling[i]
@@ -67,7 +84,7 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
         local_demand = demand * (1.0 + lever(levers, a, prog, L.JOB_DEMAND))
         s = skill[i]
         state = labour[i]
-        u = uniform(akey, 0)
+        u, u_succession = uniform_pair(akey, 0)  # 32 bits each: the competing hazards, succession
         training = lever(levers, a, prog, L.SKILL_GAIN)
         if state == EMPLOYED:
             h_loss = p.job_loss * (1.0 + p.job_loss_skill_gradient * (0.5 - s)) / max(local_demand, 0.05)
@@ -126,11 +143,11 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
         child_education[i] += p.child_education_rate * (clip01(target) - child_education[i])
 
         # succession: a grown child takes over with the skill of its education
-        if uniform(akey, 1) < p.generation_turnover:
-            s = child_education[i] + 0.1 * normal(akey, 2)
+        if u_succession < p.generation_turnover:
+            s = child_education[i] + 0.1 * normal(akey, 1)
             child_education[i] = clip01(s)
             unemployed_months[i] = 0
-            labour[i] = EMPLOYED if uniform(akey, 4) < clip01(s) else SHORT_TERM_UNEMPLOYED
+            labour[i] = EMPLOYED if uniform(akey, 3) < clip01(s) else SHORT_TERM_UNEMPLOYED
             wage[i] = p.wage_base + p.wage_skill * clip01(s)
         skill[i] = clip01(s)
 

@@ -5,10 +5,11 @@ rows; one loop for two processes reads them once. The per-household logic stays 
 module (``trust.trust_update``, ``participation.participation_choice``), so this module only schedules.
 
 Trust + participation decisions (schedule steps 4a, 4b and the first half of 5; used when both processes
-run). The results are the same bit for bit as ``trust_step`` followed by ``participation_step``: trust reads
-no participation state and the decisions read no trust (nor the block disorder updated after trust), both
-visit the households in slot order, and a decision reads its tie partners' participation as updated
-earlier in the same loop, as before. The summed tie strength is computed once for both. The pass also
+run). The results are the same as ``trust_step`` followed by ``participation_step`` (up to rounding in the
+last bits: the pass is compiled with the floating-point freedoms ``FAST``): trust reads no participation
+state and the decisions read no trust (nor the block disorder updated after trust), both visit the
+households in slot order, and a decision reads its tie partners' participation as updated earlier in the
+same loop, as before. The summed tie strength is computed once for both. The pass also
 sums the residents' incomes per area for mobility's reference income (incomes change only in the labour
 market, before; the same sums in the same order as mobility's own pass).
 """
@@ -20,12 +21,20 @@ from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_PARTICIPATION, step_key
-from .common import lever
+from .common import lever, prefetch
 from .participation import STAYS, WANTS, participation_choice
 from .trust import N_BLOCK_COLUMNS, add_to_block, trust_tables, trust_update
 
 
-@njit(cache=True)
+# Floating-point freedoms for the pass (no NaN or infinity assumptions): reassociation, contraction to fused
+# multiply-adds, reciprocals, signed zeros. The same equations, rounded differently in the last bits; LLVM
+# then schedules the pass's sums and updates better (paired in the running simulation at 1e5 households,
+# with the outcomes: 32-33 -> 28-31 ns per household-step).
+FAST = {"reassoc", "contract", "arcp", "nsz"}
+PREFETCH_AHEAD = 64  # households ahead whose arrays are prefetched
+
+
+@njit(cache=True, fastmath=FAST)
 def trust_and_participation_choices(key, step, tp, pp, alive, rng_key, dwelling, dw_block, dw_area, dw_building, programme,
                                     friendly_contacts, conflicts, trust_in, trust_out, trust_inst, tie_target,
                                     tie_strength, labour, income, efficacy, tenure, participating, threshold,
@@ -51,6 +60,20 @@ def trust_and_participation_choices(key, step, tp, pp, alive, rng_key, dwelling,
     wants = np.zeros(n, np.bool_)
     tie_sum = np.zeros(n, np.float32)
     for i in range(n):
+        # more streams than the hardware prefetcher follows: ask for a household's data further on (this pays
+        # at 1e6 households, at 1e5 it makes no difference)
+        f = i + PREFETCH_AHEAD
+        prefetch(tie_target, f * K)
+        prefetch(tie_strength, f * K)
+        prefetch(trust_in, f)
+        prefetch(trust_out, f)
+        prefetch(trust_inst, f)
+        prefetch(efficacy, f)
+        prefetch(threshold, f)
+        prefetch(attachment, f)
+        prefetch(income, f)
+        prefetch(dwelling, f)
+        prefetch(tie_sum, f)
         if not alive[i]:
             continue
         d = dwelling[i]
