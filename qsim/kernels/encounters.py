@@ -17,8 +17,7 @@ Ties are symmetric: a tie is held in both households' rows of K slots,
 with equal strength and a back-pointer (``tie_back``) to its slot in the
 other row, so both ends are updated together. A new tie replaces the
 weakest tie of either household when its row is full (if weaker than a new
-tie). Every tie decays once a month, after both its households' turns (a
-household's row decays at the end of its turn), and is dropped below
+tie). After all encounters every tie decays and is dropped below
 ``tie_min_strength``: ties are kept up only by meeting again, so ties to
 households that moved away (and meet only at places) fade.
 """
@@ -79,20 +78,14 @@ def drop_all_ties(tie_target, tie_strength, tie_back, i):
 
 
 @njit(cache=True, inline="always")
-def _form_tie(tie_target, tie_strength, tie_back, i, j, initial, j_keep):
-    """A new tie between i and j if both have room; returns True if formed (never with strength 0).
-
-    ``j_keep`` is 1, or the monthly keep factor (float32) if j's row is already decayed this month (its turn
-    is over): j's strengths are then compared with, and its end of the new tie set to, the decayed initial
-    strength.
-    """
+def _form_tie(tie_target, tie_strength, tie_back, i, j, initial):
+    """A new tie between i and j if both have room; returns True if formed (never with strength 0)."""
     if initial <= 0.0:
         return False
     ki = _free_slot(tie_target, tie_strength, i, initial)
     if ki < 0:
         return False
-    j_initial = np.float32(initial) * j_keep
-    kj = _free_slot(tie_target, tie_strength, j, j_initial)
+    kj = _free_slot(tie_target, tie_strength, j, initial)
     if kj < 0:
         return False
     if tie_target[i, ki] >= 0:
@@ -104,7 +97,7 @@ def _form_tie(tie_target, tie_strength, tie_back, i, j, initial, j_keep):
     tie_back[i, ki] = kj
     tie_back[j, kj] = ki
     tie_strength[i, ki] = initial
-    tie_strength[j, kj] = j_initial
+    tie_strength[j, kj] = initial
     return True
 
 
@@ -193,19 +186,11 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
     0/1 increments and an existing tie is reinforced in place (the tie slot is found with an early exit,
     which measured faster than the vectorized loop without one).
 
-    Decay is applied in the same loop: a household's row of ties is decayed at the end of its turn (no
-    encounter of the month can touch its ties after both its own and its partner's turn). Until then the
-    end of a tie whose other household has had its turn holds the decayed strength: a write to that end
-    (reinforcement, new tie) stores the strength times the keep factor, so that both ends agree after the
-    month, and a tie is dropped (at both ends) at the end of the later of its two households' turns when
-    it has fallen below ``tie_min_strength``.
+    Then every tie decays (:func:`decay_ties`).
     """
     skey = step_key(key, STREAM_ENCOUNTERS, step)
     n = alive.shape[0]
     K = tie_target.shape[1]
-    keep = np.float32(1.0 - p.tie_decay)  # float32 like the strengths: both ends of a tie decay to the same bits
-    one = np.float32(1.0)
-    min_strength = np.float32(p.tie_min_strength)
     friendly_contacts[:] = 0
     conflicts[:] = 0
     met = encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
@@ -226,7 +211,6 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
             if record:
                 friendly_contacts[i] += across & (friendly_contacts[i] < 127)
                 friendly_contacts[j] += across & (friendly_contacts[j] < 127)
-            j_keep = keep if j < i else one  # j's turn is over: its row is decayed
             k = find_tie(tie_target, i, j)  # early exit: a branch-free scan is vectorized, more work at K = 6
             # reinforce an existing tie at both ends; without one, this rewrites i's slot 0 unchanged
             tied = k >= 0
@@ -234,18 +218,33 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
             old = tie_strength[i, ki]
             s = np.float32(min(1.0, old + p.tie_reinforcement)) if tied else old
             tie_strength[i, ki] = s
-            tie_strength[j if tied else i, tie_back[i, ki] if tied else ki] = s * j_keep if tied else s
+            tie_strength[j if tied else i, tie_back[i, ki] if tied else ki] = s
             if ((code & 4) != 0) & (not tied):
-                _form_tie(tie_target, tie_strength, tie_back, i, j, p.tie_initial_strength, j_keep)
-        # decay i's row; a tie too weak is dropped at both ends once both households have had their turn.
-        # Empty slots hold strength 0 and stay so. The slots to drop are marked in a bit mask first: one
-        # rarely taken branch per household instead of one per slot.
-        weak = 0
-        for k in range(K):
-            s = tie_strength[i, k] * keep
-            tie_strength[i, k] = s
-            weak |= ((s < min_strength) & (np.uint32(tie_target[i, k]) < np.uint32(i))) << k  # held, other's turn over
-        if weak:
-            for k in range(K):
-                if (weak >> k) & 1:
-                    drop_tie(tie_target, tie_strength, tie_back, i, k)
+                _form_tie(tie_target, tie_strength, tie_back, i, j, p.tie_initial_strength)
+    decay_ties(tie_target, tie_strength, tie_back, np.float32(1.0 - p.tie_decay), np.float32(p.tie_min_strength))
+
+
+@njit(cache=True)
+def decay_ties(tie_target, tie_strength, tie_back, keep, min_strength):
+    """Every tie loses the share ``1 - keep`` of its strength; ties below ``min_strength`` are dropped at both ends.
+
+    Both ends hold the same strength and decay alike (float32, like the strengths). Empty slots hold strength
+    0 and stay so. The decay runs over the flat arrays without a branch, so that it is vectorised; the few
+    ties to drop are then found eight slots at a time.
+    """
+    strength = tie_strength.reshape(-1)
+    target = tie_target.reshape(-1)
+    n_slots = strength.shape[0]
+    weak = np.zeros((n_slots + 7) // 8 * 8, np.uint8)
+    for k in range(n_slots):
+        s = strength[k] * keep
+        strength[k] = s
+        weak[k] = (s < min_strength) & (target[k] >= 0)
+    K = tie_target.shape[1]
+    words = weak.view(np.uint64)
+    for w in range(words.shape[0]):
+        if words[w] == 0:
+            continue
+        for k in range(8 * w, min(8 * w + 8, n_slots)):
+            if weak[k] and target[k] >= 0:  # not dropped from its other end already
+                drop_tie(tie_target, tie_strength, tie_back, k // K, k % K)
