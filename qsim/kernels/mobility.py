@@ -41,7 +41,7 @@ import numpy as np
 from numba import njit
 
 from ..rng import (STREAM_IN_MOVERS, STREAM_MOBILITY, STREAM_ORDER, agent_key, below, household_key, id_key,
-                   normal, random_order, step_key, uniform, uniform_pair)
+                   normal, random_order, step_key, uniform)
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 from .common import household_income, housing_covered, logit_normal, rent_burden
 from .encounters import drop_all_ties
@@ -251,7 +251,8 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
         h.satisfaction[i] = sat
         h.tenure[i] = min(h.tenure[i] + 1, 32000)
         akey = household_key(skey, h.rng_key[i])
-        u, u_check = uniform_pair(akey, 1)  # direction or voluntary move; Schelling check
+        u = uniform(akey, 2)  # direction or voluntary move
+        u_check = uniform(akey, 1)  # Schelling check
         what = STAY
         if burden > p.displacement_burden and uniform(akey, 0) < p.displacement_rate:
             what = DISPLACE
