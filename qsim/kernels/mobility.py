@@ -123,8 +123,8 @@ def neighbourhood_counts(group_count, ar, radius):
 def satisfaction_weights(p):
     """The weights of satisfaction divided by their sum, and a constant: (w_b, w_e, w_c, w_s, w_a, c).
 
-    Satisfaction is then ``c + w_b q + w_e q_pl + w_c trust_in + w_s (1 - disorder) + w_a afford``
-    (:func:`satisfaction_of`); with all weights 0 it is ``c`` = 0.5.
+    Satisfaction is then ``c + w_b q + w_e q_pl + w_s (1 - disorder) + w_c trust_in + w_a afford``
+    (:func:`place_satisfaction`, :func:`satisfaction_of`); with all weights 0 it is ``c`` = 0.5.
     """
     wsum = p.weight_building + p.weight_environment + p.weight_cohesion + p.weight_safety + p.weight_affordability
     if wsum <= 0.0:
@@ -134,11 +134,51 @@ def satisfaction_weights(p):
 
 
 @njit(cache=True, inline="always")
-def satisfaction_of(w, burden_threshold, quality, place_quality, trust_in, disorder, burden):
-    """Residential satisfaction, 0-1: the weighted mean of its components, ``w`` from :func:`satisfaction_weights`."""
+def place_satisfaction(w, quality, place_quality, disorder):
+    """The part of satisfaction given by the dwelling's place: building quality, place quality, safety."""
+    return w[5] + w[0] * quality + w[1] * place_quality + w[3] * (1.0 - disorder)
+
+
+@njit(cache=True, inline="always")
+def satisfaction_of(w, burden_threshold, place_part, trust_in, burden):
+    """Residential satisfaction, 0-1: the weighted mean of its components (``w`` from
+    :func:`satisfaction_weights`, ``place_part`` from :func:`place_satisfaction`)."""
     afford = max(0.0, 1.0 - 2.0 * max(0.0, burden - burden_threshold))
-    return (w[5] + w[0] * quality + w[1] * place_quality + w[2] * trust_in + w[3] * (1.0 - disorder)
-            + w[4] * afford)
+    return place_part + w[2] * trust_in + w[4] * afford
+
+
+# columns of the per-building table of the decisions (_building_table)
+T_PLACE = 0        # place_satisfaction of the building's dwellings
+T_C0 = 1           # income factor of moving out: max(0.2, T_C0 + T_C1 * income)
+T_C1 = 2
+T_SHARE = 3        # T_SHARE + g: share of group g around the building's block (for a household of group g)
+N_T = 5
+
+
+@njit(cache=True)
+def _building_table(p, w, bld_quality, bld_block, blk, ar, area_place_quality, around):
+    """What the decisions need of a household's building, its block and its area, one row per building.
+
+    A household then reads one row instead of the block, area and building of its dwelling.
+    """
+    n_areas = ar.nx.shape[0]
+    c0 = np.ones(n_areas)
+    c1 = np.zeros(n_areas)
+    for a in range(n_areas):  # max(0.2, 1 + selectivity (Y / Y_ref - 1)) = max(0.2, c0 + c1 Y)
+        if ar.reference_income[a] > 0:
+            c0[a] = 1.0 - p.selectivity
+            c1[a] = p.selectivity / ar.reference_income[a]
+    table = np.zeros((bld_quality.shape[0], N_T))
+    for bld in range(bld_quality.shape[0]):
+        b = bld_block[bld]
+        a = blk.area[b]
+        table[bld, T_PLACE] = place_satisfaction(w, bld_quality[bld], area_place_quality[a], blk.disorder[b])
+        table[bld, T_C0] = c0[a]
+        table[bld, T_C1] = c1[a]
+        if around.shape[0] > 0:
+            for g in range(2):
+                table[bld, T_SHARE + g] = _share_around(around, b, g)
+    return table
 
 
 @njit(cache=True, inline="always")
@@ -180,11 +220,12 @@ def _vacancies(occupant, vac, vac_pos):
 
 
 @njit(cache=True)
-def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, blk, ar, area_place_quality,
-                  flows, next_uid, income_sum, residents):
+def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, bld_block, blk, ar,
+                  area_place_quality, flows, next_uid, income_sum, residents):
     """One month of residential mobility (in place). Returns the next free household uid.
 
-    ``flows`` (n_areas, 2, N_FLOWS) is zeroed and filled. ``income_sum`` (EUR/month) and ``residents``:
+    ``bld_quality`` and ``bld_block``: each building's quality and block. ``flows`` (n_areas, 2, N_FLOWS) is
+    zeroed and filled. ``income_sum`` (EUR/month) and ``residents``:
     the summed income and the number of each area's residents, for the reference income, if an earlier
     pass of this month gathered them (incomes change only in the labour market); empty arrays to gather
     them here.
@@ -206,14 +247,8 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
                 a = dw.area[h.dwelling[i]]
                 income_sum[a] += h.income[i]
                 residents[a] += 1.0
-    # the income factor of moving out, max(0.2, 1 + selectivity (Y / Y_ref - 1)), is max(0.2, c0 + c1 Y)
-    c0 = np.ones(n_areas)
-    c1 = np.zeros(n_areas)
     for a in range(n_areas):
         ar.reference_income[a] = income_sum[a] / residents[a] if residents[a] > 0 else 0.0
-        if ar.reference_income[a] > 0:
-            c0[a] = 1.0 - p.selectivity
-            c1[a] = p.selectivity / ar.reference_income[a]
 
     # -- decide, every household on the same state; collects the movers and the empty slots
     intent = np.empty(n, np.int8)  # read only for movers
@@ -227,6 +262,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
     else:
         around = np.zeros((0, 2), np.int64)
     w = satisfaction_weights(p)
+    table = _building_table(p, w, bld_quality, bld_block, blk, ar, area_place_quality, around)
     within_share = p.share_within_area
     # with satisfaction in [0, 1] the hazard is at most highest_hazard: most households stay, and the
     # exponential is needed only when u is below the largest possible move probability (same decisions)
@@ -240,27 +276,24 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
         if not alive:
             continue
         d = h.dwelling[i]
-        b = dw.block[d]
-        a = dw.area[d]
+        bld = dw.building[d]
         income = h.income[i]
         supported = housing_covered(lp, h.labour[i], income, h.adults[i], h.children[i], dw.rent[d],
                                     ep.housing_cost_limit)
         burden = rent_burden(dw.rent[d], income, supported, ep.housing_cost_limit)
-        sat = satisfaction_of(w, p.burden_threshold, bld_quality[dw.building[d]], area_place_quality[a],
-                              h.trust_in[i], blk.disorder[b], burden)
+        sat = satisfaction_of(w, p.burden_threshold, table[bld, T_PLACE], h.trust_in[i], burden)
         h.satisfaction[i] = sat
         h.tenure[i] = min(h.tenure[i] + 1, 32000)
         akey = household_key(skey, h.rng_key[i])
         u = uniform(akey, 2)  # direction or voluntary move
-        u_check = uniform(akey, 1)  # Schelling check
         what = STAY
         if burden > p.displacement_burden and uniform(akey, 0) < p.displacement_rate:
             what = DISPLACE
-        elif schelling and u_check < p.unhappy_move_probability and _share_around(around, b, h.group[i]) \
-                < p.similarity_threshold:
+        elif schelling and table[bld, T_SHARE + h.group[i]] < p.similarity_threshold \
+                and uniform(akey, 1) < p.unhappy_move_probability:  # a pure function: drawn only if needed
             what = MOVE_WITHIN if u < within_share else MOVE_OUT
         elif p.base_move_rate > 0.0:
-            afford = max(0.2, c0[a] + c1[a] * income)
+            afford = max(0.2, table[bld, T_C0] + table[bld, T_C1] * income)
             if not (0.0 <= sat <= 1.0 and u >= highest_within + highest_out * afford):
                 hazard = p.base_move_rate * np.exp(p.dissatisfaction_sensitivity * (0.5 - sat))
                 within = hazard * within_share
@@ -284,11 +317,11 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
         g = h.group[i]
         target = -1
         if what == MOVE_WITHIN:
-            target = _choose_vacancy(p, w, lp, akey, candidates, True, a_old, i, h, dw, bld_quality, blk, ar,
-                                     area_place_quality, ep, rent_pressure, vac, n_vac, radius)
+            target = _choose_vacancy(p, w, table, lp, akey, candidates, True, a_old, i, h, dw, bld_quality, blk, ar,
+                                     ep, rent_pressure, vac, n_vac, radius)
         elif what == MOVE_OUT and n_areas > 1 and uniform(akey, 3) < p.city_share_of_out_moves:
-            target = _choose_vacancy(p, w, lp, akey, candidates, False, a_old, i, h, dw, bld_quality, blk, ar,
-                                     area_place_quality, ep, rent_pressure, vac, n_vac, radius)
+            target = _choose_vacancy(p, w, table, lp, akey, candidates, False, a_old, i, h, dw, bld_quality, blk, ar,
+                                     ep, rent_pressure, vac, n_vac, radius)
         if target >= 0:
             a_new = dw.area[target]
             n_vac = _remove(vac, vac_pos, n_vac, target)
@@ -335,7 +368,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
 
 
 @njit(cache=True, inline="always")
-def _choose_vacancy(p, w, lp, akey, candidates, same_area, area, i, h, dw, bld_quality, blk, ar, area_place_quality, ep,
+def _choose_vacancy(p, w, table, lp, akey, candidates, same_area, area, i, h, dw, bld_quality, blk, ar, ep,
                     rent_pressure, vac, n_vac, radius):
     """Best of up to ``candidates`` random vacancies in (``same_area``) or outside the area; -1 if none."""
     best = -1
@@ -355,8 +388,7 @@ def _choose_vacancy(p, w, lp, akey, candidates, same_area, area, i, h, dw, bld_q
         supported = housing_covered(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], rent,
                                   ep.housing_cost_limit)
         burden = rent_burden(rent, h.income[i], supported, ep.housing_cost_limit)
-        utility = satisfaction_of(w, p.burden_threshold, bld_quality[dw.building[v]], area_place_quality[a], h.trust_in[i],
-                                  blk.disorder[dw.block[v]], burden)
+        utility = satisfaction_of(w, p.burden_threshold, table[dw.building[v], T_PLACE], h.trust_in[i], burden)
         if similar_share(blk, ar, blk.group_count, dw.block[v], h.group[i], radius,
                          dw.block[h.dwelling[i]]) >= p.similarity_threshold:
             utility += 0.2
