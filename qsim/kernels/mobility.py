@@ -275,8 +275,8 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
         n_free += not alive
         if not alive:
             continue
-        d = h.dwelling[i]
-        bld = dw.building[d]
+        d = np.uint64(h.dwelling[i])  # unsigned indices: no negative-index wraparound code
+        bld = np.uint64(dw.building[d])
         income = h.income[i]
         supported = housing_covered(lp, h.labour[i], income, h.adults[i], h.children[i], dw.rent[d],
                                     ep.housing_cost_limit)
