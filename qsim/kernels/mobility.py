@@ -46,7 +46,7 @@ from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLO
 from .common import household_income, housing_covered, logit_normal, rent_burden
 from .encounters import drop_all_ties
 from .environment import market_rent
-from .households import attitudes
+from .households import attitudes, clear_household
 from .trust import B_COUNT, B_QUALITY, B_UNEMPLOYED
 
 # flows (n_areas, 2 groups, N_FLOWS), counted per month
@@ -406,10 +406,13 @@ def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quali
     skey = step_key(key, STREAM_IN_MOVERS, step)
     n_free = free.shape[0]
     used = 0
-    alive, uid, rng_key, dwelling, group, n_adults, n_children = h.alive, h.uid, h.rng_key, h.dwelling, h.group, h.adults, h.children
-    labour, unemployed_months, skills, wages, incomes = h.labour, h.unemployed_months, h.skill, h.wage, h.income
-    child_education, tenure, trust_in, trust_out, trust_inst = h.child_education, h.tenure, h.trust_in, h.trust_out, h.trust_inst
-    efficacy, threshold, attachment, participating, satisfaction = h.efficacy, h.threshold, h.attachment, h.participating, h.satisfaction
+    # the arrays are read from their tuples once, here: a tuple's field read in the loop costs reference counts
+    # (about 250 ns per in-mover)
+    alive, uid, rng_key, dwelling, group = h.alive, h.uid, h.rng_key, h.dwelling, h.group
+    n_adults, n_children, labour, unemployed_months = h.adults, h.children, h.labour, h.unemployed_months
+    skills, wages, incomes, child_education, tenure = h.skill, h.wage, h.income, h.child_education, h.tenure
+    trust_in, trust_out, trust_inst, efficacy = h.trust_in, h.trust_out, h.trust_inst, h.efficacy
+    threshold, attachment, participating, satisfaction = h.threshold, h.attachment, h.participating, h.satisfaction
     programme, friendly_contacts, conflicts = h.programme, h.friendly_contacts, h.conflicts
     tie_target, tie_strength, tie_back = h.tie_target, h.tie_strength, h.tie_back
     occupant, dw_rent, dw_area, dw_block, dw_building = dw.occupant, dw.rent, dw.area, dw.block, dw.building
@@ -454,7 +457,6 @@ def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quali
             continue  # nobody who wants it can afford it this month
         i = free[used]
         used += 1
-        # the arrays are taken out of their tuples before the loop: a tuple's field read here costs reference counts
         alive[i] = True
         uid[i] = next_uid
         rng_key[i] = id_key(next_uid)
@@ -472,15 +474,8 @@ def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quali
         tenure[i] = 0
         trust_in[i], trust_out[i], trust_inst[i], efficacy[i], threshold[i] = attitudes(dkey, 20, tp, pp)
         attachment[i] = 0.2
-        participating[i] = 0
-        satisfaction[i] = 0.5
-        programme[i] = -1
-        friendly_contacts[i] = 0
-        conflicts[i] = 0
-        for s in range(tie_target.shape[1]):  # a refilled slot starts without ties (leavers drop theirs)
-            tie_target[i, s] = -1
-            tie_strength[i, s] = 0.0
-            tie_back[i, s] = -1
+        clear_household(i, participating, satisfaction, programme, friendly_contacts, conflicts, tie_target,
+                        tie_strength, tie_back)
         occupant[v] = i
         dw_rent[v] = rent
         group_count[dw_block[v], g] += 1
