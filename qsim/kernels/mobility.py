@@ -188,33 +188,15 @@ def _share_around(around, b, g):
     return (around[b, g] - 1) / total if total > 0 else 0.0
 
 
-@njit(cache=True, inline="always")
-def _push(vac, vac_pos, n, d):
-    vac[n] = d
-    vac_pos[d] = n
-    return n + 1
-
-
-@njit(cache=True, inline="always")
-def _remove(vac, vac_pos, n, d):
-    k = vac_pos[d]
-    last = vac[n - 1]
-    vac[k] = last
-    vac_pos[last] = k
-    return n - 1
-
-
 @njit(cache=True)
-def _vacancies(occupant, vac, vac_pos):
-    """Fill ``vac`` with the vacant dwellings in increasing order (``vac_pos``: each one's place); returns their number.
+def _vacancies(occupant, vac):
+    """Fill ``vac`` with the vacant dwellings in increasing order; returns their number.
 
-    Without a branch: every dwelling is written, only the vacant ones are counted (``vac_pos`` of an
-    occupied dwelling is left meaningless; it is set when the dwelling becomes vacant).
+    Without a branch: every dwelling is written at the end of the list, only the vacant ones are counted.
     """
     n_vac = 0
     for d in range(occupant.shape[0]):
         vac[n_vac] = d
-        vac_pos[d] = n_vac
         n_vac += occupant[d] < 0
     return n_vac
 
@@ -251,8 +233,8 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
         ar.reference_income[a] = income_sum[a] / residents[a] if residents[a] > 0 else 0.0
 
     # -- decide, every household on the same state; collects the movers and the empty slots
-    intent = np.empty(n, np.int8)  # read only for movers
-    movers = np.empty(n, np.int64)
+    movers = np.empty(n, np.int64)  # arrays of n slots of which only the first pages are touched
+    intents = np.empty(n, np.int8)
     free = np.empty(n, np.int32)
     n_movers = 0
     n_free = 0
@@ -301,32 +283,33 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
                     what = MOVE_WITHIN
                 elif u < within + hazard * (1.0 - within_share) * afford:
                     what = MOVE_OUT
-        intent[i] = what
         movers[n_movers] = i
+        intents[n_movers] = what
         n_movers += what != STAY
 
     # -- act, one by one in a random order
     vac = np.empty(n_dw, np.int32)
-    vac_pos = np.empty(n_dw, np.int32)
-    n_vac = _vacancies(dw.occupant, vac, vac_pos)
-    for i in random_order(key, STREAM_ORDER, step, movers[:n_movers], h.rng_key):
-        what = intent[i]
+    n_vac = _vacancies(dw.occupant, vac)
+    for m in random_order(key, STREAM_ORDER, step, np.arange(n_movers), h.rng_key[movers[:n_movers]]):
+        i = movers[m]
+        what = intents[m]
         akey = household_key(skey, h.rng_key[i])
         d_old = h.dwelling[i]
         a_old = dw.area[d_old]
         g = h.group[i]
-        target = -1
+        pick = -1  # the chosen dwelling's place in vac
         if what == MOVE_WITHIN:
-            target = _choose_vacancy(p, w, table, lp, akey, candidates, True, a_old, i, h, dw, bld_quality, blk, ar,
+            pick = _choose_vacancy(p, w, table, lp, akey, candidates, True, a_old, i, h, dw, bld_quality, blk, ar,
                                      ep, rent_pressure, vac, n_vac, radius)
         elif what == MOVE_OUT and n_areas > 1 and uniform(akey, 3) < p.city_share_of_out_moves:
-            target = _choose_vacancy(p, w, table, lp, akey, candidates, False, a_old, i, h, dw, bld_quality, blk, ar,
+            pick = _choose_vacancy(p, w, table, lp, akey, candidates, False, a_old, i, h, dw, bld_quality, blk, ar,
                                      ep, rent_pressure, vac, n_vac, radius)
-        if target >= 0:
+        if pick >= 0:
+            target = vac[pick]
             a_new = dw.area[target]
-            n_vac = _remove(vac, vac_pos, n_vac, target)
+            vac[pick] = vac[n_vac - 1]  # the last vacancy takes its place, the old dwelling goes last
+            vac[n_vac - 1] = d_old
             dw.occupant[d_old] = -1
-            n_vac = _push(vac, vac_pos, n_vac, d_old)
             dw.occupant[target] = i
             h.dwelling[i] = target
             dw.rent[target] = market_rent(ep, ar.rent_level[a_new], rent_pressure, bld_quality[dw.building[target]],
@@ -348,7 +331,8 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
             if what == DISPLACE:
                 flows[a_old, g, F_DISPLACED] += 1.0
             dw.occupant[d_old] = -1
-            n_vac = _push(vac, vac_pos, n_vac, d_old)
+            vac[n_vac] = d_old
+            n_vac += 1
             blk.group_count[dw.block[d_old], g] -= 1
             h.alive[i] = False
             h.dwelling[i] = -1
@@ -360,7 +344,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
 
     # -- vacancies let to households from outside, in dwelling order
     if p.vacancy_fill_rate > 0.0 and n_vac > 0:
-        n_vac = _vacancies(dw.occupant, vac, vac_pos)
+        n_vac = _vacancies(dw.occupant, vac)
         next_uid = _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, blk, ar, flows,
                                   vac[:n_vac], free[:n_free], next_uid)
 
@@ -370,19 +354,21 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
 @njit(cache=True, inline="always")
 def _choose_vacancy(p, w, table, lp, akey, candidates, same_area, area, i, h, dw, bld_quality, blk, ar, ep,
                     rent_pressure, vac, n_vac, radius):
-    """Best of up to ``candidates`` random vacancies in (``same_area``) or outside the area; -1 if none."""
+    """Best of up to ``candidates`` random vacancies in (``same_area``) or outside the area: its place in
+    ``vac``, -1 if none."""
     best = -1
     best_u = -np.inf
     found = 0
     for tries in range(4 * candidates + 8):
         if n_vac == 0 or found >= candidates:
             break
-        v = vac[below(akey, 10 + tries, n_vac)]
+        k = below(akey, 10 + tries, n_vac)
+        v = vac[k]
         if (dw.area[v] == area) != same_area:
             continue
         found += 1
         if candidates == 1:
-            return v
+            return k
         a = dw.area[v]
         rent = market_rent(ep, ar.rent_level[a], rent_pressure, bld_quality[dw.building[v]], ar.reputation[a])
         supported = housing_covered(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], rent,
@@ -394,7 +380,7 @@ def _choose_vacancy(p, w, table, lp, akey, candidates, same_area, area, i, h, dw
             utility += 0.2
         if utility > best_u:
             best_u = utility
-            best = v
+            best = k
     return best
 
 
