@@ -147,6 +147,13 @@ def satisfaction_of(w, burden_threshold, place_part, trust_in, burden):
     return place_part + w[2] * trust_in + w[4] * afford
 
 
+@njit(cache=True, inline="always")
+def _share_around(around, b, g):
+    """Share of group g among the neighbours of a household of group g in block b (itself not counted)."""
+    total = around[b, 0] + around[b, 1] - 1
+    return (around[b, g] - 1) / total if total > 0 else 0.0
+
+
 # columns of the per-building table of the decisions (_building_table)
 T_PLACE = 0        # place_satisfaction of the building's dwellings
 T_C0 = 1           # income factor of moving out: max(0.2, T_C0 + T_C1 * income)
@@ -179,13 +186,6 @@ def _building_table(p, w, bld_quality, bld_block, blk, ar, area_place_quality, a
             for g in range(2):
                 table[bld, T_SHARE + g] = _share_around(around, b, g)
     return table
-
-
-@njit(cache=True, inline="always")
-def _share_around(around, b, g):
-    """Share of group g among the neighbours of a household of group g in block b (itself not counted)."""
-    total = around[b, 0] + around[b, 1] - 1
-    return (around[b, g] - 1) / total if total > 0 else 0.0
 
 
 @njit(cache=True)
