@@ -226,9 +226,9 @@ class Simulation:
                                s.area_levers, ar.coordination, ar.network_density)
         if on.mobility:
             s.next_uid = mobility_step(key, t, p.mobility, p.labour, p.trust, p.participation, p.environment,
-                                       self._rent_pressure[t], h.view(), dw.view(), s.buildings.quality, blk.view(),
-                                       ar.view(), self.area_place_quality, self.flows, s.next_uid, income_sum,
-                                       residents)
+                                       self._rent_pressure[t], h.view(), dw.view(), s.buildings.quality,
+                                       s.buildings.block, blk.view(), ar.view(), self.area_place_quality, self.flows,
+                                       s.next_uid, income_sum, residents)
             reputation_step(p.mobility, block_agg, blk.area, blk.disorder, ar.reputation, False)
         else:
             self.flows[:] = 0.0

@@ -46,7 +46,7 @@ from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLO
 from .common import household_income, housing_covered, logit_normal, rent_burden
 from .encounters import drop_all_ties
 from .environment import market_rent
-from .households import draw_attitudes
+from .households import attitudes, clear_household
 from .trust import B_COUNT, B_QUALITY, B_UNEMPLOYED
 
 # flows (n_areas, 2 groups, N_FLOWS), counted per month
@@ -120,14 +120,31 @@ def neighbourhood_counts(group_count, ar, radius):
 
 
 @njit(cache=True, inline="always")
-def satisfaction_of(p, quality, place_quality, trust_in, disorder, burden):
-    """Residential satisfaction, 0-1 (weighted mean of its components)."""
-    afford = max(0.0, 1.0 - 2.0 * max(0.0, burden - p.burden_threshold))
+def satisfaction_weights(p):
+    """The weights of satisfaction divided by their sum, and a constant: (w_b, w_e, w_c, w_s, w_a, c).
+
+    Satisfaction is then ``c + w_b q + w_e q_pl + w_s (1 - disorder) + w_c trust_in + w_a afford``
+    (:func:`place_satisfaction`, :func:`satisfaction_of`); with all weights 0 it is ``c`` = 0.5.
+    """
     wsum = p.weight_building + p.weight_environment + p.weight_cohesion + p.weight_safety + p.weight_affordability
     if wsum <= 0.0:
-        return 0.5
-    return (p.weight_building * quality + p.weight_environment * place_quality + p.weight_cohesion * trust_in
-            + p.weight_safety * (1.0 - disorder) + p.weight_affordability * afford) / wsum
+        return (0.0, 0.0, 0.0, 0.0, 0.0, 0.5)
+    return (p.weight_building / wsum, p.weight_environment / wsum, p.weight_cohesion / wsum,
+            p.weight_safety / wsum, p.weight_affordability / wsum, 0.0)
+
+
+@njit(cache=True, inline="always")
+def place_satisfaction(w, quality, place_quality, disorder):
+    """The part of satisfaction given by the dwelling's place: building quality, place quality, safety."""
+    return w[5] + w[0] * quality + w[1] * place_quality + w[3] * (1.0 - disorder)
+
+
+@njit(cache=True, inline="always")
+def satisfaction_of(w, burden_threshold, place_part, trust_in, burden):
+    """Residential satisfaction, 0-1: the weighted mean of its components (``w`` from
+    :func:`satisfaction_weights`, ``place_part`` from :func:`place_satisfaction`)."""
+    afford = max(0.0, 1.0 - 2.0 * max(0.0, burden - burden_threshold))
+    return place_part + w[2] * trust_in + w[4] * afford
 
 
 @njit(cache=True, inline="always")
@@ -137,29 +154,60 @@ def _share_around(around, b, g):
     return (around[b, g] - 1) / total if total > 0 else 0.0
 
 
-@njit(cache=True, inline="always")
-def _push(vac, vac_pos, n, d):
-    vac[n] = d
-    vac_pos[d] = n
-    return n + 1
-
-
-@njit(cache=True, inline="always")
-def _remove(vac, vac_pos, n, d):
-    k = vac_pos[d]
-    last = vac[n - 1]
-    vac[k] = last
-    vac_pos[last] = k
-    vac_pos[d] = -1
-    return n - 1
+# columns of the per-building table of the decisions (_building_table)
+T_PLACE = 0        # place_satisfaction of the building's dwellings
+T_C0 = 1           # income factor of moving out: max(0.2, T_C0 + T_C1 * income)
+T_C1 = 2
+T_SHARE = 3        # T_SHARE + g: share of group g around the building's block (for a household of group g)
+N_T = 5
 
 
 @njit(cache=True)
-def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, blk, ar, area_place_quality,
-                  flows, next_uid, income_sum, residents):
+def _building_table(p, w, bld_quality, bld_block, blk, ar, area_place_quality, around):
+    """What the decisions need of a household's building, its block and its area, one row per building.
+
+    A household then reads one row instead of the block, area and building of its dwelling.
+    """
+    n_areas = ar.nx.shape[0]
+    c0 = np.ones(n_areas)
+    c1 = np.zeros(n_areas)
+    for a in range(n_areas):  # max(0.2, 1 + selectivity (Y / Y_ref - 1)) = max(0.2, c0 + c1 Y)
+        if ar.reference_income[a] > 0:
+            c0[a] = 1.0 - p.selectivity
+            c1[a] = p.selectivity / ar.reference_income[a]
+    table = np.zeros((bld_quality.shape[0], N_T))
+    for bld in range(bld_quality.shape[0]):
+        b = bld_block[bld]
+        a = blk.area[b]
+        table[bld, T_PLACE] = place_satisfaction(w, bld_quality[bld], area_place_quality[a], blk.disorder[b])
+        table[bld, T_C0] = c0[a]
+        table[bld, T_C1] = c1[a]
+        if around.shape[0] > 0:
+            for g in range(2):
+                table[bld, T_SHARE + g] = _share_around(around, b, g)
+    return table
+
+
+@njit(cache=True)
+def _vacancies(occupant, vac):
+    """Fill ``vac`` with the vacant dwellings in increasing order; returns their number.
+
+    Without a branch: every dwelling is written at the end of the list, only the vacant ones are counted.
+    """
+    n_vac = 0
+    for d in range(occupant.shape[0]):
+        vac[n_vac] = d
+        n_vac += occupant[d] < 0
+    return n_vac
+
+
+@njit(cache=True)
+def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, bld_block, blk, ar,
+                  area_place_quality, flows, next_uid, income_sum, residents):
     """One month of residential mobility (in place). Returns the next free household uid.
 
-    ``flows`` (n_areas, 2, N_FLOWS) is zeroed and filled. ``income_sum`` (EUR/month) and ``residents``:
+    ``bld_quality`` and ``bld_block``: each building's quality and block. ``flows`` (n_areas, 2, N_FLOWS) is
+    zeroed and filled. ``income_sum`` (EUR/month) and ``residents``:
     the summed income and the number of each area's residents, for the reference income, if an earlier
     pass of this month gathered them (incomes change only in the labour market); empty arrays to gather
     them here.
@@ -184,88 +232,84 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
     for a in range(n_areas):
         ar.reference_income[a] = income_sum[a] / residents[a] if residents[a] > 0 else 0.0
 
-    # -- decide, every household on the same state
-    intent = np.zeros(n, np.int8)
-    if p.unhappy_move_probability > 0.0:
+    # -- decide, every household on the same state; collects the movers and the empty slots
+    movers = np.empty(n, np.int64)  # arrays of n slots of which only the first pages are touched
+    intents = np.empty(n, np.int8)
+    free = np.empty(n, np.int32)
+    n_movers = 0
+    n_free = 0
+    schelling = p.unhappy_move_probability > 0.0
+    if schelling:
         around = neighbourhood_counts(blk.group_count, ar, radius)
     else:
         around = np.zeros((0, 2), np.int64)
+    w = satisfaction_weights(p)
+    table = _building_table(p, w, bld_quality, bld_block, blk, ar, area_place_quality, around)
+    within_share = p.share_within_area
+    # with satisfaction in [0, 1] the hazard is at most highest_hazard: most households stay, and the
+    # exponential is needed only when u is below the largest possible move probability (same decisions)
     highest_hazard = (1.0 + 1e-9) * p.base_move_rate * np.exp(abs(p.dissatisfaction_sensitivity) * 0.5)
+    highest_within = highest_hazard * within_share
+    highest_out = highest_hazard * (1.0 - within_share)
     for i in range(n):
-        if not h.alive[i]:
+        alive = h.alive[i]
+        free[n_free] = i
+        n_free += not alive
+        if not alive:
             continue
-        d = h.dwelling[i]
-        b = dw.block[d]
-        a = dw.area[d]
-        akey = household_key(skey, h.rng_key[i])
-        supported = housing_covered(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], dw.rent[d],
-                                  ep.housing_cost_limit)
-        burden = rent_burden(dw.rent[d], h.income[i], supported, ep.housing_cost_limit)
-        sat = satisfaction_of(p, bld_quality[dw.building[d]], area_place_quality[a], h.trust_in[i],
-                              blk.disorder[b], burden)
+        d = np.uint64(h.dwelling[i])  # unsigned indices: no negative-index wraparound code
+        bld = np.uint64(dw.building[d])
+        income = h.income[i]
+        supported = housing_covered(lp, h.labour[i], income, h.adults[i], h.children[i], dw.rent[d],
+                                    ep.housing_cost_limit)
+        burden = rent_burden(dw.rent[d], income, supported, ep.housing_cost_limit)
+        sat = satisfaction_of(w, p.burden_threshold, table[bld, T_PLACE], h.trust_in[i], burden)
         h.satisfaction[i] = sat
-        if h.tenure[i] < 32000:
-            h.tenure[i] += 1
+        h.tenure[i] = min(h.tenure[i] + 1, 32000)
+        akey = household_key(skey, h.rng_key[i])
+        u = uniform(akey, 2)  # direction or voluntary move
+        what = STAY
         if burden > p.displacement_burden and uniform(akey, 0) < p.displacement_rate:
-            intent[i] = DISPLACE
-            continue
-        u = uniform(akey, 2)
-        if p.unhappy_move_probability > 0.0 and uniform(akey, 1) < p.unhappy_move_probability \
-                and _share_around(around, b, h.group[i]) < p.similarity_threshold:
-            intent[i] = MOVE_WITHIN if u < p.share_within_area else MOVE_OUT
-            continue
-        if p.base_move_rate <= 0.0:
-            continue
-        ref = ar.reference_income[a]
-        afford = max(0.2, 1.0 + p.selectivity * (h.income[i] / ref - 1.0)) if ref > 0 else 1.0
-        # with satisfaction in [0, 1] the hazard is at most highest_hazard: most households stay, and the
-        # exponential is needed only when u is below the largest possible move probability (same decisions)
-        if 0.0 <= sat <= 1.0 and u >= highest_hazard * (p.share_within_area
-                                                       + (1.0 - p.share_within_area) * afford):
-            continue
-        hazard = p.base_move_rate * np.exp(p.dissatisfaction_sensitivity * (0.5 - sat))
-        within = hazard * p.share_within_area
-        out = hazard * (1.0 - p.share_within_area) * afford
-        if u < within:
-            intent[i] = MOVE_WITHIN
-        elif u < within + out:
-            intent[i] = MOVE_OUT
+            what = DISPLACE
+        elif schelling and table[bld, T_SHARE + h.group[i]] < p.similarity_threshold \
+                and uniform(akey, 1) < p.unhappy_move_probability:  # a pure function: drawn only if needed
+            what = MOVE_WITHIN if u < within_share else MOVE_OUT
+        elif p.base_move_rate > 0.0:
+            afford = max(0.2, table[bld, T_C0] + table[bld, T_C1] * income)
+            if not (0.0 <= sat <= 1.0 and u >= highest_within + highest_out * afford):
+                hazard = p.base_move_rate * np.exp(p.dissatisfaction_sensitivity * (0.5 - sat))
+                within = hazard * within_share
+                if u < within:
+                    what = MOVE_WITHIN
+                elif u < within + hazard * (1.0 - within_share) * afford:
+                    what = MOVE_OUT
+        movers[n_movers] = i
+        intents[n_movers] = what
+        n_movers += what != STAY
 
     # -- act, one by one in a random order
     vac = np.empty(n_dw, np.int32)
-    vac_pos = np.full(n_dw, -1, np.int32)
-    n_vac = 0
-    for d in range(n_dw):
-        if dw.occupant[d] < 0:
-            n_vac = _push(vac, vac_pos, n_vac, d)
-    n_movers = 0
-    for i in range(n):
-        if intent[i] != STAY:
-            n_movers += 1
-    movers = np.empty(n_movers, np.int64)
-    m = 0
-    for i in range(n):
-        if intent[i] != STAY:
-            movers[m] = i
-            m += 1
-    for i in random_order(key, STREAM_ORDER, step, movers, h.rng_key):
-        what = intent[i]
+    n_vac = _vacancies(dw.occupant, vac)
+    for m in random_order(key, STREAM_ORDER, step, np.arange(n_movers), h.rng_key[movers[:n_movers]]):
+        i = movers[m]
+        what = intents[m]
         akey = household_key(skey, h.rng_key[i])
         d_old = h.dwelling[i]
         a_old = dw.area[d_old]
         g = h.group[i]
-        target = -1
+        pick = -1  # the chosen dwelling's place in vac
         if what == MOVE_WITHIN:
-            target = _choose_vacancy(p, lp, akey, candidates, True, a_old, i, h, dw, bld_quality, blk, ar,
-                                     area_place_quality, ep, rent_pressure, vac, n_vac, radius)
+            pick = _choose_vacancy(p, w, table, lp, akey, candidates, True, a_old, i, h, dw, bld_quality, blk, ar,
+                                     ep, rent_pressure, vac, n_vac, radius)
         elif what == MOVE_OUT and n_areas > 1 and uniform(akey, 3) < p.city_share_of_out_moves:
-            target = _choose_vacancy(p, lp, akey, candidates, False, a_old, i, h, dw, bld_quality, blk, ar,
-                                     area_place_quality, ep, rent_pressure, vac, n_vac, radius)
-        if target >= 0:
+            pick = _choose_vacancy(p, w, table, lp, akey, candidates, False, a_old, i, h, dw, bld_quality, blk, ar,
+                                     ep, rent_pressure, vac, n_vac, radius)
+        if pick >= 0:
+            target = vac[pick]
             a_new = dw.area[target]
-            n_vac = _remove(vac, vac_pos, n_vac, target)
+            vac[pick] = vac[n_vac - 1]  # the last vacancy takes its place, the old dwelling goes last
+            vac[n_vac - 1] = d_old
             dw.occupant[d_old] = -1
-            n_vac = _push(vac, vac_pos, n_vac, d_old)
             dw.occupant[target] = i
             h.dwelling[i] = target
             dw.rent[target] = market_rent(ep, ar.rent_level[a_new], rent_pressure, bld_quality[dw.building[target]],
@@ -287,72 +331,83 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
             if what == DISPLACE:
                 flows[a_old, g, F_DISPLACED] += 1.0
             dw.occupant[d_old] = -1
-            n_vac = _push(vac, vac_pos, n_vac, d_old)
+            vac[n_vac] = d_old
+            n_vac += 1
             blk.group_count[dw.block[d_old], g] -= 1
             h.alive[i] = False
             h.dwelling[i] = -1
             h.participating[i] = 0
             h.programme[i] = -1
             drop_all_ties(h.tie_target, h.tie_strength, h.tie_back, i)
+            free[n_free] = i
+            n_free += 1
 
     # -- vacancies let to households from outside, in dwelling order
     if p.vacancy_fill_rate > 0.0 and n_vac > 0:
+        n_vac = _vacancies(dw.occupant, vac)
         next_uid = _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, blk, ar, flows,
-                                  np.sort(vac[:n_vac]), next_uid)
+                                  vac[:n_vac], free[:n_free], next_uid)
 
     return next_uid
 
 
-@njit(cache=True)
-def _choose_vacancy(p, lp, akey, candidates, same_area, area, i, h, dw, bld_quality, blk, ar, area_place_quality, ep,
+@njit(cache=True, inline="always")
+def _choose_vacancy(p, w, table, lp, akey, candidates, same_area, area, i, h, dw, bld_quality, blk, ar, ep,
                     rent_pressure, vac, n_vac, radius):
-    """Best of up to ``candidates`` random vacancies in (``same_area``) or outside the area; -1 if none."""
+    """Best of up to ``candidates`` random vacancies in (``same_area``) or outside the area: its place in
+    ``vac``, -1 if none."""
     best = -1
     best_u = -np.inf
     found = 0
     for tries in range(4 * candidates + 8):
         if n_vac == 0 or found >= candidates:
             break
-        v = vac[below(akey, 10 + tries, n_vac)]
+        k = below(akey, 10 + tries, n_vac)
+        v = vac[k]
         if (dw.area[v] == area) != same_area:
             continue
         found += 1
         if candidates == 1:
-            return v
+            return k
         a = dw.area[v]
         rent = market_rent(ep, ar.rent_level[a], rent_pressure, bld_quality[dw.building[v]], ar.reputation[a])
         supported = housing_covered(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], rent,
                                   ep.housing_cost_limit)
         burden = rent_burden(rent, h.income[i], supported, ep.housing_cost_limit)
-        utility = satisfaction_of(p, bld_quality[dw.building[v]], area_place_quality[a], h.trust_in[i],
-                                  blk.disorder[dw.block[v]], burden)
+        utility = satisfaction_of(w, p.burden_threshold, table[dw.building[v], T_PLACE], h.trust_in[i], burden)
         if similar_share(blk, ar, blk.group_count, dw.block[v], h.group[i], radius,
                          dw.block[h.dwelling[i]]) >= p.similarity_threshold:
             utility += 0.2
         if utility > best_u:
             best_u = utility
-            best = v
+            best = k
     return best
 
 
 @njit(cache=True)
 def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, blk, ar, flows, vacancies,
-                   next_uid):
-    """Let vacant dwellings to outside households who can afford them; returns the next uid."""
+                   free, next_uid):
+    """Let vacant dwellings to outside households who can afford them, in the empty slots ``free``;
+    returns the next uid."""
     skey = step_key(key, STREAM_IN_MOVERS, step)
-    n = h.alive.shape[0]
-    free = np.empty(n, np.int32)
-    n_free = 0
-    for i in range(n):
-        if not h.alive[i]:
-            free[n_free] = i
-            n_free += 1
+    n_free = free.shape[0]
     used = 0
+    # the arrays are read from their tuples once, here: a tuple's field read in the loop costs reference counts
+    # (about 250 ns per in-mover)
+    alive, uid, rng_key, dwelling, group = h.alive, h.uid, h.rng_key, h.dwelling, h.group
+    n_adults, n_children, labour, unemployed_months = h.adults, h.children, h.labour, h.unemployed_months
+    skills, wages, incomes, child_education, tenure = h.skill, h.wage, h.income, h.child_education, h.tenure
+    trust_in, trust_out, trust_inst, efficacy = h.trust_in, h.trust_out, h.trust_inst, h.efficacy
+    threshold, attachment, participating, satisfaction = h.threshold, h.attachment, h.participating, h.satisfaction
+    programme, friendly_contacts, conflicts = h.programme, h.friendly_contacts, h.conflicts
+    tie_target, tie_strength, tie_back = h.tie_target, h.tie_strength, h.tie_back
+    occupant, dw_rent, dw_area, dw_block, dw_building = dw.occupant, dw.rent, dw.area, dw.block, dw.building
+    group_count, reputation, rent_level = blk.group_count, ar.reputation, ar.rent_level
     for v in vacancies:
         if used >= n_free:
             break
-        a = dw.area[v]
-        rep = ar.reputation[a]
+        a = dw_area[v]
+        rep = reputation[a]
         dkey = agent_key(skey, v)
         if uniform(dkey, 0) >= p.vacancy_fill_rate * (0.5 + rep):
             continue
@@ -382,31 +437,34 @@ def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quali
             children = min(4, int(np.log(1.0 - uniform(dkey, 8)) / np.log(mean_children / (1.0 + mean_children))))
         wage = lp.wage_base + lp.wage_skill * skill
         income = household_income(lp, state, months, wage, adults, children)
-        rent = market_rent(ep, ar.rent_level[a], rent_pressure, bld_quality[dw.building[v]], rep)
+        rent = market_rent(ep, rent_level[a], rent_pressure, bld_quality[dw_building[v]], rep)
         supported = housing_covered(lp, state, income, adults, children, rent, ep.housing_cost_limit)
         if rent_burden(rent, income, supported, ep.housing_cost_limit) > p.displacement_burden:
             continue  # nobody who wants it can afford it this month
         i = free[used]
         used += 1
-        h.alive[i] = True
-        h.uid[i] = next_uid
-        h.rng_key[i] = id_key(next_uid)
+        alive[i] = True
+        uid[i] = next_uid
+        rng_key[i] = id_key(next_uid)
         next_uid += 1
-        h.dwelling[i] = v
-        h.group[i] = g
-        h.adults[i] = adults
-        h.children[i] = children
-        h.labour[i] = state
-        h.unemployed_months[i] = months
-        h.skill[i] = skill
-        h.wage[i] = wage
-        h.income[i] = income
-        h.child_education[i] = skill
-        h.tenure[i] = 0
-        draw_attitudes(h, i, dkey, 20, tp, pp, 0.2)
-        dw.occupant[v] = i
-        dw.rent[v] = rent
-        blk.group_count[dw.block[v], g] += 1
+        dwelling[i] = v
+        group[i] = g
+        n_adults[i] = adults
+        n_children[i] = children
+        labour[i] = state
+        unemployed_months[i] = months
+        skills[i] = skill
+        wages[i] = wage
+        incomes[i] = income
+        child_education[i] = skill
+        tenure[i] = 0
+        trust_in[i], trust_out[i], trust_inst[i], efficacy[i], threshold[i] = attitudes(dkey, 20, tp, pp)
+        attachment[i] = 0.2
+        clear_household(i, participating, satisfaction, programme, friendly_contacts, conflicts, tie_target,
+                        tie_strength, tie_back)
+        occupant[v] = i
+        dw_rent[v] = rent
+        group_count[dw_block[v], g] += 1
         flows[a, g, F_IN] += 1.0
         flows[a, g, F_IN_INCOME] += income
     return next_uid
