@@ -93,32 +93,34 @@ NOBODY = np.int32(2 ** 31 - 1)  # the area of an empty slot: above every area
 
 
 @njit(cache=True)
-def household_flags(lp, h, dw, housing_cost_limit):
-    """Per slot: the area (NOBODY for an empty slot), SGB II receipt (:func:`basic_support`), ties, and
-    ties that link the two groups.
+def household_flags(lp, h, dw, housing_cost_limit, start, stop):
+    """For the slots ``start:stop`` (arrays of stop - start): the area (NOBODY for an empty slot), SGB II
+    receipt (:func:`basic_support`), ties, and ties that link the two groups.
 
     A pass of its own, compiled without fast-math (the SGB II threshold rounds as in the other kernels),
-    so that the loop of the sums has no inner loop over the tie slots.
+    so that the loop of the sums has no inner loop over the tie slots. (Arrays allocated here, not
+    passed in: LLVM then knows that they overlap no household array.)
     """
-    n = h.alive.shape[0]
-    area = np.empty(n, np.int32)
-    poor = np.empty(n, np.bool_)
-    ties = np.empty(n, np.int8)
-    inter = np.empty(n, np.int8)
-    for i in range(n):
+    area = np.empty(stop - start, np.int32)
+    poor = np.empty(stop - start, np.bool_)
+    ties = np.empty(stop - start, np.int8)
+    inter = np.empty(stop - start, np.int8)
+    first = np.uint64(start)
+    for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
+        i = first + k
         d = max(h.dwelling[i], 0)  # an empty slot reads dwelling 0 (and is in no area)
-        area[i] = dw.area[d] if h.alive[i] else NOBODY
-        poor[i] = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], dw.rent[d],
+        area[k] = dw.area[d] if h.alive[i] else NOBODY
+        poor[k] = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], dw.rent[d],
                                 housing_cost_limit)
         g = h.group[i]
         t = x = 0
-        for k in range(h.tie_target.shape[1]):  # without a branch per slot (an empty slot reads household 0)
-            j = h.tie_target[i, k]
+        for s in range(h.tie_target.shape[1]):  # without a branch per slot (an empty slot reads household 0)
+            j = h.tie_target[i, s]
             tied = j >= 0
             t += tied
             x += tied & (h.group[max(j, 0)] != g)
-        ties[i] = t
-        inter[i] = x
+        ties[k] = t
+        inter[k] = x
     return area, poor, ties, inter
 
 
@@ -141,10 +143,10 @@ def _terms(housing_cost_limit, poor, ties, inter, labour, income, children, rent
 
 
 @njit(cache=True, inline="always")
-def _slot_terms(h, dw, blk_ce, blk_disorder, housing_cost_limit, poor, ties, inter, i, d):
-    """:func:`_terms` of slot ``i`` living in dwelling ``d``."""
+def _slot_terms(h, dw, blk_ce, blk_disorder, housing_cost_limit, poor, ties, inter, i, k, d):
+    """:func:`_terms` of slot ``i`` (entry ``k`` of the flags) living in dwelling ``d``."""
     b = dw.block[d]
-    return _terms(housing_cost_limit, poor[i], ties[i], inter[i], h.labour[i], h.income[i], h.children[i], dw.rent[d],
+    return _terms(housing_cost_limit, poor[k], ties[k], inter[k], h.labour[i], h.income[i], h.children[i], dw.rent[d],
                   h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], blk_ce[b], h.participating[i],
                   h.efficacy[i], h.satisfaction[i], h.conflicts[i], blk_disorder[b])
 
@@ -164,15 +166,17 @@ def _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor
     ef = ef1 = sa = sa1 = re = re1 = bu = bu1 = co = co1 = di = di1 = 0.0
     above = 0
     next_area = NOBODY
-    for i in range(np.uint64(start), np.uint64(stop)):  # unsigned: no negative-index wraparound
-        r = slot_area[i]
+    first = np.uint64(start)
+    for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
+        i = first + k
+        r = slot_area[k]
         later = (r > area) & (r < NOBODY)
         above += later
         next_area = min(next_area, r if later else NOBODY)
         d = max(h.dwelling[i], 0)  # an empty slot (dwelling -1) reads dwelling 0 and is weighted 0
         w = 1.0 if r == area else 0.0
         g = w * h.group[i]  # 1 for a household of group 1
-        v = _slot_terms(h, dw, blk_ce, blk_disorder, housing_cost_limit, poor, ties, inter, i, d)
+        v = _slot_terms(h, dw, blk_ce, blk_disorder, housing_cost_limit, poor, ties, inter, i, k, d)
         n += w
         n1 += g
         un += w * v[S_UNEMP]
@@ -231,12 +235,12 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
     n_areas = int(n_areas)
     out = np.zeros((n_areas + 1, 3, N_SUMS))
     n = h.alive.shape[0]
-    slot_area, poor, ties, inter = household_flags(lp, h, dw, housing_cost_limit)
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
+        slot_area, poor, ties, inter = household_flags(lp, h, dw, housing_cost_limit, start, stop)
         a = NOBODY
-        for i in range(start, stop):
-            a = min(a, slot_area[i])
+        for k in range(stop - start):
+            a = min(a, slot_area[k])
         while a < NOBODY:
             s, s1, above, next_area = _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor,
                                                   ties, inter, a, start, stop)
@@ -247,10 +251,14 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
                 a = next_area
                 continue
             for i in range(start, stop):  # few left (or none): one by one
-                r = slot_area[i]
+                r = slot_area[i - start]
                 if r <= a or r == NOBODY:
                     continue
-                v = _slot_terms(h, dw, blk_ce, blk_disorder, housing_cost_limit, poor, ties, inter, i, h.dwelling[i])
+                k, d = i - start, h.dwelling[i]
+                b = dw.block[d]
+                v = _terms(housing_cost_limit, poor[k], ties[k], inter[k], h.labour[i], h.income[i], h.children[i],
+                           dw.rent[d], h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], blk_ce[b],
+                           h.participating[i], h.efficacy[i], h.satisfaction[i], h.conflicts[i], blk_disorder[b])
                 g = int(h.group[i])
                 for c in range(N_SUMS):
                     out[r, g, c] += v[c]
