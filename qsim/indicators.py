@@ -142,15 +142,6 @@ def _terms(housing_cost_limit, poor, ties, inter, labour, income, children, rent
             np.float64(disorder))
 
 
-@njit(cache=True, inline="always")
-def _slot_terms(h, dw, blk_ce, blk_disorder, housing_cost_limit, poor, ties, inter, i, k, d):
-    """:func:`_terms` of slot ``i`` (entry ``k`` of the flags) living in dwelling ``d``."""
-    b = dw.block[d]
-    return _terms(housing_cost_limit, poor[k], ties[k], inter[k], h.labour[i], h.income[i], h.children[i], dw.rent[d],
-                  h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], blk_ce[b], h.participating[i],
-                  h.efficacy[i], h.satisfaction[i], h.conflicts[i], blk_disorder[b])
-
-
 @njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
 def _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor, ties, inter, area, start, stop):
     """Sums over the households in slots ``start:stop`` that live in ``area``: (all groups, group 1), tuples
@@ -173,10 +164,13 @@ def _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor
         later = (r > area) & (r < NOBODY)
         above += later
         next_area = min(next_area, r if later else NOBODY)
-        d = max(h.dwelling[i], 0)  # an empty slot (dwelling -1) reads dwelling 0 and is weighted 0
         w = 1.0 if r == area else 0.0
         g = w * h.group[i]  # 1 for a household of group 1
-        v = _slot_terms(h, dw, blk_ce, blk_disorder, housing_cost_limit, poor, ties, inter, i, k, d)
+        d = max(h.dwelling[i], 0)  # an empty slot (dwelling -1) reads dwelling 0 and is weighted 0
+        b = dw.block[d]
+        v = _terms(housing_cost_limit, poor[k], ties[k], inter[k], h.labour[i], h.income[i], h.children[i], dw.rent[d],
+                   h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], blk_ce[b], h.participating[i],
+                   h.efficacy[i], h.satisfaction[i], h.conflicts[i], blk_disorder[b])
         n += w
         n1 += g
         un += w * v[S_UNEMP]
