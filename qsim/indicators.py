@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import literal_unroll, njit
 
 from .kernels.common import basic_support, rent_burden
 from .kernels.mobility import F_BETWEEN, F_DISPLACED, F_IN, F_OUT
@@ -88,6 +88,7 @@ N_INDICATORS = len(INDICATORS)
  S_TRUST_INST, S_TIES, S_INTER_TIES, S_CE, S_PART, S_EFFICACY, S_SAT, S_RENT, S_BURDEN, S_CONFLICTS,
  S_DISORDER) = range(22)
 N_SUMS = 22
+COLUMNS = tuple(range(N_SUMS))
 CHUNK = 2048  # slots whose sums are gathered in registers before they are added to the table
 NOBODY = np.int32(2 ** 31 - 1)  # the area of an empty slot: above every area
 
@@ -229,6 +230,7 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
     n_areas = int(n_areas)
     out = np.zeros((n_areas + 1, 3, N_SUMS))
     n = h.alive.shape[0]
+    later = np.empty(CHUNK, np.int64)
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
         slot_area, poor, ties, inter = household_flags(lp, h, dw, housing_cost_limit, start, stop)
@@ -241,20 +243,22 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
             for c in range(N_SUMS):
                 out[a, 0, c] += s[c] - s1[c]
                 out[a, 1, c] += s1[c]
-            if 4 * above > stop - start:  # many left: another pass
+            if 8 * above > stop - start:  # many left (one by one costs about 8 times a pass): another pass
                 a = next_area
                 continue
-            for i in range(start, stop):  # few left (or none): one by one
-                r = slot_area[i - start]
-                if r <= a or r == NOBODY:
-                    continue
-                k, d = i - start, h.dwelling[i]
+            left = 0  # few left (or none): their entries, listed without a branch, then one by one
+            for k in range(stop - start):
+                later[left] = k
+                left += (slot_area[k] > a) & (slot_area[k] < NOBODY)
+            for k in later[:left]:
+                i, r = start + k, slot_area[k]
+                d = h.dwelling[i]
                 b = dw.block[d]
                 v = _terms(housing_cost_limit, poor[k], ties[k], inter[k], h.labour[i], h.income[i], h.children[i],
                            dw.rent[d], h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], blk_ce[b],
                            h.participating[i], h.efficacy[i], h.satisfaction[i], h.conflicts[i], blk_disorder[b])
                 g = int(h.group[i])
-                for c in range(N_SUMS):
+                for c in literal_unroll(COLUMNS):
                     out[r, g, c] += v[c]
             break
     for a in range(n_areas):  # totals: the city row and the all-groups column
