@@ -225,7 +225,7 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
 
     Slots are summed in chunks, one area after the other by :func:`_chunk_sums` (group 0 = all - group
     1): one pass per chunk where slot order follows the areas. Where areas interleave, the households
-    left after a pass are added one by one once they are few.
+    left after a pass are added one by one once they are few, or once a pass covered few.
     """
     n_areas = int(n_areas)
     out = np.zeros((n_areas + 1, 3, N_SUMS))
@@ -234,23 +234,25 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
         slot_area, poor, ties, inter = household_flags(lp, h, dw, housing_cost_limit, start, stop)
-        a = NOBODY
+        a, left = NOBODY, 0
         for k in range(stop - start):
             a = min(a, slot_area[k])
+            left += slot_area[k] < NOBODY
         while a < NOBODY:
             s, s1, above, next_area = _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor,
                                                   ties, inter, a, start, stop)
             for c in range(N_SUMS):
                 out[a, 0, c] += s[c] - s1[c]
                 out[a, 1, c] += s1[c]
-            if 8 * above > stop - start:  # many left (one by one costs about 8 times a pass): another pass
-                a = next_area
+            # another pass while it pays: one by one costs about 8 times as much per household as a pass per slot
+            if 8 * above > stop - start and 8 * (left - above) > stop - start:
+                a, left = next_area, above
                 continue
-            left = 0  # few left (or none): their entries, listed without a branch, then one by one
+            listed = 0  # the rest (if any): their entries, listed without a branch, then one by one
             for k in range(stop - start):
-                later[left] = k
-                left += (slot_area[k] > a) & (slot_area[k] < NOBODY)
-            for k in later[:left]:
+                later[listed] = k
+                listed += (slot_area[k] > a) & (slot_area[k] < NOBODY)
+            for k in later[:listed]:
                 i, r = start + k, slot_area[k]
                 d = h.dwelling[i]
                 b = dw.block[d]

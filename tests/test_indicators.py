@@ -73,19 +73,25 @@ def sums_now(sim: qsim.Simulation, block_efficacy: np.ndarray) -> np.ndarray:
                               p.environment.housing_cost_limit, len(s.areas))
 
 
-def _three_areas(households: int, **area) -> list[dict]:
-    return [dict(name=f"a{k}", households=households, **area) for k in range(3)]
+def _areas(n: int, households: int, **area) -> list[dict]:
+    return [dict(name=f"a{k}", households=households, **area) for k in range(n)]
+
+
+HEAVY_MOBILITY = {"mobility.base_move_rate": 0.2, "mobility.unhappy_move_probability": 1.0,
+                  "mobility.vacancy_fill_rate": 1.0}
 
 
 CASES = {
     "integrated": lambda: qsim.load_scenario(SCENARIOS / "integrated.toml"),
-    "three areas": lambda: small_scenario(areas=_three_areas(1500, grid=[5, 5], buildings_per_block=4,
-                                                             dwellings_per_building=16), years=1),
+    "three areas": lambda: small_scenario(areas=_areas(3, 1500, grid=[5, 5], buildings_per_block=4,
+                                                       dwellings_per_building=16), years=1),
     # many movers between few dwellings: the areas interleave in slot order within every chunk
     "interleaved": lambda: small_scenario(
-        areas=_three_areas(60, grid=[2, 2], buildings_per_block=2, dwellings_per_building=8), years=2,
-        parameters={"mobility.base_move_rate": 0.2, "mobility.unhappy_move_probability": 1.0,
-                    "mobility.vacancy_fill_rate": 1.0}),
+        areas=_areas(3, 60, grid=[2, 2], buildings_per_block=2, dwellings_per_building=8), years=2,
+        parameters=HEAVY_MOBILITY),
+    "many areas interleaved": lambda: small_scenario(
+        areas=_areas(12, 28, grid=[2, 2], buildings_per_block=1, dwellings_per_building=8), years=2,
+        parameters=HEAVY_MOBILITY),
 }
 
 
