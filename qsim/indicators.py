@@ -144,10 +144,11 @@ def _terms(housing_cost_limit, poor, ties, inter, labour, income, children, rent
 
 
 @njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
-def _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor, ties, inter, area, start, stop):
+def _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor, ties, inter, area, after, skip,
+                start, stop):
     """Sums over the households in slots ``start:stop`` that live in ``area``: (all groups, group 1), tuples
-    of N_SUMS; and the households in these slots that live in an area above ``area``: their number and
-    the lowest such area (NOBODY if none).
+    of N_SUMS; and the households in these slots left for later (in an area above ``after`` other than
+    ``skip``): their number and their lowest area (NOBODY if none).
 
     The sums are scalars (a pair per column): the loop carries no dependency through memory from one
     household to the next, and LLVM vectorises it. "reassoc" lets it reorder the additions (the sums
@@ -156,15 +157,15 @@ def _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor
     n = n1 = un = un1 = ltu = ltu1 = tr = tr1 = ch = ch1 = pch = pch1 = inc = inc1 = sk = sk1 = 0.0
     tin = tin1 = tout = tout1 = tinst = tinst1 = ti = ti1 = it = it1 = ce = ce1 = pa = pa1 = 0.0
     ef = ef1 = sa = sa1 = re = re1 = bu = bu1 = co = co1 = di = di1 = 0.0
-    above = 0
-    next_area = NOBODY
+    left = 0
+    lowest = NOBODY
     first = np.uint64(start)
     for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
         i = first + k
         r = slot_area[k]
-        later = (r > area) & (r < NOBODY)
-        above += later
-        next_area = min(next_area, r if later else NOBODY)
+        later = (r > after) & (r != skip) & (r < NOBODY)
+        left += later
+        lowest = min(lowest, r if later else NOBODY)
         w = 1.0 if r == area else 0.0
         g = w * h.group[i]  # 1 for a household of group 1
         d = max(h.dwelling[i], 0)  # an empty slot (dwelling -1) reads dwelling 0 and is weighted 0
@@ -216,7 +217,7 @@ def _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor
         di1 += g * v[S_DISORDER]
     return ((n, n, un, ltu, tr, ch, pch, inc, sk, tin, tout, tinst, ti, it, ce, pa, ef, sa, re, bu, co, di),
             (n1, n1, un1, ltu1, tr1, ch1, pch1, inc1, sk1, tin1, tout1, tinst1, ti1, it1, ce1, pa1, ef1, sa1, re1, bu1,
-             co1, di1), above, next_area)
+             co1, di1), left, lowest)
 
 
 @njit(cache=True)
@@ -225,7 +226,8 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
 
     Slots are summed in chunks, one area after the other by :func:`_chunk_sums` (group 0 = all - group
     1): one pass per chunk where slot order follows the areas. Where areas interleave, the households
-    left after a pass are added one by one once they are few, or once a pass covered few.
+    left after a pass are added one by one once they are few, or once a pass covered few (the work stays
+    bounded however the areas interleave).
     """
     n_areas = int(n_areas)
     out = np.zeros((n_areas + 1, 3, N_SUMS))
@@ -234,24 +236,35 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
         slot_area, poor, ties, inter = household_flags(lp, h, dw, housing_cost_limit, start, stop)
-        a, left = NOBODY, 0
-        for k in range(stop - start):
-            a = min(a, slot_area[k])
+        # first the area of the middle household (most of the chunk where slot order follows the areas),
+        # then the others in increasing order while passes pay, the rest one by one
+        m = stop - start
+        left = 0
+        for k in range(m):
             left += slot_area[k] < NOBODY
+        first = NOBODY
+        for q in range(m):
+            first = slot_area[(m // 2 + q) % m]
+            if first < NOBODY:
+                break
+        a, after = first, -1
         while a < NOBODY:
-            s, s1, above, next_area = _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor,
-                                                  ties, inter, a, start, stop)
+            if a != first:
+                after = a  # areas up to this one are done
+            s, s1, rest, lowest = _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor, ties,
+                                              inter, a, after, first, start, stop)
             for c in range(N_SUMS):
                 out[a, 0, c] += s[c] - s1[c]
                 out[a, 1, c] += s1[c]
             # another pass while it pays: one by one costs about 8 times as much per household as a pass per slot
-            if 8 * above > stop - start and 8 * (left - above) > stop - start:
-                a, left = next_area, above
+            if 8 * rest > m and 8 * (left - rest) > m:
+                a, left = lowest, rest
                 continue
             listed = 0  # the rest (if any): their entries, listed without a branch, then one by one
-            for k in range(stop - start):
+            for k in range(m):
+                r = slot_area[k]
                 later[listed] = k
-                listed += (slot_area[k] > a) & (slot_area[k] < NOBODY)
+                listed += (r > after) & (r != first) & (r < NOBODY)
             for k in later[:listed]:
                 i, r = start + k, slot_area[k]
                 d = h.dwelling[i]
