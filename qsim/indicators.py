@@ -242,17 +242,17 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
         left = 0
         for k in range(m):
             left += slot_area[k] < NOBODY
-        first = NOBODY
+        main = NOBODY
         for q in range(m):
-            first = slot_area[(m // 2 + q) % m]
-            if first < NOBODY:
+            main = slot_area[(m // 2 + q) % m]
+            if main < NOBODY:
                 break
-        a, after = first, -1
+        a, after = main, -1
         while a < NOBODY:
-            if a != first:
+            if a != main:
                 after = a  # areas up to this one are done
             s, s1, rest, lowest = _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor, ties,
-                                              inter, a, after, first, start, stop)
+                                              inter, a, after, main, start, stop)
             for c in range(N_SUMS):
                 out[a, 0, c] += s[c] - s1[c]
                 out[a, 1, c] += s1[c]
@@ -264,7 +264,7 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
             for k in range(m):
                 r = slot_area[k]
                 later[listed] = k
-                listed += (r > after) & (r != first) & (r < NOBODY)
+                listed += (r > after) & (r != main) & (r < NOBODY)
             for k in later[:listed]:
                 i, r = start + k, slot_area[k]
                 d = h.dwelling[i]
