@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import literal_unroll, njit
+from numba import njit
 
 from .kernels.common import basic_support, rent_burden
 from .kernels.mobility import F_BETWEEN, F_DISPLACED, F_IN, F_OUT
@@ -88,7 +88,6 @@ N_INDICATORS = len(INDICATORS)
  S_TRUST_INST, S_TIES, S_INTER_TIES, S_CE, S_PART, S_EFFICACY, S_SAT, S_RENT, S_BURDEN, S_CONFLICTS,
  S_DISORDER) = range(22)
 N_SUMS = 22
-COLUMNS = tuple(range(N_SUMS))
 CHUNK = 2048  # slots whose sums are gathered in registers before they are added to the table
 NOBODY = np.int32(2 ** 31 - 1)  # the area of an empty slot: above every area
 
@@ -273,7 +272,7 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
                            dw.rent[d], h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], blk_ce[b],
                            h.participating[i], h.efficacy[i], h.satisfaction[i], h.conflicts[i], blk_disorder[b])
                 g = int(h.group[i])
-                for c in literal_unroll(COLUMNS):
+                for c in range(N_SUMS):
                     out[r, g, c] += v[c]
             break
     for a in range(n_areas):  # totals: the city row and the all-groups column
