@@ -93,9 +93,10 @@ NOBODY = np.int32(2 ** 31 - 1)  # the area of an empty slot: above every area
 
 
 @njit(cache=True)
-def household_flags(lp, h, dw, housing_cost_limit, start, stop):
-    """For the slots ``start:stop`` (arrays of stop - start): the area (NOBODY for an empty slot), SGB II
-    receipt (:func:`basic_support`), ties, and ties that link the two groups.
+def household_flags(lp, h, dw, housing_cost_limit, n_areas, start, stop):
+    """For the slots ``start:stop`` (arrays of stop - start): the area (NOBODY for an empty slot; with one
+    area the dwelling's is not read), SGB II receipt (:func:`basic_support`), ties, and ties that link the
+    two groups.
 
     A pass of its own, compiled without fast-math (the SGB II threshold rounds as in the other kernels),
     so that the loop of the sums has no inner loop over the tie slots. (Arrays allocated here, not
@@ -109,7 +110,7 @@ def household_flags(lp, h, dw, housing_cost_limit, start, stop):
     for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
         i = first + k
         d = max(h.dwelling[i], 0)  # an empty slot reads dwelling 0 (and is in no area)
-        area[k] = dw.area[d] if h.alive[i] else NOBODY
+        area[k] = NOBODY if not h.alive[i] else 0 if n_areas == 1 else dw.area[d]
         poor[k] = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], dw.rent[d],
                                 housing_cost_limit)
         g = h.group[i]
@@ -234,7 +235,7 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
     later = np.empty(CHUNK, np.int64)
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
-        slot_area, poor, ties, inter = household_flags(lp, h, dw, housing_cost_limit, start, stop)
+        slot_area, poor, ties, inter = household_flags(lp, h, dw, housing_cost_limit, n_areas, start, stop)
         # first the area of the middle household (most of the chunk where slot order follows the areas),
         # then the others in increasing order while passes pay, the rest one by one
         m = stop - start
