@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import literal_unroll, njit
 
 from .kernels.common import basic_support, rent_burden
 from .kernels.mobility import F_BETWEEN, F_DISPLACED, F_IN, F_OUT
@@ -88,41 +88,55 @@ N_INDICATORS = len(INDICATORS)
  S_TRUST_INST, S_TIES, S_INTER_TIES, S_CE, S_PART, S_EFFICACY, S_SAT, S_RENT, S_BURDEN, S_CONFLICTS,
  S_DISORDER) = range(22)
 N_SUMS = 22
+COLUMNS = tuple(range(N_SUMS))
 CHUNK = 2048  # slots whose sums are gathered in registers before they are added to the table
 NOBODY = np.int32(2 ** 31 - 1)  # the area of an empty slot: above every area
 
 
 @njit(cache=True)
-def household_flags(lp, h, dw, housing_cost_limit, n_areas, start, stop):
-    """For the slots ``start:stop`` (arrays of stop - start): the area (NOBODY for an empty slot; with one
-    area the dwelling's is not read), SGB II receipt (:func:`basic_support`), ties, and ties that link the
-    two groups.
+def slot_areas(h, dw, n_areas, start, stop):
+    """The area of the household in each slot of ``start:stop`` (NOBODY for an empty slot; with one area
+    the dwelling's is not read)."""
+    area = np.empty(stop - start, np.int32)
+    for i in range(start, stop):
+        area[i - start] = NOBODY if not h.alive[i] else 0 if n_areas == 1 else dw.area[h.dwelling[i]]
+    return area
+
+
+@njit(cache=True, inline="always")
+def _tie_counts(h, i):
+    """(ties, ties that link the two groups) of the household in slot ``i``; without a branch per tie slot
+    (an empty slot reads household 0 and counts nothing)."""
+    g = h.group[i]
+    t = x = 0
+    for s in range(h.tie_target.shape[1]):
+        j = h.tie_target[i, s]
+        tied = j >= 0
+        t += tied
+        x += tied & (h.group[max(j, 0)] != g)
+    return t, x
+
+
+@njit(cache=True)
+def household_flags(lp, h, dw, housing_cost_limit, start, stop):
+    """For the slots ``start:stop`` (arrays of stop - start): SGB II receipt (:func:`basic_support`), ties,
+    and ties that link the two groups.
 
     A pass of its own, compiled without fast-math (the SGB II threshold rounds as in the other kernels),
     so that the loop of the sums has no inner loop over the tie slots. (Arrays allocated here, not
     passed in: LLVM then knows that they overlap no household array.)
     """
-    area = np.empty(stop - start, np.int32)
     poor = np.empty(stop - start, np.bool_)
     ties = np.empty(stop - start, np.int8)
     inter = np.empty(stop - start, np.int8)
     first = np.uint64(start)
     for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
         i = first + k
-        d = max(h.dwelling[i], 0)  # an empty slot reads dwelling 0 (and is in no area)
-        area[k] = NOBODY if not h.alive[i] else 0 if n_areas == 1 else dw.area[d]
+        d = max(h.dwelling[i], 0)  # an empty slot reads dwelling 0
         poor[k] = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], dw.rent[d],
                                 housing_cost_limit)
-        g = h.group[i]
-        t = x = 0
-        for s in range(h.tie_target.shape[1]):  # without a branch per slot (an empty slot reads household 0)
-            j = h.tie_target[i, s]
-            tied = j >= 0
-            t += tied
-            x += tied & (h.group[max(j, 0)] != g)
-        ties[k] = t
-        inter[k] = x
-    return area, poor, ties, inter
+        ties[k], inter[k] = _tie_counts(h, i)
+    return poor, ties, inter
 
 
 @njit(cache=True, inline="always")
@@ -232,22 +246,29 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
     n_areas = int(n_areas)
     out = np.zeros((n_areas + 1, 3, N_SUMS))
     n = h.alive.shape[0]
-    later = np.empty(CHUNK, np.int64)
+    later = np.empty(CHUNK, np.uint64)  # unsigned slots: no negative-index wraparound
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
-        slot_area, poor, ties, inter = household_flags(lp, h, dw, housing_cost_limit, n_areas, start, stop)
+        slot_area = slot_areas(h, dw, n_areas, start, stop)
         # first the area of the middle household (most of the chunk where slot order follows the areas),
-        # then the others in increasing order while passes pay, the rest one by one
+        # then the others in increasing order while passes pay, the rest one by one. A household costs
+        # about 5 times as much one by one as a slot in a pass, and the flags for the passes about 1.5
+        # passes: the first pass pays if it covers half of the chunk, the next ones if they cover a fifth.
         m = stop - start
-        left = 0
-        for k in range(m):
-            left += slot_area[k] < NOBODY
         main = NOBODY
         for q in range(m):
             main = slot_area[(m // 2 + q) % m]
             if main < NOBODY:
                 break
+        left = in_main = 0
+        for k in range(m):
+            left += slot_area[k] < NOBODY
+            in_main += slot_area[k] == main
         a, after = main, -1
+        if 2 * in_main <= m:  # the areas interleave: all one by one
+            a, main = NOBODY, -1
+        else:
+            poor, ties, inter = household_flags(lp, h, dw, housing_cost_limit, start, stop)
         while a < NOBODY:
             if a != main:
                 after = a  # areas up to this one are done
@@ -256,26 +277,26 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
             for c in range(N_SUMS):
                 out[a, 0, c] += s[c] - s1[c]
                 out[a, 1, c] += s1[c]
-            # another pass while it pays: one by one costs about 8 times as much per household as a pass per slot
-            if 8 * rest > m and 8 * (left - rest) > m:
-                a, left = lowest, rest
-                continue
-            listed = 0  # the rest (if any): their entries, listed without a branch, then one by one
-            for k in range(m):
-                r = slot_area[k]
-                later[listed] = k
-                listed += (r > after) & (r != main) & (r < NOBODY)
-            for k in later[:listed]:
-                i, r = start + k, slot_area[k]
-                d = h.dwelling[i]
-                b = dw.block[d]
-                v = _terms(housing_cost_limit, poor[k], ties[k], inter[k], h.labour[i], h.income[i], h.children[i],
-                           dw.rent[d], h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], blk_ce[b],
-                           h.participating[i], h.efficacy[i], h.satisfaction[i], h.conflicts[i], blk_disorder[b])
-                g = int(h.group[i])
-                for c in range(N_SUMS):
-                    out[r, g, c] += v[c]
-            break
+            if 5 * rest <= m or 5 * (left - rest) <= m:  # few left, or the last pass covered few
+                break
+            a, left = lowest, rest
+        listed = 0  # the rest (if any): their slots, listed without a branch, then one by one
+        for k in range(m):
+            r = slot_area[k]
+            later[listed] = np.uint64(start + k)
+            listed += (r > after) & (r != main) & (r < NOBODY)
+        for i in later[:listed]:
+            d = h.dwelling[i]
+            b = dw.block[d]
+            poor_i = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], dw.rent[d],
+                                   housing_cost_limit)
+            ties_i, inter_i = _tie_counts(h, i)
+            v = _terms(housing_cost_limit, poor_i, ties_i, inter_i, h.labour[i], h.income[i], h.children[i],
+                       dw.rent[d], h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], blk_ce[b],
+                       h.participating[i], h.efficacy[i], h.satisfaction[i], h.conflicts[i], blk_disorder[b])
+            r, g = slot_area[i - np.uint64(start)], int(h.group[i])
+            for c in literal_unroll(COLUMNS):  # static indices: a loop over the tuple would branch per column
+                out[r, g, c] += v[c]
     for a in range(n_areas):  # totals: the city row and the all-groups column
         for g in range(2):
             for c in range(N_SUMS):
