@@ -294,7 +294,7 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
             v = _terms(housing_cost_limit, poor_i, ties_i, inter_i, h.labour[i], h.income[i], h.children[i],
                        dw.rent[d], h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], blk_ce[b],
                        h.participating[i], h.efficacy[i], h.satisfaction[i], h.conflicts[i], blk_disorder[b])
-            r, g = slot_area[i - np.uint64(start)], int(h.group[i])
+            r, g = np.uint64(slot_area[i - np.uint64(start)]), np.uint64(h.group[i])  # unsigned: no wraparound
             for c in literal_unroll(COLUMNS):  # static indices: a loop over the tuple would branch per column
                 out[r, g, c] += v[c]
     for a in range(n_areas):  # totals: the city row and the all-groups column
