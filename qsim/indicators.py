@@ -238,10 +238,11 @@ def _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor
 def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas):
     """Sums over households by (area or city = n_areas, group 0/1 or all = 2).
 
-    Slots are summed in chunks, one area after the other by :func:`_chunk_sums` (group 0 = all - group
-    1): one pass per chunk where slot order follows the areas. Where areas interleave, the households
-    left after a pass are added one by one once they are few, or once a pass covered few (the work stays
-    bounded however the areas interleave).
+    Slots are summed in chunks of CHUNK. Where slot order follows the areas (one area, or households
+    kept in spatial order) a chunk is a pass of :func:`household_flags` and one vectorised pass of
+    :func:`_chunk_sums` per area in it (group 0 = all - group 1). Where the areas interleave, the
+    households are added one by one (22 read-modify-writes each), all of them or those left after the
+    passes that pay; the work stays bounded however the areas interleave.
     """
     n_areas = int(n_areas)
     out = np.zeros((n_areas + 1, 3, N_SUMS))
@@ -265,7 +266,7 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
             left += slot_area[k] < NOBODY
             in_main += slot_area[k] == main
         a, after = main, -1
-        if 2 * in_main <= m:  # the areas interleave: all one by one
+        if 2 * in_main <= m:  # the areas interleave: all one by one (no passes, no flags needed)
             a, main = NOBODY, -1
         else:
             poor, ties, inter = household_flags(lp, h, dw, housing_cost_limit, start, stop)
