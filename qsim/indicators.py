@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import literal_unroll, njit
 
 from .kernels.common import basic_support, rent_burden
 from .kernels.mobility import F_BETWEEN, F_DISPLACED, F_IN, F_OUT
@@ -88,60 +88,223 @@ N_INDICATORS = len(INDICATORS)
  S_TRUST_INST, S_TIES, S_INTER_TIES, S_CE, S_PART, S_EFFICACY, S_SAT, S_RENT, S_BURDEN, S_CONFLICTS,
  S_DISORDER) = range(22)
 N_SUMS = 22
+COLUMNS = tuple(range(N_SUMS))
+CHUNK = 2048  # slots whose sums are gathered in registers before they are added to the table
+NOBODY = np.int32(2 ** 31 - 1)  # the area of an empty slot: above every area
+
+
+@njit(cache=True)
+def slot_areas(h, dw, n_areas, start, stop):
+    """The area of the household in each slot of ``start:stop`` (NOBODY for an empty slot; with one area
+    the dwelling's is not read)."""
+    area = np.empty(stop - start, np.int32)
+    for i in range(start, stop):
+        area[i - start] = NOBODY if not h.alive[i] else 0 if n_areas == 1 else dw.area[h.dwelling[i]]
+    return area
+
+
+@njit(cache=True, inline="always")
+def _tie_counts(h, i):
+    """(ties, ties that link the two groups) of the household in slot ``i``; without a branch per tie slot
+    (an empty slot reads household 0 and counts nothing)."""
+    g = h.group[i]
+    t = x = 0
+    for s in range(h.tie_target.shape[1]):
+        j = h.tie_target[i, s]
+        tied = j >= 0
+        t += tied
+        x += tied & (h.group[max(j, 0)] != g)
+    return t, x
+
+
+@njit(cache=True)
+def household_flags(lp, h, dw, housing_cost_limit, start, stop):
+    """For the slots ``start:stop`` (arrays of stop - start): SGB II receipt (:func:`basic_support`), ties,
+    and ties that link the two groups.
+
+    A pass of its own, compiled without fast-math (the SGB II threshold rounds as in the other kernels),
+    so that the loop of the sums has no inner loop over the tie slots. (Arrays allocated here, not
+    passed in: LLVM then knows that they overlap no household array.)
+    """
+    poor = np.empty(stop - start, np.bool_)
+    ties = np.empty(stop - start, np.int8)
+    inter = np.empty(stop - start, np.int8)
+    first = np.uint64(start)
+    for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
+        i = first + k
+        d = max(h.dwelling[i], 0)  # an empty slot reads dwelling 0
+        poor[k] = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], dw.rent[d],
+                                housing_cost_limit)
+        ties[k], inter[k] = _tie_counts(h, i)
+    return poor, ties, inter
+
+
+@njit(cache=True, inline="always")
+def _terms(housing_cost_limit, poor, ties, inter, labour, income, children, rent, skill, trust_in, trust_out,
+           trust_inst, ce, participating, efficacy, satisfaction, conflicts, disorder):
+    """A household's terms of the sums, indexed by the ``S_*`` columns (float64); ``poor``: it receives
+    SGB II. Counts are 0/1 (no unpredictable branches). A function of scalars (inlined array arguments
+    would leave reference counting in the loop and stop its vectorisation)."""
+    kids = np.float64(children)
+    return (1.0, 1.0,  # S_N, S_HEADS: every household has a head
+            1.0 * ((labour == SHORT_TERM_UNEMPLOYED) | (labour == LONG_TERM_UNEMPLOYED)),
+            1.0 * (labour == LONG_TERM_UNEMPLOYED),
+            1.0 * ((labour == TRANSFER) | (poor & (labour == EMPLOYED))),
+            kids, kids * poor, np.float64(income), np.float64(skill), np.float64(trust_in), np.float64(trust_out),
+            np.float64(trust_inst), np.float64(ties), np.float64(inter), np.float64(ce), np.float64(participating),
+            np.float64(efficacy), np.float64(satisfaction), np.float64(rent),
+            rent_burden(rent, income, poor | (labour == INACTIVE), housing_cost_limit), np.float64(conflicts),
+            np.float64(disorder))
+
+
+@njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
+def _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor, ties, inter, area, after, skip,
+                start, stop):
+    """Sums over the households in slots ``start:stop`` that live in ``area``: (all groups, group 1), tuples
+    of N_SUMS; and the households in these slots left for later (in an area above ``after`` other than
+    ``skip``): their number and their lowest area (NOBODY if none).
+
+    The sums are scalars (a pair per column): the loop carries no dependency through memory from one
+    household to the next, and LLVM vectorises it. "reassoc" lets it reorder the additions (the sums
+    change in their last bits; counts stay exact); nothing else in the loop can be reassociated.
+    """
+    n = n1 = un = un1 = ltu = ltu1 = tr = tr1 = ch = ch1 = pch = pch1 = inc = inc1 = sk = sk1 = 0.0
+    tin = tin1 = tout = tout1 = tinst = tinst1 = ti = ti1 = it = it1 = ce = ce1 = pa = pa1 = 0.0
+    ef = ef1 = sa = sa1 = re = re1 = bu = bu1 = co = co1 = di = di1 = 0.0
+    left = 0
+    lowest = NOBODY
+    first = np.uint64(start)
+    for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
+        i = first + k
+        r = slot_area[k]
+        later = (r > after) & (r != skip) & (r < NOBODY)
+        left += later
+        lowest = min(lowest, r if later else NOBODY)
+        w = 1.0 if r == area else 0.0
+        g = w * h.group[i]  # 1 for a household of group 1
+        d = max(h.dwelling[i], 0)  # an empty slot (dwelling -1) reads dwelling 0 and is weighted 0
+        b = dw.block[d]
+        v = _terms(housing_cost_limit, poor[k], ties[k], inter[k], h.labour[i], h.income[i], h.children[i], dw.rent[d],
+                   h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], blk_ce[b], h.participating[i],
+                   h.efficacy[i], h.satisfaction[i], h.conflicts[i], blk_disorder[b])
+        n += w
+        n1 += g
+        un += w * v[S_UNEMP]
+        un1 += g * v[S_UNEMP]
+        ltu += w * v[S_LTU]
+        ltu1 += g * v[S_LTU]
+        tr += w * v[S_TRANSFER]
+        tr1 += g * v[S_TRANSFER]
+        ch += w * v[S_CHILDREN]
+        ch1 += g * v[S_CHILDREN]
+        pch += w * v[S_POOR_CHILDREN]
+        pch1 += g * v[S_POOR_CHILDREN]
+        inc += w * v[S_INCOME]
+        inc1 += g * v[S_INCOME]
+        sk += w * v[S_SKILL]
+        sk1 += g * v[S_SKILL]
+        tin += w * v[S_TRUST_IN]
+        tin1 += g * v[S_TRUST_IN]
+        tout += w * v[S_TRUST_OUT]
+        tout1 += g * v[S_TRUST_OUT]
+        tinst += w * v[S_TRUST_INST]
+        tinst1 += g * v[S_TRUST_INST]
+        ti += w * v[S_TIES]
+        ti1 += g * v[S_TIES]
+        it += w * v[S_INTER_TIES]
+        it1 += g * v[S_INTER_TIES]
+        ce += w * v[S_CE]
+        ce1 += g * v[S_CE]
+        pa += w * v[S_PART]
+        pa1 += g * v[S_PART]
+        ef += w * v[S_EFFICACY]
+        ef1 += g * v[S_EFFICACY]
+        sa += w * v[S_SAT]
+        sa1 += g * v[S_SAT]
+        re += w * v[S_RENT]
+        re1 += g * v[S_RENT]
+        bu += w * v[S_BURDEN]
+        bu1 += g * v[S_BURDEN]
+        co += w * v[S_CONFLICTS]
+        co1 += g * v[S_CONFLICTS]
+        di += w * v[S_DISORDER]
+        di1 += g * v[S_DISORDER]
+    return ((n, n, un, ltu, tr, ch, pch, inc, sk, tin, tout, tinst, ti, it, ce, pa, ef, sa, re, bu, co, di),
+            (n1, n1, un1, ltu1, tr1, ch1, pch1, inc1, sk1, tin1, tout1, tinst1, ti1, it1, ce1, pa1, ef1, sa1, re1, bu1,
+             co1, di1), left, lowest)
 
 
 @njit(cache=True)
 def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas):
-    """Sums over households by (area or city = n_areas, group 0/1 or all = 2)."""
+    """Sums over households by (area or city = n_areas, group 0/1 or all = 2).
+
+    Slots are summed in chunks of CHUNK. Where slot order follows the areas (one area, or households
+    kept in spatial order) a chunk is a pass of :func:`household_flags` and one vectorised pass of
+    :func:`_chunk_sums` per area in it (group 0 = all - group 1). Where the areas interleave, the
+    households are added one by one (22 read-modify-writes each), all of them or those left after the
+    passes that pay; the work stays bounded however the areas interleave.
+    """
     n_areas = int(n_areas)
     out = np.zeros((n_areas + 1, 3, N_SUMS))
-    K = h.tie_target.shape[1]
-    for i in range(h.alive.shape[0]):
-        if not h.alive[i]:
-            continue
-        d = h.dwelling[i]
-        a = int(dw.area[d])
-        b = dw.block[d]
-        g = int(h.group[i])
-        state = h.labour[i]
-        poor = basic_support(lp, state, h.income[i], h.adults[i], h.children[i], dw.rent[d], housing_cost_limit)
-        ties = 0.0
-        inter = 0.0
-        for k in range(K):  # without a branch per slot (an empty slot reads household 0 and counts nothing)
-            j = h.tie_target[i, k]
-            tied = j >= 0
-            ties += tied
-            inter += tied & (h.group[max(j, 0)] != g)
-        out[a, g, S_N] += 1.0
-        out[a, g, S_HEADS] += 1.0
-        # counts added as 0/1 (adding 0 changes no sum): no unpredictable branches
-        out[a, g, S_UNEMP] += 1.0 if (state == SHORT_TERM_UNEMPLOYED) | (state == LONG_TERM_UNEMPLOYED) else 0.0
-        out[a, g, S_LTU] += 1.0 if state == LONG_TERM_UNEMPLOYED else 0.0
-        out[a, g, S_TRANSFER] += 1.0 if (state == TRANSFER) | (poor & (state == EMPLOYED)) else 0.0
-        out[a, g, S_CHILDREN] += h.children[i]
-        out[a, g, S_POOR_CHILDREN] += h.children[i] if poor else 0
-        out[a, g, S_INCOME] += h.income[i]
-        out[a, g, S_SKILL] += h.skill[i]
-        out[a, g, S_TRUST_IN] += h.trust_in[i]
-        out[a, g, S_TRUST_OUT] += h.trust_out[i]
-        out[a, g, S_TRUST_INST] += h.trust_inst[i]
-        out[a, g, S_TIES] += ties
-        out[a, g, S_INTER_TIES] += inter
-        out[a, g, S_CE] += blk_ce[b]
-        out[a, g, S_PART] += h.participating[i]
-        out[a, g, S_EFFICACY] += h.efficacy[i]
-        out[a, g, S_SAT] += h.satisfaction[i]
-        out[a, g, S_RENT] += dw.rent[d]
-        out[a, g, S_BURDEN] += rent_burden(dw.rent[d], h.income[i], poor | (state == INACTIVE), housing_cost_limit)
-        out[a, g, S_CONFLICTS] += h.conflicts[i]
-        out[a, g, S_DISORDER] += blk_disorder[b]
+    n = h.alive.shape[0]
+    later = np.empty(CHUNK, np.uint64)  # unsigned slots: no negative-index wraparound
+    for start in range(0, n, CHUNK):
+        stop = min(start + CHUNK, n)
+        slot_area = slot_areas(h, dw, n_areas, start, stop)
+        # first the area of the middle household (most of the chunk where slot order follows the areas),
+        # then the others in increasing order while passes pay, the rest one by one. A household costs
+        # about 5 times as much one by one as a slot in a pass, and the flags for the passes about 1.5
+        # passes: the first pass pays if it covers half of the chunk, the next ones if they cover a fifth.
+        m = stop - start
+        main = NOBODY
+        for q in range(m):
+            main = slot_area[(m // 2 + q) % m]
+            if main < NOBODY:
+                break
+        left = in_main = 0
+        for k in range(m):
+            left += slot_area[k] < NOBODY
+            in_main += slot_area[k] == main
+        a, after = main, -1
+        if 2 * in_main <= m:  # the areas interleave: all one by one (no passes, no flags needed)
+            a, main = NOBODY, -1
+        else:
+            poor, ties, inter = household_flags(lp, h, dw, housing_cost_limit, start, stop)
+        while a < NOBODY:
+            if a != main:
+                after = a  # areas up to this one are done
+            s, s1, rest, lowest = _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor, ties,
+                                              inter, a, after, main, start, stop)
+            for c in range(N_SUMS):
+                out[a, 0, c] += s[c] - s1[c]
+                out[a, 1, c] += s1[c]
+            if 5 * rest <= m or 5 * (left - rest) <= m:  # few left, or the last pass covered few
+                break
+            a, left = lowest, rest
+        listed = 0  # the rest (if any): their slots, listed without a branch, then one by one
+        for k in range(m):
+            r = slot_area[k]
+            later[listed] = np.uint64(start + k)
+            listed += (r > after) & (r != main) & (r < NOBODY)
+        for i in later[:listed]:
+            d = h.dwelling[i]
+            b = dw.block[d]
+            poor_i = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], dw.rent[d],
+                                   housing_cost_limit)
+            ties_i, inter_i = _tie_counts(h, i)
+            v = _terms(housing_cost_limit, poor_i, ties_i, inter_i, h.labour[i], h.income[i], h.children[i],
+                       dw.rent[d], h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], blk_ce[b],
+                       h.participating[i], h.efficacy[i], h.satisfaction[i], h.conflicts[i], blk_disorder[b])
+            r, g = np.uint64(slot_area[i - np.uint64(start)]), np.uint64(h.group[i])  # unsigned: no wraparound
+            for c in literal_unroll(COLUMNS):  # static indices: a loop over the tuple would branch per column
+                out[r, g, c] += v[c]
     for a in range(n_areas):  # totals: the city row and the all-groups column
         for g in range(2):
-            for s in range(N_SUMS):
-                out[n_areas, g, s] += out[a, g, s]
+            for c in range(N_SUMS):
+                out[n_areas, g, c] += out[a, g, c]
     for a in range(n_areas + 1):
-        for s in range(N_SUMS):
-            out[a, 2, s] = out[a, 0, s] + out[a, 1, s]
+        for c in range(N_SUMS):
+            out[a, 2, c] = out[a, 0, c] + out[a, 1, c]
     return out
 
 
