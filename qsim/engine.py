@@ -14,7 +14,8 @@ Schedule of one month (docs/model.md, "Process overview and scheduling"):
 
 With trust and participation both on, trust (4a, 4b) and the participation decisions (first half of 5)
 run as one pass over the households (``kernels.passes``), which also sums the incomes for mobility's
-reference income: the same results bit for bit, two passes less.
+reference income: the same results up to rounding (the fused pass is compiled with reassociation), two
+passes less.
 """
 
 from __future__ import annotations
