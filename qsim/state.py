@@ -13,7 +13,7 @@ numbers are keyed by its uid (``rng_key``), not by its slot.
 
 Moves scatter neighbours over the slots, and kernels that read neighbours'
 arrays then miss the caches; the engine therefore re-orders the household
-slots by dwelling from time to time (:meth:`State.sort_households`), which
+slots of a large city by dwelling once a year (:meth:`State.sort_households`), which
 changes only where a household is stored (and the order in which the
 sequential loops visit the households).
 """
@@ -254,7 +254,7 @@ def _slot_order(alive, occupant):
     """(order, new_slot): the old slot of every new slot (residents by dwelling, then the empty slots) and
     its inverse; (None, None) if the slots are in that order already."""
     n = alive.shape[0]
-    order = np.empty(n, np.int64)
+    order = np.empty(n, np.int32)  # slots fit int32 (the tie targets and occupants are int32)
     k = 0
     for d in range(occupant.shape[0]):
         if occupant[d] >= 0:
@@ -264,7 +264,7 @@ def _slot_order(alive, occupant):
         if not alive[i]:
             order[k] = i
             k += 1
-    new_slot = np.empty(n, np.int64)
+    new_slot = np.empty(n, np.int32)
     in_order = True
     for k in range(n):
         new_slot[order[k]] = k

@@ -82,7 +82,8 @@ def test_runs_under_mesa_batch_run():
                                                                                     "unemployment_rate"].iloc[0]
 
 
-def test_household_agent_follows_its_household_when_the_engine_sorts_its_slots():
+def test_household_agent_follows_its_household_when_the_engine_sorts_its_slots(monkeypatch):
+    monkeypatch.setattr(qsim.engine, "SORT_MIN_SLOTS", 0)  # sort this small city too
     model = QsimModel(small(), seed=2, parameters={"mobility.base_move_rate": 0.05})
     for _ in range(SORT_MONTHS):
         model.step()

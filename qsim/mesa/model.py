@@ -36,7 +36,7 @@ BLOCK_LAYERS = ("households", "minority_share", "unemployment", "disorder", "col
 class HouseholdAgent(mesa.Agent):
     """A view of one household slot of the engine (read-only attributes, current month).
 
-    When the engine re-orders its slots (once a year), the agent moves with the household in its slot.
+    When the engine re-orders its slots (once a year in a large city), the agent moves with the household in its slot.
     """
 
     def __init__(self, model: "QsimModel", slot: int):
