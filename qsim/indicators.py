@@ -13,11 +13,15 @@ are properties of the area and are the same in its group rows.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 from numba import literal_unroll, njit
 
+from .errors import QsimError
 from .kernels.common import basic_support, rent_burden
 from .kernels.mobility import F_BETWEEN, F_DISPLACED, F_IN, F_OUT
 from .state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
@@ -82,6 +86,24 @@ NAMES: tuple[str, ...] = tuple(ind.name for ind in INDICATORS)
 INDEX = {name: k for k, name in enumerate(NAMES)}
 BY_NAME = {ind.name: ind for ind in INDICATORS}
 N_INDICATORS = len(INDICATORS)
+
+
+def checked_names(names: str | Sequence[str], available: Sequence[str] = NAMES) -> list[str]:
+    """``names`` as a list (one indicator may be given as a string), each one of ``available``; else a
+    QsimError that names the closest indicator (or says how to pass a file path)."""
+    names = [names] if isinstance(names, str) else list(names)
+    for name in names:
+        if name in available:
+            continue
+        if name in BY_NAME:
+            hint = f"this table has {', '.join(available)}"
+        elif Path(name).suffix.lower() in (".png", ".pdf", ".svg", ".jpg"):
+            hint = "to write the figure to a file, pass it as path=..."
+        else:
+            close = difflib.get_close_matches(name, available, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "`qsim.INDICATOR_NAMES` lists them"
+        raise QsimError(f"unknown indicator {name!r}: {hint}")
+    return names
 
 # household sums (columns of the table filled by household_sums)
 (S_N, S_HEADS, S_UNEMP, S_LTU, S_TRANSFER, S_CHILDREN, S_POOR_CHILDREN, S_INCOME, S_SKILL, S_TRUST_IN, S_TRUST_OUT,

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from .budget import empty_ledger
-from .indicators import BY_NAME, NAMES
+from .errors import QsimError
+from .indicators import BY_NAME, NAMES, checked_names
 from .kernels.mobility import N_FLOWS
 
 GROUPS = ("majority", "minority", "all")
@@ -80,18 +81,27 @@ class Result:
             raise KeyError(f"no year {year} for area {area!r} (years 1..{y['year'].max()})")
         return row.iloc[0].drop(["year", "area"])
 
-    def summary(self, names: Sequence[str] = KEY_INDICATORS, area: str = "all") -> pd.DataFrame:
+    def _checked(self, names: str | Sequence[str], area: str) -> list[str]:
+        """``names`` as a list (one indicator may be given as a string), after checking them and ``area``."""
+        names = checked_names(names)
+        areas = list(self.indicators_by_group["area"].unique())
+        if area not in areas:
+            raise QsimError(f"no area {area!r} in this result; its areas are {', '.join(map(repr, areas))}")
+        return names
+
+    def summary(self, names: str | Sequence[str] = KEY_INDICATORS, area: str = "all") -> pd.DataFrame:
         """Key indicators in the first and the last year, and the change."""
+        names = self._checked(names, area)
         y = self.yearly()
         y = y[y["area"] == area].set_index("year")
         first, last = y.index.min(), y.index.max()
         return pd.DataFrame({f"year {first}": y.loc[first, list(names)], f"year {last}": y.loc[last, list(names)],
                              "change": y.loc[last, list(names)] - y.loc[first, list(names)]})
 
-    def plot(self, names: Sequence[str] = KEY_INDICATORS[:6], area: str = "all", path: str | Path | None = None,
+    def plot(self, names: str | Sequence[str] = KEY_INDICATORS[:6], area: str = "all", path: str | Path | None = None,
              marks: Sequence[tuple[float, float, str]] = ()):
         """Small multiples of indicators over time; ``marks`` are (start, end, label) periods in years."""
-        names = list(names)
+        names = self._checked(names, area)
         fig, axes = small_multiples(len(names), path, panel=(4.2, 2.8))
         df = self.indicators
         df = df[df["area"] == area]

@@ -15,6 +15,7 @@ import pytest
 
 import qsim
 from qsim.cli import main
+from qsim.errors import QsimError
 from test_measures import BASE
 
 REPLICATIONS = 20
@@ -100,6 +101,16 @@ def test_save_writes_tables_and_plots(pair, tmp_path):
     assert {"trajectories.png", "differences.png"} <= names
     back = pd.read_parquet(tmp_path / "differences.parquet")
     pd.testing.assert_frame_equal(back, pair[0].differences())
+
+
+def test_a_misspelled_indicator_is_an_error_not_a_missing_row_or_panel(pair, tmp_path):
+    common, _ = pair
+    with pytest.raises(QsimError, match="did you mean 'transfer_rate'"):
+        common.summary(indicators=["transfer_rat"])
+    with pytest.raises(QsimError, match="did you mean 'out_group_trust'"):
+        common.plot(["out_group_trst"], path=tmp_path / "x.png")
+    assert list(common.summary(indicators="transfer_rate").index.get_level_values("indicator").unique()) == [
+        "transfer_rate"]
 
 
 def test_compare_rejects_repeated_names_and_a_lone_scenario():

@@ -8,6 +8,7 @@ import pytest
 
 import qsim
 from conftest import small_scenario
+from qsim.errors import QsimError
 from qsim.parameters import ParameterError
 from qsim.result import KEY_INDICATORS
 
@@ -100,3 +101,14 @@ def test_progress_and_callback(capsys):
     qsim.Simulation(small_scenario(years=1), seed=1).run(progress=True, callback=lambda s: seen.append(s.month))
     assert seen == list(range(1, 13))
     assert np.all(np.diff(seen) == 1)
+
+
+def test_plot_and_summary_name_a_wrong_indicator_or_area(result, tmp_path):
+    """Mistakes a notebook user makes get a message that says what to do, not a pandas KeyError."""
+    with pytest.raises(QsimError, match="did you mean 'unemployment_rate'"):
+        result.summary(["unemploymnet_rate"])
+    with pytest.raises(QsimError, match="pass it as path="):
+        result.plot(str(tmp_path / "figure.png"))
+    with pytest.raises(QsimError, match="no area 'north'.*'all'"):
+        result.plot(area="north")
+    assert list(result.summary("tie_density").index) == ["tie_density"], "one indicator may be given as a string"

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..indicators import BY_NAME, NAMES
+from ..indicators import BY_NAME, NAMES, checked_names
 from ..measures.runner import measure_periods, union_of_periods
 from ..result import KEY_INDICATORS, finish_figure, label_panel, small_multiples, write_tables
 from ..scenario import Scenario, scenario_from_dict
@@ -215,12 +215,19 @@ class Comparison:
         out.insert(2, "year", year)
         return self._order(out[["scenario", "indicator", "year", "share_best"]], "scenario")
 
-    def summary(self, year: int | None = None, indicators: Sequence[str] = KEY_INDICATORS) -> pd.DataFrame:
+    def _names(self, indicators: str | Sequence[str] | None) -> list[str]:
+        """The indicators asked for (checked: a misspelled one is an error, not a missing panel or row), or by
+        default the key indicators the results have."""
+        if indicators is None:
+            return [n for n in KEY_INDICATORS if n in self.indicators]
+        return checked_names(indicators, self.indicators)
+
+    def summary(self, year: int | None = None, indicators: str | Sequence[str] | None = None) -> pd.DataFrame:
         """Key indicators in ``year`` (default: the last) per indicator and scenario: mean and 10-90% band, the
         paired difference to the baseline with its interval and effect size, and the share of replications in
-        which the scenario is best."""
+        which the scenario is best. ``indicators``: default the key indicators."""
         year = self._last_year(year)
-        names = [n for n in indicators if n in self.indicators]
+        names = self._names(indicators)
         b = self.bands()
         b = b[(b["year"] == year) & b["indicator"].isin(names)].set_index(["indicator", "scenario"])
         d = self.differences()
@@ -240,13 +247,14 @@ class Comparison:
         return frame.iloc[order].reset_index(drop=True)
 
     # ------------------------------------------------------------ plots and files
-    def plot(self, indicators: Sequence[str] = KEY_INDICATORS[:6], kind: str = "trajectories",
+    def plot(self, indicators: str | Sequence[str] | None = None, kind: str = "trajectories",
              path: str | Path | None = None):
         """Small multiples over years: ``kind='trajectories'`` (means with 10-90% bands, measure periods of the
-        options shaded) or ``'differences'`` (paired differences to the baseline with intervals)."""
+        options shaded) or ``'differences'`` (paired differences to the baseline with intervals).
+        ``indicators``: default the first six key indicators."""
         if kind not in ("trajectories", "differences"):
             raise ValueError(f"kind must be 'trajectories' or 'differences', got {kind!r}")
-        names = [n for n in indicators if n in self.indicators]
+        names = self._names(indicators)[:6] if indicators is None else self._names(indicators)
         fig, axes = small_multiples(len(names), path, panel=(4.4, 3.0))
         table = self.bands() if kind == "trajectories" else self.differences()
         key = "scenario" if kind == "trajectories" else "option"
