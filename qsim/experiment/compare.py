@@ -215,11 +215,11 @@ class Comparison:
         out.insert(2, "year", year)
         return self._order(out[["scenario", "indicator", "year", "share_best"]], "scenario")
 
-    def _names(self, indicators: str | Sequence[str] | None) -> list[str]:
-        """The indicators asked for (checked: a misspelled one is an error, not a missing panel or row), or by
-        default the key indicators the results have."""
+    def _names(self, indicators: str | Sequence[str] | None, default: Sequence[str] = KEY_INDICATORS) -> list[str]:
+        """The indicators asked for (checked: a misspelled one is an error, not a missing panel or row), or
+        those of ``default`` the results have."""
         if indicators is None:
-            return [n for n in KEY_INDICATORS if n in self.indicators]
+            return [n for n in default if n in self.indicators]
         return checked_names(indicators, self.indicators)
 
     def summary(self, year: int | None = None, indicators: str | Sequence[str] | None = None) -> pd.DataFrame:
@@ -254,7 +254,7 @@ class Comparison:
         ``indicators``: default the first six key indicators."""
         if kind not in ("trajectories", "differences"):
             raise ValueError(f"kind must be 'trajectories' or 'differences', got {kind!r}")
-        names = self._names(indicators)[:6] if indicators is None else self._names(indicators)
+        names = self._names(indicators, default=KEY_INDICATORS[:6])
         fig, axes = small_multiples(len(names), path, panel=(4.4, 3.0))
         table = self.bands() if kind == "trajectories" else self.differences()
         key = "scenario" if kind == "trajectories" else "option"
