@@ -164,9 +164,9 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
                     if j >= 0 and group[j] != group[i]:
                         break
                     target = ranges[2] + below(akey, c + 4 + tries, ranges[5])
-            j = occupant[target]
+            j = occupant[target]  # NO_ONE at a vacant dwelling: the code below is then dropped
             w, x = uniform_pair(akey, c + 1)  # conflict, tie formation
-            across = group[j] != gi
+            across = group[max(j, 0)] != gi
             conflict = across & (w < conflict_chance)
             form = (x < p.tie_formation) & ((not across) | (x >= p.tie_formation * p.homophily))
             code = (np.int64(j) << 3) | (np.int64(form) << 2) | (np.int64(conflict) << 1) | np.int64(across)
