@@ -60,9 +60,12 @@ def test_no_kernel_indexes_with_a_negative_number(tmp_path):
     script = textwrap.dedent(f"""
         import qsim, qsim.engine
         qsim.engine.SORT_MIN_SLOTS = 0  # the yearly re-sort of household slots runs too
-        for name, years in [("integrated", 3), ("schelling", 1)]:
-            scenario = qsim.load_scenario({str(ROOT / "scenarios")!r} + "/" + name + ".toml")
-            qsim.Simulation(scenario, seed=3).run(years=years)
+        heavy_mobility = {{"mobility.base_move_rate": 0.2, "mobility.unhappy_move_probability": 1.0,
+                          "mobility.vacancy_fill_rate": 0.3}}  # many moves and empty household slots
+        for name, years, overrides in [("integrated", 3, {{}}), ("baseline", 2, heavy_mobility), ("schelling", 1, {{}})]:
+            sim = qsim.Simulation(qsim.load_scenario({str(ROOT / "scenarios")!r} + "/" + name + ".toml"), seed=3)
+            sim.set_parameters(overrides)
+            sim.run(years=years)
         print("ok")
     """)
     env = {**os.environ, "NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(tmp_path / "numba")}

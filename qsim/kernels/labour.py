@@ -43,9 +43,9 @@ def referral_share(i, tie_target, tie_strength, labour, group, dw_block, dwellin
     num = 0.0
     den = 1.0
     for k in range(tie_target.shape[1]):  # without a branch per slot: an empty slot has strength 0
-        j = max(tie_target[i, k], 0)     # (and reads household 0, adding nothing)
+        j = max(tie_target[i, k], 0)     # (and reads household 0, adding nothing; its slot may be empty)
         w = tie_strength[i, k]
-        w = w * (1.0 + same_block_bonus) if dw_block[dwelling[j]] == own_block else w
+        w = w * (1.0 + same_block_bonus) if dw_block[max(dwelling[j], 0)] == own_block else w
         w = w * (1.0 + same_group_bonus) if group[j] == group[i] else w
         den += w
         num += w if labour[j] == EMPLOYED else 0.0
