@@ -17,21 +17,20 @@ a notebook's own kernels included, keeps it. Results are bit-identical either wa
 
 from __future__ import annotations
 
+import inspect
+
 import numba.np.arrayobj as _arrayobj
 from numba.core import types
 
 QSIM_FUNCTION_PREFIX = "_ZN4qsim"  # numba's (Itanium-style) mangled names of functions in the qsim package
+_numba_fix_integer_index = getattr(_arrayobj, "fix_integer_index", None)  # numba's own, for every other function
 
 
-def _numba_fix_integer_index(context, builder, idxty, idx, size):  # replaced by numba's own at install
-    raise NotImplementedError
-
-
-def _fix_integer_index(context, builder, idxty, idx, size):
+def _fix_integer_index(context, builder, idxty, idx, size, *args, **kwargs):
     """numba's index fix-up, without the wrap-around for signed indices in qsim's own functions."""
     if idxty.signed and builder.function.name.startswith(QSIM_FUNCTION_PREFIX):
         return context.cast(builder, idx, idxty, types.intp)
-    return _numba_fix_integer_index(context, builder, idxty, idx, size)
+    return _numba_fix_integer_index(context, builder, idxty, idx, size, *args, **kwargs)
 
 
 def install() -> bool:
@@ -40,13 +39,11 @@ def install() -> bool:
     If numba's internals differ from those this was written for (numba 0.59-0.6x), nothing is changed and
     qsim compiles with numba's wrap-around: the same results, a little slower.
     """
-    global _numba_fix_integer_index
-    current = getattr(_arrayobj, "fix_integer_index", None)
-    if current is _fix_integer_index:
+    if _arrayobj.fix_integer_index is _fix_integer_index:
         return True
-    if current is None:
+    expected = ["context", "builder", "idxty", "idx", "size"]
+    if _numba_fix_integer_index is None or list(inspect.signature(_numba_fix_integer_index).parameters)[:5] != expected:
         return False
-    _numba_fix_integer_index = current
     _arrayobj.fix_integer_index = _fix_integer_index
     return True
 
