@@ -27,7 +27,7 @@ from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_PARTICIPATION, household_key, step_key, uniform
-from .common import clip01, lever
+from .common import clip01
 
 
 @njit(cache=True)
@@ -46,21 +46,46 @@ STAYS = 1     # took part last month and keeps its place
 WANTS = 2     # wants to take part and waits for a place
 
 
+@njit(cache=True)
+def choice_tables(p, area_share, levers):
+    """The parts of the decision that are the same for all households of an area and programme (flat: row
+    ``a * levers.shape[1] + programme + 1``, as the lever table ``kernels.common.lever_table``): the area's
+    pull ``(1 - tie_influence) * area_share + OUTREACH - max(0, cost - PARTICIPATION_COST)``.
+    """
+    n_areas, n_cols = levers.shape[0], levers.shape[1]
+    pull = np.empty(n_areas * n_cols)
+    for a in range(n_areas):
+        for q in range(n_cols):
+            pull[a * n_cols + q] = ((1.0 - p.tie_influence) * area_share[a] + levers[a, q, L.OUTREACH]
+                                    - max(0.0, p.cost - levers[a, q, L.PARTICIPATION_COST]))
+    return pull
+
+
 @njit(cache=True, inline="always")
-def participation_choice(skey, p, i, rng_key, ties, active, area_share, participating, threshold, efficacy, attachment,
-                         cost_lever, outreach_lever):
+def tie_sums(tie_strength, tie_target, participating, i, K):
+    """Household i's summed tie strength and the part of it to households taking part (float32; empty slots
+    hold strength 0 and read household 0, without a branch per slot). ``K`` is the number of tie slots:
+    a constant ``K`` lets the compiler unroll the loop."""
+    ties = np.float32(0.0)
+    active = np.float32(0.0)
+    for k in range(K):
+        w = tie_strength[i, k]
+        ties += w
+        active += w * np.float32(participating[max(tie_target[i, k], 0)])
+    return ties, active
+
+
+@njit(cache=True, inline="always")
+def participation_choice(skey, p, i, rng_key, ties, active, pull, participating, threshold, efficacy, attachment):
     """Household i's decision: NOTHING, STAYS or WANTS; clears ``participating[i]`` if it stops.
 
     ``ties``: the summed strength of its ties, ``active``: the part of it to households taking part;
-    ``area_share``: its area's participating share last month; the PARTICIPATION_COST and OUTREACH
-    levers it sees.
+    ``pull``: its area's and programme's part of the decision (:func:`choice_tables`).
+    ``observed >= effective`` (docs/model.md 7.5) with the household's own terms on the left.
     """
     tie_share = active / ties if ties > 0 else 0.0
-    observed = p.tie_influence * tie_share + (1.0 - p.tie_influence) * area_share
-    cost = max(0.0, p.cost - cost_lever)
-    effective = (threshold[i] - p.efficacy_weight * efficacy[i] - p.attachment_weight * attachment[i]
-                 - outreach_lever + cost)
-    if observed >= effective:
+    if p.tie_influence * tie_share + p.efficacy_weight * efficacy[i] + p.attachment_weight * attachment[i] + pull \
+            >= threshold[i]:
         if participating[i]:
             if uniform(household_key(skey, rng_key[i]), 0) >= p.burnout:
                 return STAYS
@@ -88,6 +113,8 @@ def participation_step(key, step, p, alive, rng_key, dwelling, dw_area, programm
     K = tie_target.shape[1]
     n = alive.shape[0]
     n_areas = area_share.shape[0]
+    n_cols = levers.shape[1]
+    pull = choice_tables(p, area_share, levers)
     residents = np.zeros(n_areas)
     staying = np.zeros(n_areas)
     wanting = np.zeros(n_areas)
@@ -97,18 +124,11 @@ def participation_step(key, step, p, alive, rng_key, dwelling, dw_area, programm
         if not alive[i]:
             continue
         a = dw_area[dwelling[i]]
-        prog = programme[i]
         residents[a] += 1.0
-        ties = 0.0
-        active = 0.0
-        for k in range(K):  # without a branch per slot: an empty slot has strength 0 (and reads household 0)
-            w = tie_strength[i, k]
-            ties += w
-            active += w * participating[max(tie_target[i, k], 0)]
+        ties, active = tie_sums(tie_strength, tie_target, participating, i, K)
         tie_sum[i] = ties
-        choice = participation_choice(skey, p, i, rng_key, ties, active, area_share[a], participating, threshold, efficacy,
-                                      attachment, lever(levers, a, prog, L.PARTICIPATION_COST),
-                                      lever(levers, a, prog, L.OUTREACH))
+        choice = participation_choice(skey, p, i, rng_key, ties, active, pull[a * n_cols + programme[i] + 1],
+                                      participating, threshold, efficacy, attachment)
         staying[a] += 1.0 if choice == STAYS else 0.0
         wanting[a] += 1.0 if choice == WANTS else 0.0
         wants[i] = choice == WANTS

@@ -19,11 +19,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .. import levers as L
 from ..rng import STREAM_PARTICIPATION, step_key
-from .common import lever, prefetch
-from .participation import STAYS, WANTS, participation_choice
-from .trust import N_BLOCK_COLUMNS, add_to_block, trust_tables, trust_update
+from .common import prefetch
+from .participation import STAYS, WANTS, choice_tables, participation_choice, tie_sums
+from .trust import B_COUNT, N_BLOCK_COLUMNS, NO_TERMS, add_terms, add_to_block, block_terms, trust_tables, trust_update
 
 
 # Floating-point freedoms for the pass (no NaN or infinity assumptions): reassociation, contraction to fused
@@ -31,7 +30,9 @@ from .trust import N_BLOCK_COLUMNS, add_to_block, trust_tables, trust_update
 # then schedules the pass's sums and updates better (paired in the running simulation at 1e5 households,
 # with the outcomes: 32-33 -> 28-31 ns per household-step).
 FAST = {"reassoc", "contract", "arcp", "nsz"}
-PREFETCH_AHEAD = 64  # households ahead whose arrays are prefetched
+PREFETCH_AHEAD = 64  # households ahead whose arrays are prefetched (a multiple of LINE)
+LINE = 16  # float32 values in a 64-byte cache line: the households' arrays are prefetched every LINE households
+UNROLLED_TIE_SLOTS = 6  # the scenarios' default number of tie slots, for which the tie loop is unrolled
 
 
 @njit(cache=True, fastmath=FAST)
@@ -51,56 +52,77 @@ def trust_and_participation_choices(key, step, tp, pp, alive, rng_key, dwelling,
     K = tie_target.shape[1]
     n = alive.shape[0]
     n_areas = area_share.shape[0]
+    n_cols = levers.shape[1]  # (area, programme) tables: row a * n_cols + programme + 1
     agg = np.zeros((blk_disorder.shape[0], N_BLOCK_COLUMNS))
-    diversity, contact_keep, conflict_keep = trust_tables(tp, blk_group_count)
+    block_base, contact_keep, conflict_keep, inst_target = trust_tables(tp, blk_group_count, blk_disorder,
+                                                                        area_responsiveness, levers)
+    pull = choice_tables(pp, area_share, levers)
     residents = np.zeros(n_areas)
     staying = np.zeros(n_areas)
     wanting = np.zeros(n_areas)
     income_sum = np.zeros(n_areas)
     wants = np.zeros(n, np.bool_)
     tie_sum = np.zeros(n, np.float32)
+    # sums over the current run of households in one block (slots are sorted by dwelling once a year, so runs
+    # are long), added to the block's and area's totals when the block changes: in registers, not memory
+    run_block, run_area = -1, 0  # the first run (none) adds zeros to block 0 and area 0
+    run = NO_TERMS
+    run_income = run_staying = run_wanting = 0.0
     for i in range(n):
-        # more streams than the hardware prefetcher follows: ask for a household's data further on (this pays
-        # at 1e6 households, at 1e5 it makes no difference)
-        f = i + PREFETCH_AHEAD
-        prefetch(tie_target, f * K)
-        prefetch(tie_strength, f * K)
-        prefetch(trust_in, f)
-        prefetch(trust_out, f)
-        prefetch(trust_inst, f)
-        prefetch(efficacy, f)
-        prefetch(threshold, f)
-        prefetch(attachment, f)
-        prefetch(income, f)
-        prefetch(dwelling, f)
-        prefetch(tie_sum, f)
+        # more streams than the hardware prefetcher follows: ask for the households' data further on, one cache
+        # line per array every LINE households (this pays at 1e6 households, at 1e5 it makes no difference)
+        if i % LINE == 0:
+            f = i + PREFETCH_AHEAD
+            for r in range(K):  # LINE households' tie rows fill K lines
+                prefetch(tie_target, f * K + r * LINE)
+                prefetch(tie_strength, f * K + r * LINE)
+            prefetch(trust_in, f)
+            prefetch(trust_out, f)
+            prefetch(trust_inst, f)
+            prefetch(efficacy, f)
+            prefetch(threshold, f)
+            prefetch(attachment, f)
+            prefetch(income, f)
+            prefetch(dwelling, f)
+            prefetch(tie_sum, f)
         if not alive[i]:
             continue
         d = dwelling[i]
         b = dw_block[d]
         a = dw_area[d]
-        prog = programme[i]
-        ties = 0.0
-        active = 0.0
-        for k in range(K):  # without a branch per slot: an empty slot has strength 0 (and reads household 0)
-            w = tie_strength[i, k]
-            ties += w
-            active += w * participating[max(tie_target[i, k], 0)]
+        row = a * n_cols + programme[i] + 1
+        if b != run_block:
+            add_to_block(agg, max(run_block, 0), run)
+            residents[run_area] += run[B_COUNT]
+            income_sum[run_area] += run_income
+            staying[run_area] += run_staying
+            wanting[run_area] += run_wanting
+            run_block, run_area = b, a
+            run = NO_TERMS
+            run_income = run_staying = run_wanting = 0.0
+        if K == UNROLLED_TIE_SLOTS:
+            ties, active = tie_sums(tie_strength, tie_target, participating, i, UNROLLED_TIE_SLOTS)
+        else:
+            ties, active = tie_sums(tie_strength, tie_target, participating, i, K)
         # trust (4a) and the block aggregates (4b)
         c = friendly_contacts[i]
         x = conflicts[i]
-        trust_in[i], trust_out[i], trust_inst[i] = trust_update(
-            tp, ties, blk_disorder[b], diversity[b], trust_in[i], trust_out[i], c, contact_keep[c], x,
-            conflict_keep[x], trust_inst[i], area_responsiveness[a], lever(levers, a, prog, L.INSTITUTIONAL))
-        add_to_block(agg, b, labour[i], trust_in[i], efficacy[i], bld_quality[dw_building[d]], tenure[i])
+        t_in, trust_out[i], trust_inst[i] = trust_update(
+            tp, ties, block_base[b], trust_in[i], trust_out[i], c, contact_keep[c], x, conflict_keep[x],
+            trust_inst[i], inst_target[row])
+        trust_in[i] = t_in
+        run = add_terms(run, block_terms(labour[i], t_in, efficacy[i], bld_quality[dw_building[d]], tenure[i]))
         # participation decision (5)
-        residents[a] += 1.0
-        income_sum[a] += income[i]
+        run_income += income[i]
         tie_sum[i] = ties
-        choice = participation_choice(skey, pp, i, rng_key, ties, active, area_share[a], participating, threshold,
-                                      efficacy, attachment, lever(levers, a, prog, L.PARTICIPATION_COST),
-                                      lever(levers, a, prog, L.OUTREACH))
-        staying[a] += 1.0 if choice == STAYS else 0.0
-        wanting[a] += 1.0 if choice == WANTS else 0.0
+        choice = participation_choice(skey, pp, i, rng_key, ties, active, pull[row], participating, threshold,
+                                      efficacy, attachment)
+        run_staying += 1.0 if choice == STAYS else 0.0
+        run_wanting += 1.0 if choice == WANTS else 0.0
         wants[i] = choice == WANTS
+    add_to_block(agg, max(run_block, 0), run)
+    residents[run_area] += run[B_COUNT]
+    income_sum[run_area] += run_income
+    staying[run_area] += run_staying
+    wanting[run_area] += run_wanting
     return agg, residents, staying, wanting, wants, tie_sum, income_sum
