@@ -27,7 +27,7 @@ from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_PARTICIPATION, household_key, step_key, uniform
-from .common import clip01
+from .common import F0, clip01
 
 
 @njit(cache=True)
@@ -53,7 +53,7 @@ def choice_tables(p, area_share, levers):
     pull ``(1 - tie_influence) * area_share + OUTREACH - max(0, cost - PARTICIPATION_COST)``.
     """
     n_areas, n_cols = levers.shape[0], levers.shape[1]
-    pull = np.empty(n_areas * n_cols)
+    pull = np.empty(n_areas * n_cols, np.float32)
     for a in range(n_areas):
         for q in range(n_cols):
             pull[a * n_cols + q] = ((1.0 - p.tie_influence) * area_share[a] + levers[a, q, L.OUTREACH]
@@ -81,11 +81,12 @@ def participation_choice(skey, p, i, rng_key, ties, active, pull, participating,
 
     ``ties``: the summed strength of its ties, ``active``: the part of it to households taking part;
     ``pull``: its area's and programme's part of the decision (:func:`choice_tables`).
-    ``observed >= effective`` (docs/model.md 7.5) with the household's own terms on the left.
+    ``observed >= effective`` (docs/model.md 7.5) with the household's own terms on the left, in float32
+    (the state's precision).
     """
-    tie_share = active / ties if ties > 0 else 0.0
-    if p.tie_influence * tie_share + p.efficacy_weight * efficacy[i] + p.attachment_weight * attachment[i] + pull \
-            >= threshold[i]:
+    tie_share = active / ties if ties > 0 else F0
+    if (np.float32(p.tie_influence) * tie_share + np.float32(p.efficacy_weight) * efficacy[i]
+            + np.float32(p.attachment_weight) * attachment[i] + pull >= threshold[i]):
         if participating[i]:
             if uniform(household_key(skey, rng_key[i]), 0) >= p.burnout:
                 return STAYS

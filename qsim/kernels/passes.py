@@ -85,6 +85,12 @@ def trust_and_participation_choices(key, step, tp, pp, alive, rng_key, dwelling,
             prefetch(income, f)
             prefetch(dwelling, f)
             prefetch(tie_sum, f)
+            prefetch(rng_key, f)  # 8 bytes a household: two lines (read by the few participants: sparse, not foreseen)
+            prefetch(rng_key, f + LINE // 2)
+            g = dwelling[min(i + PREFETCH_AHEAD // 2, n - 1)]  # the dwelling arrays, where that household lives
+            prefetch(dw_block, g)
+            prefetch(dw_area, g)
+            prefetch(dw_building, g)
         if not alive[i]:
             continue
         d = dwelling[i]

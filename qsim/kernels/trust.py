@@ -30,7 +30,7 @@ from numba import njit
 
 from .. import levers as L
 from ..state import LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED
-from .common import clip01
+from .common import F1, clip01, clip01_32
 
 # columns of the block aggregate table
 B_COUNT = 0
@@ -105,18 +105,18 @@ def trust_tables(p, blk_group_count, blk_disorder, area_responsiveness, levers):
       ``kernels.common.lever_table``), the institutional target
       ``[institutional_base + institutional_results_weight * responsiveness + INSTITUTIONAL]_0^1``.
     """
-    block_base = np.empty(blk_group_count.shape[0])
+    block_base = np.empty(blk_group_count.shape[0], np.float32)
     for b in range(block_base.shape[0]):
         block_base[b] = (p.in_group_base - p.disorder_weight * blk_disorder[b]
                          - p.diversity_penalty * block_diversity(blk_group_count, b))
     counts = np.arange(128).astype(np.int8)
-    contact_keep = np.empty(128)
-    conflict_keep = np.empty(128)
+    contact_keep = np.empty(128, np.float32)
+    conflict_keep = np.empty(128, np.float32)
     for c in range(128):
         contact_keep[c] = (1.0 - p.contact_effect) ** counts[c]
         conflict_keep[c] = (1.0 - p.conflict_trust_loss) ** counts[c]
     n_areas, n_cols = levers.shape[0], levers.shape[1]
-    inst_target = np.empty(n_areas * n_cols)
+    inst_target = np.empty(n_areas * n_cols, np.float32)
     for a in range(n_areas):
         for q in range(n_cols):
             inst_target[a * n_cols + q] = clip01(p.institutional_base + p.institutional_results_weight
@@ -127,22 +127,24 @@ def trust_tables(p, blk_group_count, blk_disorder, area_responsiveness, levers):
 @njit(cache=True, inline="always")
 def trust_update(p, ties, block_base, trust_in, trust_out, contacts, contact_keep, conflicts, conflict_keep,
                  trust_inst, inst_target):
-    """New (in-group, out-group, institutional) trust of one household.
+    """New (in-group, out-group, institutional) trust of one household, in float32 (the state's precision).
 
     ``ties``: its summed tie strength; ``block_base``: its block's part of the in-group target,
     ``contacts``, ``conflicts``: this month's counts, ``contact_keep``, ``conflict_keep``: the factors for
-    these counts, ``inst_target``: the institutional target of its area and programme (all from
+    these counts, ``inst_target``: the institutional target of its area and programme (all float32, from
     :func:`trust_tables`). Scalars in and out: numba keeps it as fast as code written in the loop.
     """
-    trust_in += p.adjustment * (clip01(block_base + p.in_group_tie_weight * min(1.0, ties)) - trust_in)
+    adjustment = np.float32(p.adjustment)
+    target = clip01_32(block_base + np.float32(p.in_group_tie_weight) * min(F1, ties))
+    trust_in += adjustment * (target - trust_in)
 
     t = trust_out
-    t = 1.0 - (1.0 - t) * contact_keep if contacts > 0 else t
+    t = F1 - (F1 - t) * contact_keep if contacts > 0 else t
     t = t * conflict_keep if conflicts > 0 else t
-    t += p.out_group_relax * (p.out_group_base - t)
+    t += np.float32(p.out_group_relax) * (np.float32(p.out_group_base) - t)
 
-    trust_inst += p.adjustment * (inst_target - trust_inst)
-    return trust_in, clip01(t), trust_inst
+    trust_inst += adjustment * (inst_target - trust_inst)
+    return trust_in, clip01_32(t), trust_inst
 
 
 @njit(cache=True)
@@ -165,7 +167,7 @@ def trust_step(p, alive, dwelling, dw_block, dw_area, programme, friendly_contac
             continue
         d = dwelling[i]
         b = dw_block[d]
-        ties = 0.0
+        ties = np.float32(0.0)
         for k in range(K):  # empty slots hold strength 0
             ties += tie_strength[i, k]
         c = friendly_contacts[i]
