@@ -199,11 +199,11 @@ class Simulation:
         fused = on.trust and on.participation
         residents = income_sum = np.zeros(0)  # empty: mobility sums the incomes itself (unless the fused pass did)
         if fused:  # trust, block aggregates and participation decisions in one pass (kernels.passes)
-            block_agg, residents, staying, wanting, wants, tie_sum, income_sum = trust_and_participation_choices(
+            block_agg, residents, staying, wanting, waiting, income_sum = trust_and_participation_choices(
                 key, t, p.trust, p.participation, h.alive, h.rng_key, h.dwelling, dw.block, dw.area, dw.building, h.programme,
                 h.friendly_contacts, h.conflicts, h.trust_in, h.trust_out, h.trust_inst, h.tie_target,
                 h.tie_strength, h.labour, h.income, h.efficacy, h.tenure, h.participating, h.threshold, h.attachment,
-                blk.disorder, blk.group_count, s.buildings.quality, ar.participation_share, responsiveness,
+                h.satisfaction, blk.disorder, blk.group_count, s.buildings.quality, ar.participation_share, responsiveness,
                 self._levers)
         elif on.trust:  # returns the block aggregates, gathered in the same pass
             block_agg = trust_step(p.trust, h.alive, h.dwelling, dw.block, dw.area, h.programme, h.friendly_contacts,
@@ -216,10 +216,10 @@ class Simulation:
         if on.trust:
             disorder_step(p.trust, block_agg, block_efficacy, blk.area, blk.disorder, blk.efficacy_lagged,
                           s.area_levers)
-        if fused:  # the second half of participation: admission, efficacy, attachment
-            participation_outcomes(key, t, p.participation, h.alive, h.rng_key, h.dwelling, dw.area, h.participating, h.efficacy,
-                                   h.attachment, h.satisfaction, h.tenure, ar.participation_share, responsiveness,
-                                   self._levers, residents, staying, wanting, wants, tie_sum)
+        if fused:  # the second half of participation: admission (and the admitted households' efficacy)
+            participation_outcomes(key, t, p.participation, h.rng_key, h.dwelling, dw.area, h.participating, h.efficacy,
+                                   ar.participation_share, responsiveness, self._levers, residents, staying, wanting,
+                                   waiting)
         elif on.participation:
             participation_step(key, t, p.participation, h.alive, h.rng_key, h.dwelling, dw.area, h.programme, h.participating,
                                h.threshold, h.efficacy, h.attachment, h.satisfaction, h.tenure, h.tie_target,

@@ -21,7 +21,8 @@ from numba import njit
 
 from ..rng import STREAM_PARTICIPATION, step_key
 from .common import prefetch
-from .participation import STAYS, WANTS, choice_tables, participation_choice, tie_sums
+from .participation import (STAYS, WANTS, attachment_update, choice_tables, efficacy_table, efficacy_update,
+                            participation_choice, tie_sums)
 from .trust import B_COUNT, N_BLOCK_COLUMNS, NO_TERMS, add_terms, add_to_block, block_terms, trust_tables, trust_update
 
 
@@ -39,14 +40,15 @@ UNROLLED_TIE_SLOTS = 6  # the scenarios' default number of tie slots, for which 
 def trust_and_participation_choices(key, step, tp, pp, alive, rng_key, dwelling, dw_block, dw_area, dw_building, programme,
                                     friendly_contacts, conflicts, trust_in, trust_out, trust_inst, tie_target,
                                     tie_strength, labour, income, efficacy, tenure, participating, threshold,
-                                    attachment, blk_disorder, blk_group_count, bld_quality, area_share,
+                                    attachment, satisfaction, blk_disorder, blk_group_count, bld_quality, area_share,
                                     area_responsiveness, levers):
     """Trust, block aggregates and participation decisions of every household in one pass (in place).
 
-    Returns the block aggregates (``kernels.trust.B_*``), and for ``participation.participation_outcomes``
-    the residents, staying participants and households wanting to take part per area, who wants to and
-    the summed tie strength (float32) per household, and the summed income of each area's residents
-    (EUR/month; for ``mobility.mobility_step``).
+    Also updates attachment, and the efficacy of the households that do not wait for a place (as
+    ``participation.participation_step``). Returns the block aggregates (``kernels.trust.B_*``), and for
+    ``participation.participation_outcomes`` the residents, staying participants and households wanting
+    to take part per area and the slots of the households that want to, and the summed income of each
+    area's residents (EUR/month; for ``mobility.mobility_step``).
     """
     skey = step_key(key, STREAM_PARTICIPATION, step)
     K = tie_target.shape[1]
@@ -57,12 +59,13 @@ def trust_and_participation_choices(key, step, tp, pp, alive, rng_key, dwelling,
     block_base, contact_keep, conflict_keep, inst_target = trust_tables(tp, blk_group_count, blk_disorder,
                                                                         area_responsiveness, levers)
     pull = choice_tables(pp, area_share, levers)
+    eff_table = efficacy_table(pp, area_responsiveness)
     residents = np.zeros(n_areas)
     staying = np.zeros(n_areas)
     wanting = np.zeros(n_areas)
     income_sum = np.zeros(n_areas)
-    wants = np.zeros(n, np.bool_)
-    tie_sum = np.zeros(n, np.float32)
+    waiting = np.empty(n, np.int32)
+    n_waiting = 0
     # sums over the current run of households in one block (slots are sorted by dwelling once a year, so runs
     # are long), added to the block's and area's totals when the block changes: in registers, not memory
     run_block, run_area = -1, 0  # the first run (none) adds zeros to block 0 and area 0
@@ -84,7 +87,7 @@ def trust_and_participation_choices(key, step, tp, pp, alive, rng_key, dwelling,
             prefetch(attachment, f)
             prefetch(income, f)
             prefetch(dwelling, f)
-            prefetch(tie_sum, f)
+            prefetch(satisfaction, f)
             prefetch(rng_key, f)  # 8 bytes a household: two lines (read by the few participants: sparse, not foreseen)
             prefetch(rng_key, f + LINE // 2)
             g = dwelling[min(i + PREFETCH_AHEAD // 2, n - 1)]  # the dwelling arrays, where that household lives
@@ -117,18 +120,22 @@ def trust_and_participation_choices(key, step, tp, pp, alive, rng_key, dwelling,
             tp, ties, block_base[b], trust_in[i], trust_out[i], c, contact_keep[c], x, conflict_keep[x],
             trust_inst[i], inst_target[row])
         trust_in[i] = t_in
-        run = add_terms(run, block_terms(labour[i], t_in, efficacy[i], bld_quality[dw_building[d]], tenure[i]))
-        # participation decision (5)
+        eff = efficacy[i]  # last month's, in the block terms and the decision
+        run = add_terms(run, block_terms(labour[i], t_in, eff, bld_quality[dw_building[d]], tenure[i]))
+        # participation decision (5), attachment, efficacy unless waiting for a place
         run_income += income[i]
-        tie_sum[i] = ties
         choice = participation_choice(skey, pp, i, rng_key, ties, active, pull[row], participating, threshold,
                                       efficacy, attachment)
         run_staying += 1.0 if choice == STAYS else 0.0
         run_wanting += 1.0 if choice == WANTS else 0.0
-        wants[i] = choice == WANTS
+        attachment[i] = attachment_update(pp, attachment[i], tenure[i], ties, satisfaction[i])
+        waiting[n_waiting] = i
+        n_waiting += 1 if choice == WANTS else 0
+        new_eff = efficacy_update(eff_table, a, 1 if choice == STAYS else 0, eff)
+        efficacy[i] = eff if choice == WANTS else new_eff
     add_to_block(agg, max(run_block, 0), run)
     residents[run_area] += run[B_COUNT]
     income_sum[run_area] += run_income
     staying[run_area] += run_staying
     wanting[run_area] += run_wanting
-    return agg, residents, staying, wanting, wants, tie_sum, income_sum
+    return agg, residents, staying, wanting, waiting[:n_waiting], income_sum
