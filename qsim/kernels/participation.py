@@ -27,7 +27,7 @@ from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_PARTICIPATION, household_key, step_key, uniform
-from .common import F0, F1, clip01, clip01_32
+from .common import F0, F1, clip01, clip01_32, lever
 
 
 @njit(cache=True)
@@ -55,9 +55,9 @@ def choice_tables(p, area_share, levers):
     n_areas, n_cols = levers.shape[0], levers.shape[1]
     pull = np.empty(n_areas * n_cols, np.float32)
     for a in range(n_areas):
-        for q in range(n_cols):
-            pull[a * n_cols + q] = ((1.0 - p.tie_influence) * area_share[a] + levers[a, q, L.OUTREACH]
-                                    - max(0.0, p.cost - levers[a, q, L.PARTICIPATION_COST]))
+        for prog in range(-1, n_cols - 1):  # -1: no programme
+            pull[a * n_cols + prog + 1] = ((1.0 - p.tie_influence) * area_share[a] + lever(levers, a, prog, L.OUTREACH)
+                                           - max(0.0, p.cost - lever(levers, a, prog, L.PARTICIPATION_COST)))
     return pull
 
 

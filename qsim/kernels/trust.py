@@ -30,7 +30,7 @@ from numba import njit
 
 from .. import levers as L
 from ..state import LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED
-from .common import F1, clip01, clip01_32
+from .common import F1, clip01, clip01_32, lever
 
 # columns of the block aggregate table
 B_COUNT = 0
@@ -118,9 +118,10 @@ def trust_tables(p, blk_group_count, blk_disorder, area_responsiveness, levers):
     n_areas, n_cols = levers.shape[0], levers.shape[1]
     inst_target = np.empty(n_areas * n_cols, np.float32)
     for a in range(n_areas):
-        for q in range(n_cols):
-            inst_target[a * n_cols + q] = clip01(p.institutional_base + p.institutional_results_weight
-                                                 * area_responsiveness[a] + levers[a, q, L.INSTITUTIONAL])
+        for prog in range(-1, n_cols - 1):  # -1: no programme
+            target = (p.institutional_base + p.institutional_results_weight * area_responsiveness[a]
+                      + lever(levers, a, prog, L.INSTITUTIONAL))
+            inst_target[a * n_cols + prog + 1] = clip01(target)
     return block_base, contact_keep, conflict_keep, inst_target
 
 
