@@ -22,7 +22,7 @@ from numba import njit
 from ..rng import STREAM_PARTICIPATION, step_key
 from .common import prefetch
 from .participation import (STAYS, WANTS, attachment_update, choice_tables, efficacy_table, efficacy_update,
-                            participation_choice, tie_sums)
+                            participation_choice, participation_outcomes, tie_sums)
 from .trust import B_COUNT, N_BLOCK_COLUMNS, NO_TERMS, add_terms, add_to_block, block_terms, trust_tables, trust_update
 
 
@@ -44,11 +44,10 @@ def trust_and_participation_choices(key, step, tp, pp, alive, rng_key, dwelling,
                                     area_responsiveness, levers):
     """Trust, block aggregates and participation decisions of every household in one pass (in place).
 
-    Also updates attachment, and the efficacy of the households that do not wait for a place (as
-    ``participation.participation_step``). Returns the block aggregates (``kernels.trust.B_*``), and for
-    ``participation.participation_outcomes`` the residents, staying participants and households wanting
-    to take part per area and the slots of the households that want to, and the summed income of each
-    area's residents (EUR/month; for ``mobility.mobility_step``).
+    Then the rest of participation as ``participation.participation_step``: attachment and efficacy in
+    the loop, the admissions (``participation.participation_outcomes``) after it. Returns the block
+    aggregates (``kernels.trust.B_*``), the residents of each area and their summed income (EUR/month; for
+    ``mobility.mobility_step``).
     """
     skey = step_key(key, STREAM_PARTICIPATION, step)
     K = tie_target.shape[1]
@@ -138,4 +137,7 @@ def trust_and_participation_choices(key, step, tp, pp, alive, rng_key, dwelling,
     income_sum[run_area] += run_income
     staying[run_area] += run_staying
     wanting[run_area] += run_wanting
-    return agg, residents, staying, wanting, waiting[:n_waiting], income_sum
+    # the second half of participation (5): admissions, the admitted households' efficacy, the area shares
+    participation_outcomes(key, step, pp, rng_key, dwelling, dw_area, participating, efficacy, area_share,
+                           area_responsiveness, levers, residents, staying, wanting, waiting[:n_waiting])
+    return agg, residents, income_sum
