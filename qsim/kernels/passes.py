@@ -2,16 +2,17 @@
 
 Each pass over the households re-reads ``alive``, ``dwelling``, the dwelling's block and area and the tie
 rows; one loop for two processes reads them once. The per-household logic stays in each process's kernel
-module (``trust.trust_update``, ``participation.participation_choice``), so this module only schedules.
+module (``trust.trust_update``, ``participation.participation_choice``, ...), so this module only schedules.
 
-Trust + participation decisions (schedule steps 4a, 4b and the first half of 5; used when both processes
-run). The results are the same as ``trust_step`` followed by ``participation_step`` (up to rounding in the
-last bits: the pass is compiled with the floating-point freedoms ``FAST``): trust reads no participation
-state and the decisions read no trust (nor the block disorder updated after trust), both visit the
-households in slot order, and a decision reads its tie partners' participation as updated earlier in the
-same loop, as before. The summed tie strength is computed once for both. The pass also
-sums the residents' incomes per area for mobility's reference income (incomes change only in the labour
-market, before; the same sums in the same order as mobility's own pass).
+Trust + participation (schedule steps 4a, 4b and 5; used when both processes run). The results are the same
+as ``trust_step`` followed by ``participation_step`` (up to rounding in the last bits: the pass is compiled
+with the floating-point freedoms ``FAST``): trust reads no participation state and the decisions read no
+trust (nor the block disorder updated after trust), both visit the households in slot order, and a
+decision reads its tie partners' participation as updated earlier in the same loop, as before. The summed
+tie strength is computed once for both. The admissions follow the loop (they read nothing that the
+disorder update of step 4c, run after the pass, changes). The pass also sums the residents' incomes per
+area for mobility's reference income (incomes change only in the labour market, before; the same sums as
+mobility's own pass).
 """
 
 from __future__ import annotations
