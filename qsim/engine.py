@@ -32,7 +32,7 @@ from .kernels.environment import environment_step
 from .kernels.labour import labour_step
 from .kernels.mobility import N_FLOWS, mobility_step, reputation_step
 from .kernels.organisations import organisations_step
-from .kernels.participation import area_responsiveness, participation_outcomes, participation_step
+from .kernels.participation import area_responsiveness, participation_step
 from .kernels.passes import trust_and_participation_choices
 from .kernels.trust import block_aggregates, collective_efficacy, disorder_step, trust_step
 from .measures.runner import build_hooks
@@ -198,12 +198,12 @@ class Simulation:
         responsiveness = area_responsiveness(p.participation.responsiveness_base, s.area_levers)
         fused = on.trust and on.participation
         residents = income_sum = np.zeros(0)  # empty: mobility sums the incomes itself (unless the fused pass did)
-        if fused:  # trust, block aggregates and participation decisions in one pass (kernels.passes)
-            block_agg, residents, staying, wanting, wants, tie_sum, income_sum = trust_and_participation_choices(
+        if fused:  # trust, block aggregates and participation in one pass (kernels.passes)
+            block_agg, residents, income_sum = trust_and_participation_choices(
                 key, t, p.trust, p.participation, h.alive, h.rng_key, h.dwelling, dw.block, dw.area, dw.building, h.programme,
                 h.friendly_contacts, h.conflicts, h.trust_in, h.trust_out, h.trust_inst, h.tie_target,
                 h.tie_strength, h.labour, h.income, h.efficacy, h.tenure, h.participating, h.threshold, h.attachment,
-                blk.disorder, blk.group_count, s.buildings.quality, ar.participation_share, responsiveness,
+                h.satisfaction, blk.disorder, blk.group_count, s.buildings.quality, ar.participation_share, responsiveness,
                 self._levers)
         elif on.trust:  # returns the block aggregates, gathered in the same pass
             block_agg = trust_step(p.trust, h.alive, h.dwelling, dw.block, dw.area, h.programme, h.friendly_contacts,
@@ -216,11 +216,7 @@ class Simulation:
         if on.trust:
             disorder_step(p.trust, block_agg, block_efficacy, blk.area, blk.disorder, blk.efficacy_lagged,
                           s.area_levers)
-        if fused:  # the second half of participation: admission, efficacy, attachment
-            participation_outcomes(key, t, p.participation, h.alive, h.rng_key, h.dwelling, dw.area, h.participating, h.efficacy,
-                                   h.attachment, h.satisfaction, h.tenure, ar.participation_share, responsiveness,
-                                   self._levers, residents, staying, wanting, wants, tie_sum)
-        elif on.participation:
+        if on.participation and not fused:  # (the fused pass did all of participation)
             participation_step(key, t, p.participation, h.alive, h.rng_key, h.dwelling, dw.area, h.programme, h.participating,
                                h.threshold, h.efficacy, h.attachment, h.satisfaction, h.tenure, h.tie_target,
                                h.tie_strength, ar.participation_share, responsiveness, self._levers)

@@ -66,6 +66,16 @@ def clip01(x):
     return min(1.0, max(0.0, x))
 
 
+F0 = np.float32(0.0)  # float32 constants: arithmetic on float32 state stays float32
+F1 = np.float32(1.0)
+
+
+@njit(cache=True, inline="always")
+def clip01_32(x):
+    """:func:`clip01` of a float32, in float32."""
+    return min(F1, max(F0, x))
+
+
 
 
 @njit(cache=True, inline="always")

@@ -27,7 +27,7 @@ from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_PARTICIPATION, household_key, step_key, uniform
-from .common import clip01, lever
+from .common import F0, F1, clip01, clip01_32, lever
 
 
 @njit(cache=True)
@@ -46,21 +46,47 @@ STAYS = 1     # took part last month and keeps its place
 WANTS = 2     # wants to take part and waits for a place
 
 
+@njit(cache=True)
+def choice_tables(p, area_share, levers):
+    """The parts of the decision that are the same for all households of an area and programme (flat: row
+    ``a * levers.shape[1] + programme + 1``, as the lever table ``kernels.common.lever_table``): the area's
+    pull ``(1 - tie_influence) * area_share + OUTREACH - max(0, cost - PARTICIPATION_COST)``.
+    """
+    n_areas, n_cols = levers.shape[0], levers.shape[1]
+    pull = np.empty(n_areas * n_cols, np.float32)
+    for a in range(n_areas):
+        for prog in range(-1, n_cols - 1):  # -1: no programme
+            pull[a * n_cols + prog + 1] = ((1.0 - p.tie_influence) * area_share[a] + lever(levers, a, prog, L.OUTREACH)
+                                           - max(0.0, p.cost - lever(levers, a, prog, L.PARTICIPATION_COST)))
+    return pull
+
+
 @njit(cache=True, inline="always")
-def participation_choice(skey, p, i, rng_key, ties, active, area_share, participating, threshold, efficacy, attachment,
-                         cost_lever, outreach_lever):
+def tie_sums(tie_strength, tie_target, participating, i, K):
+    """Household i's summed tie strength and the part of it to households taking part (float32; empty slots
+    hold strength 0 and read household 0, without a branch per slot). ``K`` is the number of tie slots:
+    a constant ``K`` lets the compiler unroll the loop."""
+    ties = np.float32(0.0)
+    active = np.float32(0.0)
+    for k in range(K):
+        w = tie_strength[i, k]
+        ties += w
+        active += w * np.float32(participating[max(tie_target[i, k], 0)])
+    return ties, active
+
+
+@njit(cache=True, inline="always")
+def participation_choice(skey, p, i, rng_key, ties, active, pull, participating, threshold, efficacy, attachment):
     """Household i's decision: NOTHING, STAYS or WANTS; clears ``participating[i]`` if it stops.
 
     ``ties``: the summed strength of its ties, ``active``: the part of it to households taking part;
-    ``area_share``: its area's participating share last month; the PARTICIPATION_COST and OUTREACH
-    levers it sees.
+    ``pull``: its area's and programme's part of the decision (:func:`choice_tables`).
+    ``observed >= effective`` (docs/model.md 7.5) with the household's own terms on the left, in float32
+    (the state's precision).
     """
-    tie_share = active / ties if ties > 0 else 0.0
-    observed = p.tie_influence * tie_share + (1.0 - p.tie_influence) * area_share
-    cost = max(0.0, p.cost - cost_lever)
-    effective = (threshold[i] - p.efficacy_weight * efficacy[i] - p.attachment_weight * attachment[i]
-                 - outreach_lever + cost)
-    if observed >= effective:
+    tie_share = active / ties if ties > 0 else F0
+    if (np.float32(p.tie_influence) * tie_share + np.float32(p.efficacy_weight) * efficacy[i]
+            + np.float32(p.attachment_weight) * attachment[i] + pull >= threshold[i]):
         if participating[i]:
             if uniform(household_key(skey, rng_key[i]), 0) >= p.burnout:
                 return STAYS
@@ -72,6 +98,38 @@ def participation_choice(skey, p, i, rng_key, ties, active, area_share, particip
 
 
 @njit(cache=True)
+def efficacy_table(p, area_responsiveness):
+    """Rate (1/month) and target of efficacy (float32), row ``2 * area + taking part``: a participant's
+    efficacy moves to the area's responsiveness at ``efficacy_learning``, another's relaxes to 0.3 at
+    ``efficacy_relax``."""
+    n_areas = area_responsiveness.shape[0]
+    out = np.empty((2 * n_areas, 2), np.float32)
+    for a in range(n_areas):
+        out[2 * a, 0] = p.efficacy_relax
+        out[2 * a, 1] = 0.3
+        out[2 * a + 1, 0] = p.efficacy_learning
+        out[2 * a + 1, 1] = area_responsiveness[a]
+    return out
+
+
+@njit(cache=True, inline="always")
+def efficacy_update(table, area, taking_part, efficacy):
+    """New efficacy of a household of ``area`` that takes part this month (1) or not (0) (float32)."""
+    row = 2 * area + taking_part
+    return efficacy + table[row, 0] * (table[row, 1] - efficacy)
+
+
+@njit(cache=True, inline="always")
+def attachment_update(p, attachment, tenure, ties, satisfaction):
+    """New attachment (float32) of a household of ``tenure`` months, summed tie strength ``ties`` and
+    last month's ``satisfaction``: it moves at ``attachment_rate`` to
+    ``[0.2 min(1, tenure / 120) + 0.4 min(1, ties) + 0.4 satisfaction]_0^1``."""
+    target = (np.float32(0.2) * min(F1, np.float32(tenure) / np.float32(120.0)) + np.float32(0.4) * min(F1, ties)
+              + np.float32(0.4) * satisfaction)
+    return attachment + np.float32(p.attachment_rate) * (clip01_32(target) - attachment)
+
+
+@njit(cache=True)
 def participation_step(key, step, p, alive, rng_key, dwelling, dw_area, programme, participating, threshold, efficacy,
                        attachment, satisfaction, tenure, tie_target, tie_strength, area_share, area_responsiveness,
                        levers):
@@ -80,6 +138,9 @@ def participation_step(key, step, p, alive, rng_key, dwelling, dw_area, programm
     Taking part needs an opportunity: at most ``opportunities + OPPORTUNITIES`` of an area's households
     take part in a month. Those who took part last month and still want to keep their place; the
     remaining places go to newcomers who want to, each admitted with the same chance.
+    Efficacy and attachment depend only on the household's own state and, for efficacy, on whether it
+    takes part after the admissions: they are updated in the decision pass, except the efficacy of the
+    households waiting for a place (:func:`participation_outcomes`).
     With trust on, the engine runs the decisions fused with the trust pass instead
     (``kernels.passes.trust_and_participation_choices``, the same results), then
     :func:`participation_outcomes`.
@@ -88,64 +149,58 @@ def participation_step(key, step, p, alive, rng_key, dwelling, dw_area, programm
     K = tie_target.shape[1]
     n = alive.shape[0]
     n_areas = area_share.shape[0]
+    n_cols = levers.shape[1]
+    pull = choice_tables(p, area_share, levers)
+    eff_table = efficacy_table(p, area_responsiveness)
     residents = np.zeros(n_areas)
     staying = np.zeros(n_areas)
     wanting = np.zeros(n_areas)
-    wants = np.zeros(n, np.bool_)
-    tie_sum = np.zeros(n, np.float32)
+    waiting = np.empty(n, np.int32)
+    n_waiting = 0
     for i in range(n):
         if not alive[i]:
             continue
         a = dw_area[dwelling[i]]
-        prog = programme[i]
         residents[a] += 1.0
-        ties = 0.0
-        active = 0.0
-        for k in range(K):  # without a branch per slot: an empty slot has strength 0 (and reads household 0)
-            w = tie_strength[i, k]
-            ties += w
-            active += w * participating[max(tie_target[i, k], 0)]
-        tie_sum[i] = ties
-        choice = participation_choice(skey, p, i, rng_key, ties, active, area_share[a], participating, threshold, efficacy,
-                                      attachment, lever(levers, a, prog, L.PARTICIPATION_COST),
-                                      lever(levers, a, prog, L.OUTREACH))
+        ties, active = tie_sums(tie_strength, tie_target, participating, i, K)
+        choice = participation_choice(skey, p, i, rng_key, ties, active, pull[a * n_cols + programme[i] + 1],
+                                      participating, threshold, efficacy, attachment)
         staying[a] += 1.0 if choice == STAYS else 0.0
         wanting[a] += 1.0 if choice == WANTS else 0.0
-        wants[i] = choice == WANTS
-    participation_outcomes(key, step, p, alive, rng_key, dwelling, dw_area, participating, efficacy, attachment, satisfaction,
-                           tenure, area_share, area_responsiveness, levers, residents, staying, wanting, wants,
-                           tie_sum)
+        attachment[i] = attachment_update(p, attachment[i], tenure[i], ties, satisfaction[i])
+        waiting[n_waiting] = i
+        n_waiting += 1 if choice == WANTS else 0
+        eff = efficacy[i]
+        new_eff = efficacy_update(eff_table, a, 1 if choice == STAYS else 0, eff)
+        efficacy[i] = eff if choice == WANTS else new_eff
+    participation_outcomes(key, step, p, rng_key, dwelling, dw_area, participating, efficacy, area_share,
+                           area_responsiveness, levers, residents, staying, wanting, waiting[:n_waiting])
 
 
 @njit(cache=True)
-def participation_outcomes(key, step, p, alive, rng_key, dwelling, dw_area, participating, efficacy, attachment,
-                           satisfaction, tenure, area_share, area_responsiveness, levers, residents, staying,
-                           wanting, wants, tie_sum):
-    """After the decisions: admission to the places left, efficacy, attachment and ``area_share`` (in place).
+def participation_outcomes(key, step, p, rng_key, dwelling, dw_area, participating, efficacy, area_share,
+                           area_responsiveness, levers, residents, staying, wanting, waiting):
+    """After the decisions: admission to the places left, the efficacy of the households that waited for a
+    place, and ``area_share`` (in place).
 
-    ``residents``, ``staying``, ``wanting`` per area, ``wants`` and ``tie_sum`` (summed tie strength) per
-    household come from the decisions (:func:`participation_step` or the fused trust pass).
+    ``residents``, ``staying``, ``wanting`` per area and ``waiting``, the slots of the households that want
+    to take part (in slot order), come from the decisions (:func:`participation_step` or the fused trust
+    pass), which also updated the efficacy of the others and everyone's attachment.
     """
     skey = step_key(key, STREAM_PARTICIPATION, step)
-    n = alive.shape[0]
     n_areas = area_share.shape[0]
     admit = np.zeros(n_areas)
     for a in range(n_areas):
         places = (p.opportunities + levers[a, 0, L.OPPORTUNITIES]) * residents[a] - staying[a]
         admit[a] = min(1.0, max(0.0, places) / wanting[a]) if wanting[a] > 0 else 0.0
+    eff_table = efficacy_table(p, area_responsiveness)
     taking_part = staying.copy()
-    for i in range(n):
-        if not alive[i]:
-            continue
+    for k in range(waiting.shape[0]):
+        i = waiting[k]
         a = dw_area[dwelling[i]]
-        if wants[i] and uniform(household_key(skey, rng_key[i]), 1) < admit[a]:
-            participating[i] = 1
-            taking_part[a] += 1.0
-        if participating[i]:
-            efficacy[i] += p.efficacy_learning * (area_responsiveness[a] - efficacy[i])
-        else:
-            efficacy[i] += p.efficacy_relax * (0.3 - efficacy[i])
-        target = 0.2 * min(1.0, tenure[i] / 120.0) + 0.4 * min(1.0, tie_sum[i]) + 0.4 * satisfaction[i]
-        attachment[i] += p.attachment_rate * (clip01(target) - attachment[i])
+        admitted = uniform(household_key(skey, rng_key[i]), 1) < admit[a]
+        participating[i] = 1 if admitted else 0
+        taking_part[a] += 1.0 if admitted else 0.0
+        efficacy[i] = efficacy_update(eff_table, a, participating[i], efficacy[i])
     for a in range(n_areas):
         area_share[a] = taking_part[a] / residents[a] if residents[a] > 0 else 0.0

@@ -30,7 +30,7 @@ from numba import njit
 
 from .. import levers as L
 from ..state import LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED
-from .common import clip01, lever
+from .common import F1, clip01, clip01_32, lever
 
 # columns of the block aggregate table
 B_COUNT = 0
@@ -42,16 +42,30 @@ B_NEWCOMERS = 5
 N_BLOCK_COLUMNS = 6
 
 
+NO_TERMS = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # block terms of no household
+
+
 @njit(cache=True, inline="always")
-def add_to_block(out, b, labour_state, trust_in, efficacy, quality, tenure):
-    """Add one resident household to the aggregates of block b (counts as 0/1, without branches)."""
-    out[b, B_COUNT] += 1.0
-    out[b, B_UNEMPLOYED] += 1.0 if (labour_state == SHORT_TERM_UNEMPLOYED) | (labour_state == LONG_TERM_UNEMPLOYED) \
-        else 0.0
-    out[b, B_TRUST_IN] += trust_in
-    out[b, B_EFFICACY] += efficacy
-    out[b, B_QUALITY] += quality
-    out[b, B_NEWCOMERS] += 1.0 if tenure < 12 else 0.0
+def block_terms(labour_state, trust_in, efficacy, quality, tenure):
+    """One resident household's terms of its block's aggregates, in the order of the B_* columns (counts as
+    0/1, without branches)."""
+    unemployed = (labour_state == SHORT_TERM_UNEMPLOYED) | (labour_state == LONG_TERM_UNEMPLOYED)
+    return (1.0, 1.0 if unemployed else 0.0, np.float64(trust_in), np.float64(efficacy), np.float64(quality),
+            1.0 if tenure < 12 else 0.0)
+
+
+@njit(cache=True, inline="always")
+def add_terms(x, y):
+    """The sum of two tuples of block terms (:func:`block_terms`)."""
+    return x[0] + y[0], x[1] + y[1], x[2] + y[2], x[3] + y[3], x[4] + y[4], x[5] + y[5]
+
+
+@njit(cache=True, inline="always")
+def add_to_block(out, b, terms):
+    """Add block terms (of one household or summed over several, :func:`block_terms`) to the aggregates of
+    block b."""
+    for k in range(N_BLOCK_COLUMNS):
+        out[b, k] += terms[k]
 
 
 @njit(cache=True)
@@ -63,7 +77,8 @@ def block_aggregates(alive, dwelling, dw_block, dw_building, bld_quality, labour
         if not alive[i]:
             continue
         d = dwelling[i]
-        add_to_block(out, dw_block[d], labour[i], trust_in[i], efficacy[i], bld_quality[dw_building[d]], tenure[i])
+        add_to_block(out, dw_block[d], block_terms(labour[i], trust_in[i], efficacy[i], bld_quality[dw_building[d]],
+                                                   tenure[i]))
     return out
 
 
@@ -78,44 +93,61 @@ def block_diversity(group_count, b):
 
 
 @njit(cache=True)
-def trust_tables(p, blk_group_count):
-    """Tables for one month's trust updates: the diversity of every block, and the out-group trust factors
-    ``(1 - contact_effect) ** c`` and ``(1 - conflict_trust_loss) ** c`` for every count c (int8), a lookup
-    in the loop instead of a power and a branch."""
-    diversity = np.empty(blk_group_count.shape[0])  # per block, once rather than per household
-    for b in range(diversity.shape[0]):
-        diversity[b] = block_diversity(blk_group_count, b)
-    counts = np.arange(128).astype(np.int8)
-    contact_keep = np.empty(128)
-    conflict_keep = np.empty(128)
+def trust_tables(p, blk_group_count, blk_disorder, area_responsiveness, levers):
+    """Tables for one month's trust updates, so that the loop over the households reads one value where it
+    would compute it from several:
+
+    * per block, the block's part of the in-group target,
+      ``in_group_base - disorder_weight * disorder - diversity_penalty * diversity`` (:func:`block_diversity`);
+    * the out-group trust factors ``(1 - contact_effect) ** c`` and ``(1 - conflict_trust_loss) ** c`` for
+      every count c (int8), a lookup instead of a power and a branch;
+    * per area and programme (flat: row ``a * levers.shape[1] + programme + 1``, as the lever table
+      ``kernels.common.lever_table``), the institutional target
+      ``[institutional_base + institutional_results_weight * responsiveness + INSTITUTIONAL]_0^1``.
+    """
+    block_base = np.empty(blk_group_count.shape[0], np.float32)
+    for b in range(block_base.shape[0]):
+        block_base[b] = (p.in_group_base - p.disorder_weight * blk_disorder[b]
+                         - p.diversity_penalty * block_diversity(blk_group_count, b))
+    contact_keep = np.empty(128, np.float32)
+    conflict_keep = np.empty(128, np.float32)
+    contact, conflict = 1.0, 1.0  # the powers by repeated multiplication (a power costs ~20 ns: 5 us a month)
     for c in range(128):
-        contact_keep[c] = (1.0 - p.contact_effect) ** counts[c]
-        conflict_keep[c] = (1.0 - p.conflict_trust_loss) ** counts[c]
-    return diversity, contact_keep, conflict_keep
+        contact_keep[c] = contact
+        conflict_keep[c] = conflict
+        contact *= 1.0 - p.contact_effect
+        conflict *= 1.0 - p.conflict_trust_loss
+    n_areas, n_cols = levers.shape[0], levers.shape[1]
+    inst_target = np.empty(n_areas * n_cols, np.float32)
+    for a in range(n_areas):
+        for prog in range(-1, n_cols - 1):  # -1: no programme
+            target = (p.institutional_base + p.institutional_results_weight * area_responsiveness[a]
+                      + lever(levers, a, prog, L.INSTITUTIONAL))
+            inst_target[a * n_cols + prog + 1] = clip01(target)
+    return block_base, contact_keep, conflict_keep, inst_target
 
 
 @njit(cache=True, inline="always")
-def trust_update(p, ties, disorder, diversity, trust_in, trust_out, contacts, contact_keep, conflicts,
-                 conflict_keep, trust_inst, responsiveness, institutional_lever):
-    """New (in-group, out-group, institutional) trust of one household.
+def trust_update(p, ties, block_base, trust_in, trust_out, contacts, contact_keep, conflicts, conflict_keep,
+                 trust_inst, inst_target):
+    """New (in-group, out-group, institutional) trust of one household, in float32 (the state's precision).
 
-    ``ties``: its summed tie strength; ``disorder``, ``diversity``: its block's; ``contacts``,
-    ``conflicts``: this month's counts, ``contact_keep``, ``conflict_keep``: the factors for these counts
-    (:func:`trust_tables`); ``responsiveness``, ``institutional_lever``: its area's (and programme's).
-    Scalars in and out: numba keeps it as fast as code written in the loop.
+    ``ties``: its summed tie strength; ``block_base``: its block's part of the in-group target,
+    ``contacts``, ``conflicts``: this month's counts, ``contact_keep``, ``conflict_keep``: the factors for
+    these counts, ``inst_target``: the institutional target of its area and programme (all float32, from
+    :func:`trust_tables`). Scalars in and out: numba keeps it as fast as code written in the loop.
     """
-    target = (p.in_group_base + p.in_group_tie_weight * min(1.0, ties) - p.disorder_weight * disorder
-              - p.diversity_penalty * diversity)
-    trust_in += p.adjustment * (clip01(target) - trust_in)
+    adjustment = np.float32(p.adjustment)
+    target = clip01_32(block_base + np.float32(p.in_group_tie_weight) * min(F1, ties))
+    trust_in += adjustment * (target - trust_in)
 
     t = trust_out
-    t = 1.0 - (1.0 - t) * contact_keep if contacts > 0 else t
+    t = F1 - (F1 - t) * contact_keep if contacts > 0 else t
     t = t * conflict_keep if conflicts > 0 else t
-    t += p.out_group_relax * (p.out_group_base - t)
+    t += np.float32(p.out_group_relax) * (np.float32(p.out_group_base) - t)
 
-    target = p.institutional_base + p.institutional_results_weight * responsiveness + institutional_lever
-    trust_inst += p.adjustment * (clip01(target) - trust_inst)
-    return trust_in, clip01(t), trust_inst
+    trust_inst += adjustment * (inst_target - trust_inst)
+    return trust_in, clip01_32(t), trust_inst
 
 
 @njit(cache=True)
@@ -129,23 +161,25 @@ def trust_step(p, alive, dwelling, dw_block, dw_area, programme, friendly_contac
     (``kernels.passes.trust_and_participation_choices``, the same results).
     """
     K = tie_target.shape[1]
+    n_cols = levers.shape[1]
     agg = np.zeros((blk_disorder.shape[0], N_BLOCK_COLUMNS))
-    diversity, contact_keep, conflict_keep = trust_tables(p, blk_group_count)
+    block_base, contact_keep, conflict_keep, inst_target = trust_tables(p, blk_group_count, blk_disorder,
+                                                                        area_responsiveness, levers)
     for i in range(alive.shape[0]):
         if not alive[i]:
             continue
         d = dwelling[i]
         b = dw_block[d]
-        a = dw_area[d]
-        ties = 0.0
+        ties = np.float32(0.0)
         for k in range(K):  # empty slots hold strength 0
             ties += tie_strength[i, k]
         c = friendly_contacts[i]
         x = conflicts[i]
-        trust_in[i], trust_out[i], trust_inst[i] = trust_update(
-            p, ties, blk_disorder[b], diversity[b], trust_in[i], trust_out[i], c, contact_keep[c], x,
-            conflict_keep[x], trust_inst[i], area_responsiveness[a], lever(levers, a, programme[i], L.INSTITUTIONAL))
-        add_to_block(agg, b, labour[i], trust_in[i], efficacy[i], bld_quality[dw_building[d]], tenure[i])
+        t_in, trust_out[i], trust_inst[i] = trust_update(
+            p, ties, block_base[b], trust_in[i], trust_out[i], c, contact_keep[c], x, conflict_keep[x],
+            trust_inst[i], inst_target[dw_area[d] * n_cols + programme[i] + 1])
+        trust_in[i] = t_in
+        add_to_block(agg, b, block_terms(labour[i], t_in, efficacy[i], bld_quality[dw_building[d]], tenure[i]))
     return agg
 
 
