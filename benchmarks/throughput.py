@@ -58,7 +58,7 @@ VACANCY = 0.06
 KERNELS = [(qsim.engine, name) for name in (
     "lever_table", "environment_step", "labour_step", "encounters_step", "area_responsiveness", "trust_step",
     "trust_and_participation_choices", "block_aggregates", "collective_efficacy", "disorder_step",
-    "participation_step", "participation_outcomes", "organisations_step", "mobility_step", "reputation_step")] + [
+    "participation_step", "organisations_step", "mobility_step", "reputation_step")] + [
     (qsim.indicators, "compute")]
 LABELS = {"compute": "indicators"}
 
