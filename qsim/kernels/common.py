@@ -62,6 +62,14 @@ def prefetch(typingctx, array, index):
 
 
 @njit(cache=True, inline="always")
+def nonnegative(j):
+    """``max(j, 0)`` for a signed 64-bit integer, without a branch (LLVM may compile ``max`` into one): for
+    reading with an index that may be NO_ONE (-1), e.g. ``group[nonnegative(occupant[d])]``."""
+    j = np.int64(j)
+    return j & ~(j >> 63)
+
+
+@njit(cache=True, inline="always")
 def clip01(x):
     return min(1.0, max(0.0, x))
 

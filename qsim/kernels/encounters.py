@@ -28,8 +28,8 @@ import numpy as np
 from numba import njit
 
 from .. import levers as L
-from ..rng import STREAM_ENCOUNTERS, household_key, below, step_key, uniform, uniform_pair
-from .common import lever
+from ..rng import STREAM_ENCOUNTERS, bits64, household_key, below, step_key, uniform
+from .common import lever, nonnegative
 
 
 @njit(cache=True, inline="always")
@@ -107,71 +107,174 @@ def _attempts(akey, whole, frac):
     return whole + 1 if frac > 0.0 and uniform(akey, 0) < frac else whole
 
 
+U16 = 65536.0  # 2**16: the resolution of the 16-bit uniforms of the partner pass
+
+
+@njit(cache=True, inline="always")
+def _threshold16(prob):
+    """Threshold T of a 16-bit uniform u (an integer 0..65535) for an event of probability ``prob`` in [0, 1]:
+    ``u < T`` has probability T / 2**16, ``prob`` rounded to the nearest multiple of 2**-16."""
+    return np.int64(prob * U16 + 0.5)
+
+
+@njit(cache=True)
+def _area_programme_rows(p, levers, area_place_quality, record):
+    """Per area and programme column of ``levers`` (row ``area * columns + programme + 1``): the end of the
+    place-encounter range of the 16-bit 'where' draw, the conflict chance before out-group trust (0 in the
+    spin-up) and the MIXING lever."""
+    n_areas, columns = levers.shape[0], levers.shape[1]
+    place_end = np.empty(n_areas * columns, np.int64)
+    conflict = np.empty(n_areas * columns)
+    mixing = np.empty(n_areas * columns)
+    local = p.share_building + p.share_block
+    for a in range(n_areas):
+        for q in range(columns):
+            r = a * columns + q
+            place_chance = area_place_quality[a] * (1.0 + levers[a, q, L.ENCOUNTERS])
+            place_end[r] = _threshold16(min(1.0, local + max(0.0, place_chance) * (1.0 - local)))
+            conflict[r] = p.conflict_probability * (1.0 - levers[a, q, L.CONFLICT_REDUCTION]) if record else 0.0
+            mixing[r] = levers[a, q, L.MIXING]
+    return place_end, conflict, mixing
+
+
+@njit(cache=True, inline="always")
+def _outcome_thresholds(conflict_chance, tie_formation, homophily):
+    """(conflict_end, form_lo, form_hi) of the 16-bit 'what' draw w between groups: a conflict if
+    w < conflict_end, else a new tie if form_lo <= w < form_hi, i.e. if (w / 2**16 - c) / (1 - c) lies in
+    [tie_formation x homophily, tie_formation) for the conflict chance c."""
+    c = min(max(conflict_chance, 0.0), 1.0)
+    rest = (1.0 - c) * tie_formation
+    return _threshold16(c), _threshold16(c + rest * homophily), _threshold16(c + rest)
+
+
+@njit(cache=True, inline="always")
+def _code(i, j, across, w, conflict_end, form_lo, form_hi, meets):
+    """Encounter code of i meeting j (see :func:`encounter_partners`), -1 if nobody is met (``meets`` False,
+    j vacant (NO_ONE) or i itself). A new tie forms if form_lo <= w < form_hi."""
+    conflict = across & (w < conflict_end)
+    form = (w >= form_lo) & (w < form_hi)
+    code = (np.int64(j) << 3) | (np.int64(form) << 2) | (np.int64(conflict) << 1) | np.int64(across)
+    return code if meets & (j >= 0) & (j != i) else -1
+
+
 @njit(cache=True)
 def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
-                       programme, bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers):
+                       programme, bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers,
+                       record=True):
     """Whom each household meets this month, and how: (n, attempts) codes, -1 for no encounter.
 
     A code is ``j << 3 | form << 2 | conflict << 1 | across`` for partner slot j (so j < 2**28): ``across``
-    if j is of the other group, ``conflict`` if such an encounter turns into a conflict (probability
-    conflict chance x (1 - out-group trust)), ``form`` if a new tie would form (draw x < tie_formation, and
-    across groups also x >= tie_formation x homophily: probability tie_formation x (1 - homophily)).
-    An attempt lands in the own building (share_building), the own block (share_block) or at a place
-    (a random resident of the area), the last only with probability place quality x (1 + ENCOUNTERS);
-    it meets nobody at a vacant dwelling or at home. Only the residents' locations, groups and out-group
-    trust are read, which encounters do not change, so all partners and draws can be found before any
-    encounter is played out: this loop has no dependence between households, and the memory reads of many
-    households overlap; the play-out loop draws no random numbers.
+    if j is of the other group, ``conflict`` if such an encounter turns into a conflict, ``form`` if a new
+    tie would form. Each attempt takes one 64-bit draw, split into three fields:
+
+    * ``u`` (16 bits) where: the own building if u / 2**16 < share_building, the own block below
+      share_building + share_block, else a place visit, which meets someone only below that plus
+      place quality x (1 + ENCOUNTERS) x the place share;
+    * ``v`` (32 bits) whom: dwelling ``first + (v * size) >> 32`` of the building, block or area;
+    * ``w`` (16 bits) what: between groups a conflict if w / 2**16 < c = conflict chance x (1 - out-group
+      trust) (c = 0 in the spin-up, which counts no conflicts), and else a new tie if
+      (w / 2**16 - c) / (1 - c) lies in [tie_formation x homophily, tie_formation); within the group
+      a new tie if w / 2**16 < tie_formation.
+
+    Probabilities are thus rounded to multiples of 2**-16 (see docs/model.md). It meets nobody at a vacant
+    dwelling or at home. Only the residents' locations, groups and out-group trust are read, which
+    encounters do not change, so all partners and draws can be found before any encounter is played out:
+    this loop has no dependence between households, and the memory reads of many households overlap; the
+    play-out loop draws no random numbers. Place encounters arranged across groups (the MIXING lever) are
+    redrawn in a second pass (:func:`_arranged_mixing`), only if the lever is set somewhere.
     """
     n = alive.shape[0]
     whole = int(p.encounters_per_month)
     frac = p.encounters_per_month - whole
-    local_share = p.share_building + p.share_block  # building or block
-    place_share = 1.0 - p.share_building - p.share_block
-    met = np.full((n, whole + (1 if frac > 0.0 else 0)), -1, np.int32)
-    # first dwelling and number of dwellings of the own building, block and area (site 0, 1, 2). An indexed
-    # read from this small table, unlike a conditional expression, is not compiled into a (mispredicted) branch.
-    ranges = np.empty(6, np.int64)
+    in_building = _threshold16(p.share_building)
+    in_local = _threshold16(p.share_building + p.share_block)  # building or block
+    tf, homophily = p.tie_formation, p.homophily
+    form_within = _threshold16(tf)
+    place_ends, conflict_chances, mixings = _area_programme_rows(p, levers, area_place_quality, record)
+    columns = levers.shape[1]
+    met = np.empty((n, whole + (1 if frac > 0.0 else 0)), np.int32)
+    # first dwelling and number of dwellings of the own building, block and area (site 0, 1, 2), and the
+    # tie-formation range [start, end) of the 'what' draw within the group (6, 8) and between groups (7, 9).
+    # An indexed read from this small table, unlike a conditional expression, is not compiled into a
+    # (mispredicted) branch.
+    ranges = np.empty(10, np.int64)
+    ranges[6], ranges[8] = 0, form_within
     for i in range(n):
         if not alive[i]:
             continue
         d = dwelling[i]
         a = dw_area[d]
-        prog = programme[i]
+        r = a * columns + programme[i] + 1
         akey = household_key(skey, rng_key[i])
-        place_chance = area_place_quality[a] * (1.0 + lever(levers, a, prog, L.ENCOUNTERS))
-        mixing = lever(levers, a, prog, L.MIXING)
-        conflict_chance = (p.conflict_probability * (1.0 - lever(levers, a, prog, L.CONFLICT_REDUCTION))
-                           * (1.0 - trust_out[i]))
+        place_end = place_ends[r]
+        conflict_end, form_lo, form_hi = _outcome_thresholds(conflict_chances[r] * (1.0 - trust_out[i]), tf,
+                                                             homophily)
+        ranges[7], ranges[9] = form_lo, form_hi
         gi = group[i]
         bld = dw_building[d]
         blk = dw_block[d]
         ranges[0], ranges[3] = bld_first[bld], bld_n[bld]
         ranges[1], ranges[4] = blk_first[blk], blk_n[blk]
         ranges[2], ranges[5] = area_first[a], area_n[a]
-        for e in range(_attempts(akey, whole, frac)):
-            c = 1 + 8 * e
-            u, v = uniform_pair(akey, c)  # where, and whom
-            at_place = u >= local_share
-            if at_place & ((u - p.share_building - p.share_block) >= place_chance * place_share):
-                continue  # no place to meet at ('&' rather than 'and': one branch, rarely taken)
-            site = 2 - np.int64(u < local_share) - np.int64(u < p.share_building)  # building, block or place
-            size = ranges[3 + site]
-            target = ranges[site] + min(int(v * size), size - 1)
-            if at_place and mixing > 0.0 and uniform(akey, c + 3) < mixing:  # arranged mixing: the other group
-                for tries in range(4):
-                    j = occupant[target]
-                    if j >= 0 and group[j] != group[i]:
-                        break
-                    target = ranges[2] + below(akey, c + 4 + tries, ranges[5])
-            j = occupant[target]  # NO_ONE at a vacant dwelling: the code below is then dropped
-            w, x = uniform_pair(akey, c + 1)  # conflict, tie formation
-            across = group[max(j, 0)] != gi
-            conflict = across & (w < conflict_chance)
-            form = (x < p.tie_formation) & ((not across) | (x >= p.tie_formation * p.homophily))
-            code = (np.int64(j) << 3) | (np.int64(form) << 2) | (np.int64(conflict) << 1) | np.int64(across)
-            met[i, e] = code if (j >= 0) & (j != i) else -1
+        attempts = _attempts(akey, whole, frac)
+        for e in range(met.shape[1]):
+            z = bits64(akey, 1 + 8 * e)  # counters 1 + 8e .. 8 + 8e belong to attempt e
+            u = (z >> 48) & 0xFFFF  # where
+            w = (z >> 32) & 0xFFFF  # what
+            v = z & 0xFFFFFFFF  # whom
+            site = np.int64(u >= in_building) + np.int64(u >= in_local)  # building, block or place
+            j = occupant[ranges[site] + ((v * ranges[3 + site]) >> 32)]  # NO_ONE at a vacant dwelling
+            # nobody met at a place visit without a place to meet at (no branch: too many and too random for
+            # the branch predictor), nor in an attempt not made
+            across = group[nonnegative(j)] != gi
+            side = np.int64(across)
+            met[i, e] = _code(i, j, across, w, conflict_end, ranges[6 + side], ranges[8 + side],
+                              (u < place_end) & (e < attempts))
+    if mixings.max() > 0.0:
+        _arranged_mixing(skey, p, alive, rng_key, dwelling, occupant, dw_area, group, trust_out, programme, area_first,
+                         area_n, place_ends, conflict_chances, mixings, columns, met)
     return met
+
+
+@njit(cache=True)
+def _arranged_mixing(skey, p, alive, rng_key, dwelling, occupant, dw_area, group, trust_out, programme, area_first,
+                     area_n, place_ends, conflict_chances, mixings, columns, met):
+    """Place encounters arranged across groups (MIXING lever), in place of those found by
+    :func:`encounter_partners`: with probability MIXING a place encounter draws up to 4 further dwellings
+    of the area until one is occupied by the other group (the last one drawn is kept either way)."""
+    whole = int(p.encounters_per_month)
+    frac = p.encounters_per_month - whole
+    in_local = _threshold16(p.share_building + p.share_block)
+    form_within = _threshold16(p.tie_formation)
+    for i in range(alive.shape[0]):
+        if not alive[i]:
+            continue
+        d = dwelling[i]
+        a = dw_area[d]
+        r = a * columns + programme[i] + 1
+        mixing = mixings[r]
+        if mixing <= 0.0:
+            continue
+        akey = household_key(skey, rng_key[i])
+        conflict_end, form_lo, form_hi = _outcome_thresholds(conflict_chances[r] * (1.0 - trust_out[i]),
+                                                             p.tie_formation, p.homophily)
+        first, size = area_first[a], area_n[a]
+        for e in range(_attempts(akey, whole, frac)):
+            k = 1 + 8 * e
+            z = bits64(akey, k)
+            u = (z >> 48) & 0xFFFF
+            if (u < in_local) or (u >= place_ends[r]) or uniform(akey, k + 3) >= mixing:
+                continue  # not a place encounter, or not arranged
+            target = first + (((z & 0xFFFFFFFF) * size) >> 32)
+            for tries in range(4):
+                j = occupant[target]
+                if j >= 0 and group[j] != group[i]:
+                    break
+                target = first + below(akey, k + 4 + tries, size)
+            j = occupant[target]
+            across = group[max(j, 0)] != group[i]
+            met[i, e] = _code(i, j, across, (z >> 32) & 0xFFFF, conflict_end, form_lo if across else 0,
+                              form_hi if across else form_within, True)
 
 
 @njit(cache=True)
@@ -194,7 +297,8 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
     friendly_contacts[:] = 0
     conflicts[:] = 0
     met = encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
-                             programme, bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers)
+                             programme, bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers,
+                             record)
     for i in range(n):
         if not alive[i]:
             continue  # an empty household slot holds no ties
