@@ -333,17 +333,21 @@ def decay_ties(tie_target, tie_strength, tie_back, keep, min_strength):
     """Every tie loses the share ``1 - keep`` of its strength; ties below ``min_strength`` are dropped at both ends.
 
     Both ends hold the same strength and decay alike (float32, like the strengths). Empty slots hold strength
-    0 and stay so. The decay runs over the flat arrays without a branch, so that it is vectorised; the few
-    ties to drop are then found eight slots at a time.
+    0 and stay so, and a held tie is never at 0 (it forms above 0 and is dropped before it decays to 0, unless
+    ``min_strength`` is 0, when no tie is dropped): the ties to drop are the slots with 0 < strength <
+    ``min_strength``, found without reading the targets. The decay runs over the flat strengths without a
+    branch, so that it is vectorised; the few ties to drop are then found eight slots at a time.
     """
     strength = tie_strength.reshape(-1)
     target = tie_target.reshape(-1)
     n_slots = strength.shape[0]
-    weak = np.zeros((n_slots + 7) // 8 * 8, np.uint8)
+    weak = np.empty((n_slots + 7) // 8 * 8, np.uint8)
+    weak[n_slots:] = 0
+    zero = np.float32(0.0)
     for k in range(n_slots):
         s = strength[k] * keep
         strength[k] = s
-        weak[k] = (s < min_strength) & (target[k] >= 0)
+        weak[k] = (s > zero) & (s < min_strength)
     K = tie_target.shape[1]
     words = weak.view(np.uint64)
     for w in range(words.shape[0]):
