@@ -161,7 +161,8 @@ def _code(i, j, across, w, conflict_end, form_lo, form_hi, meets):
 def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
                        programme, bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers,
                        record=True):
-    """Whom each household meets this month, and how: (n, attempts) codes, -1 for no encounter.
+    """Whom each household meets this month, and how: the encounters in the order of play (household by
+    household, attempt by attempt), each as ``i << 32 | code`` for household slot i.
 
     A code is ``j << 3 | form << 2 | conflict << 1 | across`` for partner slot j (so j < 2**28): ``across``
     if j is of the other group, ``conflict`` if such an encounter turns into a conflict, ``form`` if a new
@@ -180,8 +181,10 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
     dwelling or at home. Only the residents' locations, groups and out-group trust are read, which
     encounters do not change, so all partners and draws can be found before any encounter is played out:
     this loop has no dependence between households, and the memory reads of many households overlap; the
-    play-out loop draws no random numbers. Place encounters arranged across groups (the MIXING lever) are
-    redrawn in a second pass (:func:`_arranged_mixing`), only if the lever is set somewhere.
+    play-out loop draws no random numbers. Attempts that meet nobody are left out of the list (a cursor that
+    advances by 0 or 1, no branch), so that the play-out loop has no branch on them. Place encounters arranged
+    across groups (the MIXING lever) are redrawn in a second pass (:func:`_arranged_mixing`), only if the lever
+    is set somewhere: the list then keeps every attempt until that pass.
     """
     n = alive.shape[0]
     whole = int(p.encounters_per_month)
@@ -192,7 +195,10 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
     form_within = _threshold16(tf)
     place_ends, conflict_chances, mixings = _area_programme_rows(p, levers, area_place_quality, record)
     columns = levers.shape[1]
-    met = np.empty((n, whole + (1 if frac > 0.0 else 0)), np.int32)
+    arranged = mixings.max() > 0.0  # MIXING set somewhere: keep every attempt for _arranged_mixing
+    per_household = whole + (1 if frac > 0.0 else 0)
+    met = np.empty(n * per_household, np.int64)
+    m = 0
     # first dwelling and number of dwellings of the own building, block and area (site 0, 1, 2), and the
     # tie-formation range [start, end) of the 'what' draw within the group (6, 8) and between groups (7, 9).
     # An indexed read from this small table, unlike a conditional expression, is not compiled into a
@@ -217,7 +223,7 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
         ranges[1], ranges[4] = blk_first[blk], blk_n[blk]
         ranges[2], ranges[5] = area_first[a], area_n[a]
         attempts = _attempts(akey, whole, frac)
-        for e in range(met.shape[1]):
+        for e in range(per_household):
             z = bits64(akey, 1 + 8 * e)  # counters 1 + 8e .. 8 + 8e belong to attempt e
             u = (z >> 48) & 0xFFFF  # where
             w = (z >> 32) & 0xFFFF  # what
@@ -228,27 +234,30 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
             # the branch predictor), nor in an attempt not made
             across = group[nonnegative(j)] != gi
             side = np.int64(across)
-            met[i, e] = _code(i, j, across, w, conflict_end, ranges[6 + side], ranges[8 + side],
-                              (u < place_end) & (e < attempts))
-    if mixings.max() > 0.0:
-        _arranged_mixing(skey, p, alive, rng_key, dwelling, occupant, dw_area, group, trust_out, programme, area_first,
-                         area_n, place_ends, conflict_chances, mixings, columns, met)
-    return met
+            code = _code(i, j, across, w, conflict_end, ranges[6 + side], ranges[8 + side],
+                         (u < place_end) & (e < attempts))
+            met[m] = (np.int64(i) << 32) | (code & 0xFFFFFFFF)
+            m += (code >= 0) | arranged
+    if arranged:
+        m = _arranged_mixing(skey, p, rng_key, dwelling, occupant, dw_area, group, trust_out, programme, area_first,
+                             area_n, place_ends, conflict_chances, mixings, columns, met, m, per_household)
+    return met[:m]
 
 
 @njit(cache=True)
-def _arranged_mixing(skey, p, alive, rng_key, dwelling, occupant, dw_area, group, trust_out, programme, area_first,
-                     area_n, place_ends, conflict_chances, mixings, columns, met):
+def _arranged_mixing(skey, p, rng_key, dwelling, occupant, dw_area, group, trust_out, programme, area_first, area_n,
+                     place_ends, conflict_chances, mixings, columns, met, m, per_household):
     """Place encounters arranged across groups (MIXING lever), in place of those found by
-    :func:`encounter_partners`: with probability MIXING a place encounter draws up to 4 further dwellings
-    of the area until one is occupied by the other group (the last one drawn is kept either way)."""
+    :func:`encounter_partners` (``met[:m]`` holds all ``per_household`` attempts of each household): with
+    probability MIXING a place encounter draws up to 4 further dwellings of the area until one is occupied
+    by the other group (the last one drawn is kept either way). Then the attempts that meet nobody are
+    dropped from the list; returns its new length."""
     whole = int(p.encounters_per_month)
     frac = p.encounters_per_month - whole
     in_local = _threshold16(p.share_building + p.share_block)
     form_within = _threshold16(p.tie_formation)
-    for i in range(alive.shape[0]):
-        if not alive[i]:
-            continue
+    for x in range(0, m, per_household):
+        i = met[x] >> 32
         d = dwelling[i]
         a = dw_area[d]
         r = a * columns + programme[i] + 1
@@ -273,8 +282,15 @@ def _arranged_mixing(skey, p, alive, rng_key, dwelling, occupant, dw_area, group
                 target = first + below(akey, k + 4 + tries, size)
             j = occupant[target]
             across = group[max(j, 0)] != group[i]
-            met[i, e] = _code(i, j, across, (z >> 32) & 0xFFFF, conflict_end, form_lo if across else 0,
-                              form_hi if across else form_within, True)
+            code = _code(i, j, across, (z >> 32) & 0xFFFF, conflict_end, form_lo if across else 0,
+                         form_hi if across else form_within, True)
+            met[x + e] = (i << 32) | (code & 0xFFFFFFFF)
+    kept = 0
+    for x in range(m):
+        if (met[x] & 0xFFFFFFFF) != 0xFFFFFFFF:  # code -1: nobody met
+            met[kept] = met[x]
+            kept += 1
+    return kept
 
 
 @njit(cache=True)
@@ -284,8 +300,8 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
     """One month of encounters, tie formation and decay (in place).
 
     ``record`` False runs the tie spin-up: no conflicts or contacts are counted. The partners and the draws
-    are found first (:func:`encounter_partners`); the encounters are then played out household by household,
-    attempt by attempt. The loops avoid unpredictable branches where that pays: contacts are counted with
+    are found first (:func:`encounter_partners`, a list of the encounters that happen); the encounters are then
+    played out in that order: household by household, attempt by attempt. The loops avoid unpredictable branches where that pays: contacts are counted with
     0/1 increments and an existing tie is reinforced in place (the tie slot is found with an early exit,
     which measured faster than the vectorized loop without one).
 
@@ -299,32 +315,28 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
     met = encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
                              programme, bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers,
                              record)
-    for i in range(n):
-        if not alive[i]:
-            continue  # an empty household slot holds no ties
-        for e in range(met.shape[1]):
-            code = met[i, e]
-            if code < 0:
-                continue
-            j = code >> 3
-            across = (code & 1) != 0
-            if record & ((code & 2) != 0):
-                conflicts[i] += conflicts[i] < 127
-                conflicts[j] += conflicts[j] < 127
-                continue
-            if record:
-                friendly_contacts[i] += across & (friendly_contacts[i] < 127)
-                friendly_contacts[j] += across & (friendly_contacts[j] < 127)
-            k = find_tie(tie_target, i, j)  # early exit: a branch-free scan is vectorized, more work at K = 6
-            # reinforce an existing tie at both ends; without one, this rewrites i's slot 0 unchanged
-            tied = k >= 0
-            ki = k if tied else 0
-            old = tie_strength[i, ki]
-            s = np.float32(min(1.0, old + p.tie_reinforcement)) if tied else old
-            tie_strength[i, ki] = s
-            tie_strength[j if tied else i, tie_back[i, ki] if tied else ki] = s
-            if ((code & 4) != 0) & (not tied):
-                _form_tie(tie_target, tie_strength, tie_back, i, j, p.tie_initial_strength)
+    for x in range(met.shape[0]):
+        i = met[x] >> 32
+        code = met[x] & 0xFFFFFFFF
+        j = code >> 3
+        across = (code & 1) != 0
+        if record & ((code & 2) != 0):
+            conflicts[i] += conflicts[i] < 127
+            conflicts[j] += conflicts[j] < 127
+            continue
+        if record:
+            friendly_contacts[i] += across & (friendly_contacts[i] < 127)
+            friendly_contacts[j] += across & (friendly_contacts[j] < 127)
+        k = find_tie(tie_target, i, j)  # early exit: a branch-free scan is vectorized, more work at K = 6
+        # reinforce an existing tie at both ends; without one, this rewrites i's slot 0 unchanged
+        tied = k >= 0
+        ki = k if tied else 0
+        old = tie_strength[i, ki]
+        s = np.float32(min(1.0, old + p.tie_reinforcement)) if tied else old
+        tie_strength[i, ki] = s
+        tie_strength[j if tied else i, tie_back[i, ki] if tied else ki] = s
+        if ((code & 4) != 0) & (not tied):
+            _form_tie(tie_target, tie_strength, tie_back, i, j, p.tie_initial_strength)
     decay_ties(tie_target, tie_strength, tie_back, np.float32(1.0 - p.tie_decay), np.float32(p.tie_min_strength))
 
 
