@@ -29,7 +29,7 @@ from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_ENCOUNTERS, bits64, household_key, below, step_key, uniform
-from .common import lever, nonnegative
+from .common import find_in_row, nonnegative
 
 
 @njit(cache=True, inline="always")
@@ -327,14 +327,15 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
         if record:
             friendly_contacts[i] += across & (friendly_contacts[i] < 127)
             friendly_contacts[j] += across & (friendly_contacts[j] < 127)
-        k = find_tie(tie_target, i, j)  # early exit: a branch-free scan is vectorized, more work at K = 6
+        k = find_in_row(tie_target, i, j)  # one vector compare, no branch
         # reinforce an existing tie at both ends; without one, this rewrites i's slot 0 unchanged
         tied = k >= 0
-        ki = k if tied else 0
+        ki = max(k, 0)
         old = tie_strength[i, ki]
+        back = tie_back[i, ki]
         s = np.float32(min(1.0, old + p.tie_reinforcement)) if tied else old
         tie_strength[i, ki] = s
-        tie_strength[j if tied else i, tie_back[i, ki] if tied else ki] = s
+        tie_strength[j if tied else i, back if tied else ki] = s
         if ((code & 4) != 0) & (not tied):
             _form_tie(tie_target, tie_strength, tie_back, i, j, p.tie_initial_strength)
     decay_ties(tie_target, tie_strength, tie_back, np.float32(1.0 - p.tie_decay), np.float32(p.tie_min_strength))
