@@ -29,7 +29,7 @@ from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_ENCOUNTERS, bits64, household_key, below, step_key, uniform
-from .common import find_in_row, nonnegative
+from .common import find_in_row, lever, nonnegative
 
 
 @njit(cache=True, inline="always")
@@ -128,12 +128,13 @@ def _area_programme_rows(p, levers, area_place_quality, record):
     mixing = np.empty(n_areas * columns)
     local = p.share_building + p.share_block
     for a in range(n_areas):
-        for q in range(columns):
-            r = a * columns + q
-            place_chance = area_place_quality[a] * (1.0 + levers[a, q, L.ENCOUNTERS])
+        for prog in range(-1, columns - 1):  # NO_ONE (no programme), then each programme
+            r = a * columns + prog + 1
+            place_chance = area_place_quality[a] * (1.0 + lever(levers, a, prog, L.ENCOUNTERS))
             place_end[r] = _threshold16(min(1.0, local + max(0.0, place_chance) * (1.0 - local)))
-            conflict[r] = p.conflict_probability * (1.0 - levers[a, q, L.CONFLICT_REDUCTION]) if record else 0.0
-            mixing[r] = levers[a, q, L.MIXING]
+            conflict[r] = (p.conflict_probability * (1.0 - lever(levers, a, prog, L.CONFLICT_REDUCTION)) if record
+                           else 0.0)
+            mixing[r] = lever(levers, a, prog, L.MIXING)
     return place_end, conflict, mixing
 
 
