@@ -29,7 +29,7 @@ from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_ENCOUNTERS, bits64, household_key, below, step_key, uniform
-from .common import find_in_row, lever, nonnegative
+from .common import find_in_row, lever, nonnegative, prefetch
 
 
 @njit(cache=True, inline="always")
@@ -294,6 +294,9 @@ def _arranged_mixing(skey, p, rng_key, dwelling, occupant, dw_area, group, trust
     return kept
 
 
+PREFETCH_AHEAD = 16  # encounters
+
+
 @njit(cache=True)
 def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
                     programme, friendly_contacts, conflicts, tie_target, tie_strength, tie_back,
@@ -309,14 +312,19 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
     Then every tie decays (:func:`decay_ties`).
     """
     skey = step_key(key, STREAM_ENCOUNTERS, step)
-    n = alive.shape[0]
     K = tie_target.shape[1]
     friendly_contacts[:] = 0
     conflicts[:] = 0
     met = encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
                              programme, bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers,
                              record)
+    last = met.shape[0] - 1
     for x in range(met.shape[0]):
+        # the partner's tie rows of the encounter PREFETCH_AHEAD places on: neutral at 1e5 households, where
+        # partners mostly live a few slots away, about 7% faster at 1e6
+        ahead = ((met[min(x + PREFETCH_AHEAD, last)] & 0xFFFFFFFF) >> 3) * K
+        prefetch(tie_target, ahead)
+        prefetch(tie_strength, ahead)
         i = met[x] >> 32
         code = met[x] & 0xFFFFFFFF
         j = code >> 3
