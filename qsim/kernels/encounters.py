@@ -305,9 +305,9 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
 
     ``record`` False runs the tie spin-up: no conflicts or contacts are counted. The partners and the draws
     are found first (:func:`encounter_partners`, a list of the encounters that happen); the encounters are then
-    played out in that order: household by household, attempt by attempt. The loops avoid unpredictable branches where that pays: contacts are counted with
-    0/1 increments and an existing tie is reinforced in place (the tie slot is found with an early exit,
-    which measured faster than the vectorized loop without one).
+    played out in that order: household by household, attempt by attempt. The loop avoids unpredictable
+    branches where that pays: contacts are counted with 0/1 increments, the tie to the partner is found by one
+    vector compare (:func:`~qsim.kernels.common.find_in_row`) and an existing tie is reinforced in place.
 
     Then every tie decays (:func:`decay_ties`).
     """
