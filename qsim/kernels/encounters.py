@@ -203,6 +203,12 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
     # (mispredicted) branch.
     ranges = np.empty(10, np.int64)
     ranges[6], ranges[8] = 0, form_within
+    # each dwelling's occupant and the occupant's group in one int32: occupant << 1 | group (NO_ONE: -2), so
+    # that an attempt reads one array instead of two dependent ones (slots < 2**28 fit)
+    resident = np.empty(occupant.shape[0], np.int32)
+    for d in range(occupant.shape[0]):
+        o = occupant[d]
+        resident[d] = (o << 1) | np.int32(group[nonnegative(o)] != 0)
     for i in range(n):
         if not alive[i]:
             continue
@@ -214,7 +220,7 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
         conflict_end, form_lo, form_hi = _outcome_thresholds(conflict_chances[r] * (1.0 - trust_out[i]), tf,
                                                              homophily)
         ranges[7], ranges[9] = form_lo, form_hi
-        gi = group[i]
+        gi = np.int32(group[i] != 0)
         bld = dw_building[d]
         blk = dw_block[d]
         ranges[0], ranges[3] = bld_first[bld], bld_n[bld]
@@ -227,10 +233,11 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
             w = (z >> 32) & 0xFFFF  # what
             v = z & 0xFFFFFFFF  # whom
             site = np.int64(u >= in_building) + np.int64(u >= in_local)  # building, block or place
-            j = occupant[ranges[site] + ((v * ranges[3 + site]) >> 32)]  # NO_ONE at a vacant dwelling
+            o = resident[ranges[site] + ((v * ranges[3 + site]) >> 32)]
+            j = o >> 1  # NO_ONE at a vacant dwelling
             # nobody met at a place visit without a place to meet at (no branch: too many and too random for
             # the branch predictor), nor in an attempt not made
-            across = group[nonnegative(j)] != gi
+            across = (o & 1) != gi
             side = np.int64(across)
             code = _code(i, j, across, w, conflict_end, ranges[6 + side], ranges[8 + side],
                          (u < place_end) & (e < attempts))
