@@ -87,6 +87,19 @@ def _first_match8(typingctx, array, start, value, n):
     return types.int64(array, start, value, n), codegen
 
 
+@intrinsic
+def trailing_zeros(typingctx, x):
+    """Number of trailing zero bits of a 64-bit integer x != 0 (one instruction; undefined for 0)."""
+    if not isinstance(x, types.Integer):
+        return None
+
+    def codegen(context, builder, sig, args):
+        value = context.cast(builder, args[0], sig.args[0], types.uint64)
+        return builder.cttz(value, ir.Constant(ir.IntType(1), 1))
+
+    return types.int64(x), codegen
+
+
 @njit(cache=True, inline="always")
 def find_in_row(table, i, value):
     """Column of the first entry equal to ``value`` in row i of a C-contiguous 2D int32 table, or -1.

@@ -29,7 +29,7 @@ from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_ENCOUNTERS, bits64, household_key, below, step_key, uniform
-from .common import find_in_row, lever, nonnegative, prefetch
+from .common import find_in_row, lever, nonnegative, prefetch, trailing_zeros
 
 
 @njit(cache=True, inline="always")
@@ -377,8 +377,9 @@ def decay_ties(tie_target, tie_strength, tie_back, keep, min_strength):
     K = tie_target.shape[1]
     words = weak.view(np.uint64)
     for w in range(words.shape[0]):
-        if words[w] == 0:
-            continue
-        for k in range(8 * w, min(8 * w + 8, n_slots)):
-            if weak[k] and target[k] >= 0:  # not dropped from its other end already
+        bits = words[w]  # a byte 1 (one set bit) for each weak slot among eight
+        while bits != 0:
+            k = 8 * w + (trailing_zeros(bits) >> 3)
+            bits &= bits - np.uint64(1)
+            if target[k] >= 0:  # not dropped from its other end already
                 drop_tie(tie_target, tie_strength, tie_back, k // K, k % K)
