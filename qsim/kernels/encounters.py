@@ -235,10 +235,10 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
             site = np.int64(u >= in_building) + np.int64(u >= in_local)  # building, block or place
             o = resident[ranges[site] + ((v * ranges[3 + site]) >> 32)]
             j = o >> 1  # NO_ONE at a vacant dwelling
-            # nobody met at a place visit without a place to meet at (no branch: too many and too random for
-            # the branch predictor), nor in an attempt not made
             across = (o & 1) != gi
             side = np.int64(across)
+            # nobody met at a place visit without a place to meet at (no branch: too many and too random for
+            # the branch predictor), nor in an attempt not made
             code = _code(i, j, across, w, conflict_end, ranges[6 + side], ranges[8 + side],
                          (u < place_end) & (e < attempts))
             met[m] = (np.int64(i) << 32) | (code & 0xFFFFFFFF)
