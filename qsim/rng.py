@@ -129,6 +129,13 @@ def uniform_pair(akey: np.uint64, k: int) -> tuple:
 
 
 @njit(cache=True, inline="always")
+def bits64(akey: np.uint64, k: int) -> np.int64:
+    """The k-th 64 random bits of an agent key, as a signed int64 (for hot loops that split them into
+    fields with shifts and masks: ``uniform_pair(akey, k)`` is the same draw as two 32-bit halves)."""
+    return np.int64(mix64(np.uint64(akey) + np.uint64(k) * _M1))
+
+
+@njit(cache=True, inline="always")
 def below(akey: np.uint64, k: int, n: int) -> int:
     """The k-th uniform integer in [0, n) for an agent key (n >= 1)."""
     return min(int(uniform(akey, k) * n), n - 1)

@@ -61,6 +61,71 @@ def prefetch(typingctx, array, index):
     return types.void(array, index), codegen
 
 
+@intrinsic
+def _first_match8(typingctx, array, start, value, n):
+    """Position (0-7) of the first entry equal to ``value`` among the first n (<= 8) int32 entries of
+    ``array.flat[start:start + 8]`` (C order; the caller keeps all 8 in bounds), 8 if none: one vector
+    compare and a count of trailing zeros, no branch."""
+    if (not isinstance(array, types.Array) or array.layout != "C" or array.dtype != types.int32
+            or not all(isinstance(t, types.Integer) for t in (start, value, n))):
+        return None
+
+    def codegen(context, builder, sig, args):
+        data = context.make_array(sig.args[0])(context, builder, args[0]).data
+        i32, vec = ir.IntType(32), ir.VectorType(ir.IntType(32), 8)
+        start = context.cast(builder, args[1], sig.args[1], types.intp)
+        row = builder.load(builder.bitcast(builder.gep(data, [start]), vec.as_pointer()), align=4)
+        value = builder.trunc(context.cast(builder, args[2], sig.args[2], types.int64), i32)
+        splat = builder.shuffle_vector(builder.insert_element(ir.Constant(vec, ir.Undefined), value, i32(0)),
+                                       ir.Constant(vec, ir.Undefined), ir.Constant(vec, [0] * 8))
+        bits = builder.zext(builder.bitcast(builder.icmp_signed("==", row, splat), ir.IntType(8)), i32)
+        n = builder.trunc(context.cast(builder, args[3], sig.args[3], types.int64), i32)
+        first_n = builder.sub(builder.shl(i32(1), n), i32(1))  # entries 0 .. n-1
+        bits = builder.or_(builder.and_(bits, first_n), i32(1 << 8))  # 8 if none
+        return builder.zext(builder.cttz(bits, ir.Constant(ir.IntType(1), 1)), ir.IntType(64))
+
+    return types.int64(array, start, value, n), codegen
+
+
+@intrinsic
+def trailing_zeros(typingctx, x):
+    """Number of trailing zero bits of a 64-bit integer x != 0 (one instruction; undefined for 0)."""
+    if not isinstance(x, types.Integer):
+        return None
+
+    def codegen(context, builder, sig, args):
+        value = context.cast(builder, args[0], sig.args[0], types.uint64)
+        return builder.cttz(value, ir.Constant(ir.IntType(1), 1))
+
+    return types.int64(x), codegen
+
+
+@njit(cache=True, inline="always")
+def find_in_row(table, i, value):
+    """Column of the first entry equal to ``value`` in row i of a C-contiguous 2D int32 table, or -1.
+
+    Without a data-dependent branch for rows of at most 8 entries (one vector compare); rows whose 8-entry
+    read would pass the end of the table, and wider tables, are scanned one entry at a time.
+    """
+    K = table.shape[1]
+    start = i * K
+    if (K <= 8) & (start + 8 <= table.size):
+        k = _first_match8(table, start, value, K)
+        return k if k < K else -1
+    for k in range(K):
+        if table[i, k] == value:
+            return k
+    return -1
+
+
+@njit(cache=True, inline="always")
+def nonnegative(j):
+    """``max(j, 0)`` for a signed 64-bit integer, without a branch (LLVM may compile ``max`` into one): for
+    reading with an index that may be NO_ONE (-1), e.g. ``group[nonnegative(occupant[d])]``."""
+    j = np.int64(j)
+    return j & ~(j >> 63)
+
+
 @njit(cache=True, inline="always")
 def clip01(x):
     return min(1.0, max(0.0, x))

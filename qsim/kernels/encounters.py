@@ -28,17 +28,14 @@ import numpy as np
 from numba import njit
 
 from .. import levers as L
-from ..rng import STREAM_ENCOUNTERS, household_key, below, step_key, uniform, uniform_pair
-from .common import lever
+from ..rng import STREAM_ENCOUNTERS, bits64, household_key, below, step_key, uniform
+from .common import find_in_row, lever, nonnegative, prefetch, trailing_zeros
 
 
 @njit(cache=True, inline="always")
 def find_tie(tie_target, i, j):
-    """Slot of i's tie to j, or -1."""
-    for k in range(tie_target.shape[1]):
-        if tie_target[i, k] == j:
-            return k
-    return -1
+    """Slot of i's tie to j, or -1 (one vector compare for rows of at most 8 slots, no branch)."""
+    return find_in_row(tie_target, i, j)
 
 
 @njit(cache=True, inline="always")
@@ -107,71 +104,201 @@ def _attempts(akey, whole, frac):
     return whole + 1 if frac > 0.0 and uniform(akey, 0) < frac else whole
 
 
+U16 = 65536.0  # 2**16: the resolution of the 16-bit uniforms of the partner pass
+
+
+@njit(cache=True, inline="always")
+def _threshold16(prob):
+    """Threshold T of a 16-bit uniform u (an integer 0..65535) for an event of probability ``prob`` in [0, 1]:
+    ``u < T`` has probability T / 2**16, ``prob`` rounded to the nearest multiple of 2**-16."""
+    return np.int64(prob * U16 + 0.5)
+
+
+@njit(cache=True)
+def _area_programme_rows(p, levers, area_place_quality, record):
+    """Per area and programme column of ``levers`` (row ``area * columns + programme + 1``): the end of the
+    place-encounter range of the 16-bit 'where' draw, the conflict chance before out-group trust (0 in the
+    spin-up) and the MIXING lever."""
+    n_areas, columns = levers.shape[0], levers.shape[1]
+    place_end = np.empty(n_areas * columns, np.int64)
+    conflict = np.empty(n_areas * columns)
+    mixing = np.empty(n_areas * columns)
+    local = p.share_building + p.share_block
+    for a in range(n_areas):
+        for prog in range(-1, columns - 1):  # NO_ONE (no programme), then each programme
+            r = a * columns + prog + 1
+            place_chance = area_place_quality[a] * (1.0 + lever(levers, a, prog, L.ENCOUNTERS))
+            place_end[r] = _threshold16(min(1.0, local + max(0.0, place_chance) * (1.0 - local)))
+            conflict[r] = (p.conflict_probability * (1.0 - lever(levers, a, prog, L.CONFLICT_REDUCTION)) if record
+                           else 0.0)
+            mixing[r] = lever(levers, a, prog, L.MIXING)
+    return place_end, conflict, mixing
+
+
+@njit(cache=True, inline="always")
+def _outcome_thresholds(conflict_chance, tie_formation, homophily):
+    """(conflict_end, form_lo, form_hi) of the 16-bit 'what' draw w between groups: a conflict if
+    w < conflict_end, else a new tie if form_lo <= w < form_hi, i.e. if (w / 2**16 - c) / (1 - c) lies in
+    [tie_formation x homophily, tie_formation) for the conflict chance c."""
+    c = min(max(conflict_chance, 0.0), 1.0)
+    rest = (1.0 - c) * tie_formation
+    return _threshold16(c), _threshold16(c + rest * homophily), _threshold16(c + rest)
+
+
+@njit(cache=True, inline="always")
+def _code(i, j, across, w, conflict_end, form_lo, form_hi, meets):
+    """Encounter code of i meeting j (see :func:`encounter_partners`), -1 if nobody is met (``meets`` False,
+    j vacant (NO_ONE) or i itself). A new tie forms if form_lo <= w < form_hi."""
+    conflict = across & (w < conflict_end)
+    form = (w >= form_lo) & (w < form_hi)
+    code = (np.int64(j) << 3) | (np.int64(form) << 2) | (np.int64(conflict) << 1) | np.int64(across)
+    return code if meets & (j >= 0) & (j != i) else -1
+
+
 @njit(cache=True)
 def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
-                       programme, bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers):
-    """Whom each household meets this month, and how: (n, attempts) codes, -1 for no encounter.
+                       programme, bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers,
+                       record=True):
+    """Whom each household meets this month, and how: the encounters in the order of play (household by
+    household, attempt by attempt), each as ``i << 32 | code`` for household slot i.
 
     A code is ``j << 3 | form << 2 | conflict << 1 | across`` for partner slot j (so j < 2**28): ``across``
-    if j is of the other group, ``conflict`` if such an encounter turns into a conflict (probability
-    conflict chance x (1 - out-group trust)), ``form`` if a new tie would form (draw x < tie_formation, and
-    across groups also x >= tie_formation x homophily: probability tie_formation x (1 - homophily)).
-    An attempt lands in the own building (share_building), the own block (share_block) or at a place
-    (a random resident of the area), the last only with probability place quality x (1 + ENCOUNTERS);
-    it meets nobody at a vacant dwelling or at home. Only the residents' locations, groups and out-group
-    trust are read, which encounters do not change, so all partners and draws can be found before any
-    encounter is played out: this loop has no dependence between households, and the memory reads of many
-    households overlap; the play-out loop draws no random numbers.
+    if j is of the other group, ``conflict`` if such an encounter turns into a conflict, ``form`` if a new
+    tie would form. Each attempt takes one 64-bit draw, split into three fields:
+
+    * ``u`` (16 bits) where: the own building if u / 2**16 < share_building, the own block below
+      share_building + share_block, else a place visit, which meets someone only below that plus
+      place quality x (1 + ENCOUNTERS) x the place share;
+    * ``v`` (32 bits) whom: dwelling ``first + (v * size) >> 32`` of the building, block or area;
+    * ``w`` (16 bits) what: between groups a conflict if w / 2**16 < c = conflict chance x (1 - out-group
+      trust) (c = 0 in the spin-up, which counts no conflicts), and else a new tie if
+      (w / 2**16 - c) / (1 - c) lies in [tie_formation x homophily, tie_formation); within the group
+      a new tie if w / 2**16 < tie_formation.
+
+    Probabilities are thus rounded to multiples of 2**-16 (see docs/model.md). It meets nobody at a vacant
+    dwelling or at home. Only the residents' locations, groups and out-group trust are read, which
+    encounters do not change, so all partners and draws can be found before any encounter is played out:
+    this loop has no dependence between households, and the memory reads of many households overlap; the
+    play-out loop draws no random numbers. Attempts that meet nobody are left out of the list (a cursor that
+    advances by 0 or 1, no branch), so that the play-out loop has no branch on them. Place encounters arranged
+    across groups (the MIXING lever) are redrawn in a second pass (:func:`_arranged_mixing`), only if the lever
+    is set somewhere: the list then keeps every attempt until that pass.
     """
     n = alive.shape[0]
     whole = int(p.encounters_per_month)
     frac = p.encounters_per_month - whole
-    local_share = p.share_building + p.share_block  # building or block
-    place_share = 1.0 - p.share_building - p.share_block
-    met = np.full((n, whole + (1 if frac > 0.0 else 0)), -1, np.int32)
-    # first dwelling and number of dwellings of the own building, block and area (site 0, 1, 2). An indexed
-    # read from this small table, unlike a conditional expression, is not compiled into a (mispredicted) branch.
-    ranges = np.empty(6, np.int64)
+    in_building = _threshold16(p.share_building)
+    in_local = _threshold16(p.share_building + p.share_block)  # building or block
+    tf, homophily = p.tie_formation, p.homophily
+    form_within = _threshold16(tf)
+    place_ends, conflict_chances, mixings = _area_programme_rows(p, levers, area_place_quality, record)
+    columns = levers.shape[1]
+    arranged = mixings.max() > 0.0  # MIXING set somewhere: keep every attempt for _arranged_mixing
+    per_household = whole + (1 if frac > 0.0 else 0)
+    met = np.empty(n * per_household, np.int64)
+    m = 0
+    # first dwelling and number of dwellings of the own building, block and area (site 0, 1, 2), and the
+    # tie-formation range [start, end) of the 'what' draw within the group (6, 8) and between groups (7, 9).
+    # An indexed read from this small table, unlike a conditional expression, is not compiled into a
+    # (mispredicted) branch.
+    ranges = np.empty(10, np.int64)
+    ranges[6], ranges[8] = 0, form_within
+    # each dwelling's occupant and the occupant's group in one int32: occupant << 1 | group (NO_ONE: -2), so
+    # that an attempt reads one array instead of two dependent ones (slots < 2**28 fit)
+    resident = np.empty(occupant.shape[0], np.int32)
+    for d in range(occupant.shape[0]):
+        o = occupant[d]
+        resident[d] = (o << 1) | np.int32(group[nonnegative(o)] != 0)
     for i in range(n):
         if not alive[i]:
             continue
         d = dwelling[i]
         a = dw_area[d]
-        prog = programme[i]
+        r = a * columns + programme[i] + 1
         akey = household_key(skey, rng_key[i])
-        place_chance = area_place_quality[a] * (1.0 + lever(levers, a, prog, L.ENCOUNTERS))
-        mixing = lever(levers, a, prog, L.MIXING)
-        conflict_chance = (p.conflict_probability * (1.0 - lever(levers, a, prog, L.CONFLICT_REDUCTION))
-                           * (1.0 - trust_out[i]))
-        gi = group[i]
+        place_end = place_ends[r]
+        conflict_end, form_lo, form_hi = _outcome_thresholds(conflict_chances[r] * (1.0 - trust_out[i]), tf,
+                                                             homophily)
+        ranges[7], ranges[9] = form_lo, form_hi
+        gi = np.int32(group[i] != 0)
         bld = dw_building[d]
         blk = dw_block[d]
         ranges[0], ranges[3] = bld_first[bld], bld_n[bld]
         ranges[1], ranges[4] = blk_first[blk], blk_n[blk]
         ranges[2], ranges[5] = area_first[a], area_n[a]
+        attempts = _attempts(akey, whole, frac)
+        for e in range(per_household):
+            z = bits64(akey, 1 + 8 * e)  # counters 1 + 8e .. 8 + 8e belong to attempt e
+            u = (z >> 48) & 0xFFFF  # where
+            w = (z >> 32) & 0xFFFF  # what
+            v = z & 0xFFFFFFFF  # whom
+            site = np.int64(u >= in_building) + np.int64(u >= in_local)  # building, block or place
+            o = resident[ranges[site] + ((v * ranges[3 + site]) >> 32)]
+            j = o >> 1  # NO_ONE at a vacant dwelling
+            across = (o & 1) != gi
+            side = np.int64(across)
+            # nobody met at a place visit without a place to meet at (no branch: too many and too random for
+            # the branch predictor), nor in an attempt not made
+            code = _code(i, j, across, w, conflict_end, ranges[6 + side], ranges[8 + side],
+                         (u < place_end) & (e < attempts))
+            met[m] = (np.int64(i) << 32) | (code & 0xFFFFFFFF)
+            m += (code >= 0) | arranged
+    if arranged:
+        m = _arranged_mixing(skey, p, rng_key, dwelling, occupant, dw_area, group, trust_out, programme, area_first,
+                             area_n, place_ends, conflict_chances, mixings, columns, met, m, per_household)
+    return met[:m]
+
+
+@njit(cache=True)
+def _arranged_mixing(skey, p, rng_key, dwelling, occupant, dw_area, group, trust_out, programme, area_first, area_n,
+                     place_ends, conflict_chances, mixings, columns, met, m, per_household):
+    """Place encounters arranged across groups (MIXING lever), in place of those found by
+    :func:`encounter_partners` (``met[:m]`` holds all ``per_household`` attempts of each household): with
+    probability MIXING a place encounter draws up to 4 further dwellings of the area until one is occupied
+    by the other group (the last one drawn is kept either way). Then the attempts that meet nobody are
+    dropped from the list; returns its new length."""
+    whole = int(p.encounters_per_month)
+    frac = p.encounters_per_month - whole
+    in_local = _threshold16(p.share_building + p.share_block)
+    form_within = _threshold16(p.tie_formation)
+    for x in range(0, m, per_household):
+        i = met[x] >> 32
+        d = dwelling[i]
+        a = dw_area[d]
+        r = a * columns + programme[i] + 1
+        mixing = mixings[r]
+        if mixing <= 0.0:
+            continue
+        akey = household_key(skey, rng_key[i])
+        conflict_end, form_lo, form_hi = _outcome_thresholds(conflict_chances[r] * (1.0 - trust_out[i]),
+                                                             p.tie_formation, p.homophily)
+        first, size = area_first[a], area_n[a]
         for e in range(_attempts(akey, whole, frac)):
-            c = 1 + 8 * e
-            u, v = uniform_pair(akey, c)  # where, and whom
-            at_place = u >= local_share
-            if at_place & ((u - p.share_building - p.share_block) >= place_chance * place_share):
-                continue  # no place to meet at ('&' rather than 'and': one branch, rarely taken)
-            site = 2 - np.int64(u < local_share) - np.int64(u < p.share_building)  # building, block or place
-            size = ranges[3 + site]
-            target = ranges[site] + min(int(v * size), size - 1)
-            if at_place and mixing > 0.0 and uniform(akey, c + 3) < mixing:  # arranged mixing: the other group
-                for tries in range(4):
-                    j = occupant[target]
-                    if j >= 0 and group[j] != group[i]:
-                        break
-                    target = ranges[2] + below(akey, c + 4 + tries, ranges[5])
-            j = occupant[target]  # NO_ONE at a vacant dwelling: the code below is then dropped
-            w, x = uniform_pair(akey, c + 1)  # conflict, tie formation
-            across = group[max(j, 0)] != gi
-            conflict = across & (w < conflict_chance)
-            form = (x < p.tie_formation) & ((not across) | (x >= p.tie_formation * p.homophily))
-            code = (np.int64(j) << 3) | (np.int64(form) << 2) | (np.int64(conflict) << 1) | np.int64(across)
-            met[i, e] = code if (j >= 0) & (j != i) else -1
-    return met
+            k = 1 + 8 * e
+            z = bits64(akey, k)
+            u = (z >> 48) & 0xFFFF
+            if (u < in_local) or (u >= place_ends[r]) or uniform(akey, k + 3) >= mixing:
+                continue  # not a place encounter, or not arranged
+            target = first + (((z & 0xFFFFFFFF) * size) >> 32)
+            for tries in range(4):
+                j = occupant[target]
+                if j >= 0 and group[j] != group[i]:
+                    break
+                target = first + below(akey, k + 4 + tries, size)
+            j = occupant[target]
+            across = group[max(j, 0)] != group[i]
+            code = _code(i, j, across, (z >> 32) & 0xFFFF, conflict_end, form_lo if across else 0,
+                         form_hi if across else form_within, True)
+            met[x + e] = (i << 32) | (code & 0xFFFFFFFF)
+    kept = 0
+    for x in range(m):
+        if (met[x] & 0xFFFFFFFF) != 0xFFFFFFFF:  # code -1: nobody met
+            met[kept] = met[x]
+            kept += 1
+    return kept
+
+
+PREFETCH_AHEAD = 16  # encounters
 
 
 @njit(cache=True)
@@ -181,46 +308,49 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
     """One month of encounters, tie formation and decay (in place).
 
     ``record`` False runs the tie spin-up: no conflicts or contacts are counted. The partners and the draws
-    are found first (:func:`encounter_partners`); the encounters are then played out household by household,
-    attempt by attempt. The loops avoid unpredictable branches where that pays: contacts are counted with
-    0/1 increments and an existing tie is reinforced in place (the tie slot is found with an early exit,
-    which measured faster than the vectorized loop without one).
+    are found first (:func:`encounter_partners`, a list of the encounters that happen); the encounters are then
+    played out in that order: household by household, attempt by attempt. The loop avoids unpredictable
+    branches where that pays: contacts are counted with 0/1 increments, the tie to the partner is found by one
+    vector compare (:func:`~qsim.kernels.common.find_in_row`) and an existing tie is reinforced in place.
 
     Then every tie decays (:func:`decay_ties`).
     """
     skey = step_key(key, STREAM_ENCOUNTERS, step)
-    n = alive.shape[0]
     K = tie_target.shape[1]
     friendly_contacts[:] = 0
     conflicts[:] = 0
     met = encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
-                             programme, bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers)
-    for i in range(n):
-        if not alive[i]:
-            continue  # an empty household slot holds no ties
-        for e in range(met.shape[1]):
-            code = met[i, e]
-            if code < 0:
-                continue
-            j = code >> 3
-            across = (code & 1) != 0
-            if record & ((code & 2) != 0):
-                conflicts[i] += conflicts[i] < 127
-                conflicts[j] += conflicts[j] < 127
-                continue
-            if record:
-                friendly_contacts[i] += across & (friendly_contacts[i] < 127)
-                friendly_contacts[j] += across & (friendly_contacts[j] < 127)
-            k = find_tie(tie_target, i, j)  # early exit: a branch-free scan is vectorized, more work at K = 6
-            # reinforce an existing tie at both ends; without one, this rewrites i's slot 0 unchanged
-            tied = k >= 0
-            ki = k if tied else 0
-            old = tie_strength[i, ki]
-            s = np.float32(min(1.0, old + p.tie_reinforcement)) if tied else old
-            tie_strength[i, ki] = s
-            tie_strength[j if tied else i, tie_back[i, ki] if tied else ki] = s
-            if ((code & 4) != 0) & (not tied):
-                _form_tie(tie_target, tie_strength, tie_back, i, j, p.tie_initial_strength)
+                             programme, bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers,
+                             record)
+    last = met.shape[0] - 1
+    for x in range(met.shape[0]):
+        # the partner's tie rows of the encounter PREFETCH_AHEAD places on: neutral at 1e5 households, where
+        # partners mostly live a few slots away, about 7% faster at 1e6
+        ahead = ((met[min(x + PREFETCH_AHEAD, last)] & 0xFFFFFFFF) >> 3) * K
+        prefetch(tie_target, ahead)
+        prefetch(tie_strength, ahead)
+        i = met[x] >> 32
+        code = met[x] & 0xFFFFFFFF
+        j = code >> 3
+        across = (code & 1) != 0
+        if record & ((code & 2) != 0):
+            conflicts[i] += conflicts[i] < 127
+            conflicts[j] += conflicts[j] < 127
+            continue
+        if record:
+            friendly_contacts[i] += across & (friendly_contacts[i] < 127)
+            friendly_contacts[j] += across & (friendly_contacts[j] < 127)
+        k = find_tie(tie_target, i, j)
+        # reinforce an existing tie at both ends; without one, this rewrites i's slot 0 unchanged
+        tied = k >= 0
+        ki = max(k, 0)
+        old = tie_strength[i, ki]
+        back = tie_back[i, ki]
+        s = np.float32(min(1.0, old + p.tie_reinforcement)) if tied else old
+        tie_strength[i, ki] = s
+        tie_strength[j if tied else i, back if tied else ki] = s
+        if ((code & 4) != 0) & (not tied):
+            _form_tie(tie_target, tie_strength, tie_back, i, j, p.tie_initial_strength)
     decay_ties(tie_target, tie_strength, tie_back, np.float32(1.0 - p.tie_decay), np.float32(p.tie_min_strength))
 
 
@@ -229,22 +359,27 @@ def decay_ties(tie_target, tie_strength, tie_back, keep, min_strength):
     """Every tie loses the share ``1 - keep`` of its strength; ties below ``min_strength`` are dropped at both ends.
 
     Both ends hold the same strength and decay alike (float32, like the strengths). Empty slots hold strength
-    0 and stay so. The decay runs over the flat arrays without a branch, so that it is vectorised; the few
-    ties to drop are then found eight slots at a time.
+    0 and stay so, and a held tie is never at 0 (it forms above 0 and is dropped before it decays to 0, unless
+    ``min_strength`` is 0, when no tie is dropped): the ties to drop are the slots with 0 < strength <
+    ``min_strength``, found without reading the targets. The decay runs over the flat strengths without a
+    branch, so that it is vectorised; the few ties to drop are then found eight slots at a time.
     """
     strength = tie_strength.reshape(-1)
     target = tie_target.reshape(-1)
     n_slots = strength.shape[0]
-    weak = np.zeros((n_slots + 7) // 8 * 8, np.uint8)
+    weak = np.empty((n_slots + 7) // 8 * 8, np.uint8)
+    weak[n_slots:] = 0
+    zero = np.float32(0.0)
     for k in range(n_slots):
         s = strength[k] * keep
         strength[k] = s
-        weak[k] = (s < min_strength) & (target[k] >= 0)
+        weak[k] = (s > zero) & (s < min_strength)
     K = tie_target.shape[1]
     words = weak.view(np.uint64)
     for w in range(words.shape[0]):
-        if words[w] == 0:
-            continue
-        for k in range(8 * w, min(8 * w + 8, n_slots)):
-            if weak[k] and target[k] >= 0:  # not dropped from its other end already
+        bits = words[w]  # a byte 1 (one set bit) for each weak slot among eight
+        while bits != 0:
+            k = 8 * w + (trailing_zeros(bits) >> 3)
+            bits &= bits - np.uint64(1)
+            if target[k] >= 0:  # not dropped from its other end already
                 drop_tie(tie_target, tie_strength, tie_back, k // K, k % K)
