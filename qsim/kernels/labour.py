@@ -37,15 +37,20 @@ PREFETCH_AHEAD = 64  # households ahead whose data are prefetched
 
 
 @njit(cache=True, inline="always")
-def referral_share(i, tie_target, tie_strength, labour, group, dw_block, dwelling, own_block,
+def referral_share(i, tie_target, tie_strength, labour, group, dwelling, block_first, block_end,
                    same_block_bonus, same_group_bonus):
-    """Strength-weighted share of employed ties, shrunk towards 0 for small networks: sum(w e) / (sum(w) + 1)."""
+    """Strength-weighted share of employed ties, shrunk towards 0 for small networks: sum(w e) / (sum(w) + 1).
+
+    A tie lives in the own block if its dwelling is in ``block_first <= d < block_end`` (the dwellings of a
+    block are contiguous): one read less per tie than looking up the block of its dwelling.
+    """
     num = 0.0
     den = 1.0
     for k in range(tie_target.shape[1]):  # without a branch per slot: an empty slot has strength 0
         j = max(tie_target[i, k], 0)     # (and reads household 0, adding nothing)
         w = tie_strength[i, k]
-        w = w * (1.0 + same_block_bonus) if dw_block[dwelling[j]] == own_block else w
+        d = dwelling[j]
+        w = w * (1.0 + same_block_bonus) if (d >= block_first) & (d < block_end) else w
         w = w * (1.0 + same_group_bonus) if group[j] == group[i] else w
         den += w
         num += w if labour[j] == EMPLOYED else 0.0
@@ -53,7 +58,7 @@ def referral_share(i, tie_target, tie_strength, labour, group, dw_block, dwellin
 
 
 @njit(cache=True)
-def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_area, group, adults, children, labour,
+def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_area, blk_first, blk_n, group, adults, children, labour,
                 unemployed_months, skill, wage, income, child_education, programme, tie_target, tie_strength,
                 reputation, area_place_quality, block_efficacy, levers):
     """Advance the labour market one month for every household (in place)."""
@@ -99,7 +104,7 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
             else:
                 s += (p.skill_gain_employed + training) * (1.0 - s)
         elif state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
-            r = referral_share(i, tie_target, tie_strength, labour, group, dw_block, dwelling, b,
+            r = referral_share(i, tie_target, tie_strength, labour, group, dwelling, blk_first[b], blk_first[b] + blk_n[b],
                                p.referral_same_block_bonus, p.referral_same_group_bonus)
             h_find = (p.job_finding_max * local_demand * s ** p.job_finding_skill_exponent
                       * (1.0 + p.referral_strength * r) * (1.0 - p.stigma_strength * (1.0 - reputation[a]))
