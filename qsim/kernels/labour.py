@@ -26,20 +26,24 @@ the head is succeeded by a grown child whose skill is that education.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_LABOUR, household_key, normal, step_key, uniform, uniform_pair
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
-from .common import clip01, household_income, lever, prefetch
+from .common import clip01, household_income, prefetch
 
 PREFETCH_AHEAD = 64  # households ahead whose data are prefetched
 
 
 @njit(cache=True, inline="always")
 def referral_share(i, tie_target, tie_strength, labour, group, dwelling, block_first, block_end,
-                   same_block_bonus, same_group_bonus):
+                   same_block, same_group):
     """Strength-weighted share of employed ties, shrunk towards 0 for small networks: sum(w e) / (sum(w) + 1).
+
+    A tie's strength is weighed by ``same_block`` (1 + bonus) if it lives in the own block and by
+    ``same_group`` if it is of the same group.
 
     A tie lives in the own block if its dwelling is in ``block_first <= d < block_end`` (the dwellings of a
     block are contiguous): one read less per tie than looking up the block of its dwelling.
@@ -50,20 +54,59 @@ def referral_share(i, tie_target, tie_strength, labour, group, dwelling, block_f
         j = max(tie_target[i, k], 0)     # (and reads household 0, adding nothing)
         w = tie_strength[i, k]
         d = dwelling[j]
-        w = w * (1.0 + same_block_bonus) if (d >= block_first) & (d < block_end) else w
-        w = w * (1.0 + same_group_bonus) if group[j] == group[i] else w
+        w = w * same_block if (d >= block_first) & (d < block_end) else w
+        w = w * same_group if group[j] == group[i] else w
         den += w
         num += w if labour[j] == EMPLOYED else 0.0
     return num / den
 
 
+# columns of the table of per-(area, programme) constants (:func:`area_constants`)
+C_LOSS = 0      # job_loss / max(D, 0.05)
+C_GAIN = 1      # skill_gain_employed + training
+C_TRAINING = 2  # training (SKILL_GAIN lever)
+C_FIND = 3      # job_finding_max D (1 - stigma (1 - reputation)) (1 + JOB_FINDING lever)
+C_EXIT = 4      # transfer_exit D (1 + JOB_FINDING lever) / 0.5
+C_EDUCATION = 5  # (1 - parent weight) / 2 * area place quality + CHILD_EDUCATION lever
+N_CONSTANTS = 6
+
+
 @njit(cache=True)
-def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_area, blk_first, blk_n, group, adults, children, labour,
-                unemployed_months, skill, wage, income, child_education, programme, tie_target, tie_strength,
-                reputation, area_place_quality, block_efficacy, levers):
+def area_constants(p, demand, reputation, area_place_quality, levers):
+    """(n_areas, 1 + N_PROGRAMMES, N_CONSTANTS): the parts of the hazards and updates of :func:`labour_step`
+    that depend only on the household's area and programme (the levers' layout), computed once a month.
+
+    ``D = demand (1 + JOB_DEMAND lever)`` is the local labour demand.
+    """
+    n_areas, n_columns = levers.shape[0], levers.shape[1]
+    c = np.empty((n_areas, n_columns, N_CONSTANTS))
+    half_rest = (1.0 - p.child_education_parent_weight) * 0.5
+    for a in range(n_areas):
+        stigma = 1.0 - p.stigma_strength * (1.0 - reputation[a])
+        for q in range(n_columns):
+            local_demand = demand * (1.0 + levers[a, q, L.JOB_DEMAND])
+            finding = 1.0 + levers[a, q, L.JOB_FINDING]
+            training = levers[a, q, L.SKILL_GAIN]
+            c[a, q, C_LOSS] = p.job_loss / max(local_demand, 0.05)
+            c[a, q, C_GAIN] = p.skill_gain_employed + training
+            c[a, q, C_TRAINING] = training
+            c[a, q, C_FIND] = p.job_finding_max * local_demand * stigma * finding
+            c[a, q, C_EXIT] = p.transfer_exit / 0.5 * local_demand * finding
+            c[a, q, C_EDUCATION] = half_rest * area_place_quality[a] + levers[a, q, L.CHILD_EDUCATION]
+    return c
+
+
+@njit(cache=True)
+def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_area, blk_first, blk_n, group, adults,
+                children, labour, unemployed_months, skill, wage, income, child_education, programme, tie_target,
+                tie_strength, reputation, area_place_quality, block_efficacy, levers):
     """Advance the labour market one month for every household (in place)."""
     skey = step_key(key, STREAM_LABOUR, step)
     K = tie_target.shape[1]
+    c = area_constants(p, demand, reputation, area_place_quality, levers)
+    half_rest = (1.0 - p.child_education_parent_weight) * 0.5
+    same_block = 1.0 + p.referral_same_block_bonus
+    same_group = 1.0 + p.referral_same_group_bonus
     for i in range(alive.shape[0]):
         # ask for the data of a household further on: its tie rows (read only if it is unemployed, too sparsely
         # for the hardware to foresee) and its own arrays (more streams than the hardware follows; this pays
@@ -84,15 +127,13 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
         d = dwelling[i]
         a = dw_area[d]
         b = dw_block[d]
-        prog = programme[i]
+        q = programme[i] + 1  # the column of the household's programme (0: none)
         akey = household_key(skey, rng_key[i])
-        local_demand = demand * (1.0 + lever(levers, a, prog, L.JOB_DEMAND))
         s = skill[i]
         state = labour[i]
         u, u_succession = uniform_pair(akey, 0)  # 32 bits each: the competing hazards, succession
-        training = lever(levers, a, prog, L.SKILL_GAIN)
         if state == EMPLOYED:
-            h_loss = p.job_loss * (1.0 + p.job_loss_skill_gradient * (0.5 - s)) / max(local_demand, 0.05)
+            h_loss = c[a, q, C_LOSS] * (1.0 + p.job_loss_skill_gradient * (0.5 - s))
             h_transfer = p.transfer_entry_employed * 2.0 * (1.0 - s)
             if u < h_loss:
                 labour[i] = SHORT_TERM_UNEMPLOYED
@@ -102,13 +143,12 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
             elif u < h_loss + h_transfer + p.inactive_entry:
                 labour[i] = INACTIVE
             else:
-                s += (p.skill_gain_employed + training) * (1.0 - s)
+                s += c[a, q, C_GAIN] * (1.0 - s)
         elif state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
-            r = referral_share(i, tie_target, tie_strength, labour, group, dwelling, blk_first[b], blk_first[b] + blk_n[b],
-                               p.referral_same_block_bonus, p.referral_same_group_bonus)
-            h_find = (p.job_finding_max * local_demand * s ** p.job_finding_skill_exponent
-                      * (1.0 + p.referral_strength * r) * (1.0 - p.stigma_strength * (1.0 - reputation[a]))
-                      * (1.0 + lever(levers, a, prog, L.JOB_FINDING)))
+            first = blk_first[b]
+            r = referral_share(i, tie_target, tie_strength, labour, group, dwelling, first, first + blk_n[b],
+                               same_block, same_group)
+            h_find = c[a, q, C_FIND] * s ** p.job_finding_skill_exponent * (1.0 + p.referral_strength * r)
             if adults[i] == 1 and children[i] > 0:
                 h_find *= 1.0 - p.care_penalty
             h_find = min(h_find, 0.95)
@@ -127,24 +167,20 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
                 if unemployed_months[i] >= p.long_term_after:
                     labour[i] = LONG_TERM_UNEMPLOYED
                 s -= p.skill_depreciation * s
-                s += training * (1.0 - s)
+                s += c[a, q, C_TRAINING] * (1.0 - s)
         elif state == TRANSFER:
-            h_exit = (p.transfer_exit * (s / 0.5) * local_demand
-                      * (1.0 + lever(levers, a, prog, L.JOB_FINDING)))
-            if u < h_exit:
+            if u < c[a, q, C_EXIT] * s:
                 labour[i] = EMPLOYED
                 wage[i] = p.wage_base + p.wage_skill * s
             else:
-                s += training * (1.0 - s)
+                s += c[a, q, C_TRAINING] * (1.0 - s)
         else:  # INACTIVE
             if u < p.inactive_exit:
                 labour[i] = SHORT_TERM_UNEMPLOYED
                 unemployed_months[i] = 0
 
         # children's education: parent, places and block efficacy, plus measures
-        target = (p.child_education_parent_weight * s
-                  + (1.0 - p.child_education_parent_weight) * 0.5 * (area_place_quality[a] + block_efficacy[b])
-                  + lever(levers, a, prog, L.CHILD_EDUCATION))
+        target = p.child_education_parent_weight * s + half_rest * block_efficacy[b] + c[a, q, C_EDUCATION]
         child_education[i] += p.child_education_rate * (clip01(target) - child_education[i])
 
         # succession: a grown child takes over with the skill of its education
