@@ -32,7 +32,7 @@ from numba import njit
 from .. import levers as L
 from ..rng import STREAM_LABOUR, household_key, normal, step_key, uniform, uniform_pair
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
-from .common import clip01, household_income, prefetch
+from .common import clip01, household_income, power, prefetch
 
 PREFETCH_AHEAD = 64  # households ahead whose data are prefetched
 
@@ -148,7 +148,7 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
             first = blk_first[b]
             r = referral_share(i, tie_target, tie_strength, labour, group, dwelling, first, first + blk_n[b],
                                same_block, same_group)
-            h_find = c[a, q, C_FIND] * s ** p.job_finding_skill_exponent * (1.0 + p.referral_strength * r)
+            h_find = c[a, q, C_FIND] * power(s, p.job_finding_skill_exponent) * (1.0 + p.referral_strength * r)
             if adults[i] == 1 and children[i] > 0:
                 h_find *= 1.0 - p.care_penalty
             h_find = min(h_find, 0.95)
