@@ -73,13 +73,14 @@ N_CONSTANTS = 6
 
 @njit(cache=True)
 def area_constants(p, demand, reputation, area_place_quality, levers):
-    """(n_areas, 1 + N_PROGRAMMES, N_CONSTANTS): the parts of the hazards and updates of :func:`labour_step`
+    """Flat (n_areas, 1 + N_PROGRAMMES, N_CONSTANTS) table (C order): the parts of the hazards and updates of :func:`labour_step`
     that depend only on the household's area and programme (the levers' layout), computed once a month.
 
-    ``D = demand (1 + JOB_DEMAND lever)`` is the local labour demand.
+    ``D = demand (1 + JOB_DEMAND lever)`` is the local labour demand. Flat, so that a household's row
+    starts at ``(a * n_columns + column) * N_CONSTANTS`` and its entries are read at fixed offsets.
     """
     n_areas, n_columns = levers.shape[0], levers.shape[1]
-    c = np.empty((n_areas, n_columns, N_CONSTANTS))
+    c3 = np.empty((n_areas, n_columns, N_CONSTANTS))
     half_rest = (1.0 - p.child_education_parent_weight) * 0.5
     for a in range(n_areas):
         stigma = 1.0 - p.stigma_strength * (1.0 - reputation[a])
@@ -87,13 +88,13 @@ def area_constants(p, demand, reputation, area_place_quality, levers):
             local_demand = demand * (1.0 + levers[a, q, L.JOB_DEMAND])
             finding = 1.0 + levers[a, q, L.JOB_FINDING]
             training = levers[a, q, L.SKILL_GAIN]
-            c[a, q, C_LOSS] = p.job_loss / max(local_demand, 0.05)
-            c[a, q, C_GAIN] = p.skill_gain_employed + training
-            c[a, q, C_TRAINING] = training
-            c[a, q, C_FIND] = p.job_finding_max * local_demand * stigma * finding
-            c[a, q, C_EXIT] = p.transfer_exit / 0.5 * local_demand * finding
-            c[a, q, C_EDUCATION] = half_rest * area_place_quality[a] + levers[a, q, L.CHILD_EDUCATION]
-    return c
+            c3[a, q, C_LOSS] = p.job_loss / max(local_demand, 0.05)
+            c3[a, q, C_GAIN] = p.skill_gain_employed + training
+            c3[a, q, C_TRAINING] = training
+            c3[a, q, C_FIND] = p.job_finding_max * local_demand * stigma * finding
+            c3[a, q, C_EXIT] = p.transfer_exit / 0.5 * local_demand * finding
+            c3[a, q, C_EDUCATION] = half_rest * area_place_quality[a] + levers[a, q, L.CHILD_EDUCATION]
+    return c3.ravel()
 
 
 @njit(cache=True)
@@ -104,6 +105,7 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
     skey = step_key(key, STREAM_LABOUR, step)
     K = tie_target.shape[1]
     c = area_constants(p, demand, reputation, area_place_quality, levers)
+    n_columns = levers.shape[1]
     half_rest = (1.0 - p.child_education_parent_weight) * 0.5
     same_block = 1.0 + p.referral_same_block_bonus
     same_group = 1.0 + p.referral_same_group_bonus
@@ -127,13 +129,13 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
         d = dwelling[i]
         a = dw_area[d]
         b = dw_block[d]
-        q = programme[i] + 1  # the column of the household's programme (0: none)
+        row = (a * n_columns + programme[i] + 1) * N_CONSTANTS  # the household's area and programme (0: none)
         akey = household_key(skey, rng_key[i])
         s = skill[i]
         state = labour[i]
         u, u_succession = uniform_pair(akey, 0)  # 32 bits each: the competing hazards, succession
         if state == EMPLOYED:
-            h_loss = c[a, q, C_LOSS] * (1.0 + p.job_loss_skill_gradient * (0.5 - s))
+            h_loss = c[row + C_LOSS] * (1.0 + p.job_loss_skill_gradient * (0.5 - s))
             h_transfer = p.transfer_entry_employed * 2.0 * (1.0 - s)
             if u < h_loss:
                 labour[i] = SHORT_TERM_UNEMPLOYED
@@ -143,12 +145,12 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
             elif u < h_loss + h_transfer + p.inactive_entry:
                 labour[i] = INACTIVE
             else:
-                s += c[a, q, C_GAIN] * (1.0 - s)
+                s += c[row + C_GAIN] * (1.0 - s)
         elif state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
             first = blk_first[b]
             r = referral_share(i, tie_target, tie_strength, labour, group, dwelling, first, first + blk_n[b],
                                same_block, same_group)
-            h_find = c[a, q, C_FIND] * power(s, p.job_finding_skill_exponent) * (1.0 + p.referral_strength * r)
+            h_find = c[row + C_FIND] * power(s, p.job_finding_skill_exponent) * (1.0 + p.referral_strength * r)
             if adults[i] == 1 and children[i] > 0:
                 h_find *= 1.0 - p.care_penalty
             h_find = min(h_find, 0.95)
@@ -167,20 +169,20 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
                 if unemployed_months[i] >= p.long_term_after:
                     labour[i] = LONG_TERM_UNEMPLOYED
                 s -= p.skill_depreciation * s
-                s += c[a, q, C_TRAINING] * (1.0 - s)
+                s += c[row + C_TRAINING] * (1.0 - s)
         elif state == TRANSFER:
-            if u < c[a, q, C_EXIT] * s:
+            if u < c[row + C_EXIT] * s:
                 labour[i] = EMPLOYED
                 wage[i] = p.wage_base + p.wage_skill * s
             else:
-                s += c[a, q, C_TRAINING] * (1.0 - s)
+                s += c[row + C_TRAINING] * (1.0 - s)
         else:  # INACTIVE
             if u < p.inactive_exit:
                 labour[i] = SHORT_TERM_UNEMPLOYED
                 unemployed_months[i] = 0
 
         # children's education: parent, places and block efficacy, plus measures
-        target = p.child_education_parent_weight * s + half_rest * block_efficacy[b] + c[a, q, C_EDUCATION]
+        target = p.child_education_parent_weight * s + half_rest * block_efficacy[b] + c[row + C_EDUCATION]
         child_education[i] += p.child_education_rate * (clip01(target) - child_education[i])
 
         # succession: a grown child takes over with the skill of its education
