@@ -62,6 +62,15 @@ def prefetch(typingctx, array, index):
 
 
 @njit(cache=True, inline="always")
+def key_halves(akey):
+    """Two uniforms in [0, 1) from the two 32-bit halves of an agent key itself (already a mix of the run,
+    stream, step and agent), one mix cheaper than ``rng.uniform_pair(akey, k)``; the agent's further draws
+    ``rng.uniform(akey, k)`` stay independent of them."""
+    z = np.uint64(akey)
+    return float(z >> np.uint64(32)) * 2.0 ** -32, float(z & np.uint64(0xFFFFFFFF)) * 2.0 ** -32
+
+
+@njit(cache=True, inline="always")
 def power(x, e):
     """``x ** e``; the frequent ``e == 2`` as one multiplication (the same value: both are correctly rounded)."""
     return x * x if e == 2.0 else x ** e

@@ -32,7 +32,7 @@ from numba import njit
 from .. import levers as L
 from ..rng import STREAM_LABOUR, household_key, normal, step_key, uniform, uniform_pair
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
-from .common import clip01, household_income, power, prefetch
+from .common import clip01, household_income, key_halves, power, prefetch
 
 PREFETCH_AHEAD = 64  # households ahead whose data are prefetched
 
@@ -133,7 +133,7 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
         akey = household_key(skey, rng_key[i])
         s = skill[i]
         state = labour[i]
-        u, u_succession = uniform_pair(akey, 0)  # 32 bits each: the competing hazards, succession
+        u, u_succession = key_halves(akey)  # 32 bits each: the competing hazards, succession
         if state == EMPLOYED:
             h_loss = c[row + C_LOSS] * (1.0 + p.job_loss_skill_gradient * (0.5 - s))
             h_transfer = p.transfer_entry_employed * 2.0 * (1.0 - s)
