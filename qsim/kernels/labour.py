@@ -61,39 +61,48 @@ def referral_share(i, tie_target, tie_strength, labour, group, dwelling, block_f
     return num / den
 
 
-# columns of the table of per-(area, programme) constants (:func:`area_constants`)
-C_LOSS = 0      # job_loss / max(D, 0.05)
-C_GAIN = 1      # skill_gain_employed + training
-C_TRAINING = 2  # training (SKILL_GAIN lever)
-C_FIND = 3      # job_finding_max D (1 - stigma (1 - reputation)) (1 + JOB_FINDING lever)
-C_EXIT = 4      # transfer_exit D (1 + JOB_FINDING lever) / 0.5
-C_EDUCATION = 5  # (1 - parent weight) / 2 * area place quality + CHILD_EDUCATION lever
-N_CONSTANTS = 6
+# entries of a row of the table of per-(area, programme) constants (:func:`area_constants`); the first three
+# groups hold one entry per labour state, read at ``row + group + state``
+C_BASE = 0        # the state's summed exit hazards are base + slope * skill (employed, transfer, inactive)
+C_SLOPE = 5
+C_GAIN = 10       # the state's skill gain (share of the distance to 1) when the head stays in it
+C_LOSS = 15       # job_loss / max(D, 0.05)
+C_FIND = 16       # job_finding_max D (1 - stigma (1 - reputation)) (1 + JOB_FINDING lever)
+C_EDUCATION = 17  # (1 - parent weight) / 2 * area place quality + CHILD_EDUCATION lever
+N_CONSTANTS = 18
 
 
 @njit(cache=True)
 def area_constants(p, demand, reputation, area_place_quality, levers):
-    """Flat (n_areas, 1 + N_PROGRAMMES, N_CONSTANTS) table (C order): the parts of the hazards and updates of :func:`labour_step`
-    that depend only on the household's area and programme (the levers' layout), computed once a month.
+    """Flat (n_areas, 1 + N_PROGRAMMES, N_CONSTANTS) table (C order): the parts of the hazards and updates of
+    :func:`labour_step` that depend only on the household's area, programme and state, computed once a month.
 
     ``D = demand (1 + JOB_DEMAND lever)`` is the local labour demand. Flat, so that a household's row
     starts at ``(a * n_columns + column) * N_CONSTANTS`` and its entries are read at fixed offsets.
     """
     n_areas, n_columns = levers.shape[0], levers.shape[1]
-    c3 = np.empty((n_areas, n_columns, N_CONSTANTS))
+    c3 = np.zeros((n_areas, n_columns, N_CONSTANTS))
     half_rest = (1.0 - p.child_education_parent_weight) * 0.5
+    transfer_entry = p.transfer_entry_employed * 2.0
     for a in range(n_areas):
         stigma = 1.0 - p.stigma_strength * (1.0 - reputation[a])
         for q in range(n_columns):
             local_demand = demand * (1.0 + levers[a, q, L.JOB_DEMAND])
             finding = 1.0 + levers[a, q, L.JOB_FINDING]
             training = levers[a, q, L.SKILL_GAIN]
-            c3[a, q, C_LOSS] = p.job_loss / max(local_demand, 0.05)
-            c3[a, q, C_GAIN] = p.skill_gain_employed + training
-            c3[a, q, C_TRAINING] = training
+            loss = p.job_loss / max(local_demand, 0.05)
+            c3[a, q, C_LOSS] = loss
             c3[a, q, C_FIND] = p.job_finding_max * local_demand * stigma * finding
-            c3[a, q, C_EXIT] = p.transfer_exit / 0.5 * local_demand * finding
             c3[a, q, C_EDUCATION] = half_rest * area_place_quality[a] + levers[a, q, L.CHILD_EDUCATION]
+            # employed: loss (1 + g (0.5 - s)) + transfer_entry (1 - s) + inactive_entry
+            c3[a, q, C_BASE + EMPLOYED] = loss * (1.0 + 0.5 * p.job_loss_skill_gradient) + transfer_entry + p.inactive_entry
+            c3[a, q, C_SLOPE + EMPLOYED] = -(loss * p.job_loss_skill_gradient + transfer_entry)
+            c3[a, q, C_SLOPE + TRANSFER] = p.transfer_exit / 0.5 * local_demand * finding  # exit: (s / 0.5) ...
+            c3[a, q, C_BASE + INACTIVE] = p.inactive_exit
+            c3[a, q, C_GAIN + EMPLOYED] = p.skill_gain_employed + training
+            c3[a, q, C_GAIN + SHORT_TERM_UNEMPLOYED] = training
+            c3[a, q, C_GAIN + LONG_TERM_UNEMPLOYED] = training
+            c3[a, q, C_GAIN + TRANSFER] = training
     return c3.ravel()
 
 
@@ -134,19 +143,7 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
         s = skill[i]
         state = labour[i]
         u, u_succession = key_halves(akey)  # 32 bits each: the competing hazards, succession
-        if state == EMPLOYED:
-            h_loss = c[row + C_LOSS] * (1.0 + p.job_loss_skill_gradient * (0.5 - s))
-            h_transfer = p.transfer_entry_employed * 2.0 * (1.0 - s)
-            if u < h_loss:
-                labour[i] = SHORT_TERM_UNEMPLOYED
-                unemployed_months[i] = 0
-            elif u < h_loss + h_transfer:
-                labour[i] = TRANSFER
-            elif u < h_loss + h_transfer + p.inactive_entry:
-                labour[i] = INACTIVE
-            else:
-                s += c[row + C_GAIN] * (1.0 - s)
-        elif state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
+        if state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
             first = blk_first[b]
             r = referral_share(i, tie_target, tie_strength, labour, group, dwelling, first, first + blk_n[b],
                                same_block, same_group)
@@ -169,15 +166,26 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
                 if unemployed_months[i] >= p.long_term_after:
                     labour[i] = LONG_TERM_UNEMPLOYED
                 s -= p.skill_depreciation * s
-                s += c[row + C_TRAINING] * (1.0 - s)
-        elif state == TRANSFER:
-            if u < c[row + C_EXIT] * s:
+                s += c[row + C_GAIN + state] * (1.0 - s)
+        else:
+            # employed, transfer or inactive: the state's hazards and skill gain read from the row by the state
+            # (no branch on it: it is unpredictable from one household to the next); a branch only for the rare
+            # transition
+            if u >= c[row + C_BASE + state] + c[row + C_SLOPE + state] * s:
+                s += c[row + C_GAIN + state] * (1.0 - s)
+            elif state == EMPLOYED:
+                h_loss = c[row + C_LOSS] * (1.0 + p.job_loss_skill_gradient * (0.5 - s))
+                if u < h_loss:
+                    labour[i] = SHORT_TERM_UNEMPLOYED
+                    unemployed_months[i] = 0
+                elif u < h_loss + p.transfer_entry_employed * 2.0 * (1.0 - s):
+                    labour[i] = TRANSFER
+                else:
+                    labour[i] = INACTIVE
+            elif state == TRANSFER:
                 labour[i] = EMPLOYED
                 wage[i] = p.wage_base + p.wage_skill * s
-            else:
-                s += c[row + C_TRAINING] * (1.0 - s)
-        else:  # INACTIVE
-            if u < p.inactive_exit:
+            else:  # inactive
                 labour[i] = SHORT_TERM_UNEMPLOYED
                 unemployed_months[i] = 0
 
