@@ -148,7 +148,7 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
             r = referral_share(i, tie_target, tie_strength, labour, group, dwelling, first, first + blk_n[b],
                                same_block, same_group)
             h_find = c[row + C_FIND] * power(s, p.job_finding_skill_exponent) * (1.0 + p.referral_strength * r)
-            if adults[i] == 1 and children[i] > 0:
+            if (adults[i] == 1) & (children[i] > 0):
                 h_find *= 1.0 - p.care_penalty
             h_find = min(h_find, 0.95)
             h_transfer = p.transfer_entry_unemployed if state == LONG_TERM_UNEMPLOYED else 0.0
