@@ -11,6 +11,8 @@ from numba.extending import intrinsic
 
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 
+_INV32 = 1.0 / 4294967296.0  # 2**-32
+
 
 @njit(cache=True, inline="always")
 def lever(levers, area, programme, which):
@@ -67,7 +69,7 @@ def key_halves(akey):
     stream, step and agent), one mix cheaper than ``rng.uniform_pair(akey, k)``; the agent's further draws
     ``rng.uniform(akey, k)`` stay independent of them."""
     z = np.uint64(akey)
-    return float(z >> np.uint64(32)) * 2.0 ** -32, float(z & np.uint64(0xFFFFFFFF)) * 2.0 ** -32
+    return float(z >> np.uint64(32)) * _INV32, float(z & np.uint64(0xFFFFFFFF)) * _INV32
 
 
 @njit(cache=True, inline="always")

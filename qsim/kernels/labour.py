@@ -30,9 +30,9 @@ import numpy as np
 from numba import njit
 
 from .. import levers as L
-from ..rng import STREAM_LABOUR, household_key, normal, step_key, uniform, uniform_pair
+from ..rng import STREAM_LABOUR, household_key, normal, step_key, uniform
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
-from .common import clip01, household_income, key_halves, power, prefetch
+from .common import clip01, household_income, key_halves, lever, power, prefetch
 
 PREFETCH_AHEAD = 64  # households ahead whose data are prefetched
 
@@ -43,10 +43,9 @@ def referral_share(i, tie_target, tie_strength, labour, group, dwelling, block_f
     """Strength-weighted share of employed ties, shrunk towards 0 for small networks: sum(w e) / (sum(w) + 1).
 
     A tie's strength is weighed by ``same_block`` (1 + bonus) if it lives in the own block and by
-    ``same_group`` if it is of the same group.
-
-    A tie lives in the own block if its dwelling is in ``block_first <= d < block_end`` (the dwellings of a
-    block are contiguous): one read less per tie than looking up the block of its dwelling.
+    ``same_group`` (1 + bonus) if it is of the same group. It lives in the own block if its dwelling is in
+    ``block_first <= d < block_end`` (the dwellings of a block are contiguous): one dependent read less per
+    tie than looking up the block of its dwelling.
     """
     num = 0.0
     den = 1.0
@@ -86,17 +85,20 @@ def area_constants(p, demand, reputation, area_place_quality, levers):
     transfer_entry = p.transfer_entry_employed * 2.0
     for a in range(n_areas):
         stigma = 1.0 - p.stigma_strength * (1.0 - reputation[a])
-        for q in range(n_columns):
-            local_demand = demand * (1.0 + levers[a, q, L.JOB_DEMAND])
-            finding = 1.0 + levers[a, q, L.JOB_FINDING]
-            training = levers[a, q, L.SKILL_GAIN]
+        for prog in range(-1, n_columns - 1):  # no programme, then each programme
+            q = prog + 1
+            local_demand = demand * (1.0 + lever(levers, a, prog, L.JOB_DEMAND))
+            finding = 1.0 + lever(levers, a, prog, L.JOB_FINDING)
+            training = lever(levers, a, prog, L.SKILL_GAIN)
             loss = p.job_loss / max(local_demand, 0.05)
             c3[a, q, C_LOSS] = loss
             c3[a, q, C_FIND] = p.job_finding_max * local_demand * stigma * finding
-            c3[a, q, C_EDUCATION] = half_rest * area_place_quality[a] + levers[a, q, L.CHILD_EDUCATION]
-            # employed: loss (1 + g (0.5 - s)) + transfer_entry (1 - s) + inactive_entry
-            c3[a, q, C_BASE + EMPLOYED] = loss * (1.0 + 0.5 * p.job_loss_skill_gradient) + transfer_entry + p.inactive_entry
-            c3[a, q, C_SLOPE + EMPLOYED] = -(loss * p.job_loss_skill_gradient + transfer_entry)
+            c3[a, q, C_EDUCATION] = half_rest * area_place_quality[a] + lever(levers, a, prog, L.CHILD_EDUCATION)
+            # employed: loss (1 + g (0.5 - s)) + transfer_entry (1 - s) + inactive_entry, the same sum as the
+            # hazards in labour_step (rounded differently in the last bit)
+            g = p.job_loss_skill_gradient
+            c3[a, q, C_BASE + EMPLOYED] = loss * (1.0 + 0.5 * g) + transfer_entry + p.inactive_entry
+            c3[a, q, C_SLOPE + EMPLOYED] = -(loss * g + transfer_entry)
             c3[a, q, C_SLOPE + TRANSFER] = p.transfer_exit / 0.5 * local_demand * finding  # exit: (s / 0.5) ...
             c3[a, q, C_BASE + INACTIVE] = p.inactive_exit
             c3[a, q, C_GAIN + EMPLOYED] = p.skill_gain_employed + training
