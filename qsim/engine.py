@@ -189,7 +189,8 @@ class Simulation:
         else:
             self._place_quality()
         if on.labour:
-            labour_step(key, t, p.labour, self._demand[t], h.alive, h.rng_key, h.dwelling, dw.block, dw.area, h.group, h.adults,
+            labour_step(key, t, p.labour, self._demand[t], h.alive, h.rng_key, h.dwelling, dw.block, dw.area, blk.first_dwelling,
+                        blk.n_dwellings, h.group, h.adults,
                         h.children, h.labour, h.unemployed_months, h.skill, h.wage, h.income, h.child_education,
                         h.programme, h.tie_target, h.tie_strength, ar.reputation, self.area_place_quality,
                         blk.efficacy_lagged, self._levers)

@@ -9,21 +9,24 @@ from __future__ import annotations
 from numba import njit
 
 from ..rng import normal
-from .common import clip01, logit_normal
+from .common import clip01, logit_normal, normal_pair
 
 
 @njit(cache=True, inline="always")
 def attitudes(akey, k, tp, pp):
     """Starting (trust_in, trust_out, trust_inst, efficacy, threshold) of a household, all 0-1.
 
-    Uses draws k .. k+9 of ``akey``; ``tp``/``pp`` are the trust and participation parameters.
+    Uses draws k .. k+5 of ``akey`` (five standard normals: both of each Box-Muller pair, :func:`normal_pair`,
+    and the first of the third); ``tp``/``pp`` are the trust and participation parameters.
     A function of scalars: a hot loop stores the values itself (no state arrays passed per household).
     """
-    return (clip01(tp.in_group_base + 0.1 * normal(akey, k)),
-            clip01(tp.out_group_base + 0.1 * normal(akey, k + 2)),
-            clip01(tp.institutional_base + 0.1 * normal(akey, k + 4)),
-            clip01(0.3 + 0.1 * normal(akey, k + 6)),
-            logit_normal(normal(akey, k + 8), pp.threshold_mean, pp.threshold_concentration))
+    z_in, z_out = normal_pair(akey, k)
+    z_inst, z_efficacy = normal_pair(akey, k + 2)
+    return (clip01(tp.in_group_base + 0.1 * z_in),
+            clip01(tp.out_group_base + 0.1 * z_out),
+            clip01(tp.institutional_base + 0.1 * z_inst),
+            clip01(0.3 + 0.1 * z_efficacy),
+            logit_normal(normal(akey, k + 4), pp.threshold_mean, pp.threshold_concentration))
 
 
 @njit(cache=True, inline="always")
@@ -48,7 +51,7 @@ def draw_attitudes(h, i, akey, k, tp, pp, attachment):
     """Trusts, efficacy, attachment and participation threshold of household i (:func:`attitudes`), and the
     rest of its state cleared (:func:`clear_household`).
 
-    Uses draws k .. k+9 of ``akey``; ``tp``/``pp`` are the trust and
+    Uses draws k .. k+5 of ``akey``; ``tp``/``pp`` are the trust and
     participation parameters; ``attachment`` is the starting attachment.
     """
     h.trust_in[i], h.trust_out[i], h.trust_inst[i], h.efficacy[i], h.threshold[i] = attitudes(akey, k, tp, pp)

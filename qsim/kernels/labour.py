@@ -26,39 +26,100 @@ the head is succeeded by a grown child whose skill is that education.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from .. import levers as L
-from ..rng import STREAM_LABOUR, household_key, normal, step_key, uniform, uniform_pair
+from ..rng import STREAM_LABOUR, household_key, normal, step_key, uniform
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
-from .common import clip01, household_income, lever, prefetch
+from .common import clip01, household_income, key_halves, lever, power, prefetch
 
 PREFETCH_AHEAD = 64  # households ahead whose data are prefetched
 
 
 @njit(cache=True, inline="always")
-def referral_share(i, tie_target, tie_strength, labour, group, dw_block, dwelling, own_block,
-                   same_block_bonus, same_group_bonus):
-    """Strength-weighted share of employed ties, shrunk towards 0 for small networks: sum(w e) / (sum(w) + 1)."""
+def referral_share(i, tie_target, tie_strength, labour, group, dwelling, block_first, block_end,
+                   same_block, same_group):
+    """Strength-weighted share of employed ties, shrunk towards 0 for small networks: sum(w e) / (sum(w) + 1).
+
+    A tie's strength is weighed by ``same_block`` (1 + bonus) if it lives in the own block and by
+    ``same_group`` (1 + bonus) if it is of the same group. It lives in the own block if its dwelling is in
+    ``block_first <= d < block_end`` (the dwellings of a block are contiguous): one dependent read less per
+    tie than looking up the block of its dwelling.
+    """
     num = 0.0
     den = 1.0
     for k in range(tie_target.shape[1]):  # without a branch per slot: an empty slot has strength 0
         j = max(tie_target[i, k], 0)     # (and reads household 0, adding nothing; its slot may be empty)
         w = tie_strength[i, k]
-        w = w * (1.0 + same_block_bonus) if dw_block[max(dwelling[j], 0)] == own_block else w
-        w = w * (1.0 + same_group_bonus) if group[j] == group[i] else w
+        d = dwelling[j]
+        w = w * same_block if (d >= block_first) & (d < block_end) else w
+        w = w * same_group if group[j] == group[i] else w
         den += w
         num += w if labour[j] == EMPLOYED else 0.0
     return num / den
 
 
+# entries of a row of the table of per-(area, programme) constants (:func:`area_constants`); the first three
+# groups hold one entry per labour state, read at ``row + group + state``
+C_BASE = 0        # the state's summed exit hazards are base + slope * skill (employed, transfer, inactive)
+C_SLOPE = 5
+C_GAIN = 10       # the state's skill gain (share of the distance to 1) when the head stays in it
+C_LOSS = 15       # job_loss / max(D, 0.05)
+C_FIND = 16       # job_finding_max D (1 - stigma (1 - reputation)) (1 + JOB_FINDING lever)
+C_EDUCATION = 17  # (1 - parent weight) / 2 * area place quality + CHILD_EDUCATION lever
+N_CONSTANTS = 18
+
+
 @njit(cache=True)
-def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_area, group, adults, children, labour,
-                unemployed_months, skill, wage, income, child_education, programme, tie_target, tie_strength,
-                reputation, area_place_quality, block_efficacy, levers):
+def area_constants(p, demand, reputation, area_place_quality, levers):
+    """Flat (n_areas, 1 + N_PROGRAMMES, N_CONSTANTS) table (C order): the parts of the hazards and updates of
+    :func:`labour_step` that depend only on the household's area, programme and state, computed once a month.
+
+    ``D = demand (1 + JOB_DEMAND lever)`` is the local labour demand. Flat, so that a household's row
+    starts at ``(a * n_columns + column) * N_CONSTANTS`` and its entries are read at fixed offsets.
+    """
+    n_areas, n_columns = levers.shape[0], levers.shape[1]
+    c3 = np.zeros((n_areas, n_columns, N_CONSTANTS))
+    half_rest = (1.0 - p.child_education_parent_weight) * 0.5
+    transfer_entry = p.transfer_entry_employed * 2.0
+    for a in range(n_areas):
+        stigma = 1.0 - p.stigma_strength * (1.0 - reputation[a])
+        for prog in range(-1, n_columns - 1):  # no programme, then each programme
+            q = prog + 1
+            local_demand = demand * (1.0 + lever(levers, a, prog, L.JOB_DEMAND))
+            finding = 1.0 + lever(levers, a, prog, L.JOB_FINDING)
+            training = lever(levers, a, prog, L.SKILL_GAIN)
+            loss = p.job_loss / max(local_demand, 0.05)
+            c3[a, q, C_LOSS] = loss
+            c3[a, q, C_FIND] = p.job_finding_max * local_demand * stigma * finding
+            c3[a, q, C_EDUCATION] = half_rest * area_place_quality[a] + lever(levers, a, prog, L.CHILD_EDUCATION)
+            # employed: loss (1 + g (0.5 - s)) + transfer_entry (1 - s) + inactive_entry, the same sum as the
+            # hazards in labour_step (rounded differently in the last bit)
+            g = p.job_loss_skill_gradient
+            c3[a, q, C_BASE + EMPLOYED] = loss * (1.0 + 0.5 * g) + transfer_entry + p.inactive_entry
+            c3[a, q, C_SLOPE + EMPLOYED] = -(loss * g + transfer_entry)
+            c3[a, q, C_SLOPE + TRANSFER] = p.transfer_exit / 0.5 * local_demand * finding  # exit: (s / 0.5) ...
+            c3[a, q, C_BASE + INACTIVE] = p.inactive_exit
+            c3[a, q, C_GAIN + EMPLOYED] = p.skill_gain_employed + training
+            c3[a, q, C_GAIN + SHORT_TERM_UNEMPLOYED] = training
+            c3[a, q, C_GAIN + LONG_TERM_UNEMPLOYED] = training
+            c3[a, q, C_GAIN + TRANSFER] = training
+    return c3.ravel()
+
+
+@njit(cache=True)
+def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_area, blk_first, blk_n, group, adults,
+                children, labour, unemployed_months, skill, wage, income, child_education, programme, tie_target,
+                tie_strength, reputation, area_place_quality, block_efficacy, levers):
     """Advance the labour market one month for every household (in place)."""
     skey = step_key(key, STREAM_LABOUR, step)
     K = tie_target.shape[1]
+    c = area_constants(p, demand, reputation, area_place_quality, levers)
+    n_columns = levers.shape[1]
+    half_rest = (1.0 - p.child_education_parent_weight) * 0.5
+    same_block = 1.0 + p.referral_same_block_bonus
+    same_group = 1.0 + p.referral_same_group_bonus
     for i in range(alive.shape[0]):
         # ask for the data of a household further on: its tie rows (read only if it is unemployed, too sparsely
         # for the hardware to foresee) and its own arrays (more streams than the hardware follows; this pays
@@ -79,32 +140,17 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
         d = dwelling[i]
         a = dw_area[d]
         b = dw_block[d]
-        prog = programme[i]
+        row = (a * n_columns + programme[i] + 1) * N_CONSTANTS  # the household's area and programme (0: none)
         akey = household_key(skey, rng_key[i])
-        local_demand = demand * (1.0 + lever(levers, a, prog, L.JOB_DEMAND))
         s = skill[i]
         state = labour[i]
-        u, u_succession = uniform_pair(akey, 0)  # 32 bits each: the competing hazards, succession
-        training = lever(levers, a, prog, L.SKILL_GAIN)
-        if state == EMPLOYED:
-            h_loss = p.job_loss * (1.0 + p.job_loss_skill_gradient * (0.5 - s)) / max(local_demand, 0.05)
-            h_transfer = p.transfer_entry_employed * 2.0 * (1.0 - s)
-            if u < h_loss:
-                labour[i] = SHORT_TERM_UNEMPLOYED
-                unemployed_months[i] = 0
-            elif u < h_loss + h_transfer:
-                labour[i] = TRANSFER
-            elif u < h_loss + h_transfer + p.inactive_entry:
-                labour[i] = INACTIVE
-            else:
-                s += (p.skill_gain_employed + training) * (1.0 - s)
-        elif state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
-            r = referral_share(i, tie_target, tie_strength, labour, group, dw_block, dwelling, b,
-                               p.referral_same_block_bonus, p.referral_same_group_bonus)
-            h_find = (p.job_finding_max * local_demand * s ** p.job_finding_skill_exponent
-                      * (1.0 + p.referral_strength * r) * (1.0 - p.stigma_strength * (1.0 - reputation[a]))
-                      * (1.0 + lever(levers, a, prog, L.JOB_FINDING)))
-            if adults[i] == 1 and children[i] > 0:
+        u, u_succession = key_halves(akey)  # 32 bits each: the competing hazards, succession
+        if state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
+            first = blk_first[b]
+            r = referral_share(i, tie_target, tie_strength, labour, group, dwelling, first, first + blk_n[b],
+                               same_block, same_group)
+            h_find = c[row + C_FIND] * power(s, p.job_finding_skill_exponent) * (1.0 + p.referral_strength * r)
+            if (adults[i] == 1) & (children[i] > 0):
                 h_find *= 1.0 - p.care_penalty
             h_find = min(h_find, 0.95)
             h_transfer = p.transfer_entry_unemployed if state == LONG_TERM_UNEMPLOYED else 0.0
@@ -122,24 +168,31 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
                 if unemployed_months[i] >= p.long_term_after:
                     labour[i] = LONG_TERM_UNEMPLOYED
                 s -= p.skill_depreciation * s
-                s += training * (1.0 - s)
-        elif state == TRANSFER:
-            h_exit = (p.transfer_exit * (s / 0.5) * local_demand
-                      * (1.0 + lever(levers, a, prog, L.JOB_FINDING)))
-            if u < h_exit:
+                s += c[row + C_GAIN + state] * (1.0 - s)
+        else:
+            # employed, transfer or inactive: the state's hazards and skill gain read from the row by the state
+            # (no branch on it: it is unpredictable from one household to the next); a branch only for the rare
+            # transition
+            if u >= c[row + C_BASE + state] + c[row + C_SLOPE + state] * s:
+                s += c[row + C_GAIN + state] * (1.0 - s)
+            elif state == EMPLOYED:
+                h_loss = c[row + C_LOSS] * (1.0 + p.job_loss_skill_gradient * (0.5 - s))
+                if u < h_loss:
+                    labour[i] = SHORT_TERM_UNEMPLOYED
+                    unemployed_months[i] = 0
+                elif u < h_loss + p.transfer_entry_employed * 2.0 * (1.0 - s):
+                    labour[i] = TRANSFER
+                else:
+                    labour[i] = INACTIVE
+            elif state == TRANSFER:
                 labour[i] = EMPLOYED
                 wage[i] = p.wage_base + p.wage_skill * s
-            else:
-                s += training * (1.0 - s)
-        else:  # INACTIVE
-            if u < p.inactive_exit:
+            else:  # inactive
                 labour[i] = SHORT_TERM_UNEMPLOYED
                 unemployed_months[i] = 0
 
         # children's education: parent, places and block efficacy, plus measures
-        target = (p.child_education_parent_weight * s
-                  + (1.0 - p.child_education_parent_weight) * 0.5 * (area_place_quality[a] + block_efficacy[b])
-                  + lever(levers, a, prog, L.CHILD_EDUCATION))
+        target = p.child_education_parent_weight * s + half_rest * block_efficacy[b] + c[row + C_EDUCATION]
         child_education[i] += p.child_education_rate * (clip01(target) - child_education[i])
 
         # succession: a grown child takes over with the skill of its education
