@@ -136,6 +136,24 @@ def bits64(akey: np.uint64, k: int) -> np.int64:
 
 
 @njit(cache=True, inline="always")
+def key_halves(akey):
+    """Two uniforms in [0, 1) from the two 32-bit halves of an agent key itself (already a mix of the run,
+    stream, step and agent), one mix cheaper than ``uniform_pair(akey, k)``; the agent's further draws
+    ``uniform(akey, k)`` stay independent of them."""
+    z = np.uint64(akey)
+    return float(z >> _S32) * _INV32, float(z & _LOW32) * _INV32
+
+
+@njit(cache=True, inline="always")
+def normal_pair(akey, k):
+    """Two independent standard normals from the uniforms of counters k and k + 1 (both outputs of the
+    Box-Muller transform; ``normal(akey, k)`` is the first)."""
+    r = np.sqrt(-2.0 * np.log(1.0 - uniform(akey, k)))
+    angle = 2.0 * np.pi * uniform(akey, k + 1)
+    return r * np.cos(angle), r * np.sin(angle)
+
+
+@njit(cache=True, inline="always")
 def below(akey: np.uint64, k: int, n: int) -> int:
     """The k-th uniform integer in [0, n) for an agent key (n >= 1)."""
     return min(int(uniform(akey, k) * n), n - 1)

@@ -9,10 +9,8 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ..rng import uniform
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 
-_INV32 = 1.0 / 4294967296.0  # 2**-32
 
 
 @njit(cache=True, inline="always")
@@ -127,24 +125,6 @@ def nonnegative(j):
     reading with an index that may be NO_ONE (-1), e.g. ``group[nonnegative(occupant[d])]``."""
     j = np.int64(j)
     return j & ~(j >> 63)
-
-
-@njit(cache=True, inline="always")
-def key_halves(akey):
-    """Two uniforms in [0, 1) from the two 32-bit halves of an agent key itself (already a mix of the run,
-    stream, step and agent), one mix cheaper than ``rng.uniform_pair(akey, k)``; the agent's further draws
-    ``rng.uniform(akey, k)`` stay independent of them."""
-    z = np.uint64(akey)
-    return float(z >> np.uint64(32)) * _INV32, float(z & np.uint64(0xFFFFFFFF)) * _INV32
-
-
-@njit(cache=True, inline="always")
-def normal_pair(akey, k):
-    """Two independent standard normals from the uniforms of counters k and k + 1 (both outputs of the
-    Box-Muller transform; ``rng.normal(akey, k)`` is the first)."""
-    r = np.sqrt(-2.0 * np.log(1.0 - uniform(akey, k)))
-    angle = 2.0 * np.pi * uniform(akey, k + 1)
-    return r * np.cos(angle), r * np.sin(angle)
 
 
 @njit(cache=True, inline="always")

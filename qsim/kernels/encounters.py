@@ -76,8 +76,10 @@ def drop_all_ties(tie_target, tie_strength, tie_back, i):
 
 @njit(cache=True, inline="always")
 def _form_tie(tie_target, tie_strength, tie_back, i, j, initial):
-    """A new tie between i and j if both have room; returns True if formed (never with strength 0)."""
-    if initial <= 0.0:
+    """A new tie between i and j if both have room; returns True if formed (never with strength 0, also not
+    when ``initial`` rounds to 0 in the float32 strengths)."""
+    initial = np.float32(initial)
+    if initial <= np.float32(0.0):
         return False
     ki = _free_slot(tie_target, tie_strength, i, initial)
     if ki < 0:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from numba import njit
 
-from ..rng import normal
-from .common import clip01, logit_normal, normal_pair
+from ..rng import normal, normal_pair
+from .common import clip01, logit_normal
 
 
 @njit(cache=True, inline="always")

@@ -30,9 +30,9 @@ import numpy as np
 from numba import njit
 
 from .. import levers as L
-from ..rng import STREAM_LABOUR, household_key, normal, step_key, uniform
+from ..rng import STREAM_LABOUR, household_key, key_halves, normal, step_key, uniform
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
-from .common import clip01, household_income, key_halves, lever, power, prefetch
+from .common import clip01, household_income, lever, power, prefetch
 
 PREFETCH_AHEAD = 64  # households ahead whose data are prefetched
 
