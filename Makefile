@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# numba compiles once per machine and keeps its cache here (cache=True)
-export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
+# numba compiles once per machine and keeps its cache here (cache=True), in a folder named by a hash of the
+# compiled sources: numba checks only a kernel's own file, not the helpers it inlines from other modules
+# (kernels/common.py, rng.py) or the constants it reads (levers.py). tests/conftest.py names it the same way.
+KERNEL_KEY := $(shell cat $(sort $(wildcard qsim/*.py qsim/kernels/*.py)) | sha1sum | cut -c1-12)
+export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache/$(KERNEL_KEY)
 
 .PHONY: demo test venv browser bench docs clean
 

@@ -16,14 +16,17 @@ tests, where function-scoped fixtures do not mix well.
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
-# numba compiles once per machine; keep its cache where `make test` keeps it
-os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
+# numba compiles once per machine; keep its cache where `make test` keeps it (see the Makefile): in a folder named
+# by a hash of the compiled sources, since numba does not notice edits of the helpers a kernel inlines
+_COMPILED = b"".join(path.read_bytes() for path in sorted([*ROOT.glob("qsim/*.py"), *ROOT.glob("qsim/kernels/*.py")]))
+os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache" / hashlib.sha1(_COMPILED).hexdigest()[:12]))
 
 import numpy as np  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402

@@ -12,23 +12,20 @@ from __future__ import annotations
 
 import copy
 import os
-from pathlib import Path
 from types import SimpleNamespace
 
-os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".numba_cache"))
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-import qsim  # noqa: E402
-from qsim.budget import Ledger, allocate, cents, resident_priorities, split_cents  # noqa: E402
-from qsim.measures import CATALOGUE  # noqa: E402
-from qsim.parameters import ModelParameters  # noqa: E402
-from qsim.population import build_state  # noqa: E402
-from qsim.rng import run_key  # noqa: E402
+import qsim
+from qsim.budget import Ledger, allocate, cents, resident_priorities, split_cents
+from qsim.measures import CATALOGUE
+from qsim.parameters import ModelParameters
+from qsim.population import build_state
+from qsim.rng import run_key
 
 AREA = {"name": "Q", "households": 60, "grid": [2, 2], "buildings_per_block": 1, "dwellings_per_building": 16,
         "places": {"park": 1, "centre": 1, "playground": 1, "school": 1}}

@@ -13,19 +13,16 @@ test fails when an effect vanishes or turns, not when it is recalibrated.
 from __future__ import annotations
 
 import copy
-import os
 from pathlib import Path
 
-os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".numba_cache"))
+import numpy as np
+import pytest
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import qsim  # noqa: E402
-from qsim.measures import CATALOGUE  # noqa: E402
-from qsim.engine import SORT_MONTHS  # noqa: E402
-from qsim.measures.runner import MeasureRunner, delivery_factor, remaining, saturation  # noqa: E402
-from qsim.state import QM_OFFICE  # noqa: E402
+import qsim
+from qsim.measures import CATALOGUE
+from qsim.engine import SORT_MONTHS
+from qsim.measures.runner import MeasureRunner, delivery_factor, remaining, saturation
+from qsim.state import QM_OFFICE
 
 YEARS = 3
 SEEDS = (3, 4)

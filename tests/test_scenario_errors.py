@@ -19,18 +19,15 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
 import random
 import re
 from pathlib import Path
 
-os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".numba_cache"))
+import pytest
 
-import pytest  # noqa: E402
-
-import qsim  # noqa: E402
-from qsim.cli import main  # noqa: E402
-from qsim.scenario import ScenarioError, load_scenario  # noqa: E402
+import qsim
+from qsim.cli import main
+from qsim.scenario import ScenarioError, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
