@@ -125,74 +125,97 @@ def slot_areas(h, dw, n_areas, start, stop):
     return area
 
 
+UNROLLED_TIE_SLOTS = 6  # the scenarios' default number of tie slots: their tie loop has a constant length
+
+
 @njit(cache=True, inline="always")
-def _tie_counts(h, i):
-    """(ties, ties that link the two groups) of the household in slot ``i``; without a branch per tie slot
-    (an empty slot reads household 0 and counts nothing)."""
-    g = h.group[i]
-    t = x = 0
-    for s in range(h.tie_target.shape[1]):
-        j = h.tie_target[i, s]
-        tied = j >= 0
-        t += tied
-        x += tied & (h.group[max(j, 0)] != g)
-    return t, x
+def _tie_counts(tie_target, group, i, slots):
+    """(ties, ties that link the two groups) of the household in slot ``i`` with ``slots`` tie slots.
+
+    Without a branch per tie slot, and one byte read per slot: the partners of group 1 are summed with an
+    empty slot (-1) reading household 0; the empty slots' share is taken off afterwards. With groups 0/1,
+    the ties across are those partners for a household of group 0, the others for one of group 1.
+    """
+    ties = 0
+    ones = 0  # partners of group 1, each empty slot counted as group[0]
+    for s in range(slots):
+        j = tie_target[i, s]
+        ties += j >= 0
+        ones += group[max(j, 0)]
+    ones -= (slots - ties) * group[0]
+    return ties, ones + group[i] * (ties - 2 * ones)
+
+
+@njit(cache=True, inline="always")
+def _fill_flags(lp, h, dw, housing_cost_limit, first, poor, ties, inter, rent, slots):
+    """Body of :func:`household_flags` for ``slots`` tie slots (a constant where it is inlined with one)."""
+    for k in range(np.uint64(poor.shape[0])):  # unsigned: no negative-index wraparound
+        i = first + k
+        d = max(h.dwelling[i], 0)  # an empty slot reads dwelling 0
+        rent_k = dw.rent[d]
+        rent[k] = rent_k
+        poor[k] = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], rent_k,
+                                housing_cost_limit)
+        ties[k], inter[k] = _tie_counts(h.tie_target, h.group, i, slots)
 
 
 @njit(cache=True)
 def household_flags(lp, h, dw, housing_cost_limit, start, stop):
     """For the slots ``start:stop`` (arrays of stop - start): SGB II receipt (:func:`basic_support`), ties,
-    and ties that link the two groups.
+    ties that link the two groups, and the dwelling's rent (EUR/month; dwelling 0's for an empty slot).
 
-    A pass of its own, compiled without fast-math (the SGB II threshold rounds as in the other kernels),
-    so that the loop of the sums has no inner loop over the tie slots. (Arrays allocated here, not
-    passed in: LLVM then knows that they overlap no household array.)
+    A scalar pass of its own, compiled without fast-math (the SGB II threshold rounds as in the other
+    kernels): the reads at random places (the dwelling's rent, the partners' groups) are scalar loads here,
+    not vector gathers (slow on current x86) in the vectorised loop of the sums, which then has no inner
+    loop over the tie slots. (Arrays allocated here, not passed in: LLVM then knows that they overlap no
+    household array.)
     """
-    poor = np.empty(stop - start, np.bool_)
-    ties = np.empty(stop - start, np.int8)
-    inter = np.empty(stop - start, np.int8)
+    m = stop - start
+    poor = np.empty(m, np.bool_)
+    ties = np.empty(m, np.int8)
+    inter = np.empty(m, np.int8)
+    rent = np.empty(m, np.float32)
     first = np.uint64(start)
-    for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
-        i = first + k
-        d = max(h.dwelling[i], 0)  # an empty slot reads dwelling 0
-        poor[k] = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], dw.rent[d],
-                                housing_cost_limit)
-        ties[k], inter[k] = _tie_counts(h, i)
-    return poor, ties, inter
+    if h.tie_target.shape[1] == UNROLLED_TIE_SLOTS:
+        _fill_flags(lp, h, dw, housing_cost_limit, first, poor, ties, inter, rent, UNROLLED_TIE_SLOTS)
+    else:
+        _fill_flags(lp, h, dw, housing_cost_limit, first, poor, ties, inter, rent, h.tie_target.shape[1])
+    return poor, ties, inter, rent
 
 
 @njit(cache=True, inline="always")
 def _terms(housing_cost_limit, poor, ties, inter, labour, income, children, rent, skill, trust_in, trust_out,
-           trust_inst, ce, participating, efficacy, satisfaction, conflicts, disorder):
+           trust_inst, participating, efficacy, satisfaction, conflicts):
     """A household's terms of the sums, indexed by the ``S_*`` columns (float64); ``poor``: it receives
-    SGB II. Counts are 0/1 (no unpredictable branches). A function of scalars (inlined array arguments
-    would leave reference counting in the loop and stop its vectorisation)."""
+    SGB II. Counts are 0/1 (no unpredictable branches). The block columns (S_CE, S_DISORDER) are 0 here:
+    they are summed per block (:func:`block_sums`). A function of scalars (inlined array arguments would
+    leave reference counting in the loop and stop its vectorisation)."""
     kids = np.float64(children)
     return (1.0, 1.0,  # S_N, S_HEADS: every household has a head
             1.0 * ((labour == SHORT_TERM_UNEMPLOYED) | (labour == LONG_TERM_UNEMPLOYED)),
             1.0 * (labour == LONG_TERM_UNEMPLOYED),
             1.0 * ((labour == TRANSFER) | (poor & (labour == EMPLOYED))),
             kids, kids * poor, np.float64(income), np.float64(skill), np.float64(trust_in), np.float64(trust_out),
-            np.float64(trust_inst), np.float64(ties), np.float64(inter), np.float64(ce), np.float64(participating),
+            np.float64(trust_inst), np.float64(ties), np.float64(inter), 0.0, np.float64(participating),
             np.float64(efficacy), np.float64(satisfaction), np.float64(rent),
             rent_burden(rent, income, poor | (labour == INACTIVE), housing_cost_limit), np.float64(conflicts),
-            np.float64(disorder))
+            0.0)
 
 
 @njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
-def _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor, ties, inter, area, after, skip,
-                start, stop):
+def _chunk_sums(h, housing_cost_limit, slot_area, poor, ties, inter, rent, area, after, skip, start, stop):
     """Sums over the households in slots ``start:stop`` that live in ``area``: (all groups, group 1), tuples
     of N_SUMS; and the households in these slots left for later (in an area above ``after`` other than
     ``skip``): their number and their lowest area (NOBODY if none).
 
     The sums are scalars (a pair per column): the loop carries no dependency through memory from one
-    household to the next, and LLVM vectorises it. "reassoc" lets it reorder the additions (the sums
-    change in their last bits; counts stay exact); nothing else in the loop can be reassociated.
+    household to the next, and LLVM vectorises it; every read is contiguous (no gathers). "reassoc" lets it
+    reorder the additions (the sums change in their last bits; counts stay exact); nothing else in the loop
+    can be reassociated.
     """
     n = n1 = un = un1 = ltu = ltu1 = tr = tr1 = ch = ch1 = pch = pch1 = inc = inc1 = sk = sk1 = 0.0
-    tin = tin1 = tout = tout1 = tinst = tinst1 = ti = ti1 = it = it1 = ce = ce1 = pa = pa1 = 0.0
-    ef = ef1 = sa = sa1 = re = re1 = bu = bu1 = co = co1 = di = di1 = 0.0
+    tin = tin1 = tout = tout1 = tinst = tinst1 = ti = ti1 = it = it1 = pa = pa1 = 0.0
+    ef = ef1 = sa = sa1 = re = re1 = bu = bu1 = co = co1 = 0.0
     left = 0
     lowest = NOBODY
     first = np.uint64(start)
@@ -204,11 +227,9 @@ def _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor
         lowest = min(lowest, r if later else NOBODY)
         w = 1.0 if r == area else 0.0
         g = w * h.group[i]  # 1 for a household of group 1
-        d = max(h.dwelling[i], 0)  # an empty slot (dwelling -1) reads dwelling 0 and is weighted 0
-        b = dw.block[d]
-        v = _terms(housing_cost_limit, poor[k], ties[k], inter[k], h.labour[i], h.income[i], h.children[i], dw.rent[d],
-                   h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], blk_ce[b], h.participating[i],
-                   h.efficacy[i], h.satisfaction[i], h.conflicts[i], blk_disorder[b])
+        v = _terms(housing_cost_limit, poor[k], ties[k], inter[k], h.labour[i], h.income[i], h.children[i], rent[k],
+                   h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], h.participating[i],
+                   h.efficacy[i], h.satisfaction[i], h.conflicts[i])
         n += w
         n1 += g
         un += w * v[S_UNEMP]
@@ -235,8 +256,6 @@ def _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor
         ti1 += g * v[S_TIES]
         it += w * v[S_INTER_TIES]
         it1 += g * v[S_INTER_TIES]
-        ce += w * v[S_CE]
-        ce1 += g * v[S_CE]
         pa += w * v[S_PART]
         pa1 += g * v[S_PART]
         ef += w * v[S_EFFICACY]
@@ -249,22 +268,34 @@ def _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor
         bu1 += g * v[S_BURDEN]
         co += w * v[S_CONFLICTS]
         co1 += g * v[S_CONFLICTS]
-        di += w * v[S_DISORDER]
-        di1 += g * v[S_DISORDER]
-    return ((n, n, un, ltu, tr, ch, pch, inc, sk, tin, tout, tinst, ti, it, ce, pa, ef, sa, re, bu, co, di),
-            (n1, n1, un1, ltu1, tr1, ch1, pch1, inc1, sk1, tin1, tout1, tinst1, ti1, it1, ce1, pa1, ef1, sa1, re1, bu1,
-             co1, di1), left, lowest)
+    return ((n, n, un, ltu, tr, ch, pch, inc, sk, tin, tout, tinst, ti, it, 0.0, pa, ef, sa, re, bu, co, 0.0),
+            (n1, n1, un1, ltu1, tr1, ch1, pch1, inc1, sk1, tin1, tout1, tinst1, ti1, it1, 0.0, pa1, ef1, sa1, re1, bu1,
+             co1, 0.0), left, lowest)
 
 
 @njit(cache=True)
-def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas):
+def block_sums(out, blk_area, blk_group_count, blk_ce, blk_disorder):
+    """Add the block columns (S_CE, S_DISORDER: the household's block's collective efficacy and disorder) to
+    ``out`` (n_areas + 1, 3, N_SUMS), rows of the areas, groups 0/1: per block, its value times its
+    households of each group (``blocks.group_count``, kept current by mobility) rather than per household."""
+    for b in range(blk_area.shape[0]):
+        a = blk_area[b]
+        for g in range(2):
+            count = np.float64(blk_group_count[b, g])
+            out[a, g, S_CE] += count * blk_ce[b]
+            out[a, g, S_DISORDER] += count * blk_disorder[b]
+
+
+@njit(cache=True)
+def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, housing_cost_limit, n_areas):
     """Sums over households by (area or city = n_areas, group 0/1 or all = 2).
 
     Slots are summed in chunks of CHUNK. Where slot order follows the areas (one area, or households
     kept in spatial order) a chunk is a pass of :func:`household_flags` and one vectorised pass of
     :func:`_chunk_sums` per area in it (group 0 = all - group 1). Where the areas interleave, the
-    households are added one by one (22 read-modify-writes each), all of them or those left after the
-    passes that pay; the work stays bounded however the areas interleave.
+    households are added one by one (20 read-modify-writes each), all of them or those left after the
+    passes that pay; the work stays bounded however the areas interleave. The block columns are summed
+    per block (:func:`block_sums`).
     """
     n_areas = int(n_areas)
     out = np.zeros((n_areas + 1, 3, N_SUMS))
@@ -291,12 +322,12 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
         if 2 * in_main <= m:  # the areas interleave: all one by one (no passes, no flags needed)
             a, main = NOBODY, -1
         else:
-            poor, ties, inter = household_flags(lp, h, dw, housing_cost_limit, start, stop)
+            poor, ties, inter, rent = household_flags(lp, h, dw, housing_cost_limit, start, stop)
         while a < NOBODY:
             if a != main:
                 after = a  # areas up to this one are done
-            s, s1, rest, lowest = _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor, ties,
-                                              inter, a, after, main, start, stop)
+            s, s1, rest, lowest = _chunk_sums(h, housing_cost_limit, slot_area, poor, ties, inter, rent, a, after,
+                                              main, start, stop)
             for c in range(N_SUMS):
                 out[a, 0, c] += s[c] - s1[c]
                 out[a, 1, c] += s1[c]
@@ -309,17 +340,17 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
             later[listed] = np.uint64(start + k)
             listed += (r > after) & (r != main) & (r < NOBODY)
         for i in later[:listed]:
-            d = h.dwelling[i]
-            b = dw.block[d]
-            poor_i = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], dw.rent[d],
+            rent_i = dw.rent[h.dwelling[i]]
+            poor_i = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], rent_i,
                                    housing_cost_limit)
-            ties_i, inter_i = _tie_counts(h, i)
+            ties_i, inter_i = _tie_counts(h.tie_target, h.group, i, h.tie_target.shape[1])
             v = _terms(housing_cost_limit, poor_i, ties_i, inter_i, h.labour[i], h.income[i], h.children[i],
-                       dw.rent[d], h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], blk_ce[b],
-                       h.participating[i], h.efficacy[i], h.satisfaction[i], h.conflicts[i], blk_disorder[b])
+                       rent_i, h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], h.participating[i],
+                       h.efficacy[i], h.satisfaction[i], h.conflicts[i])
             r, g = np.uint64(slot_area[i - np.uint64(start)]), np.uint64(h.group[i])  # unsigned: no wraparound
             for c in literal_unroll(COLUMNS):  # static indices: a loop over the tuple would branch per column
                 out[r, g, c] += v[c]
+    block_sums(out, blk_area, blk_group_count, blk_ce, blk_disorder)
     for a in range(n_areas):  # totals: the city row and the all-groups column
         for g in range(2):
             for c in range(N_SUMS):
@@ -447,7 +478,8 @@ def indicator_table(s, props, flows, place_quality, network_density, reputation,
 @njit(cache=True)
 def _month(lp, housing_cost_limit, h, dw, bld_block, bld_quality, blk, ar, block_efficacy, flows, place_quality):
     n_areas = ar.nx.shape[0]
-    s = household_sums(lp, h, dw, block_efficacy, blk.disorder, housing_cost_limit, n_areas)
+    s = household_sums(lp, h, dw, blk.area, blk.group_count, block_efficacy, blk.disorder, housing_cost_limit,
+                       n_areas)
     props = area_properties(ar.n_dwellings, s[:, 2, S_N], bld_block, bld_quality, blk.area, blk.group_count)
     return indicator_table(s, props, flows, place_quality, ar.network_density, ar.reputation, ar.budget_available,
                            ar.budget_spent, ar.cumulative_cost)
