@@ -147,15 +147,12 @@ def _tie_counts(tie_target, group, i, slots):
 
 
 @njit(cache=True, inline="always")
-def _fill_flags(lp, h, dw, housing_cost_limit, first, poor, ties, inter, rent, slots):
-    """Body of :func:`household_flags` for ``slots`` tie slots (a constant where it is inlined with one)."""
-    for k in range(np.uint64(poor.shape[0])):  # unsigned: no negative-index wraparound
+def _fill_ties(h, dw, first, rent, ties, inter, slots):
+    """The scalar part of :func:`household_flags` for ``slots`` tie slots (a constant where it is inlined
+    with one): the reads at random places."""
+    for k in range(np.uint64(rent.shape[0])):  # unsigned: no negative-index wraparound
         i = first + k
-        d = max(h.dwelling[i], 0)  # an empty slot reads dwelling 0
-        rent_k = dw.rent[d]
-        rent[k] = rent_k
-        poor[k] = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], rent_k,
-                                housing_cost_limit)
+        rent[k] = dw.rent[max(h.dwelling[i], 0)]  # an empty slot reads dwelling 0
         ties[k], inter[k] = _tie_counts(h.tie_target, h.group, i, slots)
 
 
@@ -164,11 +161,11 @@ def household_flags(lp, h, dw, housing_cost_limit, start, stop):
     """For the slots ``start:stop`` (arrays of stop - start): SGB II receipt (:func:`basic_support`), ties,
     ties that link the two groups, and the dwelling's rent (EUR/month; dwelling 0's for an empty slot).
 
-    A scalar pass of its own, compiled without fast-math (the SGB II threshold rounds as in the other
-    kernels): the reads at random places (the dwelling's rent, the partners' groups) are scalar loads here,
-    not vector gathers (slow on current x86) in the vectorised loop of the sums, which then has no inner
-    loop over the tie slots. (Arrays allocated here, not passed in: LLVM then knows that they overlap no
-    household array.)
+    Compiled without fast-math (the SGB II threshold rounds as in the other kernels). The reads at random
+    places (the dwelling's rent, the partners' groups) are a scalar loop here, not vector gathers (slow on
+    current x86) in the vectorised loop of the sums, which then has no inner loop over the tie slots; SGB II
+    receipt is a second, vectorised loop. (Arrays allocated here, not passed in: LLVM then knows that they
+    overlap no household array.)
     """
     m = stop - start
     poor = np.empty(m, np.bool_)
@@ -177,9 +174,13 @@ def household_flags(lp, h, dw, housing_cost_limit, start, stop):
     rent = np.empty(m, np.float32)
     first = np.uint64(start)
     if h.tie_target.shape[1] == UNROLLED_TIE_SLOTS:
-        _fill_flags(lp, h, dw, housing_cost_limit, first, poor, ties, inter, rent, UNROLLED_TIE_SLOTS)
+        _fill_ties(h, dw, first, rent, ties, inter, UNROLLED_TIE_SLOTS)
     else:
-        _fill_flags(lp, h, dw, housing_cost_limit, first, poor, ties, inter, rent, h.tie_target.shape[1])
+        _fill_ties(h, dw, first, rent, ties, inter, h.tie_target.shape[1])
+    labour, income, adults, children = h.labour[start:stop], h.income[start:stop], h.adults[start:stop], \
+        h.children[start:stop]
+    for k in range(m):
+        poor[k] = basic_support(lp, labour[k], income[k], adults[k], children[k], rent[k], housing_cost_limit)
     return poor, ties, inter, rent
 
 
