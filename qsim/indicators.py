@@ -214,10 +214,9 @@ _COUNTED = (S_N,) + COUNT_COLUMNS  # the columns of the tuples of _chunk_counts 
 
 
 @njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
-def _chunk_counts(h, slot_area, poor, ties, inter, area, after, skip, start, stop):
-    """Count sums over the households in slots ``start:stop`` that live in ``area``: (all groups, group 1),
-    each (households, then the COUNT_COLUMNS); and the households in these slots left for later (in an area
-    above ``after`` other than ``skip``): their number and their lowest area (NOBODY if none).
+def _chunk_counts(h, slot_area, poor, ties, inter, area, start, stop):
+    """Count sums over the households in slots ``start:stop`` that live in ``area`` (int32): (all groups,
+    group 1), each (households, then the COUNT_COLUMNS).
 
     In float32, exact: a chunk holds at most CHUNK households, each term an integer below 2^8, so every sum
     is an integer below 2^24. In scalars (a pair per column): the loop carries no dependency through memory
@@ -226,16 +225,10 @@ def _chunk_counts(h, slot_area, poor, ties, inter, area, after, skip, start, sto
     """
     n = n1 = un = un1 = ltu = ltu1 = tr = tr1 = ch = ch1 = pch = pch1 = ti = ti1 = it = it1 = pa = pa1 = np.float32(0)
     co = co1 = np.float32(0)
-    left = 0
-    lowest = NOBODY
     first = np.uint64(start)
     for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
         i = first + k
-        r = slot_area[k]
-        later = (r > after) & (r != skip) & (r < NOBODY)
-        left += later
-        lowest = min(lowest, r if later else NOBODY)
-        w = np.float32(1.0) if r == area else np.float32(0.0)
+        w = np.float32(1.0) if slot_area[k] == area else np.float32(0.0)
         g = w * np.float32(h.group[i])  # 1 for a household of group 1 in the area
         v = _counts(poor[k], ties[k], inter[k], h.labour[i], h.children[i], h.participating[i], h.conflicts[i])
         n += w
@@ -258,7 +251,21 @@ def _chunk_counts(h, slot_area, poor, ties, inter, area, after, skip, start, sto
         pa1 += g * v[7]
         co += w * v[8]
         co1 += g * v[8]
-    return (n, un, ltu, tr, ch, pch, ti, it, pa, co), (n1, un1, ltu1, tr1, ch1, pch1, ti1, it1, pa1, co1), left, lowest
+    return (n, un, ltu, tr, ch, pch, ti, it, pa, co), (n1, un1, ltu1, tr1, ch1, pch1, ti1, it1, pa1, co1)
+
+
+@njit(cache=True)
+def _left_after(slot_area, after, skip):
+    """The households in ``slot_area`` left for later (in an area above ``after`` other than ``skip``, all
+    int32): their number and their lowest area (NOBODY if none)."""
+    left = np.int32(0)
+    lowest = NOBODY
+    for k in range(slot_area.shape[0]):
+        r = slot_area[k]
+        later = (r > after) & (r != skip) & (r < NOBODY)
+        left += np.int32(later)
+        lowest = min(lowest, r if later else NOBODY)
+    return left, lowest
 
 
 @njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
@@ -350,8 +357,9 @@ def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, h
         while a < NOBODY:
             if a != main:
                 after = a  # areas up to this one are done
-            c, c1, rest, lowest = _chunk_counts(h, slot_area, poor, ties, inter, a, after, main, start, stop)
-            s, s1 = _chunk_amounts(h, housing_cost_limit, slot_area, poor, rent, a, start, stop)
+            c, c1 = _chunk_counts(h, slot_area, poor, ties, inter, np.int32(a), start, stop)
+            s, s1 = _chunk_amounts(h, housing_cost_limit, slot_area, poor, rent, np.int32(a), start, stop)
+            rest, lowest = _left_after(slot_area, np.int32(after), np.int32(main))
             for q in range(len(_COUNTED)):  # group 0 = all - group 1
                 out[a, 0, _COUNTED[q]] += np.float64(c[q]) - np.float64(c1[q])
                 out[a, 1, _COUNTED[q]] += np.float64(c1[q])
