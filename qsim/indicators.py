@@ -146,13 +146,11 @@ def _tie_counts(tie_target, group, i, slots):
 
 
 @njit(cache=True, inline="always")
-def _fill_ties(h, dw, first, rent, ties, inter, slots):
-    """The scalar part of :func:`household_flags` for ``slots`` tie slots (a constant where it is inlined
-    with one): the reads at random places."""
-    for k in range(np.uint64(rent.shape[0])):  # unsigned: no negative-index wraparound
-        i = first + k
-        rent[k] = dw.rent[max(h.dwelling[i], 0)]  # an empty slot reads dwelling 0
-        ties[k], inter[k] = _tie_counts(h.tie_target, h.group, i, slots)
+def _fill_ties(tie_target, group, first, ties, inter, slots):
+    """Ties and ties across of the households in slots ``first:first + len(ties)``, with ``slots`` tie slots
+    (a constant where it is inlined with one)."""
+    for k in range(np.uint64(ties.shape[0])):  # unsigned: no negative-index wraparound
+        ties[k], inter[k] = _tie_counts(tie_target, group, first + k, slots)
 
 
 @njit(cache=True)
@@ -161,10 +159,10 @@ def household_flags(lp, h, dw, housing_cost_limit, start, stop):
     ties that link the two groups, and the dwelling's rent (EUR/month; dwelling 0's for an empty slot).
 
     Compiled without fast-math (the SGB II threshold rounds as in the other kernels). The reads at random
-    places (the dwelling's rent, the partners' groups) are a scalar loop here, not vector gathers (slow on
-    current x86) in the vectorised loop of the sums, which then has no inner loop over the tie slots; SGB II
-    receipt is a second, vectorised loop. (Arrays allocated here, not passed in: LLVM then knows that they
-    overlap no household array.)
+    places (the dwelling's rent, the partners' groups) are scalar loops here, not vector gathers (slow on
+    current x86) in the vectorised loops of the sums, which then have no inner loop over the tie slots;
+    SGB II receipt is a vectorised loop. Each loop reads few arrays. (Arrays allocated here, not passed in:
+    LLVM then knows that they overlap no household array.)
     """
     m = stop - start
     poor = np.empty(m, np.bool_)
@@ -173,9 +171,12 @@ def household_flags(lp, h, dw, housing_cost_limit, start, stop):
     rent = np.empty(m, np.float32)
     first = np.uint64(start)
     if h.tie_target.shape[1] == UNROLLED_TIE_SLOTS:
-        _fill_ties(h, dw, first, rent, ties, inter, UNROLLED_TIE_SLOTS)
+        _fill_ties(h.tie_target, h.group, first, ties, inter, UNROLLED_TIE_SLOTS)
     else:
-        _fill_ties(h, dw, first, rent, ties, inter, h.tie_target.shape[1])
+        _fill_ties(h.tie_target, h.group, first, ties, inter, h.tie_target.shape[1])
+    dwelling, dw_rent = h.dwelling[start:stop], dw.rent
+    for k in range(m):
+        rent[k] = dw_rent[max(dwelling[k], 0)]  # an empty slot reads dwelling 0
     labour, income, adults, children = h.labour[start:stop], h.income[start:stop], h.adults[start:stop], \
         h.children[start:stop]
     for k in range(m):
