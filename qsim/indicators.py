@@ -127,36 +127,43 @@ def slot_areas(h, dw, n_areas, start, stop):
 UNROLLED_TIE_SLOTS = 6  # the scenarios' default number of tie slots: their tie loop has a constant length
 
 
-@njit(cache=True, inline="always")
-def _tie_counts(tie_target, group, i, slots):
-    """(ties, ties that link the two groups) of the household in slot ``i`` with ``slots`` tie slots.
+@njit(cache=True)
+def partner_groups(group):
+    """The groups one slot on, after a 0: ``out[j + 1]`` is the group of the household in slot ``j``, and an
+    empty tie slot (j = -1) reads 0 without a branch or a mask."""
+    out = np.empty(group.shape[0] + 1, np.int8)
+    out[0] = 0
+    out[1:] = group
+    return out
 
-    Without a branch per tie slot, and one byte read per slot: the partners of group 1 are summed with an
-    empty slot (-1) reading household 0; the empty slots' share is taken off afterwards. With groups 0/1,
-    the ties across are those partners for a household of group 0, the others for one of group 1.
-    """
+
+@njit(cache=True, inline="always")
+def _tie_counts(tie_target, partner_group, g, i, slots):
+    """(ties, ties that link the two groups) of the household in slot ``i`` (of group ``g``) with ``slots``
+    tie slots; ``partner_group`` from :func:`partner_groups`. Without a branch: with groups 0/1, the ties
+    across are the partners of group 1 for a household of group 0, the other partners for one of group 1."""
     ties = 0
-    ones = 0  # partners of group 1, each empty slot counted as group[0]
+    ones = 0  # partners of group 1
     for s in range(slots):
         j = tie_target[i, s]
         ties += j >= 0
-        ones += group[max(j, 0)]
-    ones -= (slots - ties) * group[0]
-    return ties, ones + group[i] * (ties - 2 * ones)
+        ones += partner_group[j + 1]
+    return ties, ones + g * (ties - 2 * ones)
 
 
 @njit(cache=True, inline="always")
-def _fill_ties(tie_target, group, first, ties, inter, slots):
+def _fill_ties(tie_target, partner_group, group, first, ties, inter, slots):
     """Ties and ties across of the households in slots ``first:first + len(ties)``, with ``slots`` tie slots
     (a constant where it is inlined with one)."""
     for k in range(np.uint64(ties.shape[0])):  # unsigned: no negative-index wraparound
-        ties[k], inter[k] = _tie_counts(tie_target, group, first + k, slots)
+        ties[k], inter[k] = _tie_counts(tie_target, partner_group, group[first + k], first + k, slots)
 
 
 @njit(cache=True)
-def household_flags(lp, h, dw, housing_cost_limit, start, stop):
+def household_flags(lp, h, dw, partner_group, housing_cost_limit, start, stop):
     """For the slots ``start:stop`` (arrays of stop - start): SGB II receipt (:func:`basic_support`), ties,
-    ties that link the two groups, and the dwelling's rent (EUR/month; dwelling 0's for an empty slot).
+    ties that link the two groups, and the dwelling's rent (EUR/month; dwelling 0's for an empty slot);
+    ``partner_group`` from :func:`partner_groups`.
 
     Compiled without fast-math (the SGB II threshold rounds as in the other kernels). The reads at random
     places (the dwelling's rent, the partners' groups) are scalar loops here, not vector gathers (slow on
@@ -171,9 +178,9 @@ def household_flags(lp, h, dw, housing_cost_limit, start, stop):
     rent = np.empty(m, np.float32)
     first = np.uint64(start)
     if h.tie_target.shape[1] == UNROLLED_TIE_SLOTS:
-        _fill_ties(h.tie_target, h.group, first, ties, inter, UNROLLED_TIE_SLOTS)
+        _fill_ties(h.tie_target, partner_group, h.group, first, ties, inter, UNROLLED_TIE_SLOTS)
     else:
-        _fill_ties(h.tie_target, h.group, first, ties, inter, h.tie_target.shape[1])
+        _fill_ties(h.tie_target, partner_group, h.group, first, ties, inter, h.tie_target.shape[1])
     dwelling, dw_rent = h.dwelling[start:stop], dw.rent
     for k in range(m):
         rent[k] = dw_rent[max(dwelling[k], 0)]  # an empty slot reads dwelling 0
@@ -333,6 +340,7 @@ def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, h
     out = np.zeros((n_areas + 1, 3, N_SUMS))
     n = h.alive.shape[0]
     later = np.empty(CHUNK, np.uint64)  # unsigned slots: no negative-index wraparound
+    partner_group = partner_groups(h.group)
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
         slot_area = slot_areas(h, dw, n_areas, start, stop)
@@ -354,7 +362,7 @@ def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, h
         if 2 * in_main <= m:  # the areas interleave: all one by one (no passes, no flags needed)
             a, main = NOBODY, -1
         else:
-            poor, ties, inter, rent = household_flags(lp, h, dw, housing_cost_limit, start, stop)
+            poor, ties, inter, rent = household_flags(lp, h, dw, partner_group, housing_cost_limit, start, stop)
         while a < NOBODY:
             if a != main:
                 after = a  # areas up to this one are done
@@ -379,7 +387,7 @@ def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, h
             rent_i = dw.rent[h.dwelling[i]]
             poor_i = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], rent_i,
                                    housing_cost_limit)
-            ties_i, inter_i = _tie_counts(h.tie_target, h.group, i, h.tie_target.shape[1])
+            ties_i, inter_i = _tie_counts(h.tie_target, partner_group, h.group[i], i, h.tie_target.shape[1])
             r, g = np.uint64(slot_area[i - np.uint64(start)]), np.uint64(h.group[i])  # unsigned: no wraparound
             c = (np.float32(1),) + _counts(poor_i, ties_i, inter_i, h.labour[i], h.children[i], h.participating[i],
                                h.conflicts[i])
