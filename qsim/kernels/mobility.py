@@ -43,7 +43,7 @@ from numba import njit
 from ..rng import (STREAM_IN_MOVERS, STREAM_MOBILITY, STREAM_ORDER, agent_key, below, household_key, id_key,
                    normal, random_order, step_key, uniform)
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
-from .common import household_income, housing_covered, logit_normal, rent_burden
+from .common import household_income, housing_covered, logit_normal, prefetch, rent_burden
 from .encounters import drop_all_ties
 from .environment import market_rent
 from .households import attitudes, clear_household
@@ -201,6 +201,7 @@ def _vacancies(occupant, vac):
     return n_vac
 
 
+PREFETCH_AHEAD = 32  # households
 DECIDE_CHUNK = 1024  # households decided together: their gathered inputs stay in the L1 cache
 
 
@@ -214,8 +215,12 @@ def _decision_inputs(h, dw, table, start, stop, rent, place, c0, c1, share, free
     The reads at random places in a scalar loop of their own: the loop of :func:`_screen` then reads only
     contiguous arrays and is vectorised (vector gathers are slow on current x86).
     """
+    last = h.dwelling.shape[0] - 1
     for i in range(start, stop):
         k = i - start
+        ahead = max(h.dwelling[min(i + PREFETCH_AHEAD, last)], 0)  # the dwelling of a household further on
+        prefetch(dw.rent, ahead)
+        prefetch(dw.building, ahead)
         free[n_free] = i
         n_free += not h.alive[i]
         d = max(h.dwelling[i], 0)
