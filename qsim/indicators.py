@@ -363,6 +363,7 @@ def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, h
             a, main = NOBODY, -1
         else:
             poor, ties, inter, rent = household_flags(lp, h, dw, partner_group, housing_cost_limit, start, stop)
+        rest = left  # households not summed yet (all of them where the areas interleave)
         while a < NOBODY:
             if a != main:
                 after = a  # areas up to this one are done
@@ -379,7 +380,7 @@ def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, h
                 break
             a, left = lowest, rest
         listed = 0  # the rest (if any): their slots, listed without a branch, then one by one
-        for k in range(m):
+        for k in range(m if rest > 0 else 0):
             r = slot_area[k]
             later[listed] = np.uint64(start + k)
             listed += (r > after) & (r != main) & (r < NOBODY)
