@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from numba import literal_unroll, njit
+from numba import njit
 
 from .errors import QsimError
 from .kernels.common import basic_support, rent_burden
@@ -110,7 +110,6 @@ def checked_names(names: str | Sequence[str], available: Sequence[str] = NAMES) 
  S_TRUST_INST, S_TIES, S_INTER_TIES, S_CE, S_PART, S_EFFICACY, S_SAT, S_RENT, S_BURDEN, S_CONFLICTS,
  S_DISORDER) = range(22)
 N_SUMS = 22
-COLUMNS = tuple(range(N_SUMS))
 CHUNK = 2048  # slots whose sums are gathered in registers before they are added to the table
 NOBODY = np.int32(2 ** 31 - 1)  # the area of an empty slot: above every area
 
@@ -125,151 +124,223 @@ def slot_areas(h, dw, n_areas, start, stop):
     return area
 
 
-@njit(cache=True, inline="always")
-def _tie_counts(h, i):
-    """(ties, ties that link the two groups) of the household in slot ``i``; without a branch per tie slot
-    (an empty slot reads household 0 and counts nothing)."""
-    g = h.group[i]
-    t = x = 0
-    for s in range(h.tie_target.shape[1]):
-        j = h.tie_target[i, s]
-        tied = j >= 0
-        t += tied
-        x += tied & (h.group[max(j, 0)] != g)
-    return t, x
+UNROLLED_TIE_SLOTS = 6  # the scenarios' default number of tie slots: their tie loop has a constant length
 
 
 @njit(cache=True)
-def household_flags(lp, h, dw, housing_cost_limit, start, stop):
-    """For the slots ``start:stop`` (arrays of stop - start): SGB II receipt (:func:`basic_support`), ties,
-    and ties that link the two groups.
-
-    A pass of its own, compiled without fast-math (the SGB II threshold rounds as in the other kernels),
-    so that the loop of the sums has no inner loop over the tie slots. (Arrays allocated here, not
-    passed in: LLVM then knows that they overlap no household array.)
-    """
-    poor = np.empty(stop - start, np.bool_)
-    ties = np.empty(stop - start, np.int8)
-    inter = np.empty(stop - start, np.int8)
-    first = np.uint64(start)
-    for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
-        i = first + k
-        d = max(h.dwelling[i], 0)  # an empty slot reads dwelling 0
-        poor[k] = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], dw.rent[d],
-                                housing_cost_limit)
-        ties[k], inter[k] = _tie_counts(h, i)
-    return poor, ties, inter
+def partner_groups(group):
+    """The groups one slot on, after a 0: ``out[j + 1]`` is the group of the household in slot ``j``, and an
+    empty tie slot (j = -1) reads 0 without a branch or a mask."""
+    out = np.empty(group.shape[0] + 1, np.int8)
+    out[0] = 0
+    out[1:] = group
+    return out
 
 
 @njit(cache=True, inline="always")
-def _terms(housing_cost_limit, poor, ties, inter, labour, income, children, rent, skill, trust_in, trust_out,
-           trust_inst, ce, participating, efficacy, satisfaction, conflicts, disorder):
-    """A household's terms of the sums, indexed by the ``S_*`` columns (float64); ``poor``: it receives
-    SGB II. Counts are 0/1 (no unpredictable branches). A function of scalars (inlined array arguments
-    would leave reference counting in the loop and stop its vectorisation)."""
-    kids = np.float64(children)
-    return (1.0, 1.0,  # S_N, S_HEADS: every household has a head
-            1.0 * ((labour == SHORT_TERM_UNEMPLOYED) | (labour == LONG_TERM_UNEMPLOYED)),
-            1.0 * (labour == LONG_TERM_UNEMPLOYED),
-            1.0 * ((labour == TRANSFER) | (poor & (labour == EMPLOYED))),
-            kids, kids * poor, np.float64(income), np.float64(skill), np.float64(trust_in), np.float64(trust_out),
-            np.float64(trust_inst), np.float64(ties), np.float64(inter), np.float64(ce), np.float64(participating),
-            np.float64(efficacy), np.float64(satisfaction), np.float64(rent),
-            rent_burden(rent, income, poor | (labour == INACTIVE), housing_cost_limit), np.float64(conflicts),
-            np.float64(disorder))
+def _tie_counts(tie_target, partner_group, g, i, slots):
+    """(ties, ties that link the two groups) of the household in slot ``i`` (of group ``g``) with ``slots``
+    tie slots; ``partner_group`` from :func:`partner_groups`. Without a branch: with groups 0/1, the ties
+    across are the partners of group 1 for a household of group 0, the other partners for one of group 1."""
+    ties = 0
+    ones = 0  # partners of group 1
+    for s in range(slots):
+        j = tie_target[i, s]
+        ties += j >= 0
+        ones += partner_group[j + 1]
+    return ties, ones + g * (ties - 2 * ones)
+
+
+@njit(cache=True, inline="always")
+def _fill_ties(tie_target, partner_group, group, first, ties, inter, slots):
+    """Ties and ties across of the households in slots ``first:first + len(ties)``, with ``slots`` tie slots
+    (a constant where it is inlined with one)."""
+    for k in range(np.uint64(ties.shape[0])):  # unsigned: no negative-index wraparound
+        ties[k], inter[k] = _tie_counts(tie_target, partner_group, group[first + k], first + k, slots)
+
+
+@njit(cache=True)
+def household_flags(lp, h, dw, partner_group, housing_cost_limit, start, stop):
+    """For the slots ``start:stop`` (arrays of stop - start): SGB II receipt (:func:`basic_support`), ties,
+    ties that link the two groups, and the dwelling's rent (EUR/month; dwelling 0's for an empty slot);
+    ``partner_group`` from :func:`partner_groups`.
+
+    Compiled without fast-math (the SGB II threshold rounds as in the other kernels). The reads at random
+    places (the dwelling's rent, the partners' groups) are scalar loops here, not vector gathers (slow on
+    current x86) in the vectorised loops of the sums, which then have no inner loop over the tie slots;
+    SGB II receipt is a vectorised loop. Each loop reads few arrays. (Arrays allocated here, not passed in:
+    LLVM then knows that they overlap no household array.)
+    """
+    m = stop - start
+    poor = np.empty(m, np.bool_)
+    ties = np.empty(m, np.int8)
+    inter = np.empty(m, np.int8)
+    rent = np.empty(m, np.float32)
+    first = np.uint64(start)
+    if h.tie_target.shape[1] == UNROLLED_TIE_SLOTS:
+        _fill_ties(h.tie_target, partner_group, h.group, first, ties, inter, UNROLLED_TIE_SLOTS)
+    else:
+        _fill_ties(h.tie_target, partner_group, h.group, first, ties, inter, h.tie_target.shape[1])
+    dwelling, dw_rent = h.dwelling[start:stop], dw.rent
+    for k in range(m):
+        rent[k] = dw_rent[max(dwelling[k], 0)]  # an empty slot reads dwelling 0
+    labour, income, adults, children = h.labour[start:stop], h.income[start:stop], h.adults[start:stop], \
+        h.children[start:stop]
+    for k in range(m):
+        poor[k] = basic_support(lp, labour[k], income[k], adults[k], children[k], rent[k], housing_cost_limit)
+    return poor, ties, inter, rent
+
+
+@njit(cache=True, inline="always")
+def _counts(poor, ties, inter, labour, children, participating, conflicts):
+    """A household's terms of the count sums (small integers, as float32), in the order of COUNT_COLUMNS;
+    ``poor``: it receives SGB II. 0/1 flags without unpredictable branches. A function of scalars (inlined
+    array arguments would leave reference counting in the loop and stop its vectorisation)."""
+    kids = np.float32(children)
+    return (np.float32((labour == SHORT_TERM_UNEMPLOYED) | (labour == LONG_TERM_UNEMPLOYED)),
+            np.float32(labour == LONG_TERM_UNEMPLOYED),
+            np.float32((labour == TRANSFER) | (poor & (labour == EMPLOYED))),
+            kids, kids * np.float32(poor), np.float32(ties), np.float32(inter), np.float32(participating),
+            np.float32(conflicts))
+
+
+COUNT_COLUMNS = (S_UNEMP, S_LTU, S_TRANSFER, S_CHILDREN, S_POOR_CHILDREN, S_TIES, S_INTER_TIES, S_PART, S_CONFLICTS)
+
+
+@njit(cache=True, inline="always")
+def _amounts(housing_cost_limit, poor, labour, income, rent, skill, trust_in, trust_out, trust_inst, efficacy,
+             satisfaction):
+    """A household's terms of the sums of amounts (float64), in the order of AMOUNT_COLUMNS."""
+    return (np.float64(income), np.float64(skill), np.float64(trust_in), np.float64(trust_out),
+            np.float64(trust_inst), np.float64(efficacy), np.float64(satisfaction), np.float64(rent),
+            rent_burden(rent, income, poor | (labour == INACTIVE), housing_cost_limit))
+
+
+AMOUNT_COLUMNS = (S_INCOME, S_SKILL, S_TRUST_IN, S_TRUST_OUT, S_TRUST_INST, S_EFFICACY, S_SAT, S_RENT, S_BURDEN)
+# S_N and S_HEADS are the households (every household has a head); S_CE and S_DISORDER are summed per block
+_COUNTED = (S_N,) + COUNT_COLUMNS  # the columns of the tuples of _chunk_counts (households first)
 
 
 @njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
-def _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor, ties, inter, area, after, skip,
-                start, stop):
-    """Sums over the households in slots ``start:stop`` that live in ``area``: (all groups, group 1), tuples
-    of N_SUMS; and the households in these slots left for later (in an area above ``after`` other than
-    ``skip``): their number and their lowest area (NOBODY if none).
+def _chunk_counts(h, slot_area, poor, ties, inter, area, start, stop):
+    """Count sums over the households in slots ``start:stop`` that live in ``area`` (int32): (all groups,
+    group 1), each (households, then the COUNT_COLUMNS).
 
-    The sums are scalars (a pair per column): the loop carries no dependency through memory from one
-    household to the next, and LLVM vectorises it. "reassoc" lets it reorder the additions (the sums
-    change in their last bits; counts stay exact); nothing else in the loop can be reassociated.
+    In float32, exact: a chunk holds at most CHUNK households, each term an integer below 2^8, so every sum
+    is an integer below 2^24. In scalars (a pair per column): the loop carries no dependency through memory
+    from one household to the next, reads only contiguous arrays, and LLVM vectorises it (8 households a
+    vector); "reassoc" lets it reorder the additions, exact here.
     """
-    n = n1 = un = un1 = ltu = ltu1 = tr = tr1 = ch = ch1 = pch = pch1 = inc = inc1 = sk = sk1 = 0.0
-    tin = tin1 = tout = tout1 = tinst = tinst1 = ti = ti1 = it = it1 = ce = ce1 = pa = pa1 = 0.0
-    ef = ef1 = sa = sa1 = re = re1 = bu = bu1 = co = co1 = di = di1 = 0.0
-    left = 0
-    lowest = NOBODY
+    n = n1 = un = un1 = ltu = ltu1 = tr = tr1 = ch = ch1 = pch = pch1 = ti = ti1 = it = it1 = pa = pa1 = np.float32(0)
+    co = co1 = np.float32(0)
     first = np.uint64(start)
     for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
         i = first + k
-        r = slot_area[k]
-        later = (r > after) & (r != skip) & (r < NOBODY)
-        left += later
-        lowest = min(lowest, r if later else NOBODY)
-        w = 1.0 if r == area else 0.0
-        g = w * h.group[i]  # 1 for a household of group 1
-        d = max(h.dwelling[i], 0)  # an empty slot (dwelling -1) reads dwelling 0 and is weighted 0
-        b = dw.block[d]
-        v = _terms(housing_cost_limit, poor[k], ties[k], inter[k], h.labour[i], h.income[i], h.children[i], dw.rent[d],
-                   h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], blk_ce[b], h.participating[i],
-                   h.efficacy[i], h.satisfaction[i], h.conflicts[i], blk_disorder[b])
+        w = np.float32(1.0) if slot_area[k] == area else np.float32(0.0)
+        g = w * np.float32(h.group[i])  # 1 for a household of group 1 in the area
+        v = _counts(poor[k], ties[k], inter[k], h.labour[i], h.children[i], h.participating[i], h.conflicts[i])
         n += w
         n1 += g
-        un += w * v[S_UNEMP]
-        un1 += g * v[S_UNEMP]
-        ltu += w * v[S_LTU]
-        ltu1 += g * v[S_LTU]
-        tr += w * v[S_TRANSFER]
-        tr1 += g * v[S_TRANSFER]
-        ch += w * v[S_CHILDREN]
-        ch1 += g * v[S_CHILDREN]
-        pch += w * v[S_POOR_CHILDREN]
-        pch1 += g * v[S_POOR_CHILDREN]
-        inc += w * v[S_INCOME]
-        inc1 += g * v[S_INCOME]
-        sk += w * v[S_SKILL]
-        sk1 += g * v[S_SKILL]
-        tin += w * v[S_TRUST_IN]
-        tin1 += g * v[S_TRUST_IN]
-        tout += w * v[S_TRUST_OUT]
-        tout1 += g * v[S_TRUST_OUT]
-        tinst += w * v[S_TRUST_INST]
-        tinst1 += g * v[S_TRUST_INST]
-        ti += w * v[S_TIES]
-        ti1 += g * v[S_TIES]
-        it += w * v[S_INTER_TIES]
-        it1 += g * v[S_INTER_TIES]
-        ce += w * v[S_CE]
-        ce1 += g * v[S_CE]
-        pa += w * v[S_PART]
-        pa1 += g * v[S_PART]
-        ef += w * v[S_EFFICACY]
-        ef1 += g * v[S_EFFICACY]
-        sa += w * v[S_SAT]
-        sa1 += g * v[S_SAT]
-        re += w * v[S_RENT]
-        re1 += g * v[S_RENT]
-        bu += w * v[S_BURDEN]
-        bu1 += g * v[S_BURDEN]
-        co += w * v[S_CONFLICTS]
-        co1 += g * v[S_CONFLICTS]
-        di += w * v[S_DISORDER]
-        di1 += g * v[S_DISORDER]
-    return ((n, n, un, ltu, tr, ch, pch, inc, sk, tin, tout, tinst, ti, it, ce, pa, ef, sa, re, bu, co, di),
-            (n1, n1, un1, ltu1, tr1, ch1, pch1, inc1, sk1, tin1, tout1, tinst1, ti1, it1, ce1, pa1, ef1, sa1, re1, bu1,
-             co1, di1), left, lowest)
+        un += w * v[0]
+        un1 += g * v[0]
+        ltu += w * v[1]
+        ltu1 += g * v[1]
+        tr += w * v[2]
+        tr1 += g * v[2]
+        ch += w * v[3]
+        ch1 += g * v[3]
+        pch += w * v[4]
+        pch1 += g * v[4]
+        ti += w * v[5]
+        ti1 += g * v[5]
+        it += w * v[6]
+        it1 += g * v[6]
+        pa += w * v[7]
+        pa1 += g * v[7]
+        co += w * v[8]
+        co1 += g * v[8]
+    return (n, un, ltu, tr, ch, pch, ti, it, pa, co), (n1, un1, ltu1, tr1, ch1, pch1, ti1, it1, pa1, co1)
 
 
 @njit(cache=True)
-def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas):
+def _left_after(slot_area, after, skip):
+    """The households in ``slot_area`` left for later (in an area above ``after`` other than ``skip``, all
+    int32): their number and their lowest area (NOBODY if none)."""
+    left = np.int32(0)
+    lowest = NOBODY
+    for k in range(slot_area.shape[0]):
+        r = slot_area[k]
+        later = (r > after) & (r != skip) & (r < NOBODY)
+        left += np.int32(later)
+        lowest = min(lowest, r if later else NOBODY)
+    return left, lowest
+
+
+@njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
+def _chunk_amounts(h, housing_cost_limit, slot_area, poor, rent, area, start, stop):
+    """Sums of amounts (AMOUNT_COLUMNS) over the households in slots ``start:stop`` that live in ``area``:
+    (all groups, group 1). Vectorised as :func:`_chunk_counts`; "reassoc" lets LLVM reorder the additions
+    (the sums change in their last bits); nothing else in the loop can be reassociated.
+    """
+    inc = inc1 = sk = sk1 = tin = tin1 = tout = tout1 = tinst = tinst1 = ef = ef1 = sa = sa1 = re = re1 = 0.0
+    bu = bu1 = 0.0
+    first = np.uint64(start)
+    for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
+        i = first + k
+        w = 1.0 if slot_area[k] == area else 0.0
+        g = w * h.group[i]  # 1 for a household of group 1 in the area
+        v = _amounts(housing_cost_limit, poor[k], h.labour[i], h.income[i], rent[k], h.skill[i], h.trust_in[i],
+                     h.trust_out[i], h.trust_inst[i], h.efficacy[i], h.satisfaction[i])
+        inc += w * v[0]
+        inc1 += g * v[0]
+        sk += w * v[1]
+        sk1 += g * v[1]
+        tin += w * v[2]
+        tin1 += g * v[2]
+        tout += w * v[3]
+        tout1 += g * v[3]
+        tinst += w * v[4]
+        tinst1 += g * v[4]
+        ef += w * v[5]
+        ef1 += g * v[5]
+        sa += w * v[6]
+        sa1 += g * v[6]
+        re += w * v[7]
+        re1 += g * v[7]
+        bu += w * v[8]
+        bu1 += g * v[8]
+    return (inc, sk, tin, tout, tinst, ef, sa, re, bu), (inc1, sk1, tin1, tout1, tinst1, ef1, sa1, re1, bu1)
+
+
+@njit(cache=True)
+def block_sums(out, blk_area, blk_group_count, blk_ce, blk_disorder):
+    """Add the block columns (S_CE, S_DISORDER: the household's block's collective efficacy and disorder) to
+    ``out`` (n_areas + 1, 3, N_SUMS), rows of the areas, groups 0/1: per block, its value times its
+    households of each group (``blocks.group_count``, kept current by mobility) rather than per household."""
+    for b in range(blk_area.shape[0]):
+        a = blk_area[b]
+        for g in range(2):
+            count = np.float64(blk_group_count[b, g])
+            out[a, g, S_CE] += count * blk_ce[b]
+            out[a, g, S_DISORDER] += count * blk_disorder[b]
+
+
+@njit(cache=True)
+def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, housing_cost_limit, n_areas):
     """Sums over households by (area or city = n_areas, group 0/1 or all = 2).
 
     Slots are summed in chunks of CHUNK. Where slot order follows the areas (one area, or households
-    kept in spatial order) a chunk is a pass of :func:`household_flags` and one vectorised pass of
-    :func:`_chunk_sums` per area in it (group 0 = all - group 1). Where the areas interleave, the
-    households are added one by one (22 read-modify-writes each), all of them or those left after the
-    passes that pay; the work stays bounded however the areas interleave.
+    kept in spatial order) a chunk is a pass of :func:`household_flags` and, per area in it, one vectorised
+    pass of :func:`_chunk_counts` and one of :func:`_chunk_amounts` (group 0 = all - group 1). Where the
+    areas interleave, the households are added one by one (19 read-modify-writes each), all of them or
+    those left after the passes that pay; the work stays bounded however the areas interleave. The block
+    columns are summed per block (:func:`block_sums`).
     """
     n_areas = int(n_areas)
     out = np.zeros((n_areas + 1, 3, N_SUMS))
     n = h.alive.shape[0]
     later = np.empty(CHUNK, np.uint64)  # unsigned slots: no negative-index wraparound
+    partner_group = partner_groups(h.group)
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
         slot_area = slot_areas(h, dw, n_areas, start, stop)
@@ -291,35 +362,46 @@ def household_sums(lp, h, dw, blk_ce, blk_disorder, housing_cost_limit, n_areas)
         if 2 * in_main <= m:  # the areas interleave: all one by one (no passes, no flags needed)
             a, main = NOBODY, -1
         else:
-            poor, ties, inter = household_flags(lp, h, dw, housing_cost_limit, start, stop)
+            poor, ties, inter, rent = household_flags(lp, h, dw, partner_group, housing_cost_limit, start, stop)
+        rest = left  # households not summed yet (all of them where the areas interleave)
         while a < NOBODY:
             if a != main:
                 after = a  # areas up to this one are done
-            s, s1, rest, lowest = _chunk_sums(h, dw, blk_ce, blk_disorder, housing_cost_limit, slot_area, poor, ties,
-                                              inter, a, after, main, start, stop)
-            for c in range(N_SUMS):
-                out[a, 0, c] += s[c] - s1[c]
-                out[a, 1, c] += s1[c]
+            c, c1 = _chunk_counts(h, slot_area, poor, ties, inter, np.int32(a), start, stop)
+            s, s1 = _chunk_amounts(h, housing_cost_limit, slot_area, poor, rent, np.int32(a), start, stop)
+            rest, lowest = _left_after(slot_area, np.int32(after), np.int32(main))
+            for q in range(len(_COUNTED)):  # group 0 = all - group 1
+                out[a, 0, _COUNTED[q]] += np.float64(c[q]) - np.float64(c1[q])
+                out[a, 1, _COUNTED[q]] += np.float64(c1[q])
+            for q in range(len(AMOUNT_COLUMNS)):
+                out[a, 0, AMOUNT_COLUMNS[q]] += s[q] - s1[q]
+                out[a, 1, AMOUNT_COLUMNS[q]] += s1[q]
             if 5 * rest <= m or 5 * (left - rest) <= m:  # few left, or the last pass covered few
                 break
             a, left = lowest, rest
         listed = 0  # the rest (if any): their slots, listed without a branch, then one by one
-        for k in range(m):
+        for k in range(m if rest > 0 else 0):
             r = slot_area[k]
             later[listed] = np.uint64(start + k)
             listed += (r > after) & (r != main) & (r < NOBODY)
         for i in later[:listed]:
-            d = h.dwelling[i]
-            b = dw.block[d]
-            poor_i = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], dw.rent[d],
+            rent_i = dw.rent[h.dwelling[i]]
+            poor_i = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], rent_i,
                                    housing_cost_limit)
-            ties_i, inter_i = _tie_counts(h, i)
-            v = _terms(housing_cost_limit, poor_i, ties_i, inter_i, h.labour[i], h.income[i], h.children[i],
-                       dw.rent[d], h.skill[i], h.trust_in[i], h.trust_out[i], h.trust_inst[i], blk_ce[b],
-                       h.participating[i], h.efficacy[i], h.satisfaction[i], h.conflicts[i], blk_disorder[b])
+            ties_i, inter_i = _tie_counts(h.tie_target, partner_group, h.group[i], i, h.tie_target.shape[1])
             r, g = np.uint64(slot_area[i - np.uint64(start)]), np.uint64(h.group[i])  # unsigned: no wraparound
-            for c in literal_unroll(COLUMNS):  # static indices: a loop over the tuple would branch per column
-                out[r, g, c] += v[c]
+            c = (np.float32(1),) + _counts(poor_i, ties_i, inter_i, h.labour[i], h.children[i], h.participating[i],
+                               h.conflicts[i])
+            v = _amounts(housing_cost_limit, poor_i, h.labour[i], h.income[i], rent_i, h.skill[i], h.trust_in[i],
+                         h.trust_out[i], h.trust_inst[i], h.efficacy[i], h.satisfaction[i])
+            for q in range(len(_COUNTED)):  # a loop of constant length over constant tuples: unrolled
+                out[r, g, _COUNTED[q]] += c[q]
+            for q in range(len(AMOUNT_COLUMNS)):
+                out[r, g, AMOUNT_COLUMNS[q]] += v[q]
+    for a in range(n_areas):
+        for g in range(2):
+            out[a, g, S_HEADS] = out[a, g, S_N]  # every household has a head
+    block_sums(out, blk_area, blk_group_count, blk_ce, blk_disorder)
     for a in range(n_areas):  # totals: the city row and the all-groups column
         for g in range(2):
             for c in range(N_SUMS):
@@ -447,7 +529,8 @@ def indicator_table(s, props, flows, place_quality, network_density, reputation,
 @njit(cache=True)
 def _month(lp, housing_cost_limit, h, dw, bld_block, bld_quality, blk, ar, block_efficacy, flows, place_quality):
     n_areas = ar.nx.shape[0]
-    s = household_sums(lp, h, dw, block_efficacy, blk.disorder, housing_cost_limit, n_areas)
+    s = household_sums(lp, h, dw, blk.area, blk.group_count, block_efficacy, blk.disorder, housing_cost_limit,
+                       n_areas)
     props = area_properties(ar.n_dwellings, s[:, 2, S_N], bld_block, bld_quality, blk.area, blk.group_count)
     return indicator_table(s, props, flows, place_quality, ar.network_density, ar.reputation, ar.budget_available,
                            ar.budget_spent, ar.cumulative_cost)

@@ -69,8 +69,8 @@ def reference_sums(sim: qsim.Simulation, block_efficacy: np.ndarray) -> np.ndarr
 
 def sums_now(sim: qsim.Simulation, block_efficacy: np.ndarray) -> np.ndarray:
     s, p = sim.state, sim.params
-    return ind.household_sums(p.labour, s.households.view(), s.dwellings.view(), block_efficacy, s.blocks.disorder,
-                              p.environment.housing_cost_limit, len(s.areas))
+    return ind.household_sums(p.labour, s.households.view(), s.dwellings.view(), s.blocks.area, s.blocks.group_count,
+                              block_efficacy, s.blocks.disorder, p.environment.housing_cost_limit, len(s.areas))
 
 
 def _areas(n: int, households: int, **area) -> list[dict]:

@@ -43,7 +43,7 @@ from numba import njit
 from ..rng import (STREAM_IN_MOVERS, STREAM_MOBILITY, STREAM_ORDER, agent_key, below, household_key, id_key,
                    normal, random_order, step_key, uniform)
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
-from .common import household_income, housing_covered, logit_normal, rent_burden
+from .common import household_income, housing_covered, logit_normal, prefetch, rent_burden
 from .encounters import drop_all_ties
 from .environment import market_rent
 from .households import attitudes, clear_household
@@ -201,6 +201,69 @@ def _vacancies(occupant, vac):
     return n_vac
 
 
+PREFETCH_AHEAD = 32  # households
+DECIDE_CHUNK = 512  # households decided together: their gathered inputs (7 x 4 KB) stay in the L1 cache
+
+
+@njit(cache=True)
+def _decision_inputs(h, dw, table, start, stop, rent, place, c0, c1, share, free, n_free):
+    """For the slots ``start:stop`` (index k = slot - start): the dwelling's rent, and of its building's
+    row of the decision table the place part of satisfaction, the income factor's two terms and the
+    Schelling share for the household's group (an empty slot reads dwelling 0). Appends the empty slots to
+    ``free`` (from ``n_free``) and returns their new number.
+
+    The reads at random places in a scalar loop of their own: the loop of :func:`_screen` then reads only
+    contiguous arrays and is vectorised (vector gathers are slow on current x86).
+    """
+    last = h.dwelling.shape[0] - 1
+    for i in range(start, stop):
+        k = i - start
+        ahead = max(h.dwelling[min(i + PREFETCH_AHEAD, last)], 0)  # the dwelling of a household further on
+        prefetch(dw.rent, ahead)
+        prefetch(dw.building, ahead)
+        free[n_free] = i
+        n_free += not h.alive[i]
+        d = max(h.dwelling[i], 0)
+        bld = dw.building[d]
+        rent[k] = dw.rent[d]
+        place[k] = table[bld, T_PLACE]
+        c0[k] = table[bld, T_C0]
+        c1[k] = table[bld, T_C1]
+        share[k] = table[bld, T_SHARE + h.group[i]]
+    return n_free
+
+
+@njit(cache=True)
+def _screen(p, lp, ep, w, skey, h, start, stop, rent, place, c0, c1, share, schelling, highest_within,
+            highest_out, sat, burden, maybe):
+    """Step 1 of the decisions for the living households in slots ``start:stop`` (inputs from
+    :func:`_decision_inputs`): rent burden and satisfaction (stored, and kept in ``burden`` and ``sat``),
+    tenure + 1; and ``maybe``: whether any of steps 2-4 can make the household move. It cannot if its burden
+    is at most ``displacement_burden``, its Schelling share is not below ``similarity_threshold`` (or
+    Schelling moves are off), and its uniform draw for the voluntary move is at least the move probability
+    any satisfaction in [0, 1] could give (``highest_within + highest_out * afford``, from
+    :func:`mobility_step`). Most households stay; the others are decided one by one, on the same values.
+
+    Without branches (selects), so that LLVM vectorises the loop, random-number mixes included.
+    """
+    for i in range(start, stop):
+        k = i - start
+        alive = h.alive[i]
+        income = h.income[i]
+        supported = housing_covered(lp, h.labour[i], income, h.adults[i], h.children[i], rent[k],
+                                    ep.housing_cost_limit)
+        b = rent_burden(rent[k], income, supported, ep.housing_cost_limit)
+        s = satisfaction_of(w, p.burden_threshold, place[k], h.trust_in[i], b)
+        h.satisfaction[i] = s if alive else h.satisfaction[i]
+        h.tenure[i] = min(h.tenure[i] + 1, 32000) if alive else h.tenure[i]
+        burden[k] = b
+        sat[k] = s
+        u = uniform(household_key(skey, h.rng_key[i]), 2)
+        stays = (0.0 <= s) & (s <= 1.0) & (u >= highest_within + highest_out * max(0.2, c0[k] + c1[k] * income))
+        maybe[k] = alive & ((b > p.displacement_burden) | (schelling & (share[k] < p.similarity_threshold))
+                            | ((p.base_move_rate > 0.0) & (not stays)))
+
+
 @njit(cache=True)
 def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, bld_block, blk, ar,
                   area_place_quality, flows, next_uid, income_sum, residents):
@@ -251,41 +314,37 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
     highest_hazard = (1.0 + 1e-9) * p.base_move_rate * np.exp(abs(p.dissatisfaction_sensitivity) * 0.5)
     highest_within = highest_hazard * within_share
     highest_out = highest_hazard * (1.0 - within_share)
-    for i in range(n):
-        alive = h.alive[i]
-        free[n_free] = i
-        n_free += not alive
-        if not alive:
-            continue
-        d = np.uint64(h.dwelling[i])  # unsigned indices: no negative-index wraparound code
-        bld = np.uint64(dw.building[d])
-        income = h.income[i]
-        supported = housing_covered(lp, h.labour[i], income, h.adults[i], h.children[i], dw.rent[d],
-                                    ep.housing_cost_limit)
-        burden = rent_burden(dw.rent[d], income, supported, ep.housing_cost_limit)
-        sat = satisfaction_of(w, p.burden_threshold, table[bld, T_PLACE], h.trust_in[i], burden)
-        h.satisfaction[i] = sat
-        h.tenure[i] = min(h.tenure[i] + 1, 32000)
-        akey = household_key(skey, h.rng_key[i])
-        u = uniform(akey, 2)  # direction or voluntary move
-        what = STAY
-        if burden > p.displacement_burden and uniform(akey, 0) < p.displacement_rate:
-            what = DISPLACE
-        elif schelling and table[bld, T_SHARE + h.group[i]] < p.similarity_threshold \
-                and uniform(akey, 1) < p.unhappy_move_probability:  # a pure function: drawn only if needed
-            what = MOVE_WITHIN if u < within_share else MOVE_OUT
-        elif p.base_move_rate > 0.0:
-            afford = max(0.2, table[bld, T_C0] + table[bld, T_C1] * income)
-            if not (0.0 <= sat <= 1.0 and u >= highest_within + highest_out * afford):
-                hazard = p.base_move_rate * np.exp(p.dissatisfaction_sensitivity * (0.5 - sat))
+    inputs = np.empty((7, DECIDE_CHUNK))  # per household of a chunk: see _decision_inputs and _screen
+    rent, place, c0, c1, share, sat, burden = inputs[0], inputs[1], inputs[2], inputs[3], inputs[4], inputs[5], \
+        inputs[6]
+    maybe = np.empty(DECIDE_CHUNK, np.bool_)
+    for start in range(0, n, DECIDE_CHUNK):
+        stop = min(start + DECIDE_CHUNK, n)
+        n_free = _decision_inputs(h, dw, table, start, stop, rent, place, c0, c1, share, free, n_free)
+        _screen(p, lp, ep, w, skey, h, start, stop, rent, place, c0, c1, share, schelling, highest_within,
+                highest_out, sat, burden, maybe)
+        for k in range(stop - start):
+            if not maybe[k]:  # stays (or an empty slot)
+                continue
+            i = start + k
+            akey = household_key(skey, h.rng_key[i])
+            u = uniform(akey, 2)  # direction or voluntary move
+            what = STAY
+            if burden[k] > p.displacement_burden and uniform(akey, 0) < p.displacement_rate:
+                what = DISPLACE
+            elif schelling and share[k] < p.similarity_threshold \
+                    and uniform(akey, 1) < p.unhappy_move_probability:  # a pure function: drawn only if needed
+                what = MOVE_WITHIN if u < within_share else MOVE_OUT
+            elif p.base_move_rate > 0.0:
+                hazard = p.base_move_rate * np.exp(p.dissatisfaction_sensitivity * (0.5 - sat[k]))
                 within = hazard * within_share
                 if u < within:
                     what = MOVE_WITHIN
-                elif u < within + hazard * (1.0 - within_share) * afford:
+                elif u < within + hazard * (1.0 - within_share) * max(0.2, c0[k] + c1[k] * h.income[i]):
                     what = MOVE_OUT
-        movers[n_movers] = i
-        intents[n_movers] = what
-        n_movers += what != STAY
+            movers[n_movers] = i
+            intents[n_movers] = what
+            n_movers += what != STAY
 
     # -- act, one by one in a random order
     vac = np.empty(n_dw, np.int32)
