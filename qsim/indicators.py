@@ -155,7 +155,7 @@ def _tie_counts(tie_target, partner_group, g, i, slots):
 def _fill_ties(tie_target, partner_group, group, first, ties, inter, slots):
     """Ties and ties across of the households in slots ``first:first + len(ties)``, with ``slots`` tie slots
     (a constant where it is inlined with one)."""
-    for k in range(np.uint64(ties.shape[0])):  # unsigned: no negative-index wraparound
+    for k in range(ties.shape[0]):
         ties[k], inter[k] = _tie_counts(tie_target, partner_group, group[first + k], first + k, slots)
 
 
@@ -176,11 +176,10 @@ def household_flags(lp, h, dw, partner_group, housing_cost_limit, start, stop):
     ties = np.empty(m, np.int8)
     inter = np.empty(m, np.int8)
     rent = np.empty(m, np.float32)
-    first = np.uint64(start)
     if h.tie_target.shape[1] == UNROLLED_TIE_SLOTS:
-        _fill_ties(h.tie_target, partner_group, h.group, first, ties, inter, UNROLLED_TIE_SLOTS)
+        _fill_ties(h.tie_target, partner_group, h.group, start, ties, inter, UNROLLED_TIE_SLOTS)
     else:
-        _fill_ties(h.tie_target, partner_group, h.group, first, ties, inter, h.tie_target.shape[1])
+        _fill_ties(h.tie_target, partner_group, h.group, start, ties, inter, h.tie_target.shape[1])
     dwelling, dw_rent = h.dwelling[start:stop], dw.rent
     for k in range(m):
         rent[k] = dw_rent[max(dwelling[k], 0)]  # an empty slot reads dwelling 0
@@ -233,9 +232,8 @@ def _chunk_counts(h, slot_area, poor, ties, inter, area, start, stop):
     """
     n = n1 = un = un1 = ltu = ltu1 = tr = tr1 = ch = ch1 = pch = pch1 = ti = ti1 = it = it1 = pa = pa1 = np.float32(0)
     co = co1 = np.float32(0)
-    first = np.uint64(start)
-    for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
-        i = first + k
+    for k in range(stop - start):
+        i = start + k
         w = np.float32(1.0) if slot_area[k] == area else np.float32(0.0)
         g = w * np.float32(h.group[i])  # 1 for a household of group 1 in the area
         v = _counts(poor[k], ties[k], inter[k], h.labour[i], h.children[i], h.participating[i], h.conflicts[i])
@@ -284,9 +282,8 @@ def _chunk_amounts(h, housing_cost_limit, slot_area, poor, rent, area, start, st
     """
     inc = inc1 = sk = sk1 = tin = tin1 = tout = tout1 = tinst = tinst1 = ef = ef1 = sa = sa1 = re = re1 = 0.0
     bu = bu1 = 0.0
-    first = np.uint64(start)
-    for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
-        i = first + k
+    for k in range(stop - start):
+        i = start + k
         w = 1.0 if slot_area[k] == area else 0.0
         g = w * h.group[i]  # 1 for a household of group 1 in the area
         v = _amounts(housing_cost_limit, poor[k], h.labour[i], h.income[i], rent[k], h.skill[i], h.trust_in[i],
@@ -339,7 +336,7 @@ def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, h
     n_areas = int(n_areas)
     out = np.zeros((n_areas + 1, 3, N_SUMS))
     n = h.alive.shape[0]
-    later = np.empty(CHUNK, np.uint64)  # unsigned slots: no negative-index wraparound
+    later = np.empty(CHUNK, np.int64)
     partner_group = partner_groups(h.group)
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
@@ -382,14 +379,14 @@ def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, h
         listed = 0  # the rest (if any): their slots, listed without a branch, then one by one
         for k in range(m if rest > 0 else 0):
             r = slot_area[k]
-            later[listed] = np.uint64(start + k)
+            later[listed] = start + k
             listed += (r > after) & (r != main) & (r < NOBODY)
         for i in later[:listed]:
             rent_i = dw.rent[h.dwelling[i]]
             poor_i = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], rent_i,
                                    housing_cost_limit)
             ties_i, inter_i = _tie_counts(h.tie_target, partner_group, h.group[i], i, h.tie_target.shape[1])
-            r, g = np.uint64(slot_area[i - np.uint64(start)]), np.uint64(h.group[i])  # unsigned: no wraparound
+            r, g = slot_area[i - start], h.group[i]
             c = (np.float32(1),) + _counts(poor_i, ties_i, inter_i, h.labour[i], h.children[i], h.participating[i],
                                h.conflicts[i])
             v = _amounts(housing_cost_limit, poor_i, h.labour[i], h.income[i], rent_i, h.skill[i], h.trust_in[i],
