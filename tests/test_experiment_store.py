@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -21,7 +22,7 @@ import pytest
 
 import qsim
 from qsim.engine import Simulation
-from qsim.experiment import Comparison, Store, StoreError, execute, replications_plan, run_batch
+from qsim.experiment import Comparison, Store, StoreError, StoreWarning, execute, replications_plan, run_batch
 from qsim.experiment import runs as runs_module
 from test_experiment_compare import named
 
@@ -41,16 +42,16 @@ def plan(replications: int = 6, batch_size: int = 2, seed: int = 7):
 def reference(tmp_path_factory) -> pd.DataFrame:
     """The yearly results of an uninterrupted serial execution of ``plan()``."""
     p = plan()
-    store = Store.for_plan(tmp_path_factory.mktemp("reference"), p)
-    report = execute(p, store, 1, progress=False)
+    with Store.for_plan(tmp_path_factory.mktemp("reference"), p) as store:
+        report = execute(p, store, 1, progress=False)
     assert (report.done, report.failed, report.skipped) == (12, 0, 0)
     return store.yearly
 
 
 def test_serial_and_local_processes_give_bit_identical_stored_results(reference, tmp_path):
     p = plan()
-    store = Store.for_plan(tmp_path, p)
-    report = execute(p, store, 2, progress=False)  # two worker processes (forkserver), after a warm-up here
+    with Store.for_plan(tmp_path, p) as store:
+        report = execute(p, store, 2, progress=False)  # two worker processes (forkserver), after a warm-up here
     assert report.done == 12
     pd.testing.assert_frame_equal(store.yearly, reference, check_exact=True)
     assert len(list((tmp_path / "batches").glob("batch-*.parquet"))) == len(p.batches)
@@ -58,8 +59,7 @@ def test_serial_and_local_processes_give_bit_identical_stored_results(reference,
 
 def test_any_concurrent_futures_executor_gives_the_same_results(reference, tmp_path):
     p = plan()
-    store = Store.for_plan(tmp_path, p)
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with Store.for_plan(tmp_path, p) as store, ThreadPoolExecutor(max_workers=2) as pool:
         execute(p, store, pool, progress=False)
     pd.testing.assert_frame_equal(store.yearly, reference, check_exact=True)
 
@@ -76,8 +76,8 @@ class Flaky(Simulation):
 def test_a_failing_run_is_recorded_and_the_rest_complete(reference, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(runs_module, "Simulation", Flaky)
     p = plan()
-    store = Store.for_plan(tmp_path, p)
-    report = execute(p, store, 1, progress=True)
+    with Store.for_plan(tmp_path, p) as store:
+        report = execute(p, store, 1, progress=True)
     assert (report.done, report.failed) == (11, 1)
     assert "11 runs done, 1 failed, 0 already in the store" in capsys.readouterr().err
     runs = qsim.open_store(tmp_path).runs
@@ -94,31 +94,39 @@ def test_a_failing_run_is_recorded_and_the_rest_complete(reference, tmp_path, mo
 
 def test_resume_runs_only_the_missing_batches_and_matches_an_uninterrupted_run(reference, tmp_path):
     p = plan()
-    store = Store.for_plan(tmp_path, p)
-    for b in (0, 3):  # two finished batches, as left by an interrupted execution
-        specs = [p.runs[r] for r in p.batches[b]]
-        store.write(run_batch(b, {s.scenario: p.scenarios[s.scenario] for s in specs}, specs, p.years))
-    (tmp_path / "batches" / ".batch-000001.parquet.999.tmp").write_bytes(b"half a file")
-    report = execute(p, Store.for_plan(tmp_path, p), 1, progress=False)
+    with Store.for_plan(tmp_path, p) as store:
+        for b in (0, 3):  # two finished batches, as left by an interrupted execution
+            specs = [p.runs[r] for r in p.batches[b]]
+            store.write(run_batch(b, {s.scenario: p.scenarios[s.scenario] for s in specs}, specs, p.years))
+    # temporary files: one of a writer that died on this host (removed), one of a running process (kept)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = socket.gethostname()
+    left = tmp_path / "batches" / f".batch-000001.parquet.{host}.{int(dead.stdout)}.0123456789ab.tmp"
+    running = tmp_path / "batches" / f".batch-000002.parquet.{host}.{os.getpid()}.0123456789ab.tmp"
+    left.write_bytes(b"half a file")
+    running.write_bytes(b"another writer's half file")
+    with Store.for_plan(tmp_path, p) as store:
+        report = execute(p, store, 1, progress=False)
     assert (report.done, report.skipped) == (8, 4)
     yearly = qsim.open_store(tmp_path).yearly
     assert not yearly.duplicated(["run", "year", "area"]).any()
     pd.testing.assert_frame_equal(yearly, reference, check_exact=True)
-    assert not list((tmp_path / "batches").glob(".*.tmp"))
-    again = execute(p, Store.for_plan(tmp_path, p), 1, progress=False)
+    assert not left.exists() and running.exists()
+    with Store.for_plan(tmp_path, p) as store:
+        again = execute(p, store, 1, progress=False)
     assert (again.done, again.skipped) == (0, 12)
-    with pytest.raises(StoreError, match="different experiment"):
+    with pytest.raises(StoreError, match="holds another experiment"):
         Store.for_plan(tmp_path, plan(seed=8))
 
 
 def test_resuming_across_versions_warns_and_a_non_store_is_refused(tmp_path):
     p = plan(1)
-    store = Store.for_plan(tmp_path / "s", p)
+    Store.for_plan(tmp_path / "s", p).close()
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
     manifest["versions"]["numba"] = "0.0.1"
     (tmp_path / "s" / "manifest.json").write_text(json.dumps(manifest))
     with pytest.warns(UserWarning, match="numba 0.0.1 ->"):
-        Store.for_plan(store.path, p)
+        Store.for_plan(tmp_path / "s", p).close()
     with pytest.raises(StoreError, match="not a qsim result store"):
         qsim.open_store(tmp_path)
 
@@ -130,7 +138,8 @@ SWEEP = textwrap.dedent(f"""
     from qsim.experiment import Store, execute
     from test_experiment_store import plan
     p = plan({KILL_REPLICATIONS}, batch_size=1)
-    execute(p, Store.for_plan(sys.argv[1], p), 1, progress=False)
+    with Store.for_plan(sys.argv[1], p) as store:
+        execute(p, store, 1, progress=False)
 """)
 
 
@@ -151,10 +160,12 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_uninterrupted_results(tmp_pa
     assert proc.returncode == -signal.SIGKILL
     stored = len(list(batches.glob("batch-*.parquet")))
     assert 5 <= stored < len(p.batches), f"{stored} of {len(p.batches)} batches stored at the kill"
-    report = execute(p, Store.for_plan(path, p), 1, progress=False)
+    with pytest.warns(StoreWarning, match=r"took over the lock of process \d+ on host .* no longer running"):
+        with Store.for_plan(path, p) as store:
+            report = execute(p, store, 1, progress=False)
     assert (report.done, report.skipped) == (len(p.runs) - stored, stored)
-    full = Store.for_plan(tmp_path / "uninterrupted", p)
-    execute(p, full, 1, progress=False)
+    with Store.for_plan(tmp_path / "uninterrupted", p) as full:
+        execute(p, full, 1, progress=False)
     resumed = qsim.open_store(path).yearly
     assert not resumed.duplicated(["run", "year", "area"]).any()
     pd.testing.assert_frame_equal(resumed, full.yearly, check_exact=True)

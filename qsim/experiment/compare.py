@@ -312,13 +312,17 @@ def _ratio(cost: float, gain: float) -> float:
 
 def compare(scenarios: Sequence[Scenario | str | Path], replications: int = 10, seed: int = 1,
             executor: Executor | int | None = None, years: float | None = None, store: str | Path | None = None,
-            area: str = "all", batch_size: int | None = None, progress: bool = True) -> Comparison:
+            area: str = "all", batch_size: int | None = None, progress: bool = True, wait: bool | float = False,
+            retry_failed: bool = False) -> Comparison:
     """Run ``replications`` of the baseline (first) and every option with common random numbers and compare them.
 
     ``executor``: an Executor (e.g. :func:`qsim.experiment.dask_executor`), a number of local processes
     (1: serial), or None (all cores). ``years``: the horizon (default: each scenario's). ``store``: a result
     folder (resumed if it holds this comparison; default: a temporary one). ``batch_size``: runs per task
-    (default: about four tasks per worker).
+    (default: about four tasks per worker). ``wait``: if another process writes to ``store``, wait for it (True,
+    or seconds) instead of raising :class:`qsim.experiment.StoreLocked`. ``retry_failed``: rerun the runs that
+    failed before (a resume otherwise keeps them as failed). Failed runs are in ``runs`` (status 'failed', the
+    error); :func:`qsim.experiment.failure_summary` says what failed and why.
     """
     loaded = [as_scenario(s) for s in scenarios]
     if len(loaded) < 2:
@@ -329,7 +333,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], replications: int = 10, 
     periods = {s.name: measure_periods(s) for s in loaded}
     folder = tempfile.TemporaryDirectory(prefix="qsim-compare-") if store is None else nullcontext(store)
     with folder as path:
-        target = Store.for_plan(path, plan)
-        execute(plan, target, executor, progress)
-        return Comparison([s.name for s in loaded], target.yearly, target.runs, periods, area,
-                          definitions=list(loaded))
+        with Store.for_plan(path, plan, wait=wait) as target:
+            execute(plan, target, executor, progress, retry_failed=retry_failed)
+            return Comparison([s.name for s in loaded], target.yearly, target.runs, periods, area,
+                              definitions=list(loaded))

@@ -9,19 +9,24 @@ in stages before the first run (:meth:`DaskExecutor.warm_up`).
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+import pandas as pd
 
 from ..engine import Simulation
 from ..scenario import Scenario
 from .plan import Plan
-from .runs import run_batch
+from ..errors import QsimError
+from .runs import BatchOutput, RunStatus, run_batch
 from .store import Store
 
 if TYPE_CHECKING:
@@ -56,14 +61,49 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+class ExecutorBroken(QsimError):
+    """An executor given to :func:`execute` broke (a worker process died) and cannot be replaced."""
+
+
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal a Linux process gets when its parent ends."""
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the process that started the pool ends.
+
+    On Linux the kernel kills the worker when its parent (the forkserver, which itself
+    ends with the main process) ends; everywhere, a thread checks every second that
+    ``parent`` still runs (it cannot run while a kernel holds the interpreter, hence both).
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    threading.Thread(target=_watch_parent, args=(parent,), name="qsim-watch-parent", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # a new process (not ours) has taken the number: the parent is gone
+            os._exit(1)
+        time.sleep(1.0)
+
+
 def local_executor(workers: int | None = None) -> ProcessPoolExecutor:
-    """A pool of ``workers`` processes (default: all cores) started with 'forkserver' (or 'spawn').
+    """A pool of ``workers`` processes (default: all cores) started with 'forkserver' (or 'spawn'), which end
+    when this process ends.
 
     Workers import the main module again, so a script that starts them needs an
     ``if __name__ == "__main__":`` guard (as with any multiprocessing pool).
     """
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(max_workers=workers or default_workers(), mp_context=multiprocessing.get_context(method))
+    return ProcessPoolExecutor(max_workers=workers or default_workers(), mp_context=multiprocessing.get_context(method),
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
 
 
 class DaskExecutor(Executor):
@@ -141,21 +181,48 @@ class ExecutionReport:
                 f"{self.seconds:.1f} s")
 
 
-def execute(plan: Plan, store: Store, executor: Executor | int | None = None, progress: bool = True) -> ExecutionReport:
-    """Run every batch of ``plan`` that ``store`` does not hold yet and store each as it finishes.
+MAX_ATTEMPTS = 3
+"""How often a batch whose worker died is tried alone before its runs are recorded as failed."""
+
+
+def lost_batch(batch: int, runs: Sequence[int], cause: BaseException, attempts: int) -> BatchOutput:
+    """The output of a batch whose worker was lost ``attempts`` times: every run failed, with the cause."""
+    error = (f"worker lost {attempts} times while running this batch ({type(cause).__name__}: {cause}); "
+             "the process was killed (out of memory?) or crashed")
+    return BatchOutput(batch, pd.DataFrame({"run": pd.Series(dtype="int64")}),
+                       [RunStatus(r, error, 0.0) for r in runs])
+
+
+def batches_to_run(store: Store, retry_failed: bool = False, batches: Iterable[int] | None = None) -> list[int]:
+    """The batches (of ``batches``, default all) that ``store`` does not hold verified, and with
+    ``retry_failed`` those holding failed runs."""
+    finished = store.finished_batches() - (store.failed_batches() if retry_failed else set())
+    return [b for b in (range(len(store.batches)) if batches is None else sorted(set(batches))) if b not in finished]
+
+
+def execute(plan: Plan, store: Store, executor: Executor | int | None = None, progress: bool = True,
+            retry_failed: bool = False, batches: Iterable[int] | None = None) -> ExecutionReport:
+    """Run every batch of ``plan`` that ``store`` (opened with :meth:`Store.for_plan`) does not hold yet and store
+    each as it finishes.
 
     ``executor``: an Executor (used as is, not shut down; a :class:`DaskExecutor` warms
     up its workers), a number of local worker processes (1: serial in this process),
-    or None for all cores. Results do not depend on the executor. A progress bar
-    (tqdm) counts runs; the last line says how many runs were done and failed, and
-    the time taken.
+    or None for all cores. Results do not depend on the executor. ``retry_failed``:
+    also rerun the batches with failed runs; ``batches``: only these batches.
+
+    A task that raises (a local worker killed, a Dask worker lost) is tried again;
+    after that, its batch runs alone, and once it has been lost :data:`MAX_ATTEMPTS`
+    times alone its runs are recorded as failed with the cause. A broken local pool
+    is replaced. A progress bar (tqdm) counts runs; the last line says how many runs
+    were done and failed, and the time taken.
     """
+    store.require_writer()
     started = time.perf_counter()
-    finished = store.finished_batches()
-    todo = [b for b in range(len(store.batches)) if b not in finished]
-    skipped = sum(len(store.batches[b]) for b in finished)
+    todo = batches_to_run(store, retry_failed, batches)
+    skipped = sum(len(store.batches[b]) for b in store.finished_batches() if b not in todo)
     runs = {r.run: r for r in plan.runs}
     owned: Executor | None = None
+    workers = 1
     if not isinstance(executor, Executor):
         workers = default_workers() if executor is None else int(executor)
         workers = max(1, min(workers, len(todo)))
@@ -171,26 +238,62 @@ def execute(plan: Plan, store: Store, executor: Executor | int | None = None, pr
 
     bar = tqdm(total=len(plan.runs), initial=skipped, unit="run", desc="runs", disable=not progress)
     done = failed = 0
-    queue = iter(todo)
-    pending: set[Future] = set()
-    # a serial executor runs a task when it is submitted: one at a time, so each batch is stored as it ends
-    window = 1 if isinstance(executor, SerialExecutor) else max(1, len(todo))
+    queue, alone = deque(todo), deque()  # alone: batches whose task was lost, run one at a time
+    attempts: Counter[int] = Counter()
+    pending: dict[Future, tuple[int, bool]] = {}  # future -> (batch, ran alone)
+    # a serial executor runs a task when it is submitted: one at a time, so each batch is stored as it ends;
+    # a local pool gets a few tasks per worker, so that few are lost and redone if a worker dies
+    window = (1 if isinstance(executor, SerialExecutor) else 2 * workers if isinstance(owned, ProcessPoolExecutor)
+              else max(1, len(todo)))
+
+    def submit(b: int, solo: bool = False) -> None:
+        specs = [runs[r] for r in store.batches[b]]
+        scenarios = {s.scenario: plan.scenarios[s.scenario] for s in specs}
+        pending[executor.submit(run_batch, b, scenarios, specs, plan.years)] = (b, solo)
+
+    def keep(output: BatchOutput) -> None:
+        nonlocal done, failed
+        store.write(output)
+        n_failed = sum(1 for s in output.status if s.error)
+        done += len(output.status) - n_failed
+        failed += n_failed
+        bar.update(len(output.status))
+
     try:
-        while True:
-            for b in itertools.islice(queue, window - len(pending)):
-                specs = [runs[r] for r in store.batches[b]]
-                scenarios = {s.scenario: plan.scenarios[s.scenario] for s in specs}
-                pending.add(executor.submit(run_batch, b, scenarios, specs, plan.years))
-            if not pending:
-                break
-            finished_now, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished_now:
-                output = future.result()
-                store.write(output)
-                n_failed = sum(1 for s in output.status if s.error)
-                done += len(output.status) - n_failed
-                failed += n_failed
-                bar.update(len(output.status))
+        while queue or alone or pending:
+            if alone:
+                if not pending:
+                    submit(alone.popleft(), solo=True)
+            else:
+                while queue and len(pending) < window:
+                    submit(queue.popleft())
+            finished_now, _ = wait(pending, return_when=FIRST_COMPLETED)
+            broken = any(isinstance(f.exception(), BrokenExecutor) for f in finished_now)
+            if broken:  # every task of a broken pool fails: collect them all before replacing it
+                finished_now = set(wait(pending).done)
+            for future in sorted(finished_now, key=lambda f: pending[f][0]):
+                b, was_alone = pending.pop(future)
+                cause = future.exception()
+                if cause is None:
+                    keep(future.result())
+                elif not isinstance(cause, Exception):
+                    raise cause
+                elif not was_alone:
+                    alone.append(b)
+                else:
+                    attempts[b] += 1
+                    if attempts[b] < MAX_ATTEMPTS:
+                        alone.append(b)
+                    else:
+                        keep(lost_batch(b, store.batches[b], cause, attempts[b]))
+            if broken:
+                if owned is None or not isinstance(owned, ProcessPoolExecutor):
+                    raise ExecutorBroken("the executor broke (a worker process died) and cannot be replaced "
+                                         "from here; run again to resume")
+                owned.shutdown(wait=False, cancel_futures=True)
+                print(f"a worker process died; replacing the pool and redoing {len(alone)} batch(es) one at a "
+                      "time", file=sys.stderr)
+                owned = executor = local_executor(workers)
     except BaseException:
         for future in pending:
             future.cancel()

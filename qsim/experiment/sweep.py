@@ -103,12 +103,14 @@ def sweep(scenarios: Sequence[Scenario | str | Path], factors: Sequence[Factor] 
           points: pd.DataFrame | str | Path | None = None, replications: int = 1, seed: int = 1,
           years: float | None = None, executor: Executor | int | None = None, store: str | Path | None = None,
           indicators: Sequence[str] = KEY_INDICATORS, output_years: Sequence[int] | None = None, area: str = "all",
-          batch_size: int | None = None, progress: bool = True) -> SweepResult:
+          batch_size: int | None = None, progress: bool = True, wait: bool | float = False,
+          retry_failed: bool = False) -> SweepResult:
     """Run every scenario at every point of a design, ``replications`` times, with common random numbers.
 
     ``factors``: :class:`Factor` objects or ``{name: {"low": a, "high": b}}`` / ``{name: {"levels": [...]}}``
     (names: see :mod:`qsim.experiment.design`). ``design``, ``size``, ``design_seed``, ``points``: see
-    :func:`design_points`. ``executor``, ``store``, ``batch_size``: as in :func:`qsim.compare`.
+    :func:`design_points`. ``executor``, ``store``, ``batch_size``, ``wait``, ``retry_failed``: as in
+    :func:`qsim.compare`.
     ``indicators``, ``output_years`` (default: the last year) and ``area`` select what the summary shows.
 
     >>> r = qsim.sweep(["scenarios/baseline.toml", "scenarios/employment.toml"],        # doctest: +SKIP
@@ -130,9 +132,9 @@ def sweep(scenarios: Sequence[Scenario | str | Path], factors: Sequence[Factor] 
     plan = replications_plan(derived, replications, seed, years, batch_size)
     folder = tempfile.TemporaryDirectory(prefix="qsim-sweep-") if store is None else nullcontext(store)
     with folder as path:
-        target = Store.for_plan(path, plan)
-        execute(plan, target, executor, progress)
-        yearly, runs = target.yearly, target.runs
+        with Store.for_plan(path, plan, wait=wait) as target:
+            execute(plan, target, executor, progress, retry_failed=retry_failed)
+            yearly, runs = target.yearly, target.runs
     names = [s.name for s in loaded]
     last = int(yearly["year"].max()) if len(yearly) else int(years or min(s.years for s in loaded))
     return SweepResult(table, names, _split(yearly, table), _split(runs, None), list(indicators),
@@ -306,8 +308,10 @@ def load_experiment(path: str | Path) -> Experiment:
 
 
 def run_experiment(experiment: Experiment | str | Path, quick: bool = False, executor: Executor | int | None = None,
-                   store: str | Path | None = None, progress: bool = True) -> SweepResult:
-    """Run an experiment (file or :class:`Experiment`); ``quick`` uses its ``[quick]`` sizes."""
+                   store: str | Path | None = None, progress: bool = True, wait: bool | float = False,
+                   retry_failed: bool = False) -> SweepResult:
+    """Run an experiment (file or :class:`Experiment`); ``quick`` uses its ``[quick]`` sizes; ``wait``,
+    ``retry_failed``: as in :func:`qsim.compare`."""
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
     meta, design, q = exp.experiment, exp.design, exp.quick
     size = q.size if quick and q.size is not None else design.size
@@ -319,4 +323,5 @@ def run_experiment(experiment: Experiment | str | Path, quick: bool = False, exe
         output_years = [y for y in output_years if y <= years] or None
     factors = [spec.factor(name) for name, spec in exp.factors.items()]
     return sweep(exp.scenarios, factors, design.kind, size, design.seed, points, replications, meta.seed, years,
-                 executor, store, exp.outputs.indicators, output_years, exp.outputs.area, progress=progress)
+                 executor, store, exp.outputs.indicators, output_years, exp.outputs.area, progress=progress,
+                 wait=wait, retry_failed=retry_failed)

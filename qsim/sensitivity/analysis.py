@@ -257,9 +257,9 @@ def sensitivity(experiment: SensitivityExperiment | str | Path, quick: bool = Fa
                            blocks, _batch_size(total, executor))
         folder = tempfile.TemporaryDirectory(prefix="qsim-sensitivity-") if store is None else nullcontext(store)
         with folder as path:
-            target = Store.for_plan(path, plan)
-            report = execute(plan, target, executor, progress)
-            yearly, runs = target.yearly, target.runs
+            with Store.for_plan(path, plan) as target:
+                report = execute(plan, target, executor, progress)
+                yearly, runs = target.yearly, target.runs
         failed = runs[runs["status"] != "ok"]
         if len(failed):
             first = failed.iloc[0]

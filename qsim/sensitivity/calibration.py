@@ -447,9 +447,9 @@ def _run_draws(base: Scenario, priors: Sequence[Prior], draws: int, replications
                  for k in range(draws) for r in range(replications))
     size = max(1, min(16, n // (4 * executor_workers(executor))))
     plan = Plan(scenarios, runs, tuple(tuple(range(b, min(b + size, n))) for b in range(0, n, size)), horizon)
-    target = Store.for_plan(store, plan)
-    execute(plan, target, executor, progress)
-    yearly = target.yearly
+    with Store.for_plan(store, plan) as target:
+        execute(plan, target, executor, progress)
+        yearly = target.yearly
     yearly.insert(0, "point", yearly["run"] // replications)
     return points, yearly
 
