@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 from ..errors import QsimError
 
 # one module per command (group); each has register(subparsers)
-COMMAND_MODULES = ("run", "compare", "sweep", "sensitivity", "calibrate", "report", "dashboard", "catalogue")
+COMMAND_MODULES = ("run", "compare", "sweep", "sensitivity", "calibrate", "report", "dashboard", "catalogue", "store")
 
 EPILOG = """examples:
   qsim run scenarios/baseline.toml --years 10
@@ -30,13 +31,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings meant for the user (a damaged store, a lock taken over) as ``qsim: warning: ...``; others as
+    Python prints them."""
+    from ..experiment.store import StoreWarning
+
+    text = (f"qsim: warning: {message}\n" if issubclass(category, StoreWarning)
+            else warnings.formatwarning(message, category, filename, lineno, line))
+    (file or sys.stderr).write(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     from ..parameters import ParameterError
     from ..scenario import ScenarioError
 
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.func(args)
     except (ScenarioError, ParameterError, QsimError) as e:
         print(f"qsim: {e}", file=sys.stderr)
         return 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import add_experiment_file_options, executor_for
+from .common import add_experiment_file_options, executor_for, safe_name
 
 EPILOG_CALIBRATE = """example:
   qsim calibrate experiments/calibrate_baseline.toml --out out/calibrate_baseline
@@ -45,7 +45,7 @@ def _calibrate(args) -> int:
     from ..sensitivity.calibration import load_calibration, run_calibration
 
     experiment = load_calibration(_calibration_file(args.experiment))
-    out = Path(args.out or f"out/{experiment.calibration.name}")
+    out = Path(args.out or f"out/{safe_name(experiment.calibration.name)}")
     with executor_for(args) as executor:
         result = run_calibration(experiment, quick=args.quick, executor=executor,
                                  store=out / ("store-quick" if args.quick else "store"), progress=not args.quiet)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -149,3 +151,42 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
                        help="local worker processes (default: all cores; 1: in this process)")
     where.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run on the Dask cluster at ADDRESS, e.g. tcp://host:8786 (needs qsim[dask])")
+
+
+# ------------------------------------------------------------------ output folders and result stores
+def safe_name(name: str, limit: int = 80) -> str:
+    """``name`` (from a file) as one safe path component: letters, digits, '.', '-' and '_' kept, anything else
+    (slashes, '..', control characters) replaced by '_', at most ``limit`` characters, never empty or dots
+    only, so that an output folder named after it stays inside its parent."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:limit].strip(".")
+    return cleaned or "unnamed"
+
+
+def store_folder(folder: str | Path) -> Path:
+    """The result store in ``folder``: the folder itself, or its ``store/`` (an --out folder)."""
+    folder = Path(folder)
+    if not (folder / "manifest.json").exists() and (folder / "store" / "manifest.json").exists():
+        return folder / "store"
+    return folder
+
+
+def add_store_options(parser: argparse.ArgumentParser) -> None:
+    """--wait and --retry-failed: how a command that writes a result store treats other writers and old
+    failures."""
+    parser.add_argument("--wait", action="store_true",
+                        help="if another process writes to the same result store, wait for it to finish "
+                        "(default: stop with an error naming it)")
+    parser.add_argument("--retry-failed", action="store_true",
+                        help="run again the runs that failed before (a resume otherwise keeps them as failed)")
+
+
+def report_failures(runs, command: str) -> int:
+    """Print what failed and why (stderr) and return the exit code: 1 if any run failed or is missing, else 0."""
+    from ..experiment.store import failure_summary
+
+    text = failure_summary(runs)
+    if not text:
+        return 0
+    print(f"\nqsim: {text}\n(the tables leave these runs out and count them in 'runs_missing'; "
+          f"`{command} --retry-failed` runs the failed ones again)", file=sys.stderr)
+    return 1

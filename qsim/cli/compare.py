@@ -7,8 +7,8 @@ import math
 import sys
 from pathlib import Path
 
-from .common import (add_executor_options, executor_for, load_scenario_file, non_negative_int, positive_int,
-                     positive_years)
+from .common import (add_executor_options, add_store_options, executor_for, load_scenario_file, non_negative_int,
+                     positive_int, positive_years, report_failures)
 from .report import add_report_language
 
 
@@ -22,6 +22,8 @@ DIR/store and a repeated call with the same arguments resumes there.
 --scheduler tcp://host:8786 runs them on a Dask cluster instead of local
 processes (pip install 'qsim[dask]'; see docs/experiments.md). --report
 also writes the planner's report (DIR/report.html, or FILE; see `qsim report`).
+Runs that fail are listed with their error and the exit code is 1;
+--retry-failed runs them again.
 """
 
 
@@ -41,7 +43,11 @@ def _compare(args) -> int:
     out = Path(args.out or "out/compare")
     with executor_for(args) as executor:
         comparison = compare(scenarios, replications=args.replications, seed=args.seed, executor=executor,
-                             years=args.years, store=out / "store", progress=not args.quiet)
+                             years=args.years, store=out / "store", progress=not args.quiet, wait=args.wait,
+                             retry_failed=args.retry_failed)
+    again = f"qsim compare {' '.join([args.baseline, *args.options])}"
+    if set(comparison.yearly["scenario"]) != set(names):  # a scenario without a finished run: no comparison
+        return report_failures(comparison.runs, again)
     files = comparison.save(out)
     year = int(comparison.yearly["year"].max())
     print(f"\n{len(scenarios) - 1} option(s) against {comparison.baseline}: {args.replications} replications, "
@@ -54,7 +60,7 @@ def _compare(args) -> int:
         report = Path(args.report) if args.report else out / "report.html"
         written = comparison.report(report, lang=args.lang)
         print("wrote " + ", ".join(str(f) for f in written))
-    return 0
+    return report_failures(comparison.runs, again)
 
 
 def comparison_table(summary) -> str:
@@ -99,6 +105,7 @@ def register(sub) -> None:
     cmp.add_argument("--seed", type=non_negative_int, default=1, metavar="S",
                      help="random seed shared by all scenarios (default 1)")
     add_executor_options(cmp)
+    add_store_options(cmp)
     cmp.add_argument("--years", type=positive_years, default=None, metavar="Y",
                      help="years to simulate (default: each scenario's)")
     cmp.add_argument("--out", default=None, metavar="DIR", help="output folder (default out/compare)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import load_scenario_file, non_negative_int, positive_years
+from .common import load_scenario_file, non_negative_int, positive_years, safe_name
 
 
 EPILOG_RUN = """example:
@@ -20,7 +20,7 @@ def _run(args) -> int:
     sim = Simulation(scenario, seed=args.seed, replicate=args.replicate)
     years = args.years if args.years is not None else scenario.years
     result = sim.run(years=years, progress=not args.quiet)
-    out = Path(args.out or f"out/{scenario.name}")
+    out = Path(args.out or f"out/{safe_name(scenario.name)}")
     files = result.save(out)
     plot = out / "indicators.png"
     from ..measures.runner import measure_periods, union_of_periods

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import UsageError, add_experiment_file_options, check_file, executor_for, toml_tables
+from .common import UsageError, add_experiment_file_options, check_file, executor_for, toml_tables, safe_name
 
 EPILOG_SENSITIVITY = """example:
   qsim sensitivity experiments/sobol_year20.toml --out out/sobol_year20
@@ -48,10 +48,10 @@ def _sensitivity(args) -> int:
     )
 
     experiment = load_sensitivity_experiment(_check_kind(args.experiment))
-    out = Path(args.out or f"out/{experiment.name}")
+    out = Path(args.out or f"out/{safe_name(experiment.name)}")
     store_name = "store-quick" if args.quick else "store"
     # a given-data analysis of a sweep resumes the sweep's own store, where `qsim sweep` keeps its runs
-    runs = (Path(f"out/{experiment.sweep.experiment.name}") if isinstance(experiment, SweepSensitivityExperiment)
+    runs = (Path(f"out/{safe_name(experiment.sweep.experiment.name)}") if isinstance(experiment, SweepSensitivityExperiment)
             else out) / store_name
     with executor_for(args) as executor:
         result = sensitivity(experiment, quick=args.quick, executor=executor, store=runs, progress=not args.quiet)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import add_experiment_file_options, executor_for, load_experiment_file
+from .common import (add_experiment_file_options, add_store_options, executor_for, load_experiment_file,
+                     report_failures, safe_name)
 
 
 EPILOG_SWEEP = """example:
@@ -16,7 +17,9 @@ Runs every scenario of the experiment file at every point of its design,
 with common random numbers. Writes points, yearly, summary and effects
 (Parquet and CSV) to DIR and keeps the runs in DIR/store (a repeated call
 resumes there; --quick uses DIR/store-quick). --scheduler tcp://host:8786
-runs them on a Dask cluster (pip install 'qsim[dask]').
+runs them on a Dask cluster (pip install 'qsim[dask]'). Runs that fail are
+listed with their error and the exit code is 1; --retry-failed runs them
+again. Another sweep writing to DIR/store stops this one (--wait: waits).
 """
 
 
@@ -24,10 +27,14 @@ def _sweep(args) -> int:
     from ..experiment.sweep import run_experiment
 
     experiment = load_experiment_file(args.experiment)
-    out = Path(args.out or f"out/{experiment.experiment.name}")
+    out = Path(args.out or f"out/{safe_name(experiment.experiment.name)}")
     with executor_for(args) as executor:
         result = run_experiment(experiment, quick=args.quick, executor=executor,
-                                store=out / ("store-quick" if args.quick else "store"), progress=not args.quiet)
+                                store=out / ("store-quick" if args.quick else "store"), progress=not args.quiet,
+                                wait=args.wait, retry_failed=args.retry_failed)
+    again = f"qsim sweep {args.experiment}{' --quick' if args.quick else ''}"
+    if not result.runs["status"].eq("ok").any():
+        return report_failures(result.runs, again)
     files = result.save(out)
     paired = len(result.scenarios) > 1
     table = result.effects() if paired else result.summary()
@@ -40,7 +47,7 @@ def _sweep(args) -> int:
               f"replications x {len(result.scenarios)} scenarios; {what} (area {result.area!r})\n")
         print(table[["point", *result.factors, key, "indicator", "year", "mean", low, high]].to_string(index=False))
     print(f"\nwrote {len(files)} files to {out}/; runs in {out}/store{'-quick' if args.quick else ''}")
-    return 0
+    return report_failures(result.runs, again)
 
 
 def register(sub) -> None:
@@ -49,4 +56,5 @@ def register(sub) -> None:
                          "parameters and measure settings", epilog=EPILOG_SWEEP,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
     add_experiment_file_options(swp, "experiment")
+    add_store_options(swp)
     swp.set_defaults(func=_sweep)

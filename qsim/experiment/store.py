@@ -31,6 +31,7 @@ import os
 import platform
 import socket
 import sys
+import time
 import uuid
 import warnings
 from dataclasses import dataclass, field
@@ -103,8 +104,13 @@ def file_digest(path: Path) -> str:
 
 
 def experiment_hash(identity: dict) -> str:
-    """SHA-256 (hex) of a plan's identity (:meth:`Plan.identity`) in canonical JSON."""
+    """SHA-256 (hex) of a plan's identity (:meth:`Plan.identity`, or any JSON data) in canonical JSON."""
     return hashlib.sha256(json.dumps(identity, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def manifest_checksum(manifest: dict) -> str:
+    """SHA-256 (hex) of a manifest's canonical JSON without its ``checksum`` entry."""
+    return experiment_hash({k: v for k, v in manifest.items() if k != "checksum"})
 
 
 def versions() -> dict[str, str]:
@@ -139,13 +145,16 @@ class _WriterLock:
 
     def __init__(self, folder: Path, wait: bool | float):
         self.folder = folder
-        self._lock = filelock.FileLock(folder / LOCK)
-        timeout = -1 if wait is True else 0 if wait is False else float(wait)
-        try:
-            self._lock.acquire(timeout=timeout)
-        except filelock.Timeout:
-            raise StoreLocked(f"{folder}: the store is being written by {_describe_owner(self.owner())}; wait for "
-                              "it to finish (--wait, or wait=True), or choose another folder") from None
+        self._lock = filelock.FileLock(folder / LOCK, thread_local=False)
+        if wait is False:
+            self._try()
+        else:
+            try:
+                self._lock.acquire(timeout=-1 if wait is True else float(wait))
+            except filelock.Timeout:
+                self._refuse(self.owner())
+            except RuntimeError:  # filelock: this thread already holds it, waiting would never end
+                raise StoreLocked(f"{folder}: this thread is already writing to the store") from None
         previous = self.owner()
         if previous is not None:  # a holder that ended without releasing: the kernel freed its lock
             warnings.warn(f"{folder}: took over the lock of {_describe_owner(previous, holds=False)}, which ended without "
@@ -153,6 +162,27 @@ class _WriterLock:
         me = {"host": socket.gethostname(), "pid": os.getpid(),
               "since": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": " ".join(sys.argv)[:200]}
         _atomic_write(folder / OWNER, lambda tmp: tmp.write_text(json.dumps(me), encoding="utf-8"))
+
+    def _try(self, patience: float = 2.0) -> None:
+        """Take the lock now, or refuse naming its holder. A holder records itself just after taking the lock,
+        so for up to ``patience`` seconds an unrecorded holder is waited for (and a lock released meanwhile is
+        taken)."""
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                self._lock.acquire(timeout=0)
+                return
+            except filelock.Timeout:
+                owner = self.owner()
+            running = owner is not None and (owner.get("host") != socket.gethostname()
+                                             or _process_alive(int(owner.get("pid", 0))))
+            if running or time.monotonic() > deadline:
+                self._refuse(owner)
+            time.sleep(0.005)
+
+    def _refuse(self, owner: dict | None) -> None:
+        raise StoreLocked(f"{self.folder}: the store is being written by {_describe_owner(owner)}; wait for it to "
+                          "finish (--wait, or wait=True), or choose another folder")
 
     def owner(self) -> dict | None:
         try:
@@ -222,8 +252,9 @@ class Store:
             found = self.manifest.get("format") if isinstance(self.manifest, dict) else None
             raise StoreError(f"{manifest}: store format {found!r}, expected {FORMAT} (a store of an older qsim "
                              "cannot be verified; run the experiment again into a new folder)")
-        if experiment_hash(self.manifest.get("identity")) != self.manifest.get("experiment"):
-            raise StoreError(f"{manifest}: damaged (its experiment hash does not match its plan)")
+        if manifest_checksum(self.manifest) != self.manifest.get("checksum") or \
+                experiment_hash(self.manifest.get("identity")) != self.manifest.get("experiment"):
+            raise StoreError(f"{manifest}: damaged (its checksum or experiment hash does not match its contents)")
         self.verification = self.verify()
         if report and not self.verification.clean:
             warnings.warn(f"{self.path}: {len(self.verification.damaged)} damaged batch(es), counted as missing "
@@ -296,6 +327,7 @@ class Store:
                      for r in plan.runs],
             "batches": [list(b) for b in plan.batches],
         }
+        manifest["checksum"] = manifest_checksum(manifest)
         text = json.dumps(manifest, indent=1)
         _atomic_write(path / MANIFEST, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 

@@ -66,18 +66,29 @@ class SweepResult:
             frame = getattr(self.comparison(point), table)()
             frame = frame[frame["indicator"].isin(self.indicators) & frame["year"].isin(self.years)]
             parts.append(frame.assign(point=point))
-        out = pd.concat(parts, ignore_index=True).join(self.points, on="point")
+        # every point, scenario (or option), indicator and year has a row; runs_missing counts the planned
+        # replicates the statistics lack (failed or not run), so a point whose runs failed shows n = 0
+        keys = self.scenarios if key == "scenario" else self.scenarios[1:]
+        index = ["point", key, "indicator", "year"]
+        full = pd.MultiIndex.from_product([self.points.index, keys, self.indicators, self.years], names=index)
+        out = pd.concat(parts, ignore_index=True).set_index(index).reindex(full).reset_index()
+        out["n"] = out["n"].fillna(0).astype("int64")
+        out["runs_missing"] = self.runs["replicate"].nunique() - out["n"]
+        if "significant" in out:
+            out["significant"] = out["significant"].astype("boolean")
+        out = out.join(self.points, on="point")
         first = ["point", *self.factors, key, "indicator", "year"]
         return out[first + [c for c in out.columns if c not in first]]
 
     def summary(self) -> pd.DataFrame:
         """Per point, scenario, output indicator and year: n, mean, median and the 10-90% band over
-        replications, with the factor values."""
+        replications, with the factor values; ``runs_missing``: planned replications not in n (failed runs)."""
         return self._per_point("bands", "scenario")
 
     def effects(self) -> pd.DataFrame:
         """Per point, option (every scenario after the first), output indicator and year: the paired difference
-        to the first scenario (n, mean, sd, 95% interval, cohen_d, significant), with the factor values."""
+        to the first scenario (n, mean, sd, 95% interval, cohen_d, significant), with the factor values;
+        ``runs_missing``: planned replications not paired (a run of either scenario failed)."""
         if len(self.scenarios) < 2:
             raise ValueError("effects need at least two scenarios (the first is the reference)")
         return self._per_point("differences", "option")
