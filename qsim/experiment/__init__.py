@@ -2,8 +2,8 @@
 result store."""
 
 from .compare import Comparison, compare
-from .executors import (DaskExecutor, ExecutionReport, ExecutorBroken, SerialExecutor, dask_executor, execute,
-                        executor_workers, local_executor, warm_up)
+from .executors import (MAX_ATTEMPTS, DaskExecutor, ExecutionReport, ExecutorBroken, SerialExecutor, dask_executor,
+                        execute, executor_workers, local_executor, warm_up)
 from .plan import Plan, replications_plan, scenario_hash
 from .runs import BatchOutput, RunSpec, RunStatus, reduce_run, run_batch
 from .store import Store, StoreError, StoreLocked, StoreWarning, Verification, failure_summary, open_store

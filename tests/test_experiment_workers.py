@@ -1,0 +1,198 @@
+"""Workers and failures: a killed worker is replaced and its batch redone, workers die with their parent, a batch
+that keeps losing its worker is recorded as failed, failed runs give a non-zero exit code and are rerun on
+request, and effect tables count the runs they lack.
+
+World: tests/test_measures.py's BASE (600 households, 4 x 4 grid, 3 years), as in test_experiment_store.py.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from concurrent.futures import Executor, Future
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+
+import qsim
+from qsim.cli import main
+from qsim.experiment import MAX_ATTEMPTS, Store, execute, replications_plan
+from qsim.experiment import executors
+from qsim.experiment import runs as runs_module
+from test_experiment_compare import SMALL, named
+from test_experiment_store import Flaky, plan, reference  # noqa: F401 - reference is a fixture
+from test_store_integrity import fake_run_batch
+
+TESTS = Path(__file__).resolve().parent
+
+
+def workers_of(process: psutil.Process) -> list[psutil.Process]:
+    """The pool workers under ``process``: the forkserver's children (or, with 'spawn', spawned children); not the
+    forkserver itself or the resource tracker."""
+    workers = []
+    for p in process.children(recursive=True):
+        try:
+            command = " ".join(p.cmdline())
+            if "multiprocessing.spawn" in command or (p.ppid() != process.pid and "forkserver" in command):
+                workers.append(p)
+        except psutil.Error:  # ended meanwhile
+            pass
+    return workers
+
+
+def gone(p: psutil.Process) -> bool:
+    try:
+        return not p.is_running() or p.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_a_sweep_whose_worker_is_killed_completes_every_run_with_identical_results(reference, tmp_path, capfd):
+    p = plan(batch_size=1)  # 12 batches of one run; yearly results do not depend on the batching
+    outcome: dict = {}
+
+    def run() -> None:
+        with Store.for_plan(tmp_path, p) as store:
+            outcome["report"] = execute(p, store, 2, progress=False)
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    me, deadline, killed = psutil.Process(), time.monotonic() + 180, None
+    while killed is None:
+        assert runner.is_alive(), "the execution ended before a worker could be killed"
+        assert time.monotonic() < deadline, "no worker started"
+        workers = workers_of(me)
+        if workers and list((tmp_path / "batches").glob("batch-*.parquet")):
+            killed = workers[0]
+            killed.send_signal(signal.SIGKILL)
+        time.sleep(0.01)
+    runner.join(timeout=300)
+    report = outcome["report"]
+    assert (report.done, report.failed) == (len(p.runs), 0)
+    assert "a worker process died; replacing the pool" in capfd.readouterr().err
+    store = Store(tmp_path)
+    assert store.verification.clean and store.runs["status"].eq("ok").all()
+    pd.testing.assert_frame_equal(store.yearly, reference, check_exact=True)
+
+
+PARENT = textwrap.dedent(f"""
+    import sys
+    sys.path.insert(0, {str(TESTS)!r})
+    from qsim.experiment import Store, execute
+    from test_experiment_store import plan
+    if __name__ == "__main__":
+        p = plan(40, batch_size=1)
+        with Store.for_plan(sys.argv[1], p) as store:
+            execute(p, store, 2, progress=False)
+""")
+
+
+def test_killing_the_parent_leaves_no_worker_running_after_10_seconds(tmp_path):
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "store")])
+    parent = psutil.Process(proc.pid)
+    try:
+        deadline = time.monotonic() + 180
+        while not (len(workers_of(parent)) >= 2 and list((tmp_path / "store" / "batches").glob("batch-*"))):
+            assert proc.poll() is None and time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.02)
+        family = parent.children(recursive=True)  # the workers, the forkserver, the resource tracker
+        parent.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    killed_at = time.monotonic()
+    while not all(gone(p) for p in family) and time.monotonic() - killed_at < 10:
+        time.sleep(0.05)
+    left = [p.pid for p in family if not gone(p)]
+    assert not left, f"processes {left} still run 10 s after their parent was killed"
+    print(f"{len(family)} processes gone {time.monotonic() - killed_at:.2f} s after the parent was killed")
+
+
+class LosingExecutor(Executor):
+    """Runs tasks in this process, except that every task of batch ``lost`` fails as a lost worker would."""
+
+    def __init__(self, lost: int):
+        self.lost, self.tries = lost, 0
+
+    def submit(self, fn, batch, *args) -> Future:
+        future: Future = Future()
+        if batch == self.lost:
+            self.tries += 1
+            future.set_exception(ConnectionError("worker connection closed"))
+        else:
+            future.set_result(fn(batch, *args))
+        return future
+
+
+def test_a_batch_that_keeps_losing_its_worker_is_recorded_as_failed_with_the_cause(tmp_path, monkeypatch):
+    monkeypatch.setattr(executors, "run_batch", fake_run_batch)
+    p = replications_plan([named("a"), named("b")], 2, seed=1, batch_size=1)
+    lossy = LosingExecutor(lost=2)
+    with Store.for_plan(tmp_path, p) as store:
+        report = execute(p, store, lossy, progress=False)
+    assert (report.done, report.failed) == (3, 1)
+    assert lossy.tries == 1 + MAX_ATTEMPTS  # once among the others, then alone until the limit
+    runs = Store(tmp_path).runs
+    failed = runs[runs["status"] == "failed"]
+    assert failed["batch"].tolist() == [2]
+    assert failed["error"].iloc[0].startswith(f"worker lost {MAX_ATTEMPTS} times while running this batch "
+                                              "(ConnectionError: worker connection closed)")
+
+
+def test_a_failed_run_exits_non_zero_with_its_cause_and_retry_failed_completes_it(tmp_path, monkeypatch, capsys):
+    (tmp_path / "base.toml").write_text(SMALL, encoding="utf-8")
+    (tmp_path / "faster.toml").write_text('extends = "base.toml"\n[scenario]\nname = "faster"\n'
+                                          '[parameters]\n"labour.job_finding_max" = 0.8\n', encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["compare", str(tmp_path / "base.toml"), str(tmp_path / "faster.toml"), "-r", "3", "--years", "1",
+            "--workers", "1", "--out", str(out), "--quiet"]
+    monkeypatch.setattr(runs_module, "Simulation", Flaky)  # replicate 2 of 'faster' raises
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "1 of 6 runs did not finish" in err and "faster: 1 failed (replicates 2)" in err
+    assert "1 x RuntimeError: injected failure" in err and "--retry-failed" in err
+    monkeypatch.undo()
+    assert main(argv) == 1  # a resume keeps the failure unless asked
+    assert "RuntimeError: injected failure" in capsys.readouterr().err
+    assert main([*argv, "--retry-failed"]) == 0
+    assert qsim.open_store(out / "store").runs["status"].eq("ok").all()
+    assert pd.read_csv(out / "differences.csv")["n"].eq(3).all()
+
+
+class FailsAtOnePoint(Flaky):
+    def __init__(self, scenario, seed=None, replicate=0, hooks=()):
+        if scenario.name == "coaching@1":
+            raise MemoryError("injected")
+        super(Flaky, self).__init__(scenario, seed=seed, replicate=replicate, hooks=hooks)
+
+
+def test_sweep_tables_keep_points_whose_runs_failed_and_count_them(monkeypatch):
+    monkeypatch.setattr(runs_module, "Simulation", FailsAtOnePoint)
+    result = qsim.sweep([named("baseline"), named("coaching", [{"type": "job_coaching"}])],
+                        {"labour.job_loss": {"levels": [0.01, 0.02]}}, replications=2, seed=4, years=1, executor=1,
+                        progress=False, indicators=["unemployment_rate"])
+    effects = result.effects().set_index("point")
+    assert effects.loc[0, "n"] == 2 and effects.loc[0, "runs_missing"] == 0
+    assert effects.loc[1, "n"] == 0 and effects.loc[1, "runs_missing"] == 2 and pd.isna(effects.loc[1, "mean"])
+    summary = result.summary().set_index(["point", "scenario"])
+    assert summary.loc[(1, "coaching"), "runs_missing"] == 2 and summary.loc[(1, "baseline"), "runs_missing"] == 0
+    assert result.runs["status"].value_counts().to_dict() == {"ok": 6, "failed": 2}
+
+
+def test_output_folder_names_from_files_stay_inside_the_output_folder():
+    from qsim.cli.common import safe_name
+
+    for name in ("../../X", "/etc/passwd", "..", "a/../../b", "x\x00y", "C:\\tmp", "$\\frac{", "", "." * 5):
+        cleaned = safe_name(name)
+        assert cleaned and "/" not in cleaned and "\\" not in cleaned and cleaned not in (".", "..")
+        assert (Path("out") / cleaned).resolve().parent == Path("out").resolve()
+    assert safe_name("coaching_referrals-demand.v2") == "coaching_referrals-demand.v2"
+    assert len(safe_name("x" * 500)) == 80
