@@ -17,7 +17,9 @@ verify checks every batch file of the store against the size, SHA-256 and
 row count recorded when it was written, and lists runs that failed or are
 missing; it exits with 1 if a batch is damaged. repair takes the store's
 lock, moves damaged batch files to DIR/quarantine/ and runs their batches
-again (--no-rerun: only move them; a later resume runs them).
+again (--no-rerun: only move them; a later resume runs them). Options of
+repair: --workers N or --scheduler ADDRESS (as in qsim compare), --wait
+(while another process writes to the store), --no-rerun, --quiet.
 """
 
 
