@@ -154,7 +154,7 @@ def test_cli_compare_prints_a_summary_and_writes_tables_plots_and_a_store(tmp_pa
     pd.testing.assert_frame_equal(pd.read_parquet(out / "differences.parquet"), before)
     # another experiment into the same folder is refused
     assert main(["compare", *argv[:2], "-r", "4", *argv[4:]]) == 2
-    assert "different experiment" in capsys.readouterr().err
+    assert "holds another experiment" in capsys.readouterr().err
 
 
 def test_cli_compare_errors_exit_2(tmp_path, capsys):
