@@ -135,10 +135,15 @@ dwellings_per_building = 18
 """
 
 
+def write_base_and_faster(folder) -> None:
+    """SMALL as base.toml, and faster.toml: base with a higher job-finding hazard."""
+    (folder / "base.toml").write_text(SMALL, encoding="utf-8")
+    (folder / "faster.toml").write_text('extends = "base.toml"\n[scenario]\nname = "faster"\n'
+                                        '[parameters]\n"labour.job_finding_max" = 0.8\n', encoding="utf-8")
+
+
 def test_cli_compare_prints_a_summary_and_writes_tables_plots_and_a_store(tmp_path, capsys):
-    (tmp_path / "base.toml").write_text(SMALL, encoding="utf-8")
-    (tmp_path / "faster.toml").write_text('extends = "base.toml"\n[scenario]\nname = "faster"\n'
-                                          '[parameters]\n"labour.job_finding_max" = 0.8\n', encoding="utf-8")
+    write_base_and_faster(tmp_path)
     out = tmp_path / "out"
     argv = [str(tmp_path / "base.toml"), str(tmp_path / "faster.toml"), "-r", "3", "--workers", "1",
             "--out", str(out), "--quiet"]

@@ -16,7 +16,7 @@ import pytest
 import qsim
 from qsim.cli import main
 from qsim.experiment import DaskExecutor, Store, dask_executor, executor_workers
-from test_experiment_compare import SMALL, named
+from test_experiment_compare import SMALL, named, write_base_and_faster
 
 REPLICATIONS, YEARS = 3, 2
 
@@ -56,9 +56,7 @@ def test_dask_executor_reports_cluster_threads_and_keeps_a_given_client_open(cli
 
 
 def test_cli_compare_on_a_dask_scheduler(tmp_path, client, capsys):
-    (tmp_path / "base.toml").write_text(SMALL, encoding="utf-8")
-    (tmp_path / "faster.toml").write_text('extends = "base.toml"\n[scenario]\nname = "faster"\n'
-                                          '[parameters]\n"labour.job_finding_max" = 0.8\n', encoding="utf-8")
+    write_base_and_faster(tmp_path)
     out = tmp_path / "out"
     argv = ["compare", str(tmp_path / "base.toml"), str(tmp_path / "faster.toml"), "-r", "2", "--years", "1",
             "--out", str(out), "--quiet"]

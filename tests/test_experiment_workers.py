@@ -7,7 +7,6 @@ World: tests/test_measures.py's BASE (600 households, 4 x 4 grid, 3 years), as i
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -19,15 +18,14 @@ from pathlib import Path
 
 import pandas as pd
 import psutil
-import pytest
 
 import qsim
 from qsim.cli import main
 from qsim.experiment import MAX_ATTEMPTS, Store, execute, replications_plan
 from qsim.experiment import executors
 from qsim.experiment import runs as runs_module
-from test_experiment_compare import SMALL, named
-from test_experiment_store import Flaky, plan, reference  # noqa: F401 - reference is a fixture
+from test_experiment_compare import named, write_base_and_faster
+from test_experiment_store import Flaky, plan, reference  # noqa: F401 - a fixture (pyflakes: unused)
 from test_store_integrity import fake_run_batch
 
 TESTS = Path(__file__).resolve().parent
@@ -148,9 +146,7 @@ def test_a_batch_that_keeps_losing_its_worker_is_recorded_as_failed_with_the_cau
 
 
 def test_a_failed_run_exits_non_zero_with_its_cause_and_retry_failed_completes_it(tmp_path, monkeypatch, capsys):
-    (tmp_path / "base.toml").write_text(SMALL, encoding="utf-8")
-    (tmp_path / "faster.toml").write_text('extends = "base.toml"\n[scenario]\nname = "faster"\n'
-                                          '[parameters]\n"labour.job_finding_max" = 0.8\n', encoding="utf-8")
+    write_base_and_faster(tmp_path)
     out = tmp_path / "out"
     argv = ["compare", str(tmp_path / "base.toml"), str(tmp_path / "faster.toml"), "-r", "3", "--years", "1",
             "--workers", "1", "--out", str(out), "--quiet"]

@@ -10,7 +10,8 @@ import warnings
 from ..errors import QsimError
 
 # one module per command (group); each has register(subparsers)
-COMMAND_MODULES = ("run", "compare", "sweep", "sensitivity", "calibrate", "report", "dashboard", "catalogue", "store")
+COMMAND_MODULES = ("run", "compare", "sweep", "sensitivity", "calibrate", "report", "dashboard", "catalogue",
+                   "store")
 
 EPILOG = """examples:
   qsim run scenarios/baseline.toml --years 10

@@ -51,7 +51,8 @@ def _sensitivity(args) -> int:
     out = Path(args.out or f"out/{safe_name(experiment.name)}")
     store_name = "store-quick" if args.quick else "store"
     # a given-data analysis of a sweep resumes the sweep's own store, where `qsim sweep` keeps its runs
-    runs = (Path(f"out/{safe_name(experiment.sweep.experiment.name)}") if isinstance(experiment, SweepSensitivityExperiment)
+    runs = (Path(f"out/{safe_name(experiment.sweep.experiment.name)}")
+            if isinstance(experiment, SweepSensitivityExperiment)
             else out) / store_name
     with executor_for(args) as executor:
         result = sensitivity(experiment, quick=args.quick, executor=executor, store=runs, progress=not args.quiet)

@@ -12,6 +12,7 @@ from .sweep import Experiment, SweepResult, load_experiment, run_experiment, swe
 
 __all__ = ["sweep", "SweepResult", "Factor", "design_points", "DesignError", "Experiment", "load_experiment",
            "run_experiment", "compare", "Comparison", "open_store", "Store", "StoreError",
-           "StoreLocked", "StoreWarning", "Verification", "failure_summary", "ExecutorBroken", "Plan", "replications_plan",
+           "StoreLocked", "StoreWarning", "Verification", "failure_summary", "ExecutorBroken", "MAX_ATTEMPTS", "Plan",
+           "replications_plan",
            "scenario_hash", "execute", "SerialExecutor", "local_executor", "dask_executor", "DaskExecutor",
            "executor_workers", "warm_up", "ExecutionReport", "RunSpec", "RunStatus", "BatchOutput", "run_batch", "reduce_run"]

@@ -157,8 +157,8 @@ class _WriterLock:
                 raise StoreLocked(f"{folder}: this thread is already writing to the store") from None
         previous = self.owner()
         if previous is not None:  # a holder that ended without releasing: the kernel freed its lock
-            warnings.warn(f"{folder}: took over the lock of {_describe_owner(previous, holds=False)}, which ended without "
-                          "releasing it", StoreWarning, stacklevel=4)
+            warnings.warn(f"{folder}: took over the lock of {_describe_owner(previous, holds=False)}, which ended "
+                          "without releasing it", StoreWarning, stacklevel=4)
         me = {"host": socket.gethostname(), "pid": os.getpid(),
               "since": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": " ".join(sys.argv)[:200]}
         _atomic_write(folder / OWNER, lambda tmp: tmp.write_text(json.dumps(me), encoding="utf-8"))
