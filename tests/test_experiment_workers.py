@@ -7,6 +7,7 @@ World: tests/test_measures.py's BASE (600 households, 4 x 4 grid, 3 years), as i
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -192,3 +193,27 @@ def test_output_folder_names_from_files_stay_inside_the_output_folder():
         assert (Path("out") / cleaned).resolve().parent == Path("out").resolve()
     assert safe_name("coaching_referrals-demand.v2") == "coaching_referrals-demand.v2"
     assert len(safe_name("x" * 500)) == 80
+
+
+def test_cli_compare_into_a_store_in_use_stops_naming_the_owner_or_waits_with_wait(tmp_path, capsys):
+    write_base_and_faster(tmp_path)
+    out = tmp_path / "out"
+    argv = ["compare", str(tmp_path / "base.toml"), str(tmp_path / "faster.toml"), "-r", "1", "--years", "1",
+            "--workers", "1", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    opened, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # another writer (a thread here) holds the store
+        with Store.open_for_repair(out / "store"):
+            opened.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    opened.wait(30)
+    assert main(argv) == 2
+    assert f"the store is being written by process {os.getpid()} on host" in capsys.readouterr().err
+    threading.Timer(0.5, release.set).start()
+    assert main([*argv, "--wait"]) == 0
+    holder.join()

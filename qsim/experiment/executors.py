@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 import pandas as pd
 
 from ..engine import Simulation
+from ..errors import QsimError
 from ..scenario import Scenario
 from .plan import Plan
-from ..errors import QsimError
 from .runs import BatchOutput, RunStatus, run_batch
 from .store import Store
 

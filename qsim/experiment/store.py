@@ -360,8 +360,11 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def __del__(self) -> None:
-        self.close()
+    def __del__(self) -> None:  # a writer dropped without close(): release its lock (the kernel would at exit)
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - nothing to report to at garbage collection
+            pass
 
     def require_writer(self) -> None:
         """Raise StoreError unless this process holds the store's lock (opened with :meth:`for_plan`)."""
