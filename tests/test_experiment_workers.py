@@ -217,3 +217,32 @@ def test_cli_compare_into_a_store_in_use_stops_naming_the_owner_or_waits_with_wa
     threading.Timer(0.5, release.set).start()
     assert main([*argv, "--wait"]) == 0
     holder.join()
+
+
+class FailsInSweeps(Flaky):
+    """Raises for replicate 1 of 'faster' at every point of a sweep."""
+
+    def __init__(self, scenario, seed=None, replicate=0, hooks=()):
+        if scenario.name.startswith("faster@") and replicate == 1:
+            raise RuntimeError("injected failure")
+        super(Flaky, self).__init__(scenario, seed=seed, replicate=replicate, hooks=hooks)
+
+
+def test_cli_sweep_with_failed_runs_exits_1_and_its_output_folder_name_is_sanitised(tmp_path, monkeypatch, capsys):
+    write_base_and_faster(tmp_path)
+    (tmp_path / "exp.toml").write_text('[experiment]\nname = "../../escape"\nscenarios = ["base.toml", "faster.toml"]\n'
+                                       'replications = 2\nyears = 1\n[factors."labour.job_loss"]\nlevels = [0.01]\n',
+                                       encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(runs_module, "Simulation", FailsInSweeps)
+    argv = ["sweep", "exp.toml", "--workers", "1", "--quiet"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "1 of 4 runs did not finish" in err and "1 x RuntimeError: injected failure" in err
+    out = tmp_path / "out" / "_.._escape"
+    assert (out / "effects.csv").exists() and not (tmp_path.parent / "escape").exists()
+    assert pd.read_csv(out / "effects.csv")["runs_missing"].eq(1).all()
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    assert main([*argv, "--retry-failed"]) == 0
+    assert pd.read_csv(out / "effects.csv")["runs_missing"].eq(0).all()
