@@ -127,8 +127,8 @@ class Indicator:
     unit_text: Mapping[str, str] | None = field(default=None, compare=False)
 
     @property
-    def builtin(self) -> bool:
-        """Computed by the numba sums (a declaration), not by a function of the state."""
+    def declared(self) -> bool:
+        """Computed from the numba sums by a declaration, not by a function of the state."""
         return isinstance(self.compute, (Share, Mean, Count, FlowRate, FlowCount, AreaValue))
 
     def label(self, lang: str = "en") -> str:
@@ -172,9 +172,10 @@ def _check(ind: Indicator) -> Indicator:
     for name in ("unit", "definition"):
         if not isinstance(getattr(ind, name), str) or not getattr(ind, name).strip():
             raise bad(name, "a non-empty text")
-    if not all(isinstance(ind.text.get(lang), Text) and ind.text[lang].label.strip() for lang in LANGUAGES):
+    if not isinstance(ind.text, Mapping) or not all(
+            isinstance(ind.text.get(lang), Text) and ind.text[lang].label.strip() for lang in LANGUAGES):
         raise bad("text", f"a Text(label, explanation) for each of {', '.join(LANGUAGES)}")
-    if not float(ind.low) < float(ind.high):
+    if not all(isinstance(x, (int, float)) for x in (ind.low, ind.high)) or not ind.low < ind.high:
         raise IndicatorError(f"indicator {ind.name!r}: low ({ind.low!r}) must be below high ({ind.high!r})")
     _check_compute(ind, bad)
     unit_text = dict(UNIT_TEXT.get(ind.unit, {}), **(ind.unit_text or {}))
@@ -199,10 +200,10 @@ def _check_compute(ind: Indicator, bad) -> None:
         raise bad("compute", f"a flow of {', '.join(FLOWS)}")
     if isinstance(c, AreaValue) and c.value not in AREA_VALUES:
         raise bad("compute", f"an area value of {', '.join(AREA_VALUES)}")
-    if isinstance(c, AreaValue) != (ind.level == "area") and ind.builtin:
+    if isinstance(c, AreaValue) != (ind.level == "area") and ind.declared:
         raise bad("compute", f"a declaration for the level {ind.level!r} (AreaValue for 'area', the others for "
                              f"'household')")
-    if not ind.builtin and not callable(c):
+    if not ind.declared and not callable(c):
         raise bad("compute", "a declaration (Share, Mean, Count, FlowRate, FlowCount, AreaValue) or a function "
                              "f(state) -> numpy array")
 
@@ -300,7 +301,7 @@ def _rebuild() -> None:
         flow_rates=_rows(FlowRate, lambda c: (FLOWS[c.flow],), 2),
         flow_counts=_rows(FlowCount, lambda c: (FLOWS[c.flow],), 2),
         area_values=_rows(AreaValue, lambda c: (AREA_VALUES.index(c.value),), 2))
-    _evaluated = tuple((k, ind) for k, ind in enumerate(_REGISTRY.values()) if not ind.builtin)
+    _evaluated = tuple((k, ind) for k, ind in enumerate(_REGISTRY.values()) if not ind.declared)
 
 
 def compute(state, params, flows: np.ndarray, block_efficacy: np.ndarray,
