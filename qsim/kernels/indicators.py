@@ -1,4 +1,4 @@
-"""The built-in indicators' numba sums: household sums by area and group, area properties, the indicator table.
+"""The numba sums behind the declared indicators: household sums by area and group, area values, the table.
 
 ``household_sums`` fills one column per sum of ``SUMS`` (``S_*`` are their positions) for every area, the
 city (last row), group 0/1 and all groups (column 2); ``area_values`` forms the area-level values of
