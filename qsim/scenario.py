@@ -33,11 +33,10 @@ from .area_tables import AreaTables, TableError, read_tables
 from .levers import N_PROGRAMMES
 from .measures.catalogue import CARRIERS, CATALOGUE, PROGRAMME
 from .parameters import PROCESSES, ModelParameters, ParameterError, check_value, to_monthly
-from .state import LABOUR_STATES, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS, SHORT_TERM_UNEMPLOYED
+from .state import GROUP_NAMES, LABOUR_STATES, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS, SHORT_TERM_UNEMPLOYED
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Money = Annotated[float, Field(ge=0.0, le=1e10, allow_inf_nan=False)]
-GROUP_NAMES = ("majority", "minority")
 MAX_DWELLINGS = 20_000_000  # per area: a bound that keeps a mistyped number from exhausting memory
 
 

@@ -24,6 +24,7 @@ from mesa.datacollection import DataCollector
 from mesa.discrete_space import OrthogonalMooreGrid
 
 from ..engine import Simulation
+from ..hooks import HookContext
 from ..indicators import INDEX, NAMES
 from ..kernels.trust import collective_efficacy
 from ..scenario import Scenario, load_scenario
@@ -206,7 +207,7 @@ class _FollowReorderedSlots:
     def __init__(self, model: QsimModel):
         self.model = model
 
-    def __call__(self, sim: Simulation, month: int) -> None:
+    def __call__(self, context: HookContext, month: int) -> None:
         pass
 
     def households_reordered(self, new_slot: np.ndarray) -> None:
