@@ -16,7 +16,7 @@ per measure of a scenario. The interface is small:
 * what it reports, as class facts: ``one_off`` (the ledger pays it once,
   over ``lag_months``), ``per_participant`` (its levers act on enrolled
   households; it takes a programme slot), ``state_effects`` (the effect
-  names besides levers it understands), :meth:`Delivery.check` (the
+  names besides levers it understands, with their meaning), :meth:`Delivery.check` (the
   catalogue's consistency rules for the kind) and :meth:`Delivery.facts`
   (the lines docs/measures.md shows).
 
@@ -93,7 +93,7 @@ class Delivery:
     kind: ClassVar[str]
     one_off: ClassVar[bool] = False          # paid once, over lag_months (construction)
     per_participant: ClassVar[bool] = False  # levers act on enrolled households (a programme slot)
-    state_effects: ClassVar[tuple[str, ...]] = ()  # effect names besides levers that the kind applies
+    state_effects: ClassVar[dict[str, str]] = {}  # effect names besides levers that the kind applies: meaning
 
     def __init__(self, index: int, spec: "Measure", entry: "MeasureType", area: int, key: np.uint64,
                  carrier: float = 1.0, slot: int = NO_ONE):
@@ -115,7 +115,7 @@ class Delivery:
         problems = []
         for key in entry.effects:
             if key not in levers.INDEX and key not in cls.state_effects:
-                known = ", ".join(levers.NAMES + cls.state_effects)
+                known = ", ".join(levers.NAMES + tuple(cls.state_effects))
                 problems.append(f"effect {key!r} is neither a lever nor a state effect of {cls.kind} measures "
                                 f"(expected one of {known})")
         if (entry.lag_months > 0) != cls.one_off:
@@ -208,7 +208,7 @@ class Office(Area):
     scaled by the carrier."""
 
     kind = "office"
-    state_effects = ("office_capacity",)
+    state_effects = {"office_capacity": "capacity of the QM office per full-time staff"}
 
     def start(self, state: State) -> None:
         super().start(state)
@@ -305,7 +305,9 @@ class Construction(Delivery):
 
     kind = "construction"
     one_off = True
-    state_effects = ("place_quality", "building_quality", "rent_levy")
+    state_effects = {"place_quality": "rise of the target places' quality (once, when built)",
+                     "building_quality": "rise of the target buildings' quality (once, when built)",
+                     "rent_levy": "EUR/month added to sitting tenants' rents (once, when built)"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
