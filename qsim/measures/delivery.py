@@ -363,22 +363,22 @@ class Construction(Delivery):
         """The one-off state changes on completion: the worst places or buildings of the target improve."""
         eff, units, changes = self.effects, int(round(self.spec.units)), []
         if "place_quality" in eff:
-            places = self.places(state)
-            quality = state.places.quality
-            worst = places[np.argsort(quality[places], kind="stable")[:units]]
-            changes.append(StateChange("places", "quality", worst,
-                                       np.minimum(1.0, quality[worst] + eff["place_quality"])))
+            changes.append(improve_worst("places", state.places.quality, self.places(state), units,
+                                         eff["place_quality"]))
         if "building_quality" in eff:
-            blds = self.buildings(state)
-            quality = state.buildings.quality
-            worst = blds[np.argsort(quality[blds], kind="stable")[:units]]
-            changes.append(StateChange("buildings", "quality", worst,
-                                       np.minimum(1.0, quality[worst] + eff["building_quality"])))
+            renovation = improve_worst("buildings", state.buildings.quality, self.buildings(state), units,
+                                       eff["building_quality"])
             dw = state.dwellings
-            renovated = np.flatnonzero(np.isin(dw.building, worst) & (dw.occupant >= 0))
-            changes.append(StateChange("dwellings", "rent", renovated,
-                                       dw.rent[renovated] + np.float32(eff.get("rent_levy", 0.0))))
+            renovated = np.flatnonzero(np.isin(dw.building, renovation.index) & (dw.occupant >= 0))
+            changes += [renovation, StateChange("dwellings", "rent", renovated,
+                                                dw.rent[renovated] + np.float32(eff.get("rent_levy", 0.0)))]
         return changes
+
+
+def improve_worst(table: str, quality: np.ndarray, candidates: np.ndarray, n: int, gain: float) -> StateChange:
+    """Raise the quality of the ``n`` worst ``candidates`` (rows of ``table``) by ``gain``, to at most 1."""
+    worst = candidates[np.argsort(quality[candidates], kind="stable")[:n]]
+    return StateChange(table, "quality", worst, np.minimum(1.0, quality[worst] + gain))
 
 
 def open_office(state: State, area: int) -> np.ndarray:
