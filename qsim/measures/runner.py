@@ -20,8 +20,8 @@ from ..budget import Ledger
 from ..scenario import ScenarioError
 from ..state import NO_ONE, State
 from .catalogue import CARRIERS, CATALOGUE
-from .delivery import Delivery, EmptyTarget, delivery_factor, saturation
-from .timing import Timing, remaining
+from .delivery import Delivery, EmptyTarget, delivery_factor, saturation  # the last two: re-exported
+from .timing import Timing, remaining  # remaining: re-exported (tests and notebooks import it from here)
 
 if TYPE_CHECKING:
     from ..hooks import HookContext
