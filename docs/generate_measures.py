@@ -45,8 +45,8 @@ def _months(n: int) -> str:
 def measures_page() -> str:
     """The text of docs/measures.md."""
     out = [HEADER, "# Measures\n\n",
-           "Every measure a scenario can use is one entry of the catalogue (`qsim/measures/catalogue.py`; "
-           "`qsim measures` lists it). A scenario names the type, its timing, target, capacity, budget and "
+           "Every measure a scenario can use is one entry of the catalogue (`qsim/measures/catalogue.py`, or "
+           "registered in a session with `qsim.measures.register`; `qsim measures` lists them). A scenario names the type, its timing, target, capacity, budget and "
            "funding (see [the scenario reference](scenario-reference.md)); the entry says what it does, what it "
            "costs, when its effect arrives and what remains after it ends.\n\n",
            "## How effects are delivered\n\n", cat.__doc__.split("How effect sizes are read:", 1)[1].strip(), "\n\n",
