@@ -26,6 +26,7 @@ from mesa.discrete_space import OrthogonalMooreGrid
 from ..engine import Simulation
 from .. import indicators as registry
 from ..errors import QsimError
+from ..hooks import HookContext
 from ..kernels.trust import collective_efficacy
 from ..scenario import Scenario, load_scenario
 from ..state import LABOUR_STATES, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED
@@ -211,7 +212,7 @@ class _FollowReorderedSlots:
     def __init__(self, model: QsimModel):
         self.model = model
 
-    def __call__(self, sim: Simulation, month: int) -> None:
+    def __call__(self, context: HookContext, month: int) -> None:
         pass
 
     def households_reordered(self, new_slot: np.ndarray) -> None:
