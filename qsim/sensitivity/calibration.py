@@ -33,14 +33,15 @@ from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..errors import QsimError
 from ..experiment.sweep import IndicatorName
+from ..files import CalibrationFileError, FieldError, StrictModel, describe, read_toml
 from ..indicators import BY_NAME as INDICATORS
 from ..parameters import BY_NAME as PARAMETERS
 from ..result import finish_figure, label_panel, small_multiples, write_tables
-from ..scenario import FieldError, Scenario, ScenarioError, _describe, _read_toml, load_scenario
+from ..scenario import Scenario, load_scenario
 from .abc import AbcPosterior, abc_posterior, weighted_quantile
 
 
@@ -69,11 +70,7 @@ class Statistic:
         return f"{self.indicator} {when}" + ("" if self.area == "all" else f" ({self.area})")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Target(_Strict):
+class Target(StrictModel):
     """A target: an indicator's value at a ``year``, its mean over a ``period`` [first, last] (years, inclusive),
     or its ``values`` at ``years`` (a trajectory); ``sd`` is the target's uncertainty in the indicator's unit
     (yearly values: stocks at December, rates per year); without it the simulator's own noise is used."""
@@ -175,8 +172,7 @@ def _targets(targets: Sequence[Target | Mapping[str, Any]]) -> list[Target]:
         try:
             out.append(Target.model_validate(dict(t)))
         except ValidationError as e:
-            lines = [f"  targets.{k}.{line.strip()}" for line in _describe(e).splitlines()]
-            raise CalibrationError("invalid target\n" + "\n".join(lines)) from None
+            raise CalibrationError("invalid target\n" + describe(e, prefix=f"targets.{k}")) from None
     return out
 
 
@@ -614,7 +610,7 @@ def _plot_trials(result: CalibrationResult, path):
 
 
 # ------------------------------------------------------------------ experiment files
-class CalibrationMeta(_Strict):
+class CalibrationMeta(StrictModel):
     name: str = Field(min_length=1)
     description: str = ""
     scenario: str = Field(min_length=1, description="The scenario file to calibrate (relative to this file).")
@@ -636,12 +632,12 @@ class CalibrationMeta(_Strict):
         return n
 
 
-class PriorSpec(_Strict):
+class PriorSpec(StrictModel):
     low: float
     high: float
 
 
-class CalibrationQuick(_Strict):
+class CalibrationQuick(StrictModel):
     """Smaller settings for a fast run (``--quick``); targets beyond the quick horizon are read at its last year."""
 
     draws: int | None = Field(default=None, ge=2, le=1_048_576)
@@ -658,7 +654,7 @@ class CalibrationQuick(_Strict):
         return n
 
 
-class CalibrationExperiment(_Strict):
+class CalibrationExperiment(StrictModel):
     """A validated calibration file. Build one with :func:`load_calibration`."""
 
     calibration: CalibrationMeta
@@ -680,8 +676,7 @@ class CalibrationExperiment(_Strict):
         return [Prior(name, spec.low, spec.high) for name, spec in self.parameters.items()]
 
 
-def _error(source: str, path: str, message: str) -> ScenarioError:
-    return ScenarioError(f"{source}: invalid calibration\n  {path}: {message}")
+_invalid = CalibrationFileError.invalid  # (file, field, message): the error naming both
 
 
 def calibration_from_dict(data: dict, source: str = "<dict>", base_dir: str | Path = ".") -> CalibrationExperiment:
@@ -690,27 +685,27 @@ def calibration_from_dict(data: dict, source: str = "<dict>", base_dir: str | Pa
     try:
         exp = CalibrationExperiment.model_validate(data)
     except ValidationError as e:
-        raise ScenarioError(f"{source}: invalid calibration\n{_describe(e)}") from None
+        raise CalibrationFileError.from_validation(source, e) from None
     path = Path(base_dir) / exp.calibration.scenario
     if not path.is_file():
-        raise _error(source, "calibration.scenario", f"no such scenario file {exp.calibration.scenario!r} "
-                     f"(looked for {path})")
+        raise _invalid(source, "calibration.scenario", f"no such scenario file {exp.calibration.scenario!r} "
+                       f"(looked for {path})")
     scenario = load_scenario(path)
     for name, spec in exp.parameters.items():
         try:
             Prior(name, spec.low, spec.high)
         except CalibrationError as e:
-            raise _error(source, f"parameters.{name}", str(e)) from None
+            raise _invalid(source, f"parameters.{name}", str(e)) from None
     horizon = exp.calibration.years or scenario.years
     areas = {"all", *(a.name for a in scenario.areas)}
     for k, target in enumerate(exp.targets):
         if target.area not in areas:
-            raise _error(source, f"targets.{k}.area", f"no area {target.area!r} in scenario {scenario.name!r}; "
-                         f"areas: {', '.join(sorted(areas))}")
+            raise _invalid(source, f"targets.{k}.area", f"no area {target.area!r} in scenario {scenario.name!r}; "
+                           f"areas: {', '.join(sorted(areas))}")
         try:
             target.statistics(horizon)
         except ValueError as e:
-            raise _error(source, f"targets.{k}", str(e)) from None
+            raise _invalid(source, f"targets.{k}", str(e)) from None
     quick_horizon = exp.quick.years or horizon
     for where, draws, accept, n_stats in (
             ("calibration", exp.calibration.draws, exp.calibration.accept,
@@ -718,8 +713,8 @@ def calibration_from_dict(data: dict, source: str = "<dict>", base_dir: str | Pa
             ("quick", exp.quick.draws or exp.calibration.draws, exp.quick.accept or exp.calibration.accept,
              sum(len(t.statistics(quick_horizon, clip=True)) for t in exp.targets))):
         if math.ceil(draws * accept) < n_stats + 2:
-            raise _error(source, f"{where}.accept", f"draws x accept = {math.ceil(draws * accept)} accepted draws; "
-                         f"the regression adjustment needs at least {n_stats + 2} (statistics + 2)")
+            raise _invalid(source, f"{where}.accept", f"draws x accept = {math.ceil(draws * accept)} accepted draws; "
+                           f"the regression adjustment needs at least {n_stats + 2} (statistics + 2)")
     exp._source, exp._scenario = source, scenario
     return exp
 
@@ -727,7 +722,7 @@ def calibration_from_dict(data: dict, source: str = "<dict>", base_dir: str | Pa
 def load_calibration(path: str | Path) -> CalibrationExperiment:
     """Read and validate a calibration file (TOML)."""
     path = Path(path)
-    return calibration_from_dict(_read_toml(path), str(path), path.parent)
+    return calibration_from_dict(read_toml(path, CalibrationFileError), str(path), path.parent)
 
 
 def run_calibration(experiment: CalibrationExperiment | str | Path, quick: bool = False,
