@@ -74,10 +74,8 @@ class ExperimentFileError(FileError):
     kind = "experiment"
 
 
-class SensitivityFileError(FileError):
+class SensitivityFileError(ExperimentFileError):
     """A sensitivity experiment file (uncertain parameters, method, outputs) that cannot be used."""
-
-    kind = "sensitivity experiment"
 
 
 class CalibrationFileError(FileError):
