@@ -19,7 +19,7 @@ from browser import ARTIFACTS, chromium_page
 from conftest import ROOT, scenario_dict
 from qsim.cli import build_parser, main
 from qsim.indicators import NAMES
-from qsim.report import SECTIONS, ReportError, report_from_folder
+from qsim.report import SECTIONS, ReportError, report_from_folder, write_report
 from qsim.report.data import planned_inflows
 from qsim.measures import CATALOGUE
 from qsim.report.labels import INDICATOR_TEXT, LANGUAGES, TEXT, fixed
@@ -164,7 +164,7 @@ def _decimals(cell: str) -> int:
 def test_report_in_german_from_the_comparison(results):
     folder, comparison = results
     out = folder / "report-de.html"
-    assert comparison.report(out, lang="de") == [out]
+    assert write_report(comparison, out, lang="de") == [out]
     with chromium_page() as page:
         info = _report_page(page, out, "de", "report-de.png")
     _check_parts(info, "de", FIGURES)

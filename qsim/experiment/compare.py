@@ -296,15 +296,6 @@ class Comparison:
             written.append(path)
         return written
 
-    def report(self, path: str | Path, lang: str = "en", sensitivity: str | Path | None = None,
-               pdf: bool = False) -> list[Path]:
-        """Write the planner's report (one self-contained HTML file; ``lang`` 'en' or 'de'; ``pdf``: also a PDF
-        via headless Chromium; ``sensitivity``: a folder with ``sensitivity_indices.csv``); see
-        :mod:`qsim.report`. Returns the files written."""
-        from ..report import write_report
-
-        return write_report(self, path, lang=lang, sensitivity=sensitivity, pdf=pdf)
-
 
 def _ratio(cost: float, gain: float) -> float:
     return cost / gain if gain > 0 and cost > 0 else float("nan")
