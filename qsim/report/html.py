@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .. import __version__
+from ..version import __version__
 from ..experiment.compare import Comparison, better
 from ..indicators import BY_NAME
 from ..result import KEY_INDICATORS
