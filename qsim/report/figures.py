@@ -21,7 +21,7 @@ from ..experiment.compare import Comparison, better
 from ..indicators import BY_NAME
 from ..measures.catalogue import DOMAINS
 from ..measures.runner import union_of_periods
-from ..result import finish_figure, label_panel
+from ..plots import finish_figure, label_panel
 from .labels import DOMAIN_TEXT, indicator_label, text, unit_label
 
 DPI = 96
