@@ -22,7 +22,7 @@ from qsim.indicators import NAMES
 from qsim.report import SECTIONS, ReportError, report_from_folder, write_report
 from qsim.report.data import planned_inflows
 from qsim.measures import CATALOGUE
-from qsim.report.labels import INDICATOR_TEXT, LANGUAGES, TEXT, fixed
+from qsim.report.labels import INDICATOR_TEXT, LANGUAGES, TEXT, fixed, number, percent
 
 YEARS = 3
 REPLICATIONS = 3
@@ -76,6 +76,11 @@ def test_numbers_use_the_language_conventions():
     assert fixed(-1234.5, 1, "en", sign=True) == "\u22121,234.5"
     assert fixed(-1234.5, 1, "de", sign=True) == "\u22121.234,5"
     assert fixed(0.0004, 2, "en", sign=True) == "0.00"  # no sign on a value that rounds to zero
+    assert fixed(-0.0004, 2, "de", sign=True) == "0,00"
+    assert number(1234567.8, "de", thousands=True) == "1.234.568"
+    assert number(1234567.8, "en", thousands=True) == "1,234,568"
+    assert number(0.04567, "de", 2) == "0,046" and number(12345.0, "en") == "12300"  # significant digits
+    assert percent(0.5, "en") == "50%" and percent(0.5, "de") == "50\u00a0%"  # German: a no-break space
 
 
 def _report_page(page, path, lang: str, screenshot: str) -> dict:
