@@ -17,8 +17,9 @@ from .version import __version__
 # The package qsim.sensitivity (its __init__ is small) is loaded now, and the name the import system binds to it
 # here is removed: `qsim.sensitivity` is then the function (below, on first use), and a later import of
 # qsim.sensitivity.<module> does not bind the name again (a package is bound in its parent once, when loaded).
-# `from qsim.sensitivity import ...` and `import qsim.sensitivity.<module>` work as for any package.
-from . import sensitivity as _sensitivity_package  # noqa: F401,E402
+# `from qsim.sensitivity import ...` and `from qsim.sensitivity.<module> import ...` work as for any package;
+# the attribute path `qsim.sensitivity.<module>` does not (after `import qsim` the name is the function).
+from . import sensitivity as _sensitivity_package
 del sensitivity  # noqa: F821
 
 _EXPERIMENT = ("compare", "Comparison", "sweep", "SweepResult", "open_store")
