@@ -261,7 +261,7 @@ class CalibrationResult:
             return plots.plot_fit(self, path)
         if kind == "trials":
             return plots.plot_trials(self, path)
-        raise ValueError(f"unknown plot kind {kind!r}; expected posterior, fit or trials")
+        raise CalibrationError(f"unknown plot kind {kind!r}; expected posterior, fit or trials")
 
     def save(self, folder: str | Path, scenario_file: bool = True) -> list[Path]:
         """Write estimates, posterior, trials, fit and trajectories (Parquet and CSV), the three plots (PNG),

@@ -92,19 +92,19 @@ class SensitivityResult:
             return plots.plot_indices(self.indices, self.method, title, path)
         if kind == "convergence":
             if self.method == "fast":
-                raise ValueError("an eFAST sample cannot be cut into smaller samples: no convergence plot")
+                raise SensitivityError("an eFAST sample cannot be cut into smaller samples: no convergence plot")
             return plots.plot_convergence(self.convergence, self.method, title, path)
         if kind == "morris":
             if self.method != "morris":
-                raise ValueError(f"a morris plot needs a Morris analysis, this is {self.method}")
+                raise SensitivityError(f"a morris plot needs a Morris analysis, this is {self.method}")
             return plots.plot_morris(self.indices, title, path)
         if kind == "robustness":
             table = self.robustness()
             if table.empty:
-                raise ValueError("no robustness outcomes: add a [robustness] table to the experiment")
+                raise SensitivityError("no robustness outcomes: add a [robustness] table to the experiment")
             return plots.plot_robustness(table, f"{self.name}: decision robustness over {len(self.samples)} "
                                          "parameter samples", path)
-        raise ValueError(f"unknown plot kind {kind!r}; expected one of {', '.join(PLOT_KINDS)}")
+        raise SensitivityError(f"unknown plot kind {kind!r}; expected one of {', '.join(PLOT_KINDS)}")
 
     def plot_kinds(self) -> list[str]:
         """The plots this result can draw."""
