@@ -12,8 +12,15 @@ from . import indicators
 from .parameters import PARAMETERS, ModelParameters
 from .result import Result
 from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from .version import __version__
 
-__version__ = "0.1.0"
+# The package qsim.sensitivity (its __init__ is small) is loaded now, and the name the import system binds to it
+# here is removed: `qsim.sensitivity` is then the function (below, on first use), and a later import of
+# qsim.sensitivity.<module> does not bind the name again (a package is bound in its parent once, when loaded).
+# `from qsim.sensitivity import ...` and `from qsim.sensitivity.<module> import ...` work as for any package;
+# the attribute path `qsim.sensitivity.<module>` does not (after `import qsim` the name is the function).
+from . import sensitivity as _sensitivity_package
+del sensitivity  # noqa: F821
 
 _EXPERIMENT = ("compare", "Comparison", "sweep", "SweepResult", "open_store")
 _SENSITIVITY = ("sensitivity", "SensitivityResult", "calibrate", "CalibrationResult")
@@ -30,10 +37,9 @@ def __getattr__(name: str):
     if name == "INDICATOR_NAMES":
         return indicators.names()
     if name in _SENSITIVITY:
-        import importlib  # not `from . import sensitivity`: that looks up qsim.sensitivity, i.e. this function again
-
-        return getattr(importlib.import_module(".sensitivity", __name__), name)
+        return getattr(_sensitivity_package, name)
     raise AttributeError(f"module 'qsim' has no attribute {name!r}")
+
 
 __all__ = ["Simulation", "Result", "Scenario", "ScenarioError", "load_scenario", "scenario_from_dict",
            "ModelParameters", "PARAMETERS", "INDICATORS", "INDICATOR_NAMES", "compare",

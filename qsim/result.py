@@ -1,4 +1,4 @@
-"""Results of a run: tidy tables of indicators and flows, yearly summaries, plots."""
+"""Results of a run: tidy tables of indicators and flows, yearly summaries (the figures are in ``plots.py``)."""
 
 from __future__ import annotations
 
@@ -108,17 +108,10 @@ class Result:
              marks: Sequence[tuple[float, float, str]] = ()):
         """Small multiples of indicators (default: the first six key indicators) over time; ``marks`` are
         (start, end, label) periods in years."""
-        names = self._checked(names, area)[:6] if names is None else self._checked(names, area)
-        fig, axes = small_multiples(len(names), path, panel=(4.2, 2.8))
-        df = self.indicators
-        df = df[df["area"] == area]
-        t = (df["month"] + 1) / 12.0
-        for ax, name in zip(axes.flat, names):
-            ax.plot(t, df[name], lw=1.2)
-            for start, end, label in marks:
-                ax.axvspan(start, end, color="tab:orange", alpha=0.12, label=label)
-            label_panel(ax, name, registry.get(name).unit)
-        return finish_figure(fig, axes, len(names), f"{self.scenario} - {area}", path)
+        from .plots import plot_result  # matplotlib loads when a figure is drawn
+
+        checked = self._checked(names, area)
+        return plot_result(self, checked[:6] if names is None else checked, area, path, marks)
 
     def save(self, folder: str | Path) -> list[Path]:
         """Write indicators (all groups), flows and the budget ledger as Parquet and CSV; returns the files."""
@@ -137,45 +130,6 @@ def _registered_columns(records: list[np.ndarray]) -> list[str]:
                         f"{len(names)} indicators are registered now{late}: register or unregister indicators "
                         f"(qsim.indicators) before building a Simulation, not during its run")
     return names
-
-
-def small_multiples(n: int, path, panel: tuple[float, float]):
-    """A figure of ``n`` panels, three to a row (``panel``: width, height in inches). A figure for a file is
-    drawn by Agg without pyplot (faster to start, no window); otherwise pyplot's, for notebooks."""
-    cols = min(3, n)
-    rows = -(-n // cols)
-    size = (panel[0] * cols, panel[1] * rows)
-    if path is None:
-        import matplotlib.pyplot as plt
-
-        return plt.subplots(rows, cols, figsize=size, squeeze=False)
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=size)
-    return fig, fig.subplots(rows, cols, squeeze=False)
-
-
-def label_panel(ax, name: str, unit: str) -> None:
-    """Title, axis labels and tick size of one indicator panel over years."""
-    ax.set_title(name.replace("_", " "), fontsize=9)
-    ax.set_xlabel("year", fontsize=8)
-    ax.set_ylabel(unit, fontsize=8)
-    ax.tick_params(labelsize=7)
-
-
-def finish_figure(fig, axes, used: int, title: str, path):
-    """Hide unused panels, add the title and lay out; save to ``path`` (and close) if given."""
-    for ax in list(axes.flat)[used:]:
-        ax.set_visible(False)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=110)
-        if fig.canvas.manager is not None:  # a pyplot figure: release it
-            import matplotlib.pyplot as plt
-
-            plt.close(fig)
-    return fig
 
 
 def write_tables(folder: str | Path, tables: dict[str, pd.DataFrame]) -> list[Path]:

@@ -100,7 +100,7 @@ def test_planner_comparison_runs():
     summary = _text(_cell_showing(nb, "comparison.summary()"))
     for option in ("employment", "social_cohesion", "integrated"):
         assert option in summary, f"the summary does not show {option}"
-    saved = _text(_cell_showing(nb, "comparison.report("))
+    saved = _text(_cell_showing(nb, "write_report(comparison"))
     assert "report.html" in saved
     assert (ROOT / "out" / "planner-notebook" / "report.html").is_file()
     assert _images(nb) >= 1

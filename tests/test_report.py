@@ -19,11 +19,11 @@ from browser import ARTIFACTS, chromium_page
 from conftest import ROOT, scenario_dict
 from qsim.cli import build_parser, main
 from qsim.indicators import NAMES
-from qsim.report import SECTIONS, ReportError, report_from_folder
+from qsim.report import SECTIONS, ReportError, report_from_folder, write_report
 from qsim.report.data import planned_inflows
 from qsim.measures import CATALOGUE
 from qsim import indicators as registry
-from qsim.report.labels import LANGUAGES, TEXT, fixed
+from qsim.report.labels import LANGUAGES, TEXT, fixed, number, percent
 
 YEARS = 3
 REPLICATIONS = 3
@@ -77,6 +77,11 @@ def test_numbers_use_the_language_conventions():
     assert fixed(-1234.5, 1, "en", sign=True) == "\u22121,234.5"
     assert fixed(-1234.5, 1, "de", sign=True) == "\u22121.234,5"
     assert fixed(0.0004, 2, "en", sign=True) == "0.00"  # no sign on a value that rounds to zero
+    assert fixed(-0.0004, 2, "de", sign=True) == "0,00"
+    assert number(1234567.8, "de", thousands=True) == "1.234.568"
+    assert number(1234567.8, "en", thousands=True) == "1,234,568"
+    assert number(0.04567, "de", 2) == "0,046" and number(12345.0, "en") == "12300"  # significant digits
+    assert percent(0.5, "en") == "50%" and percent(0.5, "de") == "50\u00a0%"  # German: a no-break space
 
 
 def _report_page(page, path, lang: str, screenshot: str) -> dict:
@@ -165,7 +170,7 @@ def _decimals(cell: str) -> int:
 def test_report_in_german_from_the_comparison(results):
     folder, comparison = results
     out = folder / "report-de.html"
-    assert comparison.report(out, lang="de") == [out]
+    assert write_report(comparison, out, lang="de") == [out]
     with chromium_page() as page:
         info = _report_page(page, out, "de", "report-de.png")
     _check_parts(info, "de", FIGURES)

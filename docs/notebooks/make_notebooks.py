@@ -290,13 +290,15 @@ measure.
 
 ## Save and report
 
-`save` writes every table as Parquet and CSV and the plots; `report`
-writes the planner's report as one HTML file (see
+`save` writes every table as Parquet and CSV and the plots;
+`qsim.report.write_report` writes the planner's report as one HTML file (see
 `docs/report.md`); `qsim compare ... --out DIR` does the same
 from the command line."""),
     ("code", '''\
 files = comparison.save(OUT)
-report = comparison.report(OUT / "report.html")
+from qsim.report import write_report
+
+report = write_report(comparison, OUT / "report.html")
 print(f"{len(files)} files in {OUT}; report: {', '.join(str(p) for p in report)}")'''),
 ]
 

@@ -22,8 +22,8 @@ from scipy import stats
 
 from .. import indicators as registry
 from ..errors import QsimError
-from ..measures.runner import measure_periods, union_of_periods
-from ..result import finish_figure, label_panel, small_multiples, write_tables
+from ..measures.runner import measure_periods
+from ..result import write_tables
 from ..scenario import Scenario, scenario_from_dict
 from .executors import execute, executor_workers
 from .plan import as_scenario, replications_plan
@@ -231,29 +231,9 @@ class Comparison:
         ``indicators``: default the first six key indicators."""
         if kind not in ("trajectories", "differences"):
             raise ValueError(f"kind must be 'trajectories' or 'differences', got {kind!r}")
-        names = self._names(indicators, default=6)
-        fig, axes = small_multiples(len(names), path, panel=(4.4, 3.0))
-        table = self.bands() if kind == "trajectories" else self.differences()
-        key = "scenario" if kind == "trajectories" else "option"
-        low, high = ("q10", "q90") if kind == "trajectories" else ("ci_low", "ci_high")
-        last = float(self.yearly["year"].max())
-        periods = union_of_periods([(start, min(end, last), label) for s in self.scenarios[1:]
-                                    for start, end, label in self.periods.get(s, []) if start < last])
-        for ax, name in zip(axes.flat, names):
-            for k, (label, rows_) in enumerate(table[table["indicator"] == name].groupby(key, sort=False)):
-                color = f"C{self.scenarios.index(label)}"
-                ax.plot(rows_["year"], rows_["mean"], color=color, lw=1.3, label=label)
-                ax.fill_between(rows_["year"], rows_[low], rows_[high], color=color, alpha=0.18, lw=0)
-            if kind == "differences":
-                ax.axhline(0.0, color="0.4", lw=0.8)
-            for start, end, _ in periods:
-                ax.axvspan(start, end, color="tab:orange", alpha=0.07)
-            unit = registry.get(name).unit
-            label_panel(ax, name, unit if kind == "trajectories" else f"difference ({unit})")
-        axes.flat[0].legend(fontsize=7)
-        title = "means and 10-90% bands" if kind == "trajectories" else \
-            f"paired differences to {self.baseline} ({self.level:.0%} intervals)"
-        return finish_figure(fig, axes, len(names), f"{title} - {self.area}", path)
+        from .plots import plot_comparison  # matplotlib loads when a figure is drawn
+
+        return plot_comparison(self, self._names(indicators, default=6), kind, path)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by name: bands, differences, time_to_effect, persistence, cost_effectiveness, ranking,
@@ -272,15 +252,6 @@ class Comparison:
             self.plot(kind=kind, path=path)
             written.append(path)
         return written
-
-    def report(self, path: str | Path, lang: str = "en", sensitivity: str | Path | None = None,
-               pdf: bool = False) -> list[Path]:
-        """Write the planner's report (one self-contained HTML file; ``lang`` 'en' or 'de'; ``pdf``: also a PDF
-        via headless Chromium; ``sensitivity``: a folder with ``sensitivity_indices.csv``); see
-        :mod:`qsim.report`. Returns the files written."""
-        from ..report import write_report
-
-        return write_report(self, path, lang=lang, sensitivity=sensitivity, pdf=pdf)
 
 
 def _ratio(cost: float, gain: float) -> float:

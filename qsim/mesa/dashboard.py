@@ -31,7 +31,7 @@ from ..errors import QsimError
 from ..experiment.design import apply_point
 from .. import indicators as registry
 from ..measures.catalogue import CATALOGUE
-from ..result import label_panel
+from ..plots import label_panel
 from ..scenario import Scenario, load_scenario, scenario_from_dict
 from .model import BLOCK_LAYERS, QsimModel
 

@@ -21,7 +21,7 @@ from .. import indicators as registry
 from ..experiment.compare import Comparison
 from ..measures.catalogue import DOMAINS
 from ..measures.runner import union_of_periods
-from ..result import finish_figure, label_panel
+from ..plots import finish_figure, label_panel
 from .labels import DOMAIN_TEXT, indicator_label, indicator_unit, text
 
 DPI = 96

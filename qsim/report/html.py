@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .. import __version__
+from ..version import __version__
 from .. import indicators as registry
 from ..experiment.compare import Comparison
 from ..scenario import Scenario

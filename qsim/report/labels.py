@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import math
 
+from babel.numbers import format_decimal, format_percent
+
 from .. import indicators as registry
 from ..indicators import LANGUAGES
+
+NUMBER_LOCALES = {"en": "en_GB", "de": "de_DE"}
+"""The CLDR locale whose number formats each report language uses (Babel)."""
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -354,30 +359,28 @@ def measure_title(measure_type: str, lang: str) -> str:
 
 
 def number(x: float, lang: str, digits: int = 3, thousands: bool = False) -> str:
-    """``x`` with ``digits`` significant digits (or grouped thousands, no decimals), with the decimal comma and
-    the thousands dot in German; '' for NaN."""
+    """``x`` with up to ``digits`` significant digits (or grouped thousands, no decimals) in the conventions of
+    ``lang`` (Babel's CLDR data: a decimal comma and a thousands dot in German); '' for NaN."""
     if x is None or math.isnan(x):
         return ""
-    s = f"{x:,.0f}" if thousands else f"{x:.{digits}g}"
-    if lang == "de":
-        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return s
+    pattern = "#,##0" if thousands else "@" + "#" * (digits - 1)
+    return format_decimal(x, pattern, locale=NUMBER_LOCALES[lang])
 
 
 def fixed(x: float, decimals: int, lang: str, sign: bool = False) -> str:
-    """``x`` with ``decimals`` decimals (a leading + with ``sign``), decimal comma in German; '' for NaN."""
+    """``x`` with ``decimals`` decimals (a leading + with ``sign``; none on a value that rounds to zero) in the
+    conventions of ``lang``, with a typographic minus; '' for NaN."""
     if x is None or math.isnan(x):
         return ""
-    s = f"{x:+,.{decimals}f}" if sign else f"{x:,.{decimals}f}"
-    if s.lstrip("+-").strip("0.,") == "":  # rounds to zero: no sign
-        s = s.lstrip("+-")
-    if lang == "de":
-        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return s.replace("-", "\u2212")
+    digits = format_decimal(abs(x), "#,##0" + ("." + "0" * decimals if decimals else ""),
+                            locale=NUMBER_LOCALES[lang])
+    if not any(c in "123456789" for c in digits):  # rounds to zero: no sign
+        return digits
+    return ("\u2212" if x < 0 else "+" if sign else "") + digits
 
 
 def percent(x: float, lang: str) -> str:
-    """A share 0-1 as a whole percentage ('' for NaN)."""
+    """A share 0-1 as a whole percentage in the conventions of ``lang`` ('12%', '12 %'); '' for NaN."""
     if x is None or math.isnan(x):
         return ""
-    return f"{x:.0%}" if lang == "en" else f"{x * 100:.0f} %"
+    return format_percent(x, locale=NUMBER_LOCALES[lang])
