@@ -7,10 +7,10 @@ import contextlib
 import difflib
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 from ..errors import QsimError
+from ..files import FileError, read_toml
 
 
 @contextlib.contextmanager
@@ -105,9 +105,8 @@ def _listing(folder: Path) -> str:
 def toml_tables(path: Path) -> set[str] | None:
     """The top-level keys of a TOML file, or None if it cannot be read (the loader then says why)."""
     try:
-        with open(path, "rb") as f:
-            return set(tomllib.load(f))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return set(read_toml(path))
+    except FileError:
         return None
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import UsageError, add_experiment_file_options, check_file, executor_for, toml_tables, safe_name
+from .common import (UsageError, add_experiment_file_options, check_file, executor_for, safe_name,
+                     toml_tables)
 
 EPILOG_SENSITIVITY = """example:
   qsim sensitivity experiments/sobol_year20.toml --out out/sobol_year20
