@@ -58,8 +58,11 @@ def test_a_sweep_whose_worker_is_killed_completes_every_run_with_identical_resul
     outcome: dict = {}
 
     def run() -> None:
-        with Store.for_plan(tmp_path, p) as store:
-            outcome["report"] = execute(p, store, 2, progress=False)
+        try:
+            with Store.for_plan(tmp_path, p) as store:
+                outcome["report"] = execute(p, store, 2, progress=False)
+        except BaseException as e:  # noqa: BLE001 - reported by the test below
+            outcome["error"] = e
 
     runner = threading.Thread(target=run)
     runner.start()
@@ -73,6 +76,7 @@ def test_a_sweep_whose_worker_is_killed_completes_every_run_with_identical_resul
             killed.send_signal(signal.SIGKILL)
         time.sleep(0.01)
     runner.join(timeout=300)
+    assert "error" not in outcome, f"the execution raised {outcome.get('error')!r}"
     report = outcome["report"]
     assert (report.done, report.failed) == (len(p.runs), 0)
     assert "a worker process died; replacing the pool" in capfd.readouterr().err
@@ -246,3 +250,18 @@ def test_cli_sweep_with_failed_runs_exits_1_and_its_output_folder_name_is_saniti
     monkeypatch.chdir(tmp_path)
     assert main([*argv, "--retry-failed"]) == 0
     assert pd.read_csv(out / "effects.csv")["runs_missing"].eq(0).all()
+
+
+def test_cli_reports_a_damaged_batch_as_a_warning_and_redoes_it(tmp_path, capsys):
+    write_base_and_faster(tmp_path)
+    out = tmp_path / "out"
+    argv = ["compare", str(tmp_path / "base.toml"), str(tmp_path / "faster.toml"), "-r", "1", "--years", "1",
+            "--workers", "1", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    before = pd.read_csv(out / "differences.csv")
+    (out / "store" / "batches" / "batch-000001.parquet").write_bytes(b"PAR1 not any more")
+    capsys.readouterr()
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "qsim: warning: " in err and "batch 1: 17 bytes" in err and "moved to quarantine/" in err
+    pd.testing.assert_frame_equal(pd.read_csv(out / "differences.csv"), before)

@@ -32,22 +32,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
     """Warnings meant for the user (a damaged store, a lock taken over) as ``qsim: warning: ...``; others as
     Python prints them."""
     from ..experiment.store import StoreWarning
 
-    text = (f"qsim: warning: {message}\n" if issubclass(category, StoreWarning)
-            else warnings.formatwarning(message, category, filename, lineno, line))
-    (file or sys.stderr).write(text)
+    for w in caught:
+        sys.stderr.write(f"qsim: warning: {w.message}\n" if issubclass(w.category, StoreWarning)
+                         else warnings.formatwarning(w.message, w.category, w.filename, w.lineno, w.line))
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        with warnings.catch_warnings():
-            warnings.showwarning = _show_warning
-            return args.func(args)
+        with warnings.catch_warnings(record=True) as caught:  # printed when the command ends
+            try:
+                return args.func(args)
+            finally:
+                _print_warnings(caught)
     except QsimError as e:  # every error a user can fix (qsim.errors)
         print(f"qsim: {e}", file=sys.stderr)
         return 2

@@ -240,16 +240,23 @@ def execute(plan: Plan, store: Store, executor: Executor | int | None = None, pr
     done = failed = 0
     queue, alone = deque(todo), deque()  # alone: batches whose task was lost, run one at a time
     attempts: Counter[int] = Counter()
+    replaced = 0  # pools replaced since a batch last finished
     pending: dict[Future, tuple[int, bool]] = {}  # future -> (batch, ran alone)
     # a serial executor runs a task when it is submitted: one at a time, so each batch is stored as it ends;
     # a local pool gets a few tasks per worker, so that few are lost and redone if a worker dies
     window = (1 if isinstance(executor, SerialExecutor) else 2 * workers if isinstance(owned, ProcessPoolExecutor)
               else max(1, len(todo)))
 
-    def submit(b: int, solo: bool = False) -> None:
+    def submit(b: int, solo: bool = False) -> bool:
+        """Submit batch ``b``; False (and ``b`` back in line) if the pool broke before it could take it."""
         specs = [runs[r] for r in store.batches[b]]
         scenarios = {s.scenario: plan.scenarios[s.scenario] for s in specs}
-        pending[executor.submit(run_batch, b, scenarios, specs, plan.years)] = (b, solo)
+        try:
+            pending[executor.submit(run_batch, b, scenarios, specs, plan.years)] = (b, solo)
+        except BrokenExecutor:
+            (alone if solo else queue).appendleft(b)
+            return False
+        return True
 
     def keep(output: BatchOutput) -> None:
         nonlocal done, failed
@@ -261,14 +268,15 @@ def execute(plan: Plan, store: Store, executor: Executor | int | None = None, pr
 
     try:
         while queue or alone or pending:
+            submitted = True
             if alone:
                 if not pending:
-                    submit(alone.popleft(), solo=True)
+                    submitted = submit(alone.popleft(), solo=True)
             else:
-                while queue and len(pending) < window:
-                    submit(queue.popleft())
-            finished_now, _ = wait(pending, return_when=FIRST_COMPLETED)
-            broken = any(isinstance(f.exception(), BrokenExecutor) for f in finished_now)
+                while submitted and queue and len(pending) < window:
+                    submitted = submit(queue.popleft())
+            finished_now = set() if not submitted else wait(pending, return_when=FIRST_COMPLETED).done
+            broken = not submitted or any(isinstance(f.exception(), BrokenExecutor) for f in finished_now)
             if broken:  # every task of a broken pool fails: collect them all before replacing it
                 finished_now = set(wait(pending).done)
             for future in sorted(finished_now, key=lambda f: pending[f][0]):
@@ -276,6 +284,7 @@ def execute(plan: Plan, store: Store, executor: Executor | int | None = None, pr
                 cause = future.exception()
                 if cause is None:
                     keep(future.result())
+                    replaced = 0
                 elif not isinstance(cause, Exception):
                     raise cause
                 elif not was_alone:
@@ -290,6 +299,10 @@ def execute(plan: Plan, store: Store, executor: Executor | int | None = None, pr
                 if owned is None or not isinstance(owned, ProcessPoolExecutor):
                     raise ExecutorBroken("the executor broke (a worker process died) and cannot be replaced "
                                          "from here; run again to resume")
+                replaced += 1
+                if replaced > MAX_ATTEMPTS * 2:  # pools that break before finishing anything: workers cannot run
+                    raise ExecutorBroken(f"{replaced} worker pools in a row broke before finishing a batch; the "
+                                         "worker processes cannot run here (run with --workers 1 to see why)")
                 owned.shutdown(wait=False, cancel_futures=True)
                 print(f"a worker process died; replacing the pool and redoing {len(alone)} batch(es) one at a "
                       "time", file=sys.stderr)
