@@ -150,11 +150,17 @@ def test_a_batch_that_keeps_losing_its_worker_is_recorded_as_failed_with_the_cau
                                               "(ConnectionError: worker connection closed)")
 
 
+def compare_command(folder: Path, replications: int) -> tuple[Path, list[str]]:
+    """base.toml and faster.toml in ``folder``, and the `qsim compare` arguments that compare them for a year
+    in this process, into ``folder/out``."""
+    write_base_and_faster(folder)
+    out = folder / "out"
+    return out, ["compare", str(folder / "base.toml"), str(folder / "faster.toml"), "-r", str(replications),
+                 "--years", "1", "--workers", "1", "--out", str(out), "--quiet"]
+
+
 def test_a_failed_run_exits_non_zero_with_its_cause_and_retry_failed_completes_it(tmp_path, monkeypatch, capsys):
-    write_base_and_faster(tmp_path)
-    out = tmp_path / "out"
-    argv = ["compare", str(tmp_path / "base.toml"), str(tmp_path / "faster.toml"), "-r", "3", "--years", "1",
-            "--workers", "1", "--out", str(out), "--quiet"]
+    out, argv = compare_command(tmp_path, replications=3)
     monkeypatch.setattr(runs_module, "Simulation", Flaky)  # replicate 2 of 'faster' raises
     assert main(argv) == 1
     err = capsys.readouterr().err
@@ -200,10 +206,7 @@ def test_output_folder_names_from_files_stay_inside_the_output_folder():
 
 
 def test_cli_compare_into_a_store_in_use_stops_naming_the_owner_or_waits_with_wait(tmp_path, capsys):
-    write_base_and_faster(tmp_path)
-    out = tmp_path / "out"
-    argv = ["compare", str(tmp_path / "base.toml"), str(tmp_path / "faster.toml"), "-r", "1", "--years", "1",
-            "--workers", "1", "--out", str(out), "--quiet"]
+    out, argv = compare_command(tmp_path, replications=1)
     assert main(argv) == 0
     capsys.readouterr()
     opened, release = threading.Event(), threading.Event()
@@ -253,10 +256,7 @@ def test_cli_sweep_with_failed_runs_exits_1_and_its_output_folder_name_is_saniti
 
 
 def test_cli_reports_a_damaged_batch_as_a_warning_and_redoes_it(tmp_path, capsys):
-    write_base_and_faster(tmp_path)
-    out = tmp_path / "out"
-    argv = ["compare", str(tmp_path / "base.toml"), str(tmp_path / "faster.toml"), "-r", "1", "--years", "1",
-            "--workers", "1", "--out", str(out), "--quiet"]
+    out, argv = compare_command(tmp_path, replications=1)
     assert main(argv) == 0
     before = pd.read_csv(out / "differences.csv")
     (out / "store" / "batches" / "batch-000001.parquet").write_bytes(b"PAR1 not any more")
