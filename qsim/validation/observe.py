@@ -16,6 +16,8 @@ from ..engine import Simulation
 from ..state import EMPLOYED, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 
 UNEMPLOYED = (SHORT_TERM_UNEMPLOYED, LONG_TERM_UNEMPLOYED)
+RECEIPT = (LONG_TERM_UNEMPLOYED, TRANSFER)  # SGB II receipt by labour state (the short-term unemployed draw ALG I)
+PERSISTENCE_MONTHS = 24
 SPELL_BINS = (0, 3, 6, 12, 24, 10**9)  # months of unemployment at the start of the month: [0, 3), [3, 6), ...
 
 
@@ -28,6 +30,7 @@ class Transitions:
     spell_at_risk: np.ndarray = field(default_factory=lambda: np.zeros(len(SPELL_BINS) - 1, np.int64))
     spell_found: np.ndarray = field(default_factory=lambda: np.zeros(len(SPELL_BINS) - 1, np.int64))
     tie_gap_parts: np.ndarray = field(default_factory=lambda: np.zeros(4, np.int64))  # e_num, e_den, u_num, u_den
+    persistence: tuple[int, int] = (0, 0)  # of a cohort in receipt, present 24 months: in receipt >= 21 of them, all
 
     def add(self, name: str, at_risk: np.ndarray, moved: np.ndarray) -> None:
         self.at_risk[name] = self.at_risk.get(name, 0) + int(at_risk.sum())
@@ -53,11 +56,17 @@ def count_transitions(sim: Simulation, months: int, burn_in: int = 12, tie_every
     """Step ``sim`` for ``burn_in + months`` months; count the transitions of the last ``months``.
 
     A household counts in a month when the same household (same uid) is resident at both ends of it. The
-    employment gap along ties is sampled every ``tie_every`` months after the burn-in.
+    employment gap along ties is sampled every ``tie_every`` months after the burn-in. Benefit persistence:
+    of the heads in SGB II receipt (RECEIPT) when counting starts who stay resident for 24 months, those in
+    receipt at the end of at least 21 of them.
     """
     out = Transitions()
     for _ in range(burn_in):
         sim.step()
+    h = sim.state.households
+    cohort = np.sort(h.uid[h.alive & np.isin(h.labour, RECEIPT)])  # in receipt when counting starts
+    months_in_receipt = np.zeros(len(cohort), np.int64)
+    present = np.ones(len(cohort), np.bool_)
     for m in range(months):
         h = sim.state.households  # (the engine may re-order the slots: read the arrays afresh every month)
         alive = h.alive
@@ -78,6 +87,12 @@ def count_transitions(sim: Simulation, months: int, burn_in: int = 12, tie_every
         out.spell_found += np.bincount(bins[employed_now[unemployed]], minlength=len(SPELL_BINS) - 1)
         if (m + 1) % tie_every == 0:
             out.tie_gap_parts += tie_employment_parts(sim)
+        if m < PERSISTENCE_MONTHS:
+            now = np.isin(cohort, h.uid[alive])
+            present &= now
+            months_in_receipt += np.isin(cohort, h.uid[alive & np.isin(h.labour, RECEIPT)])
+        if m + 1 == PERSISTENCE_MONTHS:
+            out.persistence = (int((present & (months_in_receipt >= 21)).sum()), int(present.sum()))
     return out
 
 
