@@ -148,8 +148,13 @@ def test_bad_validation_file_names_file_and_field(tmp_path):
 
 
 def test_cli_writes_the_table(tmp_path, capsys):
+    """The command on a validation file of its own, with smaller quick sizes (one replication)."""
+    config = tmp_path / "validation.toml"
+    config.write_text(CONFIG.read_text().replace('scenarios = "../scenarios"', f'scenarios = "{SCENARIOS}"')
+                      .replace("replications = 2", "replications = 1").replace("schelling_grid = 30",
+                                                                              "schelling_grid = 20"))
     out = tmp_path / "validation.md"
-    assert main(["validation", "--quick", "--quiet", "--out", str(out)]) == 0
+    assert main(["validation", "--config", str(config), "--quick", "--quiet", "--out", str(out)]) == 0
     page = out.read_text()
     table = [line for line in page.splitlines() if re.match(r"\| \d+ \|", line)]
     assert len(table) == len(CHECKS)

@@ -24,8 +24,9 @@ class Sizes(_Strict):
     replications: int = Field(ge=1, le=1000, description="Runs per scenario (stationarity, options, persistence, "
                               "upturn); the checks use the mean over them.")
     years: int = Field(ge=2, le=200, description="Horizon of the stationarity check (years).")
-    transition_years: int = Field(ge=1, le=100, description="Years stepped month by month to count transitions "
-                                  "(after one year of burn-in), in replicate 0 of the baseline.")
+    transition_years: int = Field(ge=2, le=100, description="Years stepped month by month to count transitions "
+                                  "(after one year of burn-in), in replicate 0 of the baseline; at least 2 for the "
+                                  "24 months of benefit persistence.")
     option_years: int = Field(ge=3, le=100, description="Horizon of the option-against-baseline checks (years; "
                               "the S1-S4 difference is read at its end).")
     persistence_years: int = Field(ge=2, le=200, description="Year whose area ranks are compared with year 1.")
