@@ -30,6 +30,7 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
                       model_serializer, model_validator)
 
 from .area_tables import AreaTables, TableError, read_tables
+from .city import CityAreas, expand_city
 from .levers import N_PROGRAMMES
 from .measures.catalogue import CARRIERS, CATALOGUE, PROGRAMME
 from .parameters import PROCESSES, ModelParameters, ParameterError, check_value, to_monthly
@@ -515,6 +516,7 @@ class Scenario(_Strict):
     measures: list[Measure] = Field(default_factory=list, description="The measures of the programme.")
     allocation: Allocation = Field(default_factory=Allocation)
     _source: str = PrivateAttr(default="<dict>")  # the file it was read from (for error messages)
+    _city: CityAreas | None = PrivateAttr(default=None)  # the [city] table its areas came from (qsim.city)
 
     @field_validator("parameters")
     @classmethod
@@ -675,6 +677,11 @@ class Scenario(_Strict):
         return self.scenario.name
 
     @property
+    def city(self) -> CityAreas | None:
+        """The city table the areas were made from (None: the areas were written out)."""
+        return self._city
+
+    @property
     def source(self) -> str:
         """The file the scenario was read from ('<dict>' if built in Python)."""
         return self._source
@@ -718,12 +725,14 @@ def scenario_from_dict(data: dict, source: str = "<dict>", base_dir: str | Path 
     data = _resolve_tables(data, Path(base_dir))
     if isinstance(data, dict) and data.get("extends") is not None:
         data = _extend(data, source, Path(base_dir), chain)
+    data, city = expand_city(data, source)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
         via = f" (extends {' -> '.join(chain[1:])})" if len(chain) > 1 else ""
         raise ScenarioError(f"{source}{via}: invalid scenario\n{_describe(e)}") from None
     scenario._source = source
+    scenario._city = city
     return scenario
 
 
@@ -743,6 +752,8 @@ def _read_toml(path: Path) -> dict:
 
 def _resolve_tables(data: Any, base_dir: Path) -> Any:
     """``data`` with the areas' table paths made absolute against ``base_dir`` (the folder of the file naming them)."""
+    if isinstance(data, dict) and isinstance(data.get("city"), dict) and isinstance(data["city"].get("table"), str):
+        data = {**data, "city": {**data["city"], "table": os.path.abspath(base_dir / data["city"]["table"])}}
     if not isinstance(data, dict) or not isinstance(data.get("areas"), list):
         return data
     areas = [{k: os.path.abspath(base_dir / v) if k in TABLE_KEYS and isinstance(v, str) and v else v
