@@ -49,12 +49,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .area_tables import Column, TableError, read_table
 from .errors import QsimError
+from .mss import DYNAMICS_CLASSES, STATUS_CLASSES, status_classes, status_index
 
 BERLIN = Path(__file__).parent / "data" / "berlin_mss_2021"
 BERLIN_TABLE = BERLIN / "planning_areas.csv"
 BERLIN_POLYGONS = BERLIN / "forecast_areas.geojson"
-STATUS_CLASSES = ("high", "medium", "low", "very low")
-DYNAMICS_CLASSES = ("positive", "stable", "negative")
 Z_COLUMNS = ("z_s1_unemployment", "z_s3_transfer_not_unemployed", "z_s4_child_poverty")
 AGE_COLUMNS = ("age_under_6", "age_6_15", "age_15_18", "age_18_27", "age_27_45", "age_45_55", "age_55_65",
                "age_65_plus")
@@ -282,18 +281,6 @@ def _header(path: str) -> list[str]:
     return []
 
 
-def status_index(z: np.ndarray) -> np.ndarray:
-    """The MSS status index of rows of z-values (S1, S3, S4): their sum, standardised across the rows
-    (sample standard deviation); high = low status."""
-    total = z.sum(axis=1)
-    return (total - total.mean()) / total.std(ddof=1)
-
-
-def status_classes(index: np.ndarray) -> np.ndarray:
-    """MSS status classes of status indices: high below -1, medium to +1, low to +1.5, very low above."""
-    return np.select([index < -1.0, index <= 1.0, index <= 1.5], STATUS_CLASSES[:3], STATUS_CLASSES[3]).astype(object)
-
-
 def _filled(values: np.ndarray, weights: np.ndarray, default: float) -> np.ndarray:
     """``values`` with NaN replaced by their mean weighted by ``weights`` (the city's value; ``default`` if the
     table gives none)."""
@@ -444,4 +431,4 @@ def expand_city(data: dict, source: str) -> tuple[dict, CityAreas | None]:
 
 
 __all__ = ["BERLIN_POLYGONS", "BERLIN_TABLE", "CITY_COLUMNS", "City", "CityError", "CityAreas", "CityTable", "Selection",
-           "city_areas", "expand_city", "read_city_table", "select_areas", "status_classes", "status_index"]
+           "city_areas", "expand_city", "read_city_table", "select_areas"]

@@ -98,6 +98,13 @@ class Result:
         return pd.DataFrame({f"year {first}": y.loc[first, list(names)], f"year {last}": y.loc[last, list(names)],
                              "change": y.loc[last, list(names)] - y.loc[first, list(names)]})
 
+    def mss(self, year: int | None = None) -> pd.DataFrame:
+        """The city's monitoring (MSS) of one year, one row per area: z-values of S1, S3, S4, status index and
+        class, dynamics over two years and its class, areas of special attention (:func:`qsim.mss.mss_indices`)."""
+        from .mss import mss_indices
+
+        return mss_indices(self.indicators, year)
+
     def plot(self, names: str | Sequence[str] = KEY_INDICATORS[:6], area: str = "all", path: str | Path | None = None,
              marks: Sequence[tuple[float, float, str]] = ()):
         """Small multiples of indicators over time; ``marks`` are (start, end, label) periods in years."""

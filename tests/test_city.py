@@ -150,3 +150,88 @@ def test_another_city_in_the_same_columns(tmp_path):
     assert [a.households for a in scenario.areas] == [1000 * (k + 1) for k in range(4)]
     assert np.all(np.diff([a.unemployment_rate for a in scenario.areas]) > 0)
     assert scenario.areas[0].unemployment_rate == pytest.approx(0.0)  # the lowest z-value sits at share 0
+
+
+# ---------------------------------------------------------------- MSS indices
+
+def test_mss_reproduces_the_shipped_status_classes_from_the_z_values():
+    """All 536 classes exactly; the index itself to within 0.01 (the z-values are published to 2 decimals)."""
+    from qsim.mss import status_classes, status_index
+
+    rows = [r for r in shipped_rows() if r["z_s1_unemployment"]]
+    z = np.array([[float(r[c]) for c in ("z_s1_unemployment", "z_s3_transfer_not_unemployed", "z_s4_child_poverty")]
+                  for r in rows])
+    index = status_index(z)
+    assert list(status_classes(index)) == [r["status_class"] for r in rows]
+    assert np.abs(index - np.array([float(r["status_index"]) for r in rows])).max() < 0.01
+
+
+def _indicators(shares: dict[str, list[list[float]]], months: int) -> "pd.DataFrame":
+    """Monthly indicators of areas whose three shares move linearly from their first to their last value."""
+    import pandas as pd
+
+    rows = []
+    for area, (start, end) in shares.items():
+        for month in range(months):
+            value = np.array(start) + (np.array(end) - np.array(start)) * month / (months - 1)
+            rows.append({"month": month, "year": month // 12 + 1, "area": area, "unemployment_rate": value[0],
+                         "transfer_rate": value[1], "child_poverty_rate": value[2]})
+    rows += [{**r, "area": "all"} for r in rows[:months]]  # the city row is ignored
+    return pd.DataFrame(rows)
+
+
+def test_mss_of_a_run_follows_the_method():
+    """Ten areas, shares rising with the area number; area 9 worsens fast, area 0 improves: their status
+    and dynamics land in the extreme classes, and special attention follows the rule."""
+    import pandas as pd  # noqa: F401
+
+    from qsim.mss import mss_indices
+
+    shares = {f"a{k}": [[0.02 + 0.01 * k, 0.05 + 0.02 * k, 0.1 + 0.05 * k]] * 2 for k in range(10)}
+    shares["a9"] = [[0.11, 0.23, 0.55], [0.2, 0.33, 0.7]]
+    shares["a0"] = [[0.02, 0.05, 0.1], [0.0, 0.02, 0.05]]
+    table = mss_indices(_indicators(shares, 48), year=4).set_index("area")
+    s1 = table["s1"].to_numpy()
+    assert table["z_s1"].to_numpy() == pytest.approx((s1 - s1.mean()) / s1.std(ddof=1))
+    assert table.loc["a9", "status_class"] == "very low" and table.loc["a0", "status_class"] == "high"
+    assert table.loc["a9", "dynamics_class"] == "negative" and table.loc["a0", "dynamics_class"] == "positive"
+    assert table.loc["a5", "dynamics_class"] == "stable"
+    december_2 = 0.11 + (0.2 - 0.11) * 23 / 47
+    assert table.loc["a9", "d1"] == pytest.approx(100 * (0.2 - december_2))
+    expected = table["status_class"].isin(["low", "very low"]) | (
+        (table["status_class"] == "medium") & (table["dynamics_class"] == "negative"))
+    assert (table["special_attention"] == expected).all() and table.loc["a9", "special_attention"]
+    year_1 = mss_indices(_indicators(shares, 48), year=1)
+    assert year_1["dynamics_index"].isna().all() and year_1["status_class"].notna().all()
+
+
+def test_mss_rejects_a_single_area_and_a_missing_year():
+    from qsim.errors import QsimError
+    from qsim.mss import mss_indices
+
+    shares = {f"a{k}": [[0.01 * k, 0.02, 0.1]] * 2 for k in range(4)}
+    with pytest.raises(QsimError, match="year 3.*2 complete year"):
+        mss_indices(_indicators(shares, 24), year=3)
+    with pytest.raises(QsimError, match="at least 3"):
+        mss_indices(_indicators({"a": [[0.1, 0.1, 0.1]] * 2}, 24))
+
+
+def test_result_mss_and_the_command_on_a_small_city(tmp_path, capsys):
+    """Eight planning areas of Mitte at 5% run for two years: Result.mss and `qsim mss` give the same table."""
+    import pandas as pd
+
+    from qsim import Simulation
+    from qsim.cli import main
+
+    write_table(tmp_path, shipped_rows()[:8])
+    (tmp_path / "c.toml").write_text('[scenario]\nname = "c"\nyears = 2\n[city]\ntable = "city.csv"\n'
+                                     'scale = 0.05\n', encoding="utf-8")
+    result = Simulation(load_scenario(tmp_path / "c.toml"), seed=1).run()
+    table = result.mss(year=2)
+    assert len(table) == 8 and table["status_class"].notna().all() and table["dynamics_class"].notna().all()
+    result.save(tmp_path / "out")
+    assert main(["mss", str(tmp_path / "out"), "--year", "2", "--out", str(tmp_path / "mss.csv")]) == 0
+    assert "areas of special attention" in capsys.readouterr().out
+    written = pd.read_csv(tmp_path / "mss.csv")
+    assert written["status_index"].to_numpy() == pytest.approx(table["status_index"].to_numpy())
+    assert main(["mss", str(tmp_path)]) == 2  # no indicators.parquet there
