@@ -11,6 +11,7 @@ import pytest
 from scipy.stats import spearmanr
 
 from qsim.city import BERLIN_TABLE, CityError, Selection, read_city_table, select_areas
+from qsim.mss import STATUS_CLASSES
 from qsim.scenario import _read_toml, load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -235,3 +236,61 @@ def test_result_mss_and_the_command_on_a_small_city(tmp_path, capsys):
     written = pd.read_csv(tmp_path / "mss.csv")
     assert written["status_index"].to_numpy() == pytest.approx(table["status_index"].to_numpy())
     assert main(["mss", str(tmp_path)]) == 2  # no indicators.parquet there
+
+
+# ---------------------------------------------------------------- choosing areas
+
+def test_lowest_status_picks_the_areas_with_the_highest_shipped_index():
+    rows = sorted((r for r in shipped_rows() if r["status_index"]), key=lambda r: -float(r["status_index"]))
+    table = read_city_table(BERLIN_TABLE)
+    for count in (5, 32):
+        # the shipped index is rounded: the cut must not fall between two equal values
+        assert float(rows[count - 1]["status_index"]) - float(rows[count]["status_index"]) > 0.01
+        chosen = select_areas(Selection(rule="lowest_status", count=count), table)
+        assert set(chosen) == {r["plr_name"] for r in rows[:count]}
+
+
+def test_largest_picks_the_most_populous_areas_of_the_classes():
+    rows = [r for r in shipped_rows() if r["status_class"] in ("low", "very low")]
+    table = read_city_table(BERLIN_TABLE)
+    chosen = select_areas(Selection(rule="largest", count=10, status_classes=["low", "very low"]), table)
+    size = {r["plr_name"]: int(r["inhabitants_2020"]) for r in rows}
+    assert len(chosen) == 10 and set(chosen) <= set(size)
+    assert min(size[name] for name in chosen) >= max(v for k, v in size.items() if k not in chosen)
+
+
+def test_negative_dynamics_and_list(tmp_path):
+    rows = shipped_rows()[:12]
+    for k, r in enumerate(rows):
+        r["dynamics_class"] = "negative" if k % 3 == 0 else "stable"
+        r["dynamics_index"] = str(1.0 + k / 10 if k % 3 == 0 else 0.0)
+        r["status_class"] = ""  # qsim recomputes the classes from the z-values
+    table = read_city_table(write_table(tmp_path, rows))
+    classes = list(STATUS_CLASSES)
+    everywhere = select_areas(Selection(rule="negative_dynamics", status_classes=classes), table)
+    assert everywhere == [rows[k]["plr_name"] for k in (9, 6, 3, 0)]  # highest dynamics index first
+    assert select_areas(Selection(rule="negative_dynamics", status_classes=classes, count=2), table) == \
+        [rows[9]["plr_name"], rows[6]["plr_name"]]
+    chosen = select_areas(Selection(rule="list", areas=[rows[1]["plr_id"], rows[2]["plr_name"]]), table)
+    assert chosen == [rows[1]["plr_name"], rows[2]["plr_name"]]
+    with pytest.raises(CityError, match="'nowhere' is not a simulated area"):
+        select_areas(Selection(rule="list", areas=["nowhere"]), table)
+    with pytest.raises(CityError, match="needs the column dynamics_class"):
+        select_areas(Selection(rule="negative_dynamics"), read_city_table(BERLIN_TABLE))
+
+
+def test_measures_in_chosen_areas_and_bad_selections():
+    scenario = small_berlin(path=ROOT / "scenarios" / "berlin_qm.toml")
+    chosen = select_areas(Selection(rule="lowest_status", count=32), read_city_table(BERLIN_TABLE))
+    coordination = [m for m in scenario.measures if m.type == "network_coordination"]
+    assert [m.target.area for m in coordination] == chosen
+    assert coordination[0].label == f"network_coordination @ {chosen[0]}"
+    assert len(scenario.measures) == 9 * 32
+    assert sum(m.cost for m in scenario.measures) == pytest.approx(23_488_000)  # = the source's amount
+    small = small_berlin(path=ROOT / "scenarios" / "berlin_qm_concentrated.toml")
+    assert len({m.target.area for m in small.measures}) == 16
+    assert sum(m.cost for m in small.measures) == pytest.approx(23_488_000)
+    with pytest.raises(CityError, match=r"city\.selections\.qm.*needs count"):
+        small_berlin(path=ROOT / "scenarios" / "berlin_qm.toml", selections={"qm": {"rule": "largest"}})
+    with pytest.raises(CityError, match="unknown selection 'qm'"):
+        small_berlin(path=ROOT / "scenarios" / "berlin_qm.toml", selections={})
