@@ -134,6 +134,8 @@ class City(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     table: str = Field(min_length=1, description="CSV table of planning areas (relative to the scenario file).")
+    polygons: str | None = Field(default=None, min_length=1, description="GeoJSON of the forecast areas (property "
+                                 "pgr_id) for maps (relative to the scenario file; none: no maps).")
     scale: float = Field(default=1.0, gt=0.0, le=1.0, description="Share of the households simulated (1 = all; "
                          "0.02 for quick runs and tests).")
     min_households: int = Field(default=10, ge=1, le=1000, description="Households of an area at least (matters "
@@ -298,6 +300,7 @@ class CityAreas:
     areas: list[dict]
     spreads: tuple[float, float, float]
     target_households: float       # inhabitants of the simulated areas / persons_per_household * scale
+    polygons: str | None           # GeoJSON of the forecast areas (None: no maps)
     status_index: np.ndarray       # recomputed from the z-values (per simulated area)
 
 
@@ -348,7 +351,7 @@ def city_areas(city: City, table: CityTable) -> CityAreas:
             "places": {"park": 1, "centre": 1, "playground": 1, "school": 1},
             "organisations": dict(city.organisations)})
     target = float(inhabitants.sum() / city.persons_per_household * city.scale)
-    return CityAreas(table, rows, areas, tuple(spreads), target, index)
+    return CityAreas(table, rows, areas, tuple(spreads), target, city.polygons, index)
 
 
 def _grid(households: int, vacancy: float) -> tuple[int, int, int]:

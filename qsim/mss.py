@@ -23,6 +23,8 @@ The method and its sources: docs/concepts.md, "The city's monitoring (MSS)".
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -35,9 +37,12 @@ SHARES = {"s1": "unemployment_rate", "s3": "transfer_rate", "s4": "child_poverty
 
 def standardised(values: np.ndarray) -> np.ndarray:
     """z-values across the rows (axis 0): minus the mean, over the sample standard deviation; NaN rows are left
-    out of mean and sd (and stay NaN)."""
+    out of mean and sd (and stay NaN); without variation (sd 0) the z-values are NaN."""
     values = np.asarray(values, float)
-    return (values - np.nanmean(values, axis=0)) / np.nanstd(values, axis=0, ddof=1)
+    with warnings.catch_warnings():  # an all-NaN column: NaN, said in the docstring
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sd = np.nanstd(values, axis=0, ddof=1)
+        return (values - np.nanmean(values, axis=0)) / np.where(sd > 0, sd, np.nan)
 
 
 def status_index(z: np.ndarray) -> np.ndarray:

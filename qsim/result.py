@@ -105,6 +105,14 @@ class Result:
 
         return mss_indices(self.indicators, year)
 
+    def plot_map(self, indicator: str, year: int | None = None, path: str | Path | None = None, **city):
+        """A choropleth by forecast area of a city run (December of ``year``, default the last): an indicator,
+        or status_index, status_class or dynamics_index of the MSS (:func:`qsim.maps.result_map`; ``city``:
+        ``table`` and ``polygons`` of another city than Berlin)."""
+        from .maps import result_map
+
+        return result_map(self, indicator, year, path, **city)
+
     def plot(self, names: str | Sequence[str] = KEY_INDICATORS[:6], area: str = "all", path: str | Path | None = None,
              marks: Sequence[tuple[float, float, str]] = ()):
         """Small multiples of indicators over time; ``marks`` are (start, end, label) periods in years."""

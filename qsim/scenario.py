@@ -752,8 +752,9 @@ def _read_toml(path: Path) -> dict:
 
 def _resolve_tables(data: Any, base_dir: Path) -> Any:
     """``data`` with the areas' table paths made absolute against ``base_dir`` (the folder of the file naming them)."""
-    if isinstance(data, dict) and isinstance(data.get("city"), dict) and isinstance(data["city"].get("table"), str):
-        data = {**data, "city": {**data["city"], "table": os.path.abspath(base_dir / data["city"]["table"])}}
+    if isinstance(data, dict) and isinstance(data.get("city"), dict):  # qsim.city: the table and its polygons
+        data = {**data, "city": {k: os.path.abspath(base_dir / v) if k in ("table", "polygons") and isinstance(
+            v, str) and v else v for k, v in data["city"].items()}}
     if not isinstance(data, dict) or not isinstance(data.get("areas"), list):
         return data
     areas = [{k: os.path.abspath(base_dir / v) if k in TABLE_KEYS and isinstance(v, str) and v else v

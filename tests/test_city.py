@@ -294,3 +294,62 @@ def test_measures_in_chosen_areas_and_bad_selections():
         small_berlin(path=ROOT / "scenarios" / "berlin_qm.toml", selections={"qm": {"rule": "largest"}})
     with pytest.raises(CityError, match="unknown selection 'qm'"):
         small_berlin(path=ROOT / "scenarios" / "berlin_qm.toml", selections={})
+
+
+# ---------------------------------------------------------------- maps
+
+def _berlin_result(year_months: int = 24):
+    """A Result with made-up indicators for Berlin's 536 simulated areas (no run): unemployment follows S1."""
+    import pandas as pd
+
+    from qsim.indicators import NAMES
+    from qsim.result import Result
+
+    scenario = load_scenario(BERLIN_TOML)
+    names = [a.name for a in scenario.areas]
+    base = pd.DataFrame(0.0, index=range(len(names)), columns=list(NAMES))
+    base["unemployment_rate"] = [a.unemployment_rate for a in scenario.areas]
+    base["transfer_rate"] = [a.transfer_rate for a in scenario.areas]
+    base["child_poverty_rate"] = [a.child_poverty_rate for a in scenario.areas]
+    base["households"] = [a.households for a in scenario.areas]
+    trend = 1.0 + 0.002 * (np.arange(len(names)) % 5)  # some areas worsen: dynamics to map
+    frames = [base.assign(month=m, area=names, group="all", unemployment_rate=base["unemployment_rate"] * trend ** m)
+              for m in range(year_months)]
+    frame = pd.concat(frames, ignore_index=True)
+    frame.insert(1, "year", frame["month"] // 12 + 1)
+    return Result("made-up", frame, pd.DataFrame()), scenario
+
+
+def test_forecast_area_values_are_household_weighted_means():
+    import pandas as pd
+
+    from qsim.maps import by_forecast_area
+
+    table = read_city_table(BERLIN_TABLE)
+    rows = [k for k in range(len(table.key)) if table.pgr_id[k] == table.pgr_id[0] and table.simulated[k]][:2]
+    values = pd.Series([0.1, 0.4], index=[table.name[k] for k in rows])
+    means = by_forecast_area(values, pd.Series([3.0, 1.0], index=values.index), table)
+    assert means[table.pgr_id[0]] == pytest.approx((0.1 * 3 + 0.4 * 1) / 4)
+    from qsim.errors import QsimError
+    with pytest.raises(QsimError, match="'Nowhere' are not in the city table"):
+        by_forecast_area(pd.Series([1.0], index=["Nowhere"]), pd.Series([1.0], index=["Nowhere"]), table)
+
+
+def test_plot_map_writes_indicator_status_and_difference_maps(tmp_path):
+    from qsim.maps import difference_by_area, forecast_polygons, map_of_areas
+
+    result, scenario = _berlin_result()
+    assert len(forecast_polygons()) == 58
+    for name in ("unemployment_rate", "status_class", "dynamics_index"):
+        fig = result.plot_map(name, year=2, path=tmp_path / f"{name}.png")
+        assert (tmp_path / f"{name}.png").stat().st_size > 10_000 and fig is not None
+    shifted = result.indicators.assign(unemployment_rate=result.indicators["unemployment_rate"] + 0.01)
+    difference = difference_by_area(shifted, result.indicators, "unemployment_rate", 2)
+    assert difference.to_numpy() == pytest.approx(0.01)
+    map_of_areas(difference, title="QM minus baseline", diverging=True, path=tmp_path / "difference.png")
+    assert (tmp_path / "difference.png").is_file()
+    from qsim.errors import QsimError
+    with pytest.raises(QsimError, match="year 3"):
+        result.plot_map("unemployment_rate", year=3)
+    with pytest.raises(QsimError, match="unknown indicator"):
+        result.plot_map("unemployment", year=1)
