@@ -392,43 +392,51 @@ def select_areas(selection: Selection, table: CityTable, where: str = "selection
     return [table.name[rows[k]] for k in negative[:selection.count]]
 
 
-def expand_city(data: dict, source: str) -> tuple[dict, CityAreas | None]:
+def expand_city(data: dict) -> tuple[dict, CityAreas | None]:
     """Scenario data with its ``[city]`` turned into ``[[areas]]`` and its selections into measures, and the
     areas made (None without ``[city]``).
 
-    The table path must already be absolute (see ``scenario._resolve_tables``). Raises :class:`CityError`.
+    The table path must already be absolute (see ``scenario._resolve_tables``). Raises :class:`CityError` whose
+    message is one line per problem, ``  field.path: what is wrong`` (the scenario loader puts the file first).
     """
     if not isinstance(data, dict) or "city" not in data:
         return data, None
     try:
         city = City.model_validate(data["city"])
     except ValidationError as e:
-        details = "\n".join(f"  city.{'.'.join(map(str, err['loc']))}: {err['msg'].removeprefix('Value error, ')}"
-                            for err in e.errors())
-        raise CityError(f"{source}: invalid [city] section\n{details}") from None
+        raise CityError("\n".join(f"  city.{'.'.join(map(str, err['loc']))}: "
+                                  f"{err['msg'].removeprefix('Value error, ')}" for err in e.errors())) from None
     if data.get("areas"):
-        raise CityError(f"{source}: areas: a scenario with a [city] table takes its areas from the table; remove "
-                        "the [[areas]] entries")
-    made = city_areas(city, read_city_table(city.table))
-    chosen = {name: select_areas(sel, made.table, f"{source}: city.selections.{name}")
-              for name, sel in city.selections.items()}
+        raise CityError("  areas: a scenario with a [city] table takes its areas from the table; remove the "
+                        "[[areas]] entries")
+    try:
+        made = city_areas(city, read_city_table(city.table))
+    except CityError as e:
+        raise CityError(f"  city.table: {e}") from None
+    try:
+        chosen = {name: select_areas(sel, made.table, f"city.selections.{name}")
+                  for name, sel in city.selections.items()}
+    except CityError as e:
+        raise CityError(f"  {e}") from None
+    given = data.get("measures")
     measures = []
-    for k, m in enumerate(data.get("measures") or []):
+    for k, m in enumerate(given if isinstance(given, list) else []):
         if not isinstance(m, dict) or "areas" not in m:
             measures.append(m)
             continue
-        name = m["areas"]
-        if name not in chosen:
-            raise CityError(f"{source}: measures.{k}.areas: unknown selection {name!r}; expected one of "
+        name, target = m["areas"], m.get("target", {})
+        if not isinstance(target, dict):
+            raise CityError(f"  measures.{k}.target: expected a table such as {{ employment = [...] }}")
+        if not isinstance(name, str) or name not in chosen:
+            raise CityError(f"  measures.{k}.areas: unknown selection {name!r}; expected one of "
                             f"{', '.join(chosen) or '(none: add [city.selections.<name>])'}")
         label = m.get("name") or m.get("type", "measure")
         for area in chosen[name]:
-            target = dict(m.get("target") or {}) | {"area": area}
             measures.append({kk: vv for kk, vv in m.items() if kk != "areas"} | {"name": f"{label} @ {area}",
-                                                                              "target": target})
+                                                                              "target": target | {"area": area}})
     out = {k: v for k, v in data.items() if k != "city"}
     out["areas"] = made.areas
-    if "measures" in data:
+    if isinstance(given, list):
         out["measures"] = measures
     return out, made
 

@@ -30,7 +30,7 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
                       model_serializer, model_validator)
 
 from .area_tables import AreaTables, TableError, read_tables
-from .city import CityAreas, expand_city
+from .city import CityAreas, CityError, expand_city
 from .levers import N_PROGRAMMES
 from .measures.catalogue import CARRIERS, CATALOGUE, PROGRAMME
 from .parameters import PROCESSES, ModelParameters, ParameterError, check_value, to_monthly
@@ -725,11 +725,14 @@ def scenario_from_dict(data: dict, source: str = "<dict>", base_dir: str | Path 
     data = _resolve_tables(data, Path(base_dir))
     if isinstance(data, dict) and data.get("extends") is not None:
         data = _extend(data, source, Path(base_dir), chain)
-    data, city = expand_city(data, source)
+    via = f" (extends {' -> '.join(chain[1:])})" if len(chain) > 1 else ""
+    try:
+        data, city = expand_city(data)
+    except CityError as e:
+        raise ScenarioError(f"{source}{via}: invalid scenario\n{e}") from None
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
-        via = f" (extends {' -> '.join(chain[1:])})" if len(chain) > 1 else ""
         raise ScenarioError(f"{source}{via}: invalid scenario\n{_describe(e)}") from None
     scenario._source = source
     scenario._city = city

@@ -12,7 +12,7 @@ from scipy.stats import spearmanr
 
 from qsim.city import BERLIN_TABLE, CityError, Selection, read_city_table, select_areas
 from qsim.mss import STATUS_CLASSES
-from qsim.scenario import _read_toml, load_scenario, scenario_from_dict
+from qsim.scenario import ScenarioError, _read_toml, load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 BERLIN_TOML = ROOT / "scenarios" / "berlin.toml"
@@ -129,11 +129,12 @@ def test_a_malformed_table_fails_the_scenario_with_a_clear_error(tmp_path):
     write_table(tmp_path, rows)
     scenario = tmp_path / "city.toml"
     scenario.write_text('[scenario]\nname = "c"\nyears = 1\n[city]\ntable = "city.csv"\n', encoding="utf-8")
-    with pytest.raises(CityError, match=r"city\.csv: line 3, column 'inhabitants_2020': expected a whole number"):
+    with pytest.raises(ScenarioError, match=r"city\.toml: invalid scenario\n  city\.table: .*city\.csv: line 3, "
+                       r"column 'inhabitants_2020': expected a whole number"):
         load_scenario(scenario)
     scenario.write_text('[scenario]\nname = "c"\nyears = 1\n[city]\ntable = "city.csv"\nscale = 2\n',
                         encoding="utf-8")
-    with pytest.raises(CityError, match=r"city\.scale"):
+    with pytest.raises(ScenarioError, match=r"\n  city\.scale: Input should be less than or equal to 1"):
         load_scenario(scenario)
 
 
@@ -290,9 +291,9 @@ def test_measures_in_chosen_areas_and_bad_selections():
     small = small_berlin(path=ROOT / "scenarios" / "berlin_qm_concentrated.toml")
     assert len({m.target.area for m in small.measures}) == 16
     assert sum(m.cost for m in small.measures) == pytest.approx(23_488_000)
-    with pytest.raises(CityError, match=r"city\.selections\.qm.*needs count"):
+    with pytest.raises(ScenarioError, match=r"city\.selections\.qm: .*needs count"):
         small_berlin(path=ROOT / "scenarios" / "berlin_qm.toml", selections={"qm": {"rule": "largest"}})
-    with pytest.raises(CityError, match="unknown selection 'qm'"):
+    with pytest.raises(ScenarioError, match=r"\n  measures\.0\.areas: unknown selection 'qm'"):
         small_berlin(path=ROOT / "scenarios" / "berlin_qm.toml", selections={})
 
 
