@@ -42,7 +42,7 @@ import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -58,6 +58,7 @@ Z_COLUMNS = ("z_s1_unemployment", "z_s3_transfer_not_unemployed", "z_s4_child_po
 AGE_COLUMNS = ("age_under_6", "age_6_15", "age_15_18", "age_18_27", "age_27_45", "age_45_55", "age_55_65",
                "age_65_plus")
 BLANK = ("", "–", "-", ".")  # empty cells; "–" is how the Berlin statistics office writes "not published"
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
 DWELLINGS_PER_BLOCK = 64  # 4 buildings of 16 dwellings (the defaults of an area from marginals)
 
 
@@ -142,12 +143,12 @@ class City(BaseModel):
                                 "only when scaled down).")
     persons_per_household: float = Field(default=1.8, ge=1.0, le=6.0, description="Persons per household in the "
                                          "city (Berlin about 1.8: DOMAIN.md section 1).")
-    shares: tuple[float, float, float] = Field(default=(0.053, 0.118, 0.27), description="City-wide shares of S1, S3 "
+    shares: tuple[Share, Share, Share] = Field(default=(0.053, 0.118, 0.27), description="City-wide shares of S1, S3 "
                                                "and S4 at the date of the status values (Berlin 31.12.2020: MSS 2021).")
-    spreads: tuple[float | None, float | None, float | None] = Field(
+    spreads: tuple[Share | None, Share | None, Share | None] = Field(
         default=(None, None, None), description="Standard deviations of the shares of S1, S3, S4 across areas "
         "(share points; None: calibrated so that the area with the lowest z-value sits at share 0).")
-    defaults: tuple[float, float, float] = Field(default=(0.14, 0.67, 0.23), description="Shares of children under "
+    defaults: tuple[Share, Share, Share] = Field(default=(0.14, 0.67, 0.23), description="Shares of children under "
                                                  "15, inhabitants 15-65 and foreign citizens for a table without "
                                                  "age bands or citizenship (Berlin 2022 from the shipped table, "
                                                  "rounded).")
