@@ -354,3 +354,62 @@ def test_plot_map_writes_indicator_status_and_difference_maps(tmp_path):
         result.plot_map("unemployment_rate", year=3)
     with pytest.raises(QsimError, match="unknown indicator"):
         result.plot_map("unemployment", year=1)
+
+
+# ---------------------------------------------------------------- effects of a city-wide option
+
+def _yearly(scenario, effect: dict[str, float], chosen: set[str], name: str, replicates: int = 2):
+    """Made-up yearly rows of a comparison: 1% unemployment everywhere, lowered by ``effect`` in ``chosen``."""
+    import pandas as pd
+
+    rows = []
+    for r in range(replicates):
+        for a in scenario.areas:
+            drop = effect.get("unemployment_rate", 0.0) if a.name in chosen else 0.0
+            rows.append({"scenario": name, "replicate": r, "year": 3, "area": a.name, "households": a.households,
+                         "unemployment_rate": 0.01 - drop, "child_poverty_rate": 0.3,
+                         "displacements": 2.0 + (a.name in chosen)})
+        total = sum(a.households for a in scenario.areas)
+        city = sum((0.01 - (effect.get("unemployment_rate", 0.0) if a.name in chosen else 0.0)) * a.households
+                   for a in scenario.areas) / total
+        rows.append({"scenario": name, "replicate": r, "year": 3, "area": "all", "households": total,
+                     "unemployment_rate": city, "child_poverty_rate": 0.3,
+                     "displacements": 2.0 * len(scenario.areas) + len(chosen)})
+    return pd.DataFrame(rows)
+
+
+def test_zone_effects_and_difference_maps_of_an_option(tmp_path):
+    """A made-up comparison: the option lowers unemployment by 0.002 in its 32 areas only; the zone table says
+    so (neighbours and rest unchanged, the city by the household share of the chosen areas), and the files
+    are written."""
+    import pandas as pd
+
+    from qsim.city_effects import area_differences, neighbours, write_city_effects, zone_effects
+
+    base = small_berlin()
+    option = small_berlin(path=ROOT / "scenarios" / "berlin_qm.toml")
+    chosen = {m.target.area for m in option.measures}
+    yearly = pd.concat([_yearly(base, {}, chosen, base.name),
+                        _yearly(option, {"unemployment_rate": 0.002}, chosen, option.name)], ignore_index=True)
+    table = zone_effects(yearly, base.name, option.name, sorted(chosen), base.city.table,
+                         ["unemployment_rate", "displacements"], 3)
+    share = sum(a.households for a in base.areas if a.name in chosen) / sum(a.households for a in base.areas)
+    assert table.loc["unemployment_rate", "chosen"] == pytest.approx(-0.002)
+    assert table.loc["unemployment_rate", ["neighbours", "rest"]].abs().max() < 1e-12
+    assert table.loc["unemployment_rate", "city"] == pytest.approx(-0.002 * share)
+    assert table.loc["displacements", "chosen"] == 0.0  # the same in both scenarios
+    near = neighbours(sorted(chosen), base.city.table)
+    assert near and not set(near) & chosen and table.attrs["areas"]["neighbours"] == len(near)
+    diff = area_differences(yearly, base.name, option.name, "unemployment_rate", 3)
+    assert set(diff[diff < 0].index) == chosen
+
+    class Made:  # what write_city_effects reads of a Comparison
+        pass
+
+    comparison = Made()
+    comparison.yearly = yearly
+    files = write_city_effects(comparison, [base, option], tmp_path)
+    assert [f.name for f in files] == [f"city_effects_{option.name}.csv",
+                                       f"map_difference_{option.name}_unemployment_rate.png",
+                                       f"map_difference_{option.name}_child_poverty_rate.png"]
+    assert all(f.stat().st_size > 0 for f in files)
