@@ -8,7 +8,7 @@
 
 from .kernels import indexing as _indexing  # noqa: F401  (first: before any qsim function compiles)
 from .engine import Simulation
-from .indicators import INDICATORS, NAMES as INDICATOR_NAMES
+from . import indicators
 from .parameters import PARAMETERS, ModelParameters
 from .result import Result
 from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
@@ -25,6 +25,10 @@ def __getattr__(name: str):
         from . import experiment
 
         return getattr(experiment, name)
+    if name == "INDICATORS":  # the registry as it is now (qsim.indicators.register may add to it)
+        return indicators.indicators()
+    if name == "INDICATOR_NAMES":
+        return indicators.names()
     if name in _SENSITIVITY:
         import importlib  # not `from . import sensitivity`: that looks up qsim.sensitivity, i.e. this function again
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .city import CityTable
 from .errors import QsimError
-from .indicators import BY_NAME
+from . import indicators as registry
 
 ZONES = ("chosen", "neighbours", "rest", "city")
 
@@ -66,7 +66,7 @@ def zone_effects(yearly: pd.DataFrame, baseline: str, option: str, chosen: Seque
         for zone, names in members.items():
             if not names:
                 row[zone] = float("nan")
-            elif BY_NAME[name].kind == "flow":
+            elif registry.get(name).kind == "flow":
                 row[zone] = float(opt.loc[names, name].sum() - base.loc[names, name].sum())
             else:
                 w = base.loc[names, "households"]
@@ -109,7 +109,7 @@ def write_city_effects(comparison, definitions, folder, indicators: Sequence[str
             path = folder / f"map_difference_{option.name}_{name}.png"
             map_of_areas(diff, comparison.yearly.query("scenario == @base.name and year == @year and area != 'all'")
                          .groupby("area")["households"].mean(), title=f"{option.name} minus {base.name}: "
-                         f"{name.replace('_', ' ')}, year {year}", label=BY_NAME[name].unit, diverging=True,
+                         f"{name.replace('_', ' ')}, year {year}", label=registry.get(name).unit, diverging=True,
                          path=path, table=city.table, polygons=city.polygons)
             written.append(path)
     return written

@@ -2,7 +2,7 @@
 
 Schedule of one month (docs/model.md, "Process overview and scheduling"):
 
-0. hooks (measures, budget): change levers, parameters and state for this month
+0. hooks (budget ledger, measures, a user's own; ``qsim.hooks``): change levers, state and parameters
 1. environment: decay, maintenance, places, sitting-tenant rents
 2. labour market
 3. encounters and ties
@@ -21,7 +21,7 @@ passes less.
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -35,6 +35,8 @@ from .kernels.organisations import organisations_step
 from .kernels.participation import area_responsiveness, participation_step
 from .kernels.passes import trust_and_participation_choices
 from .kernels.trust import block_aggregates, collective_efficacy, disorder_step, trust_step
+from .errors import QsimError
+from .hooks import Hook, HookContext
 from .measures.runner import build_hooks
 from .parameters import ModelParameters
 from .population import build_state
@@ -51,26 +53,14 @@ SORT_MONTHS = 12
 SORT_MIN_SLOTS = 20_000
 
 
-class Hook(Protocol):
-    """Anything called at the start of every month, before the processes run.
-
-    A measure or the budget ledger is a hook: it may set ``sim.state.area_levers``,
-    ``sim.state.programme_levers`` and ``households.programme``, change state
-    arrays (e.g. building quality for target blocks) or parameters with
-    :meth:`Simulation.set_parameters`. A hook that keeps arrays or indices per
-    household slot also has a method ``households_reordered(new_slot)``, called
-    after the engine re-orders the slots (``new_slot[old]`` is the new slot).
-    """
-
-    def __call__(self, sim: "Simulation", month: int) -> None: ...
-
-
 class Simulation:
     """One run of a scenario: ``Simulation(scenario, seed=1, replicate=0).run()``.
 
     ``scenario`` is a :class:`qsim.Scenario` (or a path to a scenario file).
     The state is built at construction, including ``spinup_months`` of tie
     formation. ``step()`` advances one month; ``run()`` runs to the horizon.
+    ``hooks`` are called as ``hook(context, month)`` at the start of every
+    month, after the budget ledger and the measures (see :mod:`qsim.hooks`).
     """
 
     def __init__(self, scenario: Scenario | str, seed: int | None = None, replicate: int = 0,
@@ -90,7 +80,8 @@ class Simulation:
         self._rent_pressure = np.array(macro_path(scenario.macro.rent_pressure, self.months + 1))
         self.state = build_state(scenario.areas, self.params, self.seed, self.replicate, scenario.tie_slots)
         self.ledger, measure_hooks = build_hooks(scenario, self.state, self.key)  # the budget ledger first
-        self.hooks: list[Hook] = measure_hooks + list(hooks)
+        self.hooks: list[Hook] = measure_hooks + checked_hooks(hooks)
+        self.hook_context = HookContext(self.state, self._parameters, self.set_parameters)
         n_areas = len(self.state.areas)
         self.flows = np.zeros((n_areas, 2, N_FLOWS))
         self.area_place_quality = np.zeros(n_areas)
@@ -151,6 +142,9 @@ class Simulation:
                         self.area_place_quality, self._levers, record)
 
     # -------------------------------------------------------------- public
+    def _parameters(self) -> ModelParameters:
+        return self.params
+
     def set_parameters(self, overrides: dict[str, float]) -> None:
         """Change model parameters from now on (dotted names, checked against the registry)."""
         self.params = self.params.replace(overrides)
@@ -177,7 +171,7 @@ class Simulation:
         if t > 0 and t % SORT_MONTHS == 0 and len(s.households) >= SORT_MIN_SLOTS:
             self.sort_households()
         for hook in self.hooks:
-            hook(self, t)
+            hook(self.hook_context, t)
         self._levers = lever_table(s.area_levers, s.programme_levers)
         p, on = self.params, self.processes
         h, dw, blk, ar = s.households, s.dwellings, s.blocks, s.areas
@@ -263,3 +257,13 @@ class Simulation:
         return Result.from_records(self.scenario.name, self.state.area_names, self._records, self._flow_records,
                                    seed=self.seed, replicate=self.replicate,
                                    ledger=self.ledger.frame(self.state.area_names))
+
+
+def checked_hooks(hooks: Iterable[Hook]) -> list[Hook]:
+    """The user's hooks as a list; each must be callable as ``hook(context, month)``."""
+    hooks = list(hooks)
+    for k, hook in enumerate(hooks):
+        if not callable(hook):
+            raise QsimError(f"hooks[{k}]: {hook!r} is not callable; a hook is called as hook(context, month) "
+                            "(see qsim.hooks)")
+    return hooks

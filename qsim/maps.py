@@ -133,7 +133,7 @@ def result_map(result, indicator: str, year: int | None = None, path: str | Path
                table: str | Path | CityTable = BERLIN_TABLE, polygons: str | Path = BERLIN_POLYGONS):
     """The map behind ``Result.plot_map``: an indicator (December of ``year``, default the last) or an MSS
     index (status_index, status_class, dynamics_index) by forecast area."""
-    from .indicators import BY_NAME, checked_names
+    from . import indicators as registry
 
     ind = result.indicators
     ind = ind[ind["area"] != "all"]
@@ -149,8 +149,8 @@ def result_map(result, indicator: str, year: int | None = None, path: str | Path
         return map_of_areas(mss[column], households, title=f"{result.scenario}: {indicator.replace('_', ' ')}, "
                             f"year {year}", label=column.replace("_", " "), classes=indicator == "status_class",
                             diverging=indicator == "dynamics_index", path=path, table=table, polygons=polygons)
-    checked_names(indicator)
-    unit = BY_NAME[indicator].unit
+    registry.checked_names(indicator)
+    unit = registry.get(indicator).unit
     return map_of_areas(december[indicator], households, title=f"{result.scenario}: {indicator.replace('_', ' ')}, "
                         f"year {year}", label=unit, path=path, table=table, polygons=polygons)
 

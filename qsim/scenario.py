@@ -32,13 +32,13 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from .area_tables import AreaTables, TableError, read_tables
 from .city import CityAreas, CityError, expand_city
 from .levers import N_PROGRAMMES
-from .measures.catalogue import CARRIERS, CATALOGUE, PROGRAMME
+from .measures.catalogue import CARRIERS, CATALOGUE
+from .measures.timing import Timing
 from .parameters import PROCESSES, ModelParameters, ParameterError, check_value, to_monthly
-from .state import LABOUR_STATES, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS, SHORT_TERM_UNEMPLOYED
+from .state import GROUP_NAMES, LABOUR_STATES, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS, SHORT_TERM_UNEMPLOYED
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Money = Annotated[float, Field(ge=0.0, le=1e10, allow_inf_nan=False)]
-GROUP_NAMES = ("majority", "minority")
 MAX_DWELLINGS = 20_000_000  # per area: a bound that keeps a mistyped number from exhausting memory
 
 
@@ -588,7 +588,7 @@ class Scenario(_Strict):
                                  f"({horizon} months)")
             area = self._target_area(m.target.area, f"{path}.{'area' if m.type == 'qm_office' else 'target.area'}")
             self._check_target(m, area, path)
-            programmes += CATALOGUE[m.type].delivery == PROGRAMME
+            programmes += CATALOGUE[m.type].kind.per_participant
             self._check_funding(m, path)
         if programmes > N_PROGRAMMES:
             raise FieldError("measures", f"{programmes} person programmes; at most {N_PROGRAMMES} can run in one "
@@ -640,10 +640,7 @@ class Scenario(_Strict):
                                  f"one of {', '.join(self.funding) or '(none defined: add [funding.<name>])'}")
             return
         entry = CATALOGUE[m.type]
-        if entry.one_off:
-            end = m.start_month + entry.lag_months
-        else:
-            end = m.end_month if m.end_month is not None else self.years * 12
+        end = Timing.of(m, entry).planned_end(self.years * 12)
         for name, share in shares.items():
             source = self.funding.get(name)
             if source is None:

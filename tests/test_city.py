@@ -65,7 +65,7 @@ def test_initial_shares_follow_the_z_values():
     """The population built at 2% (about 78 households per area, seed 1): S1, S3 and S4 of each area, counted
     in the state, rank like the table's z-values (Spearman >= 0.9, the issue's criterion; rounding to whole
     households is the noise)."""
-    from qsim.indicators import INDEX, compute
+    from qsim.indicators import compute, names
     from qsim.parameters import ModelParameters
     from qsim.population import build_state
     from qsim.kernels.mobility import N_FLOWS
@@ -78,7 +78,7 @@ def test_initial_shares_follow_the_z_values():
     city = scenario.city
     z = city.table.z[city.rows]
     for k, name in enumerate(("unemployment_rate", "transfer_rate", "child_poverty_rate")):
-        rho = spearmanr(values[:n, 2, INDEX[name]], z[:, k]).statistic
+        rho = spearmanr(values[:n, 2, names().index(name)], z[:, k]).statistic
         assert rho >= 0.9, (name, rho)
 
 
@@ -303,12 +303,12 @@ def _berlin_result(year_months: int = 24):
     """A Result with made-up indicators for Berlin's 536 simulated areas (no run): unemployment follows S1."""
     import pandas as pd
 
-    from qsim.indicators import NAMES
+    from qsim.indicators import names as indicator_names
     from qsim.result import Result
 
     scenario = load_scenario(BERLIN_TOML)
     names = [a.name for a in scenario.areas]
-    base = pd.DataFrame(0.0, index=range(len(names)), columns=list(NAMES))
+    base = pd.DataFrame(0.0, index=range(len(names)), columns=list(indicator_names()))
     base["unemployment_rate"] = [a.unemployment_rate for a in scenario.areas]
     base["transfer_rate"] = [a.transfer_rate for a in scenario.areas]
     base["child_poverty_rate"] = [a.child_poverty_rate for a in scenario.areas]

@@ -88,7 +88,7 @@ def test_engine_tour_runs():
     history = _text(_cell_showing(nb, "history.iloc[::6]"))
     assert "labour" in history or "left the city" in history
     # the custom measure's differences table has rows for the two indicators it shows
-    festivals = _text(_cell_showing(nb, 'CATALOGUE["street_festival"]'))
+    festivals = _text(_cell_showing(nb, 'register(MeasureType('))
     assert "encounters" in festivals  # the printed lever names
     table = _text(_cell_showing(nb, "comparison = qsim.compare([scenario, festivals]"))
     assert "inter_group_tie_share" in table and "out_group_trust" in table

@@ -22,7 +22,8 @@ from qsim.indicators import NAMES
 from qsim.report import SECTIONS, ReportError, report_from_folder
 from qsim.report.data import planned_inflows
 from qsim.measures import CATALOGUE
-from qsim.report.labels import INDICATOR_TEXT, LANGUAGES, TEXT, fixed
+from qsim import indicators as registry
+from qsim.report.labels import LANGUAGES, TEXT, fixed
 
 YEARS = 3
 REPLICATIONS = 3
@@ -66,7 +67,7 @@ def test_every_language_has_every_text_and_every_indicator_is_explained():
     for lang in LANGUAGES:
         assert set(TEXT[lang]) == set(TEXT["en"]), f"{lang}: keys differ from English"
         for name in NAMES:
-            label, explanation = INDICATOR_TEXT[name][lang]
+            label, explanation = registry.get(name).label(lang), registry.get(name).explanation(lang)
             assert label and len(explanation) > 20, f"{name} ({lang}) needs a name and an explanation"
     assert all(f"sec_{s}" in TEXT["en"] for s in SECTIONS)
     assert all(e.title and e.title_de for e in CATALOGUE.values()), "every measure type needs both titles"
@@ -149,7 +150,7 @@ def test_report_in_english_with_sensitivity_and_pdf(results):
     # the paired difference of unemployment in the last year, in percentage points, as computed by Comparison
     d = comparison.differences().set_index(["option", "indicator", "year"]).loc[("coaching", "unemployment_rate",
                                                                                  YEARS)]
-    row = next(r for r in tables["differences"] if r[0].startswith(INDICATOR_TEXT["unemployment_rate"]["en"][0]))
+    row = next(r for r in tables["differences"] if r[0].startswith(registry.get("unemployment_rate").label("en")))
     shown = float(row[1].split("\n")[0].replace("\u2212", "-"))
     assert math.isclose(shown, 100 * d["mean"], abs_tol=0.5 * 10 ** -_decimals(row[1])), (row[1], d["mean"])
     # the sensitivity table shows the larger index first

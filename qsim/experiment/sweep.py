@@ -20,8 +20,8 @@ from typing import Annotated, Any, Literal, Mapping, Sequence
 import pandas as pd
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator)
 
-from ..indicators import NAMES
-from ..result import KEY_INDICATORS, write_tables
+from .. import indicators as registry
+from ..result import write_tables
 from ..scenario import FieldError, Scenario, ScenarioError, _describe, _read_toml, load_scenario
 from .compare import Comparison
 from .design import DesignError, DesignKind, Factor, apply_point, check_measure_factors, design_points
@@ -102,14 +102,15 @@ def sweep(scenarios: Sequence[Scenario | str | Path], factors: Sequence[Factor] 
           design: DesignKind = "grid", size: int | None = None, design_seed: int = 1,
           points: pd.DataFrame | str | Path | None = None, replications: int = 1, seed: int = 1,
           years: float | None = None, executor: Executor | int | None = None, store: str | Path | None = None,
-          indicators: Sequence[str] = KEY_INDICATORS, output_years: Sequence[int] | None = None, area: str = "all",
+          indicators: Sequence[str] | None = None, output_years: Sequence[int] | None = None, area: str = "all",
           batch_size: int | None = None, progress: bool = True) -> SweepResult:
     """Run every scenario at every point of a design, ``replications`` times, with common random numbers.
 
     ``factors``: :class:`Factor` objects or ``{name: {"low": a, "high": b}}`` / ``{name: {"levels": [...]}}``
     (names: see :mod:`qsim.experiment.design`). ``design``, ``size``, ``design_seed``, ``points``: see
     :func:`design_points`. ``executor``, ``store``, ``batch_size``: as in :func:`qsim.compare`.
-    ``indicators``, ``output_years`` (default: the last year) and ``area`` select what the summary shows.
+    ``indicators`` (default: the key indicators), ``output_years`` (default: the last year) and ``area`` select
+    what the summary shows.
 
     >>> r = qsim.sweep(["scenarios/baseline.toml", "scenarios/employment.toml"],        # doctest: +SKIP
     ...                {"labour.referral_strength": {"low": 0.2, "high": 1.2}}, design="lhs", size=8, years=5)
@@ -117,6 +118,7 @@ def sweep(scenarios: Sequence[Scenario | str | Path], factors: Sequence[Factor] 
     loaded = [as_scenario(s) for s in scenarios]
     if not loaded:
         raise ValueError("a sweep needs at least one scenario")
+    indicators = registry.key_names() if indicators is None else indicators
     for name in indicators:
         known_indicator(name)
     factor_list = _factors(factors)
@@ -154,7 +156,7 @@ def _split(frame: pd.DataFrame, points: pd.DataFrame | None) -> pd.DataFrame:
 # ------------------------------------------------------------------ experiment files
 def known_indicator(name: str) -> str:
     """``name`` if it is an indicator; else a ValueError that says where the names are listed."""
-    if name not in NAMES:
+    if name not in registry.names():
         raise ValueError(f"unknown indicator {name!r}; `qsim.INDICATOR_NAMES` lists them")
     return name
 
@@ -207,7 +209,7 @@ class DesignSpec(_Strict):
 
 
 class Outputs(_Strict):
-    indicators: list[IndicatorName] = Field(default_factory=lambda: list(KEY_INDICATORS), min_length=1)
+    indicators: list[IndicatorName] = Field(default_factory=lambda: list(registry.key_names()), min_length=1)
     years: list[int] | None = Field(default=None, min_length=1, description="Years to summarise (default: the "
                                     "last).")
     area: str = "all"

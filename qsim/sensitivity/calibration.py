@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from ..errors import QsimError
 from ..experiment.sweep import IndicatorName
-from ..indicators import BY_NAME as INDICATORS
+from .. import indicators as registry
 from ..parameters import BY_NAME as PARAMETERS
 from ..result import finish_figure, label_panel, small_multiples, write_tables
 from ..scenario import FieldError, Scenario, ScenarioError, _describe, _read_toml, load_scenario
@@ -587,7 +587,7 @@ def _plot_fit(result: CalibrationResult, path):
                 ax.fill_between([s.first, s.last], s.value - row.tolerance, s.value + row.tolerance,
                                 color="tab:red", alpha=0.12, lw=0)
                 ax.plot([s.first, s.last], [s.value, s.value], color="tab:red", lw=1.5)
-        unit = "1/year" if INDICATORS[name].kind == "rate" else INDICATORS[name].unit  # yearly: 12 x monthly
+        unit = "1/year" if registry.get(name).kind == "rate" else registry.get(name).unit  # yearly: 12 x monthly
         label_panel(ax, name + ("" if area == "all" else f" ({area})"), unit)
     if len(indicators):
         axes.flat[0].legend(fontsize=7)
