@@ -40,6 +40,7 @@ from __future__ import annotations
 import csv
 import functools
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -119,6 +120,9 @@ class Selection(BaseModel):
         default_factory=lambda: ["low", "very low"], min_length=1, description="Status classes an area may have "
         "(rules largest and negative_dynamics).")
     areas: list[str] | None = Field(default=None, min_length=1, description="Names or keys (rule list).")
+    mss: str | None = Field(default=None, min_length=1, description="Rule negative_dynamics: a table written by "
+                            "`qsim mss` (CSV, relative to the scenario file), e.g. year 4 of a baseline run, whose "
+                            "status_class, dynamics_index and dynamics_class replace the city table's.")
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -126,6 +130,8 @@ class Selection(BaseModel):
             raise ValueError(f"rule {self.rule!r} needs count (how many areas)")
         if (self.rule == "list") != (self.areas is not None):
             raise ValueError("rule 'list' needs areas (names or keys), and only it takes them")
+        if self.mss is not None and self.rule != "negative_dynamics":
+            raise ValueError("only rule 'negative_dynamics' reads an mss table")
         return self
 
 
@@ -385,12 +391,55 @@ def select_areas(selection: Selection, table: CityTable, where: str = "selection
     if selection.rule == "largest":
         order = [k for k in np.argsort(-table.inhabitants[rows], kind="stable") if allowed[k]]
         return [table.name[rows[k]] for k in order[:selection.count]]
-    if all(table.dynamics_class[r] is None for r in rows):
-        raise CityError(f"{where}: rule 'negative_dynamics' needs the column dynamics_class in {table.path} "
-                        "(and dynamics_index to rank by it); the table has none")
-    negative = [k for k in range(len(rows)) if allowed[k] and table.dynamics_class[rows[k]] == "negative"]
-    negative.sort(key=lambda k: -np.nan_to_num(table.dynamics_index[rows[k]], nan=-np.inf))
-    return [table.name[rows[k]] for k in negative[:selection.count]]
+    names = [table.name[r] for r in rows]
+    if selection.mss is not None:
+        classes, dynamics, dynamics_class = _mss_columns(selection.mss, names, f"{where}.mss")
+        allowed = np.isin(classes, selection.status_classes)
+    else:
+        dynamics, dynamics_class = table.dynamics_index[rows], [table.dynamics_class[r] for r in rows]
+        if all(c is None for c in dynamics_class):
+            raise CityError(f"{where}: rule 'negative_dynamics' needs the column dynamics_class in {table.path} "
+                            "(and dynamics_index to rank by it), or mss = a table written by `qsim mss`; the table "
+                            "has none")
+    negative = [k for k in range(len(rows)) if allowed[k] and dynamics_class[k] == "negative"]
+    negative.sort(key=lambda k: -np.nan_to_num(dynamics[k], nan=-np.inf))
+    return [names[k] for k in negative[:selection.count]]
+
+
+def _mss_columns(path: str, names: list[str], where: str) -> tuple[np.ndarray, np.ndarray, list]:
+    """Status classes, dynamics indices and dynamics classes of ``names`` from a table of ``qsim mss``."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError) as e:
+        raise CityError(f"{where}: {path}: cannot be read as a CSV table of `qsim mss` ({e})") from None
+    columns = ("area", "status_class", "dynamics_index", "dynamics_class")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise CityError(f"{where}: {path}: line 1: column(s) {', '.join(map(repr, missing))} missing; expected a "
+                        "table written by `qsim mss`")
+    frame = frame.set_index("area")
+    absent = [n for n in names if n not in frame.index]
+    if absent:
+        raise CityError(f"{where}: {path}: no row for area(s) {', '.join(map(repr, absent[:5]))}; expected the MSS "
+                        "of a run of this city")
+    rows = frame.loc[names]
+    return (rows["status_class"].to_numpy(object), rows["dynamics_index"].to_numpy(float),
+            [c if isinstance(c, str) else None for c in rows["dynamics_class"]])
+
+
+def resolve_city_paths(city: dict, base_dir: Path) -> dict:
+    """The ``[city]`` section with its file paths (table, polygons, the selections' mss) made absolute against
+    ``base_dir`` (the folder of the scenario file that writes them)."""
+    def absolute(value):
+        return os.path.abspath(base_dir / value) if isinstance(value, str) and value else value
+
+    out = {k: absolute(v) if k in ("table", "polygons") else v for k, v in city.items()}
+    if isinstance(out.get("selections"), dict):
+        out["selections"] = {name: {**sel, "mss": absolute(sel["mss"])} if isinstance(sel, dict) and "mss" in sel
+                             else sel for name, sel in out["selections"].items()}
+    return out
 
 
 def expand_city(data: dict) -> tuple[dict, CityAreas | None]:
@@ -443,4 +492,4 @@ def expand_city(data: dict) -> tuple[dict, CityAreas | None]:
 
 
 __all__ = ["BERLIN_POLYGONS", "BERLIN_TABLE", "CITY_COLUMNS", "City", "CityError", "CityAreas", "CityTable", "Selection",
-           "city_areas", "expand_city", "read_city_table", "select_areas"]
+           "city_areas", "expand_city", "read_city_table", "resolve_city_paths", "select_areas"]

@@ -30,7 +30,7 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
                       model_serializer, model_validator)
 
 from .area_tables import AreaTables, TableError, read_tables
-from .city import CityAreas, CityError, expand_city
+from .city import CityAreas, CityError, expand_city, resolve_city_paths
 from .levers import N_PROGRAMMES
 from .measures.catalogue import CARRIERS, CATALOGUE
 from .measures.timing import Timing
@@ -752,9 +752,8 @@ def _read_toml(path: Path) -> dict:
 
 def _resolve_tables(data: Any, base_dir: Path) -> Any:
     """``data`` with the areas' table paths made absolute against ``base_dir`` (the folder of the file naming them)."""
-    if isinstance(data, dict) and isinstance(data.get("city"), dict):  # qsim.city: the table and its polygons
-        data = {**data, "city": {k: os.path.abspath(base_dir / v) if k in ("table", "polygons") and isinstance(
-            v, str) and v else v for k, v in data["city"].items()}}
+    if isinstance(data, dict) and isinstance(data.get("city"), dict):
+        data = {**data, "city": resolve_city_paths(data["city"], base_dir)}
     if not isinstance(data, dict) or not isinstance(data.get("areas"), list):
         return data
     areas = [{k: os.path.abspath(base_dir / v) if k in TABLE_KEYS and isinstance(v, str) and v else v

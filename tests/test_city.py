@@ -413,3 +413,30 @@ def test_zone_effects_and_difference_maps_of_an_option(tmp_path):
                                        f"map_difference_{option.name}_unemployment_rate.png",
                                        f"map_difference_{option.name}_child_poverty_rate.png"]
     assert all(f.stat().st_size > 0 for f in files)
+
+
+def test_negative_dynamics_from_the_mss_of_a_run(tmp_path):
+    """A selection may read the dynamics from a `qsim mss` table (e.g. of a baseline run) instead of the city
+    table; its path is relative to the scenario file."""
+    import pandas as pd
+
+    rows = shipped_rows()[:10]
+    write_table(tmp_path, rows)
+    names = [r["plr_name"] for r in rows]
+    mss = pd.DataFrame({"area": names, "year": 4, "status_class": ["low"] * 5 + ["medium"] * 5,
+                        "dynamics_index": [1.5, 0.0, 2.5, 1.2, 0.0, 3.0, 0.0, 0.0, 0.0, 0.0],
+                        "dynamics_class": ["negative", "stable", "negative", "negative", "stable",
+                                           "negative", "stable", "stable", "stable", "stable"]})
+    (tmp_path / "runs").mkdir()
+    mss.to_csv(tmp_path / "runs" / "mss_year4.csv", index=False)
+    (tmp_path / "c.toml").write_text(
+        '[scenario]\nname = "c"\nyears = 2\n[city]\ntable = "city.csv"\n[city.selections.qm]\n'
+        'rule = "negative_dynamics"\nmss = "runs/mss_year4.csv"\ncount = 2\n\n[funding.f]\n'
+        'kind = "public_programme"\namount_per_year = 1e6\n\n[[measures]]\ntype = "action_fund"\nareas = "qm"\n'
+        'funding = "f"\n', encoding="utf-8")
+    scenario = load_scenario(tmp_path / "c.toml")
+    assert [m.target.area for m in scenario.measures] == [names[2], names[0]]  # low status, most negative first
+    mss.drop(columns="dynamics_class").to_csv(tmp_path / "runs" / "mss_year4.csv", index=False)
+    with pytest.raises(ScenarioError, match=r"city\.selections\.qm\.mss: .*mss_year4\.csv: line 1: column\(s\) "
+                       r"'dynamics_class' missing"):
+        load_scenario(tmp_path / "c.toml")
