@@ -331,6 +331,9 @@ def city_areas(city: City, table: CityTable) -> CityAreas:
         wz = float(np.average(z[:, k], weights=weights[k]))
         spread = city.spreads[k]
         if spread is None:  # the lowest z-value at share 0: B - sd * wz + sd * z_min = 0
+            if wz - z[:, k].min() <= 0:
+                raise CityError(f"{table.path}: column {Z_COLUMNS[k]!r}: the z-values do not vary, so its spread "
+                                "cannot be calibrated; give [city] spreads")
             spread = city.shares[k] / (wz - z[:, k].min())
         spreads.append(float(spread))
         shares.append(np.clip(city.shares[k] + spread * (z[:, k] - wz), 0.0, 0.95))
