@@ -85,7 +85,7 @@ def _anchor(title: str) -> str:
 def _type_name(annotation) -> str:
     origin = get_origin(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        title = TITLES[annotation][0]
+        title = TITLES[annotation][0] if annotation in TITLES else SECTIONS[annotation.__name__]
         return f"[`{title}`](#{_anchor(title)})"
     if origin is None:
         return getattr(annotation, "__name__", str(annotation)).replace("NoneType", "none")
@@ -136,6 +136,7 @@ def reference_page() -> str:
         parts.append(_model_table(model, title, intro))
         if model is Area:
             parts.append(tables_section())
+    parts.append(city_section())
     parts.append("\nMeasure types and their effect names: [measures.md](measures.md).\n")
     return "".join(parts)
 
@@ -167,6 +168,31 @@ def tables_section() -> str:
     return "".join(parts)
 
 
+def city_section() -> str:
+    """The section on a city from a table: [city], its selections and the columns of the table."""
+    from qsim.city import CITY_COLUMNS, City, Selection
+
+    parts = [_model_table(City, "[city]: a city from a table",
+                          "A scenario with `[city]` takes its `[[areas]]` from a table of planning areas (write no "
+                          "`[[areas]]` then): one area per row with status values, built as docs/model.md "
+                          "(\"A city from a table\") describes; `scenarios/berlin.toml` is the example, "
+                          "docs/contributing/city.md how another city's table becomes a scenario. "),
+             "\nThe table (`table`, CSV; the first line names the columns, in any order; an empty cell, `–`, "
+             "`-` or `.` is empty; every problem is reported with the file, the line and the column). Rows "
+             "without z-values are areas without status values: they are not simulated (Berlin: six areas with "
+             "fewer than 300 inhabitants). A row with z-values must have inhabitants, and all three z-values or "
+             "none.\n\n| column | required | values | meaning |\n|---|---|---|---|\n"]
+    for c in CITY_COLUMNS:
+        required = "yes" if c.required else ("column yes, cells may be empty" if c.name.startswith("z_") else "no")
+        parts.append(f"| `{c.name}` | {required} | {c.expected()} | {c.meaning} |\n")
+    parts.append(_model_table(Selection, "[city.selections.NAME]: choosing areas",
+                              "A named rule that chooses areas, e.g. `[city.selections.qm]`; a `[[measures]]` "
+                              "entry with `areas = \"qm\"` (instead of `target.area`) becomes one measure per "
+                              "chosen area, named `type @ area` (or `name @ area`). Rules rank by the status "
+                              "index recomputed from the table's z-values. "))
+    return "".join(parts)
+
+
 TITLES = {Scenario: ("Top level", ""), Meta: ("[scenario]", ""), Area: ("[[areas]]", ""),
           Thresholds: ("thresholds", "Written in an area as `thresholds = {distribution = \"uniform\", low = 0, "
                        "high = 1}` (example: scenarios/granovetter.toml). "),
@@ -175,6 +201,7 @@ TITLES = {Scenario: ("Top level", ""), Meta: ("[scenario]", ""), Area: ("[[areas
           Cut: ("cuts", "Entries of `cuts = [{year = 6, share = 0.5}]` in a funding source. "),
           QmOffice: ("[qm_office]", ""), Measure: ("[[measures]]", ""), Target: ("target", ""),
           Allocation: ("[allocation]", "")}
+SECTIONS = {"Selection": "[city.selections.NAME]: choosing areas"}  # models documented outside TITLES
 PAGES = {"measures.md": measures_page, "scenario-reference.md": reference_page}
 
 

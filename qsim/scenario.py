@@ -29,6 +29,7 @@ from pydantic import (ConfigDict, Field, PrivateAttr, ValidationError, WithJsonS
 
 from .area_tables import AreaTables, read_tables
 from .files import AreaTableError, FieldError, ScenarioError, StrictModel, read_toml
+from .city import CityAreas, CityError, expand_city, resolve_city_paths
 from .levers import N_PROGRAMMES
 from .measures.catalogue import CARRIERS, CATALOGUE
 from .measures.timing import Timing
@@ -550,6 +551,7 @@ class Scenario(StrictModel):
     measures: list[Measure] = Field(default_factory=list, description="The measures of the programme.")
     allocation: Allocation = Field(default_factory=Allocation)
     _source: str = PrivateAttr(default="<dict>")  # the file it was read from (for error messages)
+    _city: CityAreas | None = PrivateAttr(default=None)  # the [city] table its areas came from (qsim.city)
 
     @field_validator("parameters")
     @classmethod
@@ -707,6 +709,11 @@ class Scenario(StrictModel):
         return self.scenario.name
 
     @property
+    def city(self) -> CityAreas | None:
+        """The city table the areas were made from (None: the areas were written out)."""
+        return self._city
+
+    @property
     def source(self) -> str:
         """The file the scenario was read from ('<dict>' if built in Python)."""
         return self._source
@@ -731,17 +738,25 @@ def scenario_from_dict(data: dict, source: str = "<dict>", base_dir: str | Path 
     data = _resolve_tables(data, Path(base_dir))
     if isinstance(data, dict) and data.get("extends") is not None:
         data = _extend(data, source, Path(base_dir), chain)
+    via = f" (extends {' -> '.join(chain[1:])})" if len(chain) > 1 else ""
+    try:
+        data, city = expand_city(data)
+    except CityError as e:
+        raise ScenarioError(f"{source}{via}: invalid scenario\n{e}") from None
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
         via = f" (extends {' -> '.join(chain[1:])})" if len(chain) > 1 else ""
         raise ScenarioError.from_validation(source, e, via=via) from None
     scenario._source = source
+    scenario._city = city
     return scenario
 
 
 def _resolve_tables(data: Any, base_dir: Path) -> Any:
     """``data`` with the areas' table paths made absolute against ``base_dir`` (the folder of the file naming them)."""
+    if isinstance(data, dict) and isinstance(data.get("city"), dict):
+        data = {**data, "city": resolve_city_paths(data["city"], base_dir)}
     if not isinstance(data, dict) or not isinstance(data.get("areas"), list):
         return data
     areas = [{k: os.path.abspath(base_dir / v) if k in TABLE_KEYS and isinstance(v, str) and v else v
