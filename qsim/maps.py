@@ -86,7 +86,7 @@ def map_of_areas(values: pd.Series, weights: pd.Series | None = None, *, title: 
     from matplotlib.patches import Patch, PathPatch
     from matplotlib.path import Path as MplPath
 
-    from .result import finish_figure, small_multiples
+    from .plots import finish_figure, small_multiples
 
     table = table if isinstance(table, CityTable) else read_city_table(table)
     weights = weights if weights is not None else pd.Series(1.0, index=values.index)
