@@ -154,10 +154,12 @@ def _parse(text: str, col: Column) -> object:
     return value
 
 
-def read_table(path: str | Path, field: str, columns: tuple[Column, ...]) -> tuple[dict[str, list], list[int]]:
+def read_table(path: str | Path, field: str, columns: tuple[Column, ...],
+               blank: tuple[str, ...] = ("",)) -> tuple[dict[str, list], list[int]]:
     """Read and check one table: its values by column (None for empty optional cells) and the file line of each row.
 
-    ``field`` is the scenario key that names the file (it is carried by the error).
+    ``field`` is the scenario key that names the file (it is carried by the error); a cell written as one of
+    ``blank`` is empty.
     """
     path = Path(path)
     problems: list[str] = []
@@ -209,7 +211,7 @@ def read_table(path: str | Path, field: str, columns: tuple[Column, ...]) -> tup
         cells = dict(zip(header, (cell.strip() for cell in row)))
         for c in columns:
             text = cells.get(c.name, "")
-            if text == "":
+            if text in blank:
                 values[c.name].append(None)
                 if c.required:
                     problems.append(f"line {n}, column {c.name!r}: missing value; expected {c.expected()}")

@@ -42,7 +42,7 @@ from .kernels.households import draw_attitudes
 from .levers import N_LEVERS, N_PROGRAMMES
 from .parameters import ModelParameters
 from .rng import STREAM_POPULATION, agent_key, below, id_keys, normal, run_key, step_key, uniform
-from .scenario import Area
+from .scenario import Area, Thresholds
 from .state import (EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS, SHORT_TERM_UNEMPLOYED,
                     TRANSFER, Areas, Blocks, Buildings, Dwellings, Households, Organisations, Places, State,
                     empty_households)
@@ -300,6 +300,24 @@ def _table_households(key, h: Households, slots: np.ndarray, rows: np.ndarray, a
     _incomes(h.view(), slots, lp)
 
 
+def starting_thresholds(key, spec: Thresholds, slots: np.ndarray) -> np.ndarray:
+    """Participation thresholds of the households in ``slots`` from an area's ``thresholds`` table (float64).
+
+    ``spacing = "even"``: ``low + (high - low) k / N``, k = 0 .. N-1, dealt out in a random order;
+    otherwise independent draws (one uniform per household, stream POPULATION, step 9).
+    """
+    u = _uniforms(key, 9, slots, 0)
+    if spec.spacing == "even":
+        out = np.empty(len(slots))
+        out[np.argsort(u, kind="stable")] = spec.low + (spec.high - spec.low) * (np.arange(len(slots)) / len(slots))
+        return out
+    if spec.distribution == "uniform":
+        return spec.low + (spec.high - spec.low) * u
+    from scipy.special import ndtri
+
+    return spec.mean + spec.sd * ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))
+
+
 def build_state(areas: list[Area], params: ModelParameters, seed: int, replicate: int = 0,
                 tie_slots: int = 8) -> State:
     """The initial city for a list of areas (households, dwellings, places, organisations)."""
@@ -409,6 +427,8 @@ def build_state(areas: list[Area], params: ModelParameters, seed: int, replicate
             _synthetic_households(key, h, slots, a, area, params, dwellings, buildings.quality, bld_rent)
         else:
             _table_households(key, h, slots, rows, area, params, dwellings, buildings.quality, bld_rent)
+        if area.thresholds is not None:
+            h.threshold[slots] = starting_thresholds(key, area.thresholds, slots)
         np.add.at(blocks.group_count, (dwellings.block[chosen], h.group[slots]), 1)
 
     area_levers = np.zeros((n_areas, N_LEVERS))

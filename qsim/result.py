@@ -104,6 +104,21 @@ class Result:
         return pd.DataFrame({f"year {first}": y.loc[first, list(names)], f"year {last}": y.loc[last, list(names)],
                              "change": y.loc[last, list(names)] - y.loc[first, list(names)]})
 
+    def mss(self, year: int | None = None) -> pd.DataFrame:
+        """The city's monitoring (MSS) of one year, one row per area: z-values of S1, S3, S4, status index and
+        class, dynamics over two years and its class, areas of special attention (:func:`qsim.mss.mss_indices`)."""
+        from .mss import mss_indices
+
+        return mss_indices(self.indicators, year)
+
+    def plot_map(self, indicator: str, year: int | None = None, path: str | Path | None = None, **city):
+        """A choropleth by forecast area of a city run (December of ``year``, default the last): an indicator,
+        or status_index, status_class or dynamics_index of the MSS (:func:`qsim.maps.result_map`; ``city``:
+        ``table`` and ``polygons`` of another city than Berlin)."""
+        from .maps import result_map
+
+        return result_map(self, indicator, year, path, **city)
+
     def plot(self, names: str | Sequence[str] | None = None, area: str = "all", path: str | Path | None = None,
              marks: Sequence[tuple[float, float, str]] = ()):
         """Small multiples of indicators (default: the first six key indicators) over time; ``marks`` are

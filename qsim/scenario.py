@@ -29,6 +29,7 @@ from pydantic import (ConfigDict, Field, PrivateAttr, ValidationError, WithJsonS
 
 from .area_tables import AreaTables, read_tables
 from .files import AreaTableError, FieldError, ScenarioError, StrictModel, read_toml
+from .city import CityAreas, CityError, expand_city, resolve_city_paths
 from .levers import N_PROGRAMMES
 from .measures.catalogue import CARRIERS, CATALOGUE
 from .measures.timing import Timing
@@ -86,6 +87,56 @@ FROM_TABLES = ("households", "grid", "buildings_per_block", "dwellings_per_build
 MAX_BLOCKS = 1_000_000  # per area from tables: the grid spans 0 .. the largest block_x and block_y
 
 
+class Thresholds(StrictModel):
+    """Participation thresholds of an area's starting households (Granovetter 1978), in place of the
+    logit-normal of the parameters ``participation.threshold_mean`` and ``threshold_concentration``.
+
+    A threshold is the share of the area's households that must take part before this one does (0-1, as
+    the model's other thresholds); one at or below zero belongs to an instigator, who takes part whatever
+    others do, one above 1 to someone who never does. ``uniform``: between ``low`` and ``high``;
+    ``normal``: ``mean`` and ``sd``, not clipped, so it puts mass below zero. ``spacing = "even"`` (uniform
+    only) gives the N starting households exactly ``low + (high - low) k / N`` for k = 0 .. N-1 in random
+    order: Granovetter's riot model (thresholds 0, 1, ..., N-1 people). In-movers draw their thresholds
+    from the parameters' logit-normal.
+    """
+
+    distribution: Literal["uniform", "normal"] = Field(description="uniform (low, high) or normal (mean, sd).")
+    low: float = Field(default=0.0, ge=-10.0, le=10.0, allow_inf_nan=False, description="uniform: lowest threshold.")
+    high: float = Field(default=1.0, ge=-10.0, le=10.0, allow_inf_nan=False, description="uniform: upper end.")
+    mean: float = Field(default=0.5, ge=-10.0, le=10.0, allow_inf_nan=False, description="normal: mean.")
+    sd: float = Field(default=0.2, gt=0.0, le=10.0, allow_inf_nan=False, description="normal: standard deviation.")
+    spacing: Literal["random", "even"] = Field(default="random", description="random: independent draws; even: "
+                                               "the quantiles k / N of a uniform distribution (uniform only).")
+
+    @property
+    def own_fields(self) -> tuple[str, str]:
+        """The two numbers the distribution takes."""
+        return {"uniform": ("low", "high"), "normal": ("mean", "sd")}[self.distribution]
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        """Written without the numbers of the other distribution (so that it validates again)."""
+        data = handler(self)
+        if isinstance(data, dict):
+            for key in ("low", "high", "mean", "sd"):
+                if key not in self.own_fields:
+                    data.pop(key, None)
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        own = self.own_fields
+        for key in ("low", "high", "mean", "sd"):
+            if key in self.model_fields_set and key not in own:
+                raise FieldError(key, f"not used by the {self.distribution} distribution (it takes "
+                                 f"{' and '.join(own)})")
+        if self.distribution == "uniform" and not self.low < self.high:
+            raise FieldError("high", f"must be above low ({self.low:g}), got {self.high:g}")
+        if self.spacing == "even" and self.distribution != "uniform":
+            raise FieldError("spacing", "even spacing is defined for the uniform distribution only")
+        return self
+
+
 class Area(StrictModel):
     """One planning area, synthesised from its marginals or read from tables of buildings and households."""
 
@@ -119,6 +170,8 @@ class Area(StrictModel):
     households_csv: str | None = Field(default=None, min_length=1, description="Table of the area's households "
                                        "(CSV, relative to the scenario file that names it); given together with "
                                        "buildings_csv.")
+    thresholds: Thresholds | None = Field(default=None, description="Participation thresholds of the starting "
+                                          "households (default: the parameters' logit-normal); see Thresholds.")
     _tables: AreaTables | None = PrivateAttr(default=None)
 
     @field_validator("grid")
@@ -498,6 +551,7 @@ class Scenario(StrictModel):
     measures: list[Measure] = Field(default_factory=list, description="The measures of the programme.")
     allocation: Allocation = Field(default_factory=Allocation)
     _source: str = PrivateAttr(default="<dict>")  # the file it was read from (for error messages)
+    _city: CityAreas | None = PrivateAttr(default=None)  # the [city] table its areas came from (qsim.city)
 
     @field_validator("parameters")
     @classmethod
@@ -655,6 +709,11 @@ class Scenario(StrictModel):
         return self.scenario.name
 
     @property
+    def city(self) -> CityAreas | None:
+        """The city table the areas were made from (None: the areas were written out)."""
+        return self._city
+
+    @property
     def source(self) -> str:
         """The file the scenario was read from ('<dict>' if built in Python)."""
         return self._source
@@ -679,17 +738,25 @@ def scenario_from_dict(data: dict, source: str = "<dict>", base_dir: str | Path 
     data = _resolve_tables(data, Path(base_dir))
     if isinstance(data, dict) and data.get("extends") is not None:
         data = _extend(data, source, Path(base_dir), chain)
+    via = f" (extends {' -> '.join(chain[1:])})" if len(chain) > 1 else ""
+    try:
+        data, city = expand_city(data)
+    except CityError as e:
+        raise ScenarioError(f"{source}{via}: invalid scenario\n{e}") from None
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
         via = f" (extends {' -> '.join(chain[1:])})" if len(chain) > 1 else ""
         raise ScenarioError.from_validation(source, e, via=via) from None
     scenario._source = source
+    scenario._city = city
     return scenario
 
 
 def _resolve_tables(data: Any, base_dir: Path) -> Any:
     """``data`` with the areas' table paths made absolute against ``base_dir`` (the folder of the file naming them)."""
+    if isinstance(data, dict) and isinstance(data.get("city"), dict):
+        data = {**data, "city": resolve_city_paths(data["city"], base_dir)}
     if not isinstance(data, dict) or not isinstance(data.get("areas"), list):
         return data
     areas = [{k: os.path.abspath(base_dir / v) if k in TABLE_KEYS and isinstance(v, str) and v else v

@@ -19,6 +19,7 @@ import qsim
 import qsim.levers as L
 from conftest import SCENARIOS, only, small_scenario
 from qsim.state import EMPLOYED, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED
+from qsim.validation.observe import similar_neighbour_share
 
 UNEMPLOYED = (SHORT_TERM_UNEMPLOYED, LONG_TERM_UNEMPLOYED)
 
@@ -183,24 +184,6 @@ def test_selectivity_drives_out_migration_of_the_better_off(seed):
 
 
 # ----------------------------------------------------------------- Schelling
-def similar_neighbour_share(sim: qsim.Simulation) -> float:
-    """Mean share of same-group households among each household's Moore neighbours (radius 1, self excluded);
-    households without neighbours are left out. Computed from the state, independently of the kernels."""
-    s = sim.state
-    nx, ny = int(s.areas.nx[0]), int(s.areas.ny[0])
-    h = s.households
-    ids = np.flatnonzero(h.alive)
-    blocks = s.dwellings.block[h.dwelling[ids]]
-    grid = np.zeros((ny + 2, nx + 2, 2))
-    np.add.at(grid, (s.blocks.y[blocks] + 1, s.blocks.x[blocks] + 1, h.group[ids].astype(int)), 1)
-    window = sum(grid[1 + dy:1 + dy + ny, 1 + dx:1 + dx + nx] for dy in (-1, 0, 1) for dx in (-1, 0, 1))
-    y, x, g = s.blocks.y[blocks], s.blocks.x[blocks], h.group[ids].astype(int)
-    same = window[y, x, g] - 1
-    total = window[y, x].sum(axis=1) - 1
-    has = total > 0
-    return float((same[has] / total[has]).mean())
-
-
 def _schelling(threshold: float, years: int = 5, seed: int = 1) -> tuple[float, float, qsim.Simulation]:
     sc = qsim.load_scenario(SCENARIOS / "schelling.toml")
     sc = sc.with_parameters({"mobility.similarity_threshold": threshold})

@@ -49,12 +49,16 @@ def _compare(args) -> int:
     if set(comparison.yearly["scenario"]) != set(names):  # a scenario without a finished run: no comparison
         return report_failures(comparison.runs, again)
     files = comparison.save(out)
+    from ..city_effects import write_city_effects
+
+    files += write_city_effects(comparison, scenarios, out)  # city scenarios: effects by zone, difference maps
     year = int(comparison.yearly["year"].max())
     print(f"\n{len(scenarios) - 1} option(s) against {comparison.baseline}: {args.replications} replications, "
           f"seed {args.seed}, year {year}, area 'all'\n")
     print(comparison_table(comparison.summary(year)))
     print(cost_lines(comparison.cost_effectiveness(year)))
-    print(f"\nwrote {len(files)} files to {out}/ (tables as Parquet and CSV, trajectories.png, differences.png); "
+    print(f"\nwrote {len(files)} files to {out}/ (tables as Parquet and CSV, trajectories.png, differences.png"
+          f"{'; effects by zone and difference maps of the city' if scenarios[0].city is not None else ''}); "
           f"runs in {out / 'store'}")
     if args.report is not None:
         report = Path(args.report) if args.report else out / "report.html"

@@ -26,6 +26,7 @@ def _run(args) -> int:
     from ..measures.runner import measure_periods, union_of_periods
 
     result.plot(path=plot, marks=union_of_periods(measure_periods(scenario)))
+    maps = city_maps(scenario, result, out)
     import pandas as pd
 
     with pd.option_context("display.width", 120, "display.float_format", "{:,.3f}".format):
@@ -33,8 +34,20 @@ def _run(args) -> int:
               f"households at the end, {sim.elapsed:.2f} s\n")
         print(result.summary().to_string())
     print(budget_summary(result.ledger))
-    print(f"\nwrote {', '.join(str(f) for f in files)}, {plot}")
+    print(f"\nwrote {', '.join(str(f) for f in [*files, plot, *maps])}")
     return 0
+
+
+def city_maps(scenario, result, out: Path) -> list[Path]:
+    """For a city scenario with polygons, run for a year or more: maps of the status classes and of unemployment by forecast
+    area (qsim.maps); none otherwise."""
+    city = scenario.city
+    if city is None or city.polygons is None or result.indicators["month"].max() < 11:
+        return []
+    paths = [out / "map_status_class.png", out / "map_unemployment_rate.png"]
+    for path in paths:
+        result.plot_map(path.stem.removeprefix("map_"), path=path, table=city.table, polygons=city.polygons)
+    return paths
 
 
 def budget_summary(ledger) -> str:

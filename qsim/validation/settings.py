@@ -1,0 +1,68 @@
+"""The validation file (experiments/validation.toml): sizes, replications and the seed of the pattern checks."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import QsimError
+
+
+class ValidationFileError(QsimError):
+    """A validation file that cannot be used; the message names the file and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Sizes(_Strict):
+    """How much the checks simulate. Runs of the same scenario share replicates (seed, replicate r)."""
+
+    replications: int = Field(ge=1, le=1000, description="Runs per scenario (stationarity, options, persistence, "
+                              "upturn); the checks use the mean over them.")
+    years: int = Field(ge=2, le=200, description="Horizon of the stationarity check (years).")
+    transition_years: int = Field(ge=2, le=100, description="Years stepped month by month to count transitions "
+                                  "(after one year of burn-in), in replicate 0 of the baseline; at least 2 for the "
+                                  "24 months of benefit persistence.")
+    option_years: int = Field(ge=3, le=100, description="Horizon of the option-against-baseline checks (years; "
+                              "the S1-S4 difference is read at its end).")
+    persistence_years: int = Field(ge=2, le=200, description="Year whose area ranks are compared with year 1.")
+    schelling_grid: int = Field(ge=10, le=1000, description="Side of the Schelling grid (blocks; 80% occupied).")
+    schelling_years: int = Field(ge=1, le=100, description="Years of the Schelling runs.")
+
+
+class Settings(_Strict):
+    """The [validation] table and the [full] and [quick] sizes."""
+
+    seed: int = Field(ge=0, description="Seed of every run (replicate r of run r).")
+    scenarios: str = Field(min_length=1, description="Folder of the shipped scenarios, relative to this file.")
+    full: Sizes
+    quick: Sizes
+
+
+def read_settings(path: str | Path) -> tuple[Settings, Path]:
+    """The settings of a validation file and the folder of its scenarios (resolved against the file)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValidationFileError(f"{path}: no such validation file") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ValidationFileError(f"{path}: cannot be read ({e})") from None
+    table = dict(data.pop("validation", {})) if isinstance(data.get("validation"), dict) else {}
+    if "validation" in data:
+        raise ValidationFileError(f"{path}: validation: expected a table [validation]")
+    try:
+        settings = Settings.model_validate({**table, **data})
+    except ValidationError as e:
+        lines = [f"  {'.'.join(str(p) for p in err['loc']) or '(top level)'}: "
+                 f"{'unknown field' if err['type'] == 'extra_forbidden' else err['msg']}" for err in e.errors()]
+        raise ValidationFileError(f"{path}: invalid validation file\n" + "\n".join(lines)) from None
+    folder = (path.parent / settings.scenarios).resolve()
+    if not folder.is_dir():
+        raise ValidationFileError(f"{path}: validation.scenarios: no such folder {settings.scenarios!r} "
+                                  f"(looked for {folder})")
+    return settings, folder
