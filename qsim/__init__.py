@@ -6,7 +6,6 @@
 >>> result.yearly()                                                 # doctest: +SKIP
 """
 
-from .kernels import indexing as _indexing  # noqa: F401  (first: before any qsim function compiles)
 from .engine import Simulation
 from .indicators import INDICATORS, NAMES as INDICATOR_NAMES
 from .parameters import PARAMETERS, ModelParameters

@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from .errors import QsimError
-from .kernels.common import basic_support, rent_burden
+from .kernels.common import basic_support, rent_burden, unsigned
 from .kernels.mobility import F_BETWEEN, F_DISPLACED, F_IN, F_OUT
 from .state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 
@@ -119,8 +119,9 @@ def slot_areas(h, dw, n_areas, start, stop):
     """The area of the household in each slot of ``start:stop`` (NOBODY for an empty slot; with one area
     the dwelling's is not read)."""
     area = np.empty(stop - start, np.int32)
-    for i in range(start, stop):
-        area[i - start] = NOBODY if not h.alive[i] else 0 if n_areas == 1 else dw.area[h.dwelling[i]]
+    for k in range(stop - start):
+        i = unsigned(start + k)  # (kernels.common.unsigned)
+        area[k] = NOBODY if not h.alive[i] else 0 if n_areas == 1 else dw.area[unsigned(h.dwelling[i])]
     return area
 
 
@@ -147,7 +148,7 @@ def _tie_counts(tie_target, partner_group, g, i, slots):
     for s in range(slots):
         j = tie_target[i, s]
         ties += j >= 0
-        ones += partner_group[j + 1]
+        ones += partner_group[unsigned(j + 1)]
     return ties, ones + g * (ties - 2 * ones)
 
 
@@ -155,7 +156,7 @@ def _tie_counts(tie_target, partner_group, g, i, slots):
 def _fill_ties(tie_target, partner_group, group, first, ties, inter, slots):
     """Ties and ties across of the households in slots ``first:first + len(ties)``, with ``slots`` tie slots
     (a constant where it is inlined with one)."""
-    for k in range(ties.shape[0]):
+    for k in range(np.uint64(ties.shape[0])):  # unsigned: no negative-index wraparound
         ties[k], inter[k] = _tie_counts(tie_target, partner_group, group[first + k], first + k, slots)
 
 
@@ -176,10 +177,11 @@ def household_flags(lp, h, dw, partner_group, housing_cost_limit, start, stop):
     ties = np.empty(m, np.int8)
     inter = np.empty(m, np.int8)
     rent = np.empty(m, np.float32)
+    first = np.uint64(start)
     if h.tie_target.shape[1] == UNROLLED_TIE_SLOTS:
-        _fill_ties(h.tie_target, partner_group, h.group, start, ties, inter, UNROLLED_TIE_SLOTS)
+        _fill_ties(h.tie_target, partner_group, h.group, first, ties, inter, UNROLLED_TIE_SLOTS)
     else:
-        _fill_ties(h.tie_target, partner_group, h.group, start, ties, inter, h.tie_target.shape[1])
+        _fill_ties(h.tie_target, partner_group, h.group, first, ties, inter, h.tie_target.shape[1])
     dwelling, dw_rent = h.dwelling[start:stop], dw.rent
     for k in range(m):
         rent[k] = dw_rent[max(dwelling[k], 0)]  # an empty slot reads dwelling 0
@@ -232,8 +234,9 @@ def _chunk_counts(h, slot_area, poor, ties, inter, area, start, stop):
     """
     n = n1 = un = un1 = ltu = ltu1 = tr = tr1 = ch = ch1 = pch = pch1 = ti = ti1 = it = it1 = pa = pa1 = np.float32(0)
     co = co1 = np.float32(0)
-    for k in range(stop - start):
-        i = start + k
+    first = np.uint64(start)
+    for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
+        i = first + k
         w = np.float32(1.0) if slot_area[k] == area else np.float32(0.0)
         g = w * np.float32(h.group[i])  # 1 for a household of group 1 in the area
         v = _counts(poor[k], ties[k], inter[k], h.labour[i], h.children[i], h.participating[i], h.conflicts[i])
@@ -282,8 +285,9 @@ def _chunk_amounts(h, housing_cost_limit, slot_area, poor, rent, area, start, st
     """
     inc = inc1 = sk = sk1 = tin = tin1 = tout = tout1 = tinst = tinst1 = ef = ef1 = sa = sa1 = re = re1 = 0.0
     bu = bu1 = 0.0
-    for k in range(stop - start):
-        i = start + k
+    first = np.uint64(start)
+    for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
+        i = first + k
         w = 1.0 if slot_area[k] == area else 0.0
         g = w * h.group[i]  # 1 for a household of group 1 in the area
         v = _amounts(housing_cost_limit, poor[k], h.labour[i], h.income[i], rent[k], h.skill[i], h.trust_in[i],
@@ -336,7 +340,7 @@ def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, h
     n_areas = int(n_areas)
     out = np.zeros((n_areas + 1, 3, N_SUMS))
     n = h.alive.shape[0]
-    later = np.empty(CHUNK, np.int64)
+    later = np.empty(CHUNK, np.uint64)  # unsigned slots: no negative-index wraparound
     partner_group = partner_groups(h.group)
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
@@ -379,14 +383,14 @@ def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, h
         listed = 0  # the rest (if any): their slots, listed without a branch, then one by one
         for k in range(m if rest > 0 else 0):
             r = slot_area[k]
-            later[listed] = start + k
+            later[listed] = np.uint64(start + k)
             listed += (r > after) & (r != main) & (r < NOBODY)
         for i in later[:listed]:
             rent_i = dw.rent[h.dwelling[i]]
             poor_i = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], rent_i,
                                    housing_cost_limit)
             ties_i, inter_i = _tie_counts(h.tie_target, partner_group, h.group[i], i, h.tie_target.shape[1])
-            r, g = slot_area[i - start], h.group[i]
+            r, g = np.uint64(slot_area[i - np.uint64(start)]), np.uint64(h.group[i])  # unsigned: no wraparound
             c = (np.float32(1),) + _counts(poor_i, ties_i, inter_i, h.labour[i], h.children[i], h.participating[i],
                                h.conflicts[i])
             v = _amounts(housing_cost_limit, poor_i, h.labour[i], h.income[i], rent_i, h.skill[i], h.trust_in[i],

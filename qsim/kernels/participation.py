@@ -27,7 +27,7 @@ from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_PARTICIPATION, household_key, step_key, uniform
-from .common import F0, F1, clip01, clip01_32, lever
+from .common import F0, F1, clip01, clip01_32, lever, unsigned
 
 
 @njit(cache=True)
@@ -115,7 +115,7 @@ def efficacy_table(p, area_responsiveness):
 @njit(cache=True, inline="always")
 def efficacy_update(table, area, taking_part, efficacy):
     """New efficacy of a household of ``area`` that takes part this month (1) or not (0) (float32)."""
-    row = 2 * area + taking_part
+    row = unsigned(2 * area + taking_part)
     return efficacy + table[row, 0] * (table[row, 1] - efficacy)
 
 
