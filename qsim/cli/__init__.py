@@ -9,7 +9,8 @@ import sys
 from ..errors import QsimError
 
 # one module per command (group); each has register(subparsers)
-COMMAND_MODULES = ("run", "compare", "sweep", "sensitivity", "calibrate", "report", "dashboard", "catalogue")
+COMMAND_MODULES = ("run", "compare", "sweep", "sensitivity", "calibrate", "report", "dashboard", "catalogue",
+                   "schedule")
 
 EPILOG = """examples:
   qsim run scenarios/baseline.toml --years 10
