@@ -84,11 +84,9 @@ class Fusion:
 # ---------------------------------------------------------------------------------------------- steps
 def _environment(sim: "Simulation", m: Month) -> None:
     s = sim.state
-    h, dw, blk, ar = s.households, s.dwellings, s.blocks, s.areas
-    environment_step(sim.key, m.t, sim.params.environment, sim.rent_pressure(m.t), s.buildings.block,
-                     s.buildings.quality, blk.area, s.places.area, s.places.quality, h.alive, h.dwelling, h.tenure,
-                     dw.building, dw.area, dw.rent, ar.rent_level, ar.reputation, s.area_levers,
-                     sim.area_place_quality)
+    environment_step(sim.key, m.t, sim.params.environment, sim.rent_pressure(m.t), s.households.view(),
+                     s.dwellings.view(), s.buildings.view(), s.blocks.view(), s.areas.view(), s.places.view(),
+                     s.area_levers, sim.area_place_quality)
 
 
 def _place_quality(sim: "Simulation", m: Month) -> None:
@@ -98,21 +96,15 @@ def _place_quality(sim: "Simulation", m: Month) -> None:
 def _labour(sim: "Simulation", m: Month) -> None:
     s = sim.state
     h, dw, blk, ar = s.households, s.dwellings, s.blocks, s.areas
-    labour_step(sim.key, m.t, sim.params.labour, sim.labour_demand(m.t), h.alive, h.rng_key, h.dwelling, dw.block,
-                dw.area, blk.first_dwelling, blk.n_dwellings, h.group, h.adults, h.children, h.labour,
-                h.unemployed_months, h.skill, h.wage, h.income, h.child_education, h.programme, h.tie_target,
-                h.tie_strength, ar.reputation, sim.area_place_quality, blk.efficacy_lagged, m.levers)
+    labour_step(sim.key, m.t, sim.params.labour, sim.labour_demand(m.t), h.view(), dw.view(), blk.view(), ar.view(),
+                sim.area_place_quality, m.levers)
 
 
 def encounters(sim: "Simulation", step: int, levers: np.ndarray, record: bool) -> None:
     """One month of encounters (``record`` False: the tie spin-up before month 0, which counts nothing)."""
     s = sim.state
-    h, dw, ar = s.households, s.dwellings, s.areas
-    encounters_step(sim.key, step, sim.params.encounters, h.alive, h.rng_key, h.dwelling, dw.occupant, dw.building,
-                    dw.block, dw.area, h.group, h.trust_out, h.programme, h.friendly_contacts, h.conflicts,
-                    h.tie_target, h.tie_strength, h.tie_back, s.buildings.first_dwelling, s.buildings.n_dwellings,
-                    s.blocks.first_dwelling, s.blocks.n_dwellings, ar.first_dwelling, ar.n_dwellings,
-                    sim.area_place_quality, levers, record)
+    encounters_step(sim.key, step, sim.params.encounters, s.households.view(), s.dwellings.view(),
+                    s.buildings.view(), s.blocks.view(), s.areas.view(), sim.area_place_quality, levers, record)
 
 
 def _encounters(sim: "Simulation", m: Month) -> None:
@@ -155,13 +147,9 @@ def _participation(sim: "Simulation", m: Month) -> None:
 def _trust_and_participation(sim: "Simulation", m: Month) -> None:
     s = sim.state
     p = sim.params
-    h, dw, blk = s.households, s.dwellings, s.blocks
     m.block_agg, m.residents, m.income_sum = trust_and_participation_choices(
-        sim.key, m.t, p.trust, p.participation, h.alive, h.rng_key, h.dwelling, dw.block, dw.area, dw.building,
-        h.programme, h.friendly_contacts, h.conflicts, h.trust_in, h.trust_out, h.trust_inst, h.tie_target,
-        h.tie_strength, h.labour, h.income, h.efficacy, h.tenure, h.participating, h.threshold, h.attachment,
-        h.satisfaction, blk.disorder, blk.group_count, s.buildings.quality, s.areas.participation_share,
-        m.responsiveness, m.levers)
+        sim.key, m.t, p.trust, p.participation, s.households.view(), s.dwellings.view(), s.buildings.view(),
+        s.blocks.view(), s.areas.view(), m.responsiveness, m.levers)
     _block_disorder(sim, m)
 
 

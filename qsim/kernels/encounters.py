@@ -304,10 +304,13 @@ PREFETCH_AHEAD = 16  # encounters
 
 
 @njit(cache=True)
-def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
-                    programme, friendly_contacts, conflicts, tie_target, tie_strength, tie_back,
-                    bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers, record):
-    """One month of encounters, tie formation and decay (in place).
+def encounters_step(key, step, p, h, dw, bld, blk, ar, area_place_quality, levers, record):
+    """One month of encounters, tie formation and decay (in place): docs/model.md 7.3.
+
+    ``p``: the encounter parameters; ``h``, ``dw``, ``bld``, ``blk``, ``ar``: the views of the households,
+    dwellings, buildings, blocks and areas (``State.<group>.view()``); ``area_place_quality``: the mean place
+    quality of each area; ``levers``: the month's lever table (``common.lever_table``). Writes the ties and
+    the month's friendly contacts and conflicts.
 
     ``record`` False runs the tie spin-up: no conflicts or contacts are counted. The partners and the draws
     are found first (:func:`encounter_partners`, a list of the encounters that happen); the encounters are then
@@ -317,6 +320,14 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
 
     Then every tie decays (:func:`decay_ties`).
     """
+    # the arrays are read from their tuples once, here (a field read in the loop costs reference counts)
+    alive, rng_key, dwelling, group, trust_out, programme = h.alive, h.rng_key, h.dwelling, h.group, h.trust_out, \
+        h.programme
+    friendly_contacts, conflicts, tie_target, tie_strength, tie_back = h.friendly_contacts, h.conflicts, \
+        h.tie_target, h.tie_strength, h.tie_back
+    occupant, dw_building, dw_block, dw_area = dw.occupant, dw.building, dw.block, dw.area
+    bld_first, bld_n, blk_first, blk_n = bld.first_dwelling, bld.n_dwellings, blk.first_dwelling, blk.n_dwellings
+    area_first, area_n = ar.first_dwelling, ar.n_dwellings
     skey = step_key(key, STREAM_ENCOUNTERS, step)
     K = tie_target.shape[1]
     friendly_contacts[:] = 0

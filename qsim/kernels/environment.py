@@ -34,10 +34,20 @@ def market_rent(p, rent_level, rent_pressure, quality, reputation):
 
 
 @njit(cache=True)
-def environment_step(key, step, p, rent_pressure, bld_block, bld_quality, blk_area, place_area, place_quality,
-                     alive, dwelling, tenure, dw_building, dw_area, dw_rent, area_rent_level, reputation,
-                     area_levers, area_place_quality):
-    """Decay, maintenance, place quality and sitting-tenant rents (in place); fills ``area_place_quality``."""
+def environment_step(key, step, p, rent_pressure, h, dw, bld, blk, ar, pl, area_levers, area_place_quality):
+    """Decay, maintenance, place quality and sitting-tenant rents (in place): docs/model.md 7.6; fills
+    ``area_place_quality``.
+
+    ``p``: the environment parameters; ``rent_pressure``: pi(t); ``h``, ``dw``, ``bld``, ``blk``, ``ar``,
+    ``pl``: the views of the households, dwellings, buildings, blocks, areas and places
+    (``State.<group>.view()``); ``area_levers``: (n_areas, N_LEVERS). Writes building and place quality and
+    the rents of sitting tenants.
+    """
+    # the arrays are read from their tuples once, here (a field read in the loop costs reference counts)
+    bld_block, bld_quality, blk_area, place_area, place_quality = bld.block, bld.quality, blk.area, pl.area, pl.quality
+    alive, dwelling, tenure = h.alive, h.dwelling, h.tenure
+    dw_building, dw_area, dw_rent = dw.building, dw.area, dw.rent
+    area_rent_level, reputation = ar.rent_level, ar.reputation
     skey = step_key(key, STREAM_ENVIRONMENT, step)
     for bld in range(bld_quality.shape[0]):
         a = unsigned(blk_area[unsigned(bld_block[bld])])  # indices without wrap-around (common.unsigned)

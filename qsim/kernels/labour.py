@@ -109,10 +109,21 @@ def area_constants(p, demand, reputation, area_place_quality, levers):
 
 
 @njit(cache=True)
-def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_area, blk_first, blk_n, group, adults,
-                children, labour, unemployed_months, skill, wage, income, child_education, programme, tie_target,
-                tie_strength, reputation, area_place_quality, block_efficacy, levers):
-    """Advance the labour market one month for every household (in place)."""
+def labour_step(key, step, p, demand, h, dw, blk, ar, area_place_quality, levers):
+    """Advance the labour market one month for every household (in place): docs/model.md 7.2.
+
+    ``p``: the labour parameters; ``demand``: labour demand D(t); ``h``, ``dw``, ``blk``, ``ar``: the views
+    of the households, dwellings, blocks and areas (``State.<group>.view()``); ``area_place_quality``: the
+    mean place quality of each area; ``levers``: the month's lever table (``common.lever_table``). Writes the
+    households' labour state, spell, skill, wage, income and children's education.
+    """
+    # the arrays are read from their tuples once, here (a field read in the loop costs reference counts)
+    alive, rng_key, dwelling, group, adults, children = h.alive, h.rng_key, h.dwelling, h.group, h.adults, h.children
+    labour, unemployed_months, skill, wage, income = h.labour, h.unemployed_months, h.skill, h.wage, h.income
+    child_education, programme, tie_target, tie_strength = h.child_education, h.programme, h.tie_target, h.tie_strength
+    dw_block, dw_area = dw.block, dw.area
+    blk_first, blk_n, block_efficacy = blk.first_dwelling, blk.n_dwellings, blk.efficacy_lagged
+    reputation = ar.reputation
     skey = step_key(key, STREAM_LABOUR, step)
     K = tie_target.shape[1]
     c = area_constants(p, demand, reputation, area_place_quality, levers)

@@ -38,18 +38,28 @@ UNROLLED_TIE_SLOTS = 6  # the scenarios' default number of tie slots, for which 
 
 
 @njit(cache=True, fastmath=FAST)
-def trust_and_participation_choices(key, step, tp, pp, alive, rng_key, dwelling, dw_block, dw_area, dw_building, programme,
-                                    friendly_contacts, conflicts, trust_in, trust_out, trust_inst, tie_target,
-                                    tie_strength, labour, income, efficacy, tenure, participating, threshold,
-                                    attachment, satisfaction, blk_disorder, blk_group_count, bld_quality, area_share,
-                                    area_responsiveness, levers):
-    """Trust, block aggregates and participation decisions of every household in one pass (in place).
+def trust_and_participation_choices(key, step, tp, pp, h, dw, bld, blk, ar, area_responsiveness, levers):
+    """Trust, block aggregates and participation decisions of every household in one pass (in place):
+    docs/model.md 7.4 and 7.5.
 
     Then the rest of participation as ``participation.participation_step``: attachment and efficacy in
     the loop, the admissions (``participation.participation_outcomes``) after it. Returns the block
     aggregates (``kernels.trust.B_*``), the residents of each area and their summed income (EUR/month; for
-    ``mobility.mobility_step``).
+    ``mobility.mobility_step``). ``tp``, ``pp``: the trust and participation parameters; ``h``, ``dw``,
+    ``bld``, ``blk``, ``ar``: the views of the households, dwellings, buildings, blocks and areas
+    (``State.<group>.view()``); ``area_responsiveness``: per area; ``levers``: the month's lever table.
     """
+    # the arrays are read from their tuples once, here (a field read in the loop costs reference counts)
+    alive, rng_key, dwelling, programme, labour, income = h.alive, h.rng_key, h.dwelling, h.programme, h.labour, \
+        h.income
+    friendly_contacts, conflicts, tie_target, tie_strength = h.friendly_contacts, h.conflicts, h.tie_target, \
+        h.tie_strength
+    trust_in, trust_out, trust_inst, efficacy, tenure = h.trust_in, h.trust_out, h.trust_inst, h.efficacy, h.tenure
+    participating, threshold, attachment, satisfaction = h.participating, h.threshold, h.attachment, \
+        h.satisfaction
+    dw_block, dw_area, dw_building = dw.block, dw.area, dw.building
+    blk_disorder, blk_group_count, bld_quality, area_share = blk.disorder, blk.group_count, bld.quality, \
+        ar.participation_share
     skey = step_key(key, STREAM_PARTICIPATION, step)
     K = tie_target.shape[1]
     n = alive.shape[0]
