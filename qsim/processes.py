@@ -122,11 +122,8 @@ def _block_disorder(sim: "Simulation", m: Month) -> None:
 
 def _trust(sim: "Simulation", m: Month) -> None:
     s = sim.state
-    h, dw, blk = s.households, s.dwellings, s.blocks
-    m.block_agg = trust_step(sim.params.trust, h.alive, h.dwelling, dw.block, dw.area, h.programme,
-                             h.friendly_contacts, h.conflicts, h.trust_in, h.trust_out, h.trust_inst, h.tie_target,
-                             h.tie_strength, blk.disorder, blk.group_count, m.responsiveness, m.levers, dw.building,
-                             s.buildings.quality, h.labour, h.efficacy, h.tenure)
+    m.block_agg = trust_step(sim.params.trust, s.households.view(), s.dwellings.view(), s.buildings.view(),
+                             s.blocks.view(), m.responsiveness, m.levers)
     _block_disorder(sim, m)
 
 
@@ -138,10 +135,8 @@ def _block_aggregates(sim: "Simulation", m: Month) -> None:
 
 def _participation(sim: "Simulation", m: Month) -> None:
     s = sim.state
-    h, dw = s.households, s.dwellings
-    participation_step(sim.key, m.t, sim.params.participation, h.alive, h.rng_key, h.dwelling, dw.area, h.programme,
-                       h.participating, h.threshold, h.efficacy, h.attachment, h.satisfaction, h.tenure,
-                       h.tie_target, h.tie_strength, s.areas.participation_share, m.responsiveness, m.levers)
+    participation_step(sim.key, m.t, sim.params.participation, s.households.view(), s.dwellings.view(),
+                       s.areas.view(), m.responsiveness, m.levers)
 
 
 def _trust_and_participation(sim: "Simulation", m: Month) -> None:
