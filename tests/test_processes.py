@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+import numpy as np
 import pytest
 from conftest import small_scenario
 
@@ -69,3 +70,19 @@ def test_cli_prints_the_schedule(capsys):
     assert main(["schedule", str(qsim.__file__).replace("qsim/__init__.py", "scenarios/schelling.toml")]) == 0
     out = capsys.readouterr().out
     assert "mobility_step" in out and "labour_step" not in out
+
+
+@pytest.mark.parametrize("off", ["trust", "participation", "environment", "mobility"])
+def test_a_run_with_a_process_off_keeps_the_state_consistent(off):
+    """The unfused kernels and the when_off steps run, and the state stays consistent."""
+    from conftest import check_state
+
+    sim = qsim.Simulation(small_scenario(processes={off: False}), seed=2)
+    uid, trust_in = sim.state.households.uid.copy(), sim.state.households.trust_in.copy()
+    sim.run(years=1)
+    check_state(sim)
+    h = sim.state.households
+    stayed = h.alive & (h.uid == uid)  # in-movers draw new attitudes; the trust process changes the others'
+    assert stayed.sum() > 100
+    assert np.array_equal(h.trust_in[stayed], trust_in[stayed]) == (off == "trust")
+    assert sim.result().indicators.notna().all().all()
