@@ -150,10 +150,9 @@ def _trust_and_participation(sim: "Simulation", m: Month) -> None:
 
 def _organisations(sim: "Simulation", m: Month) -> None:
     s = sim.state
-    o, ar = s.organisations, s.areas
-    if len(o):
-        organisations_step(sim.key, m.t, sim.params.organisations, o.area, o.kind, o.capacity, o.base_capacity,
-                           o.tie_strength, s.area_levers, ar.coordination, ar.network_density)
+    if len(s.organisations):
+        organisations_step(sim.key, m.t, sim.params.organisations, s.organisations.view(), s.areas.view(),
+                           s.area_levers)
 
 
 def _mobility(sim: "Simulation", m: Month) -> None:
