@@ -27,7 +27,6 @@ from pathlib import Path
 from numba.core.registry import CPUDispatcher
 
 import qsim
-import qsim.indicators
 import qsim.kernels
 import qsim.rng
 import qsim.state
@@ -36,7 +35,7 @@ from throughput import scenario
 
 def entry_points() -> dict[int, str]:
     """Address of every compiled overload of qsim's numba functions -> ``module.function``."""
-    modules = [qsim.indicators, qsim.state, qsim.rng] + [
+    modules = [qsim.state, qsim.rng] + [
         importlib.import_module(f"qsim.kernels.{m.name}") for m in pkgutil.iter_modules(qsim.kernels.__path__)]
     found = {}
     for module in modules:

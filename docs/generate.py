@@ -9,7 +9,7 @@ random-number streams and initial organisation capacities between markers
     <!-- END GENERATED parameters:labour -->
 
 and this script rewrites what lies between them from the code (the
-parameter registry ``qsim.parameters``, ``qsim.indicators.INDICATORS``,
+parameter registry ``qsim.parameters``, ``qsim.indicators.CATALOGUE``,
 ``qsim.levers``, ``qsim.rng`` and ``qsim.population``). Everything outside
 the markers is written by hand and left alone.
 
@@ -85,9 +85,9 @@ def parameters(process: str) -> str:
 
 # ---------------------------------------------------------------- indicators
 def indicators() -> str:
-    from qsim.indicators import INDICATORS
+    from qsim.indicators import CATALOGUE
 
-    rows = [[f"`{i.name}`", i.unit, i.kind, i.level, i.description] for i in INDICATORS]
+    rows = [[f"`{i.name}`", i.unit, i.kind, i.level, i.definition] for i in CATALOGUE]
     return _table(["indicator", "unit", "kind", "level", "definition"], rows)
 
 

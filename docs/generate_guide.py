@@ -7,7 +7,7 @@
   its module is listed in ``qsim.cli.COMMAND_MODULES``.
 * ``docs/concepts.md`` keeps the table of indicators between the markers
   ``<!-- BEGIN GENERATED indicators -->`` and ``<!-- END GENERATED indicators -->``,
-  written from ``qsim.INDICATORS``; the rest of the page is written by hand.
+  written from ``qsim.indicators.CATALOGUE``; the rest of the page is written by hand.
 
     python docs/generate_guide.py            # rewrite both files
     python docs/generate_guide.py --check    # exit 1 if either is out of date (tests/test_docs_build.py)
@@ -138,12 +138,12 @@ def cli_page() -> str:
 
 def indicator_table() -> str:
     """The indicator table of docs/concepts.md (name, unit, how a year is formed, definition)."""
-    from qsim.indicators import INDICATORS
+    from qsim.indicators import CATALOGUE
 
     year = {"stock": "December", "flow": "sum", "rate": "mean x 12"}
     lines = ["| indicator | unit | per year | definition |", "|---|---|---|---|"]
-    lines += [f"| `{i.name}` | {i.unit} | {year.get(i.kind, i.kind)} | {_cell(i.description)}"
-              f"{' (of the area)' if i.level == 'area' else ''} |" for i in INDICATORS]
+    lines += [f"| `{i.name}` | {i.unit} | {year.get(i.kind, i.kind)} | {_cell(i.definition)}"
+              f"{' (of the area)' if i.level == 'area' else ''} |" for i in CATALOGUE]
     return "\n".join(lines)
 
 

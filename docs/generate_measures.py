@@ -35,10 +35,6 @@ LEVER_UNITS = {
     "monthly maintenance probability", "safety": "lowering of the disorder target", "participation_cost": "lowering "
     "of the cost of taking part", "org_capacity": "rise of organisations' capacity",
     "opportunities": "extra chances to take part a month, share of households",
-    "place_quality": "rise of the target places' quality (once, when built)",
-    "building_quality": "rise of the target buildings' quality (once, when built)",
-    "rent_levy": "EUR/month added to sitting tenants' rents (once, when built)",
-    "office_capacity": "capacity of the QM office per full-time staff",
 }
 
 
@@ -49,8 +45,8 @@ def _months(n: int) -> str:
 def measures_page() -> str:
     """The text of docs/measures.md."""
     out = [HEADER, "# Measures\n\n",
-           "Every measure a scenario can use is one entry of the catalogue (`qsim/measures/catalogue.py`; "
-           "`qsim measures` lists it). A scenario names the type, its timing, target, capacity, budget and "
+           "Every measure a scenario can use is one entry of the catalogue (`qsim/measures/catalogue.py`, or "
+           "registered in a session with `qsim.measures.register`; `qsim measures` lists them). A scenario names the type, its timing, target, capacity, budget and "
            "funding (see [the scenario reference](scenario-reference.md)); the entry says what it does, what it "
            "costs, when its effect arrives and what remains after it ends.\n\n",
            "## How effects are delivered\n\n", cat.__doc__.split("How effect sizes are read:", 1)[1].strip(), "\n\n",
@@ -60,29 +56,22 @@ def measures_page() -> str:
            "## Overview\n\n",
            "| type | delivery | unit of capacity | default | cost (EUR) | lag | ramp-up | after the end |\n",
            "|---|---|---|---|---|---|---|---|\n"]
-    for e in cat.ENTRIES:
+    for e in cat.CATALOGUE.values():
         cost = f"{e.cost_per_unit:,.0f} per unit " + ("one-off" if e.one_off else "a year")
         if e.fixed_cost:
             cost += f" + {e.fixed_cost:,.0f}"
         out.append(f"| [`{e.name}`](#{e.name}) | {e.delivery} | {e.unit} | {e.default_capacity:g} "
                    f"| {cost} | {_months(e.lag_months)} | {_months(e.ramp_months)} | {e.after_end} |\n")
-    for e in cat.ENTRIES:
+    for e in cat.CATALOGUE.values():
         out += [f"\n## {e.name}\n\n", f"**{e.title}.** {e.mechanism}\n\n",
                 "| effect | size | meaning |\n|---|---|---|\n"]
         for key, value in e.effects.items():
-            scope = "per participant" if e.delivery == cat.PROGRAMME and key in levers.INDEX else ""
-            out.append(f"| `{key}` | {value:g} | {LEVER_UNITS[key]}{' (' + scope + ')' if scope else ''} |\n")
+            scope = "per participant" if e.kind.per_participant and key in levers.INDEX else ""
+            meaning = LEVER_UNITS[key] if key in levers.INDEX else e.kind.state_effects[key]
+            out.append(f"| `{key}` | {value:g} | {meaning}{' (' + scope + ')' if scope else ''} |\n")
         targets = ", ".join(("area",) + e.targets)
         facts = [f"delivery: {e.delivery}", f"residents' priority domain: {e.domain}", f"targets: {targets}",
-                 f"network dependence: {e.network_dependence:g}"]
-        if e.delivery in (cat.AREA, cat.OFFICE) or (e.delivery == cat.CONSTRUCTION and e.lever_effects):
-            facts.append(f"reference intensity: {e.reference:g} {e.unit} per 1,000 households")
-        if e.default_target:
-            facts.append("eligible by default: " + ", ".join(f"{k} = {v}" for k, v in e.default_target.items()))
-        if e.course_months:
-            facts.append(f"course: {e.course_months} months")
-        if e.place_kind:
-            facts.append(f"improves places of kind `{e.place_kind}`")
+                 f"network dependence: {e.network_dependence:g}"] + e.kind.facts(e)
         out.append("\n" + "; ".join(facts) + ".\n\n")
         out.append(f"*Evidence.* {e.evidence}\n")
     return "".join(out)

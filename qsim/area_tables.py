@@ -26,17 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .files import AreaTableError
 from .state import LABOUR_STATES, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED
 
 MAX_ERRORS = 10  # problems listed in one message
-
-
-class TableError(ValueError):
-    """A table that cannot be used; ``field`` is the scenario key that names the file."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -169,8 +162,8 @@ def read_table(path: str | Path, field: str, columns: tuple[Column, ...]) -> tup
     path = Path(path)
     problems: list[str] = []
 
-    def fail(message: str) -> TableError:
-        return TableError(field, f"{path}: {message}")
+    def fail(message: str) -> AreaTableError:
+        return AreaTableError(field, f"{path}: {message}")
 
     rows: list[tuple[int, list[str]]] = []
     try:
@@ -237,7 +230,7 @@ def read_table(path: str | Path, field: str, columns: tuple[Column, ...]) -> tup
 
 
 def read_tables(buildings_csv: str | Path, households_csv: str | Path) -> AreaTables:
-    """Read, check and join the buildings and households tables of one area (raises :class:`TableError`).
+    """Read, check and join the buildings and households tables of one area (raises :class:`AreaTableError`).
 
     The result is kept while both files are unchanged (same size and
     modification time), so that scenario variants in a sweep read them once.
@@ -260,8 +253,8 @@ def _read_tables(buildings_csv: str, _b_stamp, households_csv: str, _h_stamp) ->
     rows_of: dict[str, int] = {}
     for k, (bid, n) in enumerate(zip(b["building"], b_lines)):
         if bid in rows_of:
-            raise TableError("buildings_csv", f"{buildings_csv}: line {n}, column 'building': duplicate building id "
-                             f"{bid!r} (first on line {b_lines[rows_of[bid]]}); expected unique ids")
+            raise AreaTableError("buildings_csv", f"{buildings_csv}: line {n}, column 'building': duplicate "
+                                 f"building id {bid!r} (first on line {b_lines[rows_of[bid]]}); expected unique ids")
         rows_of[bid] = k
     h, h_lines = read_table(households_csv, "households_csv", HOUSEHOLD_COLUMNS)
     building = np.empty(len(h_lines), np.int64)
@@ -270,20 +263,20 @@ def _read_tables(buildings_csv: str, _b_stamp, households_csv: str, _h_stamp) ->
     for i, (bid, n) in enumerate(zip(h["building"], h_lines)):
         k = rows_of.get(bid)
         if k is None:
-            raise TableError("households_csv", f"{households_csv}: line {n}, column 'building': unknown building "
-                             f"{bid!r}; expected an id from {buildings_csv}")
+            raise AreaTableError("households_csv", f"{households_csv}: line {n}, column 'building': unknown building "
+                                 f"{bid!r}; expected an id from {buildings_csv}")
         residents[k] += 1
         if residents[k] > dwellings[k]:
-            raise TableError("households_csv", f"{households_csv}: line {n}, column 'building': building {bid!r} "
-                             f"has {dwellings[k]} dwellings ({buildings_csv}, line {b_lines[k]}); this is household "
-                             f"{residents[k]} in it")
+            raise AreaTableError("households_csv", f"{households_csv}: line {n}, column 'building': building {bid!r} "
+                                 f"has {dwellings[k]} dwellings ({buildings_csv}, line {b_lines[k]}); this is "
+                                 f"household {residents[k]} in it")
         building[i] = k
     unemployed = (SHORT_TERM_UNEMPLOYED, LONG_TERM_UNEMPLOYED)
     for state, months, n in zip(h["labour"], h["unemployed_months"], h_lines):
         if months is not None and months > 0 and state not in unemployed:
-            raise TableError("households_csv", f"{households_csv}: line {n}, column 'unemployed_months': "
-                             f"{months} months for a head who is {LABOUR_STATES[state]}; expected 0 or an empty "
-                             "cell (only the unemployed have a spell)")
+            raise AreaTableError("households_csv", f"{households_csv}: line {n}, column 'unemployed_months': "
+                                 f"{months} months for a head who is {LABOUR_STATES[state]}; expected 0 or an empty "
+                                 "cell (only the unemployed have a spell)")
 
     def optional(values: list, missing: float, dtype) -> np.ndarray:
         return np.array([missing if v is None else v for v in values], dtype)
@@ -299,4 +292,4 @@ def _read_tables(buildings_csv: str, _b_stamp, households_csv: str, _h_stamp) ->
         tenure=optional(h["tenure"], -1, np.int64), line=np.array(h_lines, np.int64))
 
 
-__all__ = ["AreaTables", "BUILDING_COLUMNS", "Column", "HOUSEHOLD_COLUMNS", "TableError", "read_tables"]
+__all__ = ["AreaTableError", "AreaTables", "BUILDING_COLUMNS", "Column", "HOUSEHOLD_COLUMNS", "read_tables"]

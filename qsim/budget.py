@@ -32,17 +32,18 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from .measures.catalogue import CATALOGUE, DOMAINS
+from .measures.timing import Timing
 from .rng import STREAM_BUDGET, uniforms
 from .state import LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER, State
 
 if TYPE_CHECKING:
-    from .engine import Simulation
+    from .hooks import HookContext
     from .scenario import FundingSource, Measure, Scenario
 
 LEDGER_COLUMNS = ("month", "year", "entry", "source", "measure", "type", "area", "demand_cents", "amount_cents",
@@ -137,6 +138,14 @@ def resident_priorities(state: State, area: int) -> dict[str, float]:
     return out
 
 
+class Funding(NamedTuple):
+    """What the ledger tells a measure about its money this month."""
+
+    running: bool       # scheduled, asking for money (or free) and paid some of it
+    share: float        # funded share of this month's demand (0-1)
+    paid_in_full: bool  # its one-off cost has been paid completely (construction: it can be built)
+
+
 @dataclass
 class _Source:
     name: str
@@ -156,6 +165,7 @@ class Ledger:
         self.area = [scenario.area_index(m.target.area) for m in measures]
         self.n_areas = len(scenario.areas)
         self.entry = [CATALOGUE[m.type] for m in measures]
+        self.timing = [Timing.of(m, e) for m, e in zip(measures, self.entry)]
         self.shares = [[m.funding_shares.get(s.name, 0.0) for s in self.sources] for m in measures]
         self.cost = [cents(m.cost) for m in measures]
         self.paid_total = [0] * len(measures)  # cents paid to each measure since the start
@@ -169,32 +179,24 @@ class Ledger:
         self._rows: list[tuple] = []
 
     # ------------------------------------------------------------ demand
-    def is_active(self, m: int, month: int) -> bool:
-        """Whether measure ``m`` runs (asks for money) in ``month``, ignoring funding."""
-        spec = self.measures[m]
-        if month < spec.start_month:
-            return False
-        if self.entry[m].one_off:
-            return True
-        return spec.end_month is None or month < spec.end_month
-
     def _year_demand(self, m: int, first: int) -> list[int]:
         """Cents measure ``m`` asks for in each month ``first .. first + 11`` at full funding."""
         out = [0] * 12
         if self.cost[m] == 0:
             return out
-        if self.entry[m].one_off:
-            step = -(-self.cost[m] // self.entry[m].lag_months)
+        timing = self.timing[m]
+        if timing.one_off:
+            step = -(-self.cost[m] // timing.lag_months)
             left = self.cost[m] - self.paid_total[m]
             for k in range(12):
-                if self.is_active(m, first + k) and left > 0:
+                if timing.scheduled(first + k) and left > 0:
                     out[k] = min(step, left)
                     left -= out[k]
             return out
         per_year = self.cost[m]
         for k in range(12):
             t = first + k
-            if self.is_active(m, t):
+            if timing.scheduled(t):
                 out[k] = per_year // 12 + (1 if t % 12 < per_year % 12 else 0)
         return out
 
@@ -262,16 +264,23 @@ class Ledger:
         return out
 
     # ------------------------------------------------------------ hook
-    def __call__(self, sim: "Simulation", month: int) -> None:
+    def funding(self, m: int) -> Funding:
+        """Measure ``m``'s money this month (after this month's payments)."""
+        return Funding(bool(self.active[m]) and self.funded[m] > 0, float(self.funded[m]),
+                       self.paid_total[m] >= self.cost[m])
+
+    def __call__(self, context: "HookContext", month: int) -> None:
+        """Pay this month's planned amounts (planning the year first, in its first month); a hook."""
         if month % 12 == 0 or self._plan_start < 0 or month >= self._plan_start + 12:
-            self._plan_year(month, sim.state)
+            self._plan_year(month, context.state)
         k = month - self._plan_start
-        areas = sim.state.areas
+        areas = context.state.areas
         areas.budget_spent[:] = 0.0
         for m, spec in enumerate(self.measures):
             demand = self._demand[m][k]
-            self.active[m] = self.is_active(m, month) and (demand > 0 or self.cost[m] == 0) and not (
-                self.entry[m].one_off and self.cost[m] > 0 and self.paid_total[m] >= self.cost[m])
+            one_off = self.timing[m].one_off
+            self.active[m] = self.timing[m].scheduled(month) and (demand > 0 or self.cost[m] == 0) and not (
+                one_off and self.cost[m] > 0 and self.paid_total[m] >= self.cost[m])
             if demand == 0:
                 self.funded[m] = 1.0 if self.active[m] else 0.0
                 continue

@@ -1,16 +1,16 @@
 """The step loop: measure hooks, the monthly schedule of processes, indicator records.
 
-A month (docs/model.md, 3.1 "The monthly schedule"): the hooks (measures, budget) change levers, parameters
-and state; then the processes run in the order of their records in ``qsim.processes`` (environment, labour
-market, encounters, trust with collective efficacy and disorder, participation, organisations, mobility
-with reputation), a fusion of several in one pass where all of them are on; then the indicators are
-recorded. ``Simulation.schedule()`` prints a run's schedule.
+A month (docs/model.md, 3.1 "The monthly schedule"): the hooks (budget ledger, measures, a user's own;
+``qsim.hooks``) change levers, parameters and state; then the processes run in the order of their records
+in ``qsim.processes`` (environment, labour market, encounters, trust with collective efficacy and disorder,
+participation, organisations, mobility with reputation), a fusion of several in one pass where all of them
+are on; then the indicators are recorded. ``Simulation.schedule()`` prints a run's schedule.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -20,6 +20,8 @@ from .kernels.common import lever_table
 from .kernels.mobility import N_FLOWS, reputation_step
 from .kernels.participation import area_responsiveness
 from .kernels.trust import block_aggregates, collective_efficacy, disorder_step
+from .errors import QsimError
+from .hooks import Hook, HookContext
 from .measures.runner import build_hooks
 from .parameters import ModelParameters
 from .population import build_state
@@ -36,26 +38,14 @@ SORT_MONTHS = 12
 SORT_MIN_SLOTS = 20_000
 
 
-class Hook(Protocol):
-    """Anything called at the start of every month, before the processes run.
-
-    A measure or the budget ledger is a hook: it may set ``sim.state.area_levers``,
-    ``sim.state.programme_levers`` and ``households.programme``, change state
-    arrays (e.g. building quality for target blocks) or parameters with
-    :meth:`Simulation.set_parameters`. A hook that keeps arrays or indices per
-    household slot also has a method ``households_reordered(new_slot)``, called
-    after the engine re-orders the slots (``new_slot[old]`` is the new slot).
-    """
-
-    def __call__(self, sim: "Simulation", month: int) -> None: ...
-
-
 class Simulation:
     """One run of a scenario: ``Simulation(scenario, seed=1, replicate=0).run()``.
 
     ``scenario`` is a :class:`qsim.Scenario` (or a path to a scenario file).
     The state is built at construction, including ``spinup_months`` of tie
     formation. ``step()`` advances one month; ``run()`` runs to the horizon.
+    ``hooks`` are called as ``hook(context, month)`` at the start of every
+    month, after the budget ledger and the measures (see :mod:`qsim.hooks`).
     """
 
     def __init__(self, scenario: Scenario | str, seed: int | None = None, replicate: int = 0,
@@ -75,7 +65,8 @@ class Simulation:
         self._rent_pressure = np.array(macro_path(scenario.macro.rent_pressure, self.months + 1))
         self.state = build_state(scenario.areas, self.params, self.seed, self.replicate, scenario.tie_slots)
         self.ledger, measure_hooks = build_hooks(scenario, self.state, self.key)  # the budget ledger first
-        self.hooks: list[Hook] = measure_hooks + list(hooks)
+        self.hooks: list[Hook] = measure_hooks + checked_hooks(hooks)
+        self.hook_context = HookContext(self.state, self._parameters, self.set_parameters)
         n_areas = len(self.state.areas)
         self.flows = np.zeros((n_areas, 2, N_FLOWS))
         self.area_place_quality = np.zeros(n_areas)
@@ -140,6 +131,9 @@ class Simulation:
         return processes.format_schedule(self._schedule)
 
     # -------------------------------------------------------------- public
+    def _parameters(self) -> ModelParameters:
+        return self.params
+
     def set_parameters(self, overrides: dict[str, float]) -> None:
         """Change model parameters from now on (dotted names, checked against the registry)."""
         self.params = self.params.replace(overrides)
@@ -166,7 +160,7 @@ class Simulation:
         if t > 0 and t % SORT_MONTHS == 0 and len(s.households) >= SORT_MIN_SLOTS:
             self.sort_households()
         for hook in self.hooks:
-            hook(self, t)
+            hook(self.hook_context, t)
         month = processes.Month(t, lever_table(s.area_levers, s.programme_levers),
                                 area_responsiveness(self.params.participation.responsiveness_base, s.area_levers))
         for entry in self._schedule:
@@ -203,3 +197,13 @@ class Simulation:
         return Result.from_records(self.scenario.name, self.state.area_names, self._records, self._flow_records,
                                    seed=self.seed, replicate=self.replicate,
                                    ledger=self.ledger.frame(self.state.area_names))
+
+
+def checked_hooks(hooks: Iterable[Hook]) -> list[Hook]:
+    """The user's hooks as a list; each must be callable as ``hook(context, month)``."""
+    hooks = list(hooks)
+    for k, hook in enumerate(hooks):
+        if not callable(hook):
+            raise QsimError(f"hooks[{k}]: {hook!r} is not callable; a hook is called as hook(context, month) "
+                            "(see qsim.hooks)")
+    return hooks

@@ -16,6 +16,8 @@ from collections import namedtuple
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from .errors import QsimError
+
 ASSUMPTION = "assumption"
 
 
@@ -253,8 +255,8 @@ TUPLES = {
 }
 
 
-class ParameterError(ValueError):
-    """A parameter name or value that the model cannot use."""
+class ParameterError(QsimError, ValueError):
+    """A parameter name or value that the model cannot use; the message names the parameter and its range."""
 
 
 def to_monthly(value: float, per: str) -> float:

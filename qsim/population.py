@@ -35,13 +35,14 @@ import numpy as np
 from numba import njit
 
 from .area_tables import AreaTables
+from .files import ScenarioError
 from .kernels.common import basic_support, household_income, logit_normal
 from .kernels.environment import market_rent
 from .kernels.households import draw_attitudes
 from .levers import N_LEVERS, N_PROGRAMMES
 from .parameters import ModelParameters
 from .rng import STREAM_POPULATION, agent_key, below, id_keys, normal, run_key, step_key, uniform
-from .scenario import Area, ScenarioError
+from .scenario import Area
 from .state import (EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS, SHORT_TERM_UNEMPLOYED,
                     TRANSFER, Areas, Blocks, Buildings, Dwellings, Households, Organisations, Places, State,
                     empty_households)

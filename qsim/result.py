@@ -1,4 +1,4 @@
-"""Results of a run: tidy tables of indicators and flows, yearly summaries, plots."""
+"""Results of a run: tidy tables of indicators and flows, yearly summaries (the figures are in ``plots.py``)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,12 @@ import pandas as pd
 
 from .budget import empty_ledger
 from .errors import QsimError
-from .indicators import BY_NAME, NAMES, checked_names
+from . import indicators as registry
 from .kernels.mobility import N_FLOWS
 
 GROUPS = ("majority", "minority", "all")
 FLOW_NAMES = ("out_moves", "displaced", "in_moves", "internal_moves", "out_mover_income", "in_mover_income",
               "arrived_from_other_areas")
-KEY_INDICATORS = ("unemployment_rate", "long_term_unemployment_rate", "transfer_rate", "child_poverty_rate",
-                  "mean_income", "out_group_trust", "participation_rate", "collective_efficacy", "move_out_rate",
-                  "vacancy_rate", "segregation_index", "reputation")
 
 
 @dataclass
@@ -46,9 +43,10 @@ class Result:
                      ledger: pd.DataFrame | None = None) -> "Result":
         areas = list(area_names) + ["all"]
         months = len(records)
-        data = np.stack(records) if records else np.zeros((0, len(areas), 3, len(NAMES)))
+        names = _registered_columns(records)
+        data = np.stack(records) if records else np.zeros((0, len(areas), 3, len(names)))
         idx = pd.MultiIndex.from_product([range(months), areas, GROUPS], names=["month", "area", "group"])
-        frame = pd.DataFrame(data.reshape(-1, len(NAMES)), index=idx, columns=list(NAMES)).reset_index()
+        frame = pd.DataFrame(data.reshape(-1, len(names)), index=idx, columns=names).reset_index()
         frame.insert(1, "year", frame["month"] // 12 + 1)
         frows = np.stack(flow_records) if flow_records else np.zeros((0, len(area_names), 2, N_FLOWS))
         fidx = pd.MultiIndex.from_product([range(months), list(area_names), GROUPS[:2]],
@@ -56,6 +54,11 @@ class Result:
         flows = pd.DataFrame(frows.reshape(-1, N_FLOWS), index=fidx, columns=list(FLOW_NAMES)).reset_index()
         flows.insert(1, "year", flows["month"] // 12 + 1)
         return cls(scenario, frame, flows, seed, replicate, ledger=empty_ledger() if ledger is None else ledger)
+
+    @property
+    def indicator_names(self) -> list[str]:
+        """The indicator columns of this result, in registry order."""
+        return [n for n in registry.names() if n in self.indicators_by_group.columns]
 
     @property
     def indicators(self) -> pd.DataFrame:
@@ -68,10 +71,11 @@ class Result:
         df = self.indicators_by_group if by_group else self.indicators
         keys = ["year", "area"] + (["group"] if by_group else [])
         grouped = df.groupby(keys, sort=False)
-        by_kind = {kind: [n for n in NAMES if BY_NAME[n].kind == kind] for kind in ("stock", "flow", "rate")}
+        names = self.indicator_names
+        by_kind = {kind: [n for n in names if registry.get(n).kind == kind] for kind in registry.KINDS}
         parts = [grouped[by_kind["stock"]].last(), grouped[by_kind["flow"]].sum(),
                  grouped[by_kind["rate"]].mean() * 12.0]
-        return pd.concat(parts, axis=1)[list(NAMES)].reset_index()
+        return pd.concat(parts, axis=1)[names].reset_index()
 
     def at(self, year: int, area: str = "all") -> pd.Series:
         """The yearly values of one year and area."""
@@ -83,14 +87,16 @@ class Result:
 
     def _checked(self, names: str | Sequence[str], area: str) -> list[str]:
         """``names`` as a list (one indicator may be given as a string), after checking them and ``area``."""
-        names = checked_names(names)
+        present = self.indicator_names
+        names = [n for n in registry.key_names() if n in present] if names is None else \
+            registry.checked_names(names, present)
         areas = list(self.indicators_by_group["area"].unique())
         if area not in areas:
             raise QsimError(f"no area {area!r} in this result; its areas are {', '.join(map(repr, areas))}")
         return names
 
-    def summary(self, names: str | Sequence[str] = KEY_INDICATORS, area: str = "all") -> pd.DataFrame:
-        """Key indicators in the first and the last year, and the change."""
+    def summary(self, names: str | Sequence[str] | None = None, area: str = "all") -> pd.DataFrame:
+        """Indicators (default: the key indicators) in the first and the last year, and the change."""
         names = self._checked(names, area)
         y = self.yearly()
         y = y[y["area"] == area].set_index("year")
@@ -98,20 +104,14 @@ class Result:
         return pd.DataFrame({f"year {first}": y.loc[first, list(names)], f"year {last}": y.loc[last, list(names)],
                              "change": y.loc[last, list(names)] - y.loc[first, list(names)]})
 
-    def plot(self, names: str | Sequence[str] = KEY_INDICATORS[:6], area: str = "all", path: str | Path | None = None,
+    def plot(self, names: str | Sequence[str] | None = None, area: str = "all", path: str | Path | None = None,
              marks: Sequence[tuple[float, float, str]] = ()):
-        """Small multiples of indicators over time; ``marks`` are (start, end, label) periods in years."""
-        names = self._checked(names, area)
-        fig, axes = small_multiples(len(names), path, panel=(4.2, 2.8))
-        df = self.indicators
-        df = df[df["area"] == area]
-        t = (df["month"] + 1) / 12.0
-        for ax, name in zip(axes.flat, names):
-            ax.plot(t, df[name], lw=1.2)
-            for start, end, label in marks:
-                ax.axvspan(start, end, color="tab:orange", alpha=0.12, label=label)
-            label_panel(ax, name, BY_NAME[name].unit)
-        return finish_figure(fig, axes, len(names), f"{self.scenario} - {area}", path)
+        """Small multiples of indicators (default: the first six key indicators) over time; ``marks`` are
+        (start, end, label) periods in years."""
+        from .plots import plot_result  # matplotlib loads when a figure is drawn
+
+        checked = self._checked(names, area)
+        return plot_result(self, checked[:6] if names is None else checked, area, path, marks)
 
     def save(self, folder: str | Path) -> list[Path]:
         """Write indicators (all groups), flows and the budget ledger as Parquet and CSV; returns the files."""
@@ -119,43 +119,17 @@ class Result:
                                      "ledger": self.ledger})
 
 
-def small_multiples(n: int, path, panel: tuple[float, float]):
-    """A figure of ``n`` panels, three to a row (``panel``: width, height in inches). A figure for a file is
-    drawn by Agg without pyplot (faster to start, no window); otherwise pyplot's, for notebooks."""
-    cols = min(3, n)
-    rows = -(-n // cols)
-    size = (panel[0] * cols, panel[1] * rows)
-    if path is None:
-        import matplotlib.pyplot as plt
-
-        return plt.subplots(rows, cols, figsize=size, squeeze=False)
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=size)
-    return fig, fig.subplots(rows, cols, squeeze=False)
-
-
-def label_panel(ax, name: str, unit: str) -> None:
-    """Title, axis labels and tick size of one indicator panel over years."""
-    ax.set_title(name.replace("_", " "), fontsize=9)
-    ax.set_xlabel("year", fontsize=8)
-    ax.set_ylabel(unit, fontsize=8)
-    ax.tick_params(labelsize=7)
-
-
-def finish_figure(fig, axes, used: int, title: str, path):
-    """Hide unused panels, add the title and lay out; save to ``path`` (and close) if given."""
-    for ax in list(axes.flat)[used:]:
-        ax.set_visible(False)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=110)
-        if fig.canvas.manager is not None:  # a pyplot figure: release it
-            import matplotlib.pyplot as plt
-
-            plt.close(fig)
-    return fig
+def _registered_columns(records: list[np.ndarray]) -> list[str]:
+    """The registered indicators, which must be the columns of every month's record; else a QsimError (an
+    indicator registered or unregistered after the run started)."""
+    names = list(registry.names())
+    widths = sorted({r.shape[-1] for r in records})
+    if widths and widths != [len(names)]:
+        late = f" ({', '.join(names[widths[0]:])} registered since)" if widths[0] < len(names) else ""
+        raise QsimError(f"the months of this run have {' or '.join(map(str, widths))} indicator columns, but "
+                        f"{len(names)} indicators are registered now{late}: register or unregister indicators "
+                        f"(qsim.indicators) before building a Simulation, not during its run")
+    return names
 
 
 def write_tables(folder: str | Path, tables: dict[str, pd.DataFrame]) -> list[Path]:

@@ -20,51 +20,34 @@ from __future__ import annotations
 
 import math
 import os
-import re
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, WithJsonSchema, field_validator,
+from pydantic import (ConfigDict, Field, PrivateAttr, ValidationError, WithJsonSchema, field_validator,
                       model_serializer, model_validator)
 
-from .area_tables import AreaTables, TableError, read_tables
+from .area_tables import AreaTables, read_tables
+from .files import AreaTableError, FieldError, ScenarioError, StrictModel, read_toml
 from .levers import N_PROGRAMMES
-from .measures.catalogue import CARRIERS, CATALOGUE, PROGRAMME
+from .measures.catalogue import CARRIERS, CATALOGUE
+from .measures.timing import Timing
 from .parameters import PROCESSES, ModelParameters, ParameterError, check_value, to_monthly
-from .state import LABOUR_STATES, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS, SHORT_TERM_UNEMPLOYED
+from .state import GROUP_NAMES, LABOUR_STATES, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS, SHORT_TERM_UNEMPLOYED
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Money = Annotated[float, Field(ge=0.0, le=1e10, allow_inf_nan=False)]
-GROUP_NAMES = ("majority", "minority")
 MAX_DWELLINGS = 20_000_000  # per area: a bound that keeps a mistyped number from exhausting memory
 
 
-class ScenarioError(ValueError):
-    """A scenario that cannot be used; the message names the file and the field."""
-
-
-class FieldError(ValueError):
-    """A cross-field inconsistency found by a model validator, with the field path it concerns."""
-
-    def __init__(self, path: str, message: str):
-        super().__init__(message)
-        self.path = path
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Meta(_Strict):
+class Meta(StrictModel):
     name: str = Field(min_length=1)
     description: str = ""
     years: int = Field(gt=0, le=200, description="Simulated horizon in years.")
     seed: int = Field(default=1, ge=0, description="Default seed of the run.")
 
 
-class Processes(_Strict):
+class Processes(StrictModel):
     """Which processes run (all by default). Schelling runs with mobility alone."""
 
     labour: bool = True
@@ -76,7 +59,7 @@ class Processes(_Strict):
     organisations: bool = True
 
 
-class Macro(_Strict):
+class Macro(StrictModel):
     """Macro paths as [year, value] points, linear between points and flat outside."""
 
     labour_demand: list[tuple[float, float]] = Field(default_factory=lambda: [(0.0, 1.0)])
@@ -103,7 +86,7 @@ FROM_TABLES = ("households", "grid", "buildings_per_block", "dwellings_per_build
 MAX_BLOCKS = 1_000_000  # per area from tables: the grid spans 0 .. the largest block_x and block_y
 
 
-class Area(_Strict):
+class Area(StrictModel):
     """One planning area, synthesised from its marginals or read from tables of buildings and households."""
 
     name: str = Field(min_length=1)
@@ -257,7 +240,7 @@ class Area(_Strict):
                                  "buildings_csv); remove it")
         try:
             tables = read_tables(self.buildings_csv, self.households_csv)
-        except TableError as e:
+        except AreaTableError as e:
             raise FieldError(e.field, str(e)) from None
         blocks = tables.grid[0] * tables.grid[1]
         if blocks > MAX_BLOCKS:
@@ -270,10 +253,10 @@ class Area(_Strict):
         return self
 
 
-class _Typed(_Strict):
+class _Typed(StrictModel):
     """Strict models of the funding and measure tables: no type coercion ("5" is not 5, true is not 1)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(strict=True)  # merged with StrictModel's
 
 
 class Cut(_Typed):
@@ -497,7 +480,7 @@ class Allocation(_Typed):
         "the QM office and network coordination first).")
 
 
-class Scenario(_Strict):
+class Scenario(StrictModel):
     """A validated scenario. Build one with :func:`load_scenario` or ``Scenario.model_validate(dict)``."""
 
     scenario: Meta
@@ -586,7 +569,7 @@ class Scenario(_Strict):
                                  f"({horizon} months)")
             area = self._target_area(m.target.area, f"{path}.{'area' if m.type == 'qm_office' else 'target.area'}")
             self._check_target(m, area, path)
-            programmes += CATALOGUE[m.type].delivery == PROGRAMME
+            programmes += CATALOGUE[m.type].kind.per_participant
             self._check_funding(m, path)
         if programmes > N_PROGRAMMES:
             raise FieldError("measures", f"{programmes} person programmes; at most {N_PROGRAMMES} can run in one "
@@ -638,10 +621,7 @@ class Scenario(_Strict):
                                  f"one of {', '.join(self.funding) or '(none defined: add [funding.<name>])'}")
             return
         entry = CATALOGUE[m.type]
-        if entry.one_off:
-            end = m.start_month + entry.lag_months
-        else:
-            end = m.end_month if m.end_month is not None else self.years * 12
+        end = Timing.of(m, entry).planned_end(self.years * 12)
         for name, share in shares.items():
             source = self.funding.get(name)
             if source is None:
@@ -690,25 +670,6 @@ class Scenario(_Strict):
         return scenario_from_dict(data, self._source)
 
 
-def _describe(error: ValidationError) -> str:
-    lines = []
-    for e in error.errors():
-        loc = [str(p) for p in e["loc"]]
-        field_error = (e.get("ctx") or {}).get("error")
-        if isinstance(field_error, FieldError):
-            loc.append(field_error.path)
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            msg = "unknown field (check the spelling; `qsim schema` lists the fields)"
-            if len(loc) > 1 and re.search(r"\s", loc[-1]):  # a key with spaces is named, not put in the path
-                msg = f"unknown field {loc.pop()!r} (check the spelling; `qsim schema` lists the fields)"
-        elif e["type"] == "missing":
-            msg = "required field is missing"
-        path = ".".join(loc) or "(top level)"
-        lines.append(f"  {path}: {msg}")
-    return "\n".join(lines)
-
-
 def scenario_from_dict(data: dict, source: str = "<dict>", base_dir: str | Path = ".") -> Scenario:
     """Validate a scenario given as a dict; errors name ``source``.
 
@@ -722,23 +683,9 @@ def scenario_from_dict(data: dict, source: str = "<dict>", base_dir: str | Path 
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
         via = f" (extends {' -> '.join(chain[1:])})" if len(chain) > 1 else ""
-        raise ScenarioError(f"{source}{via}: invalid scenario\n{_describe(e)}") from None
+        raise ScenarioError.from_validation(source, e, via=via) from None
     scenario._source = source
     return scenario
-
-
-def _read_toml(path: Path) -> dict:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such scenario file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(f"{path}: cannot be read ({e})") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        where = "" if "line" in str(e) else f" (line {text.count(chr(10)) + 1})"
-        raise ScenarioError(f"{path}: not valid TOML: {e}{where}") from None
 
 
 def _resolve_tables(data: Any, base_dir: Path) -> Any:
@@ -772,7 +719,7 @@ def _extend(data: dict, source: str, base_dir: Path, chain: list[str]) -> dict:
     if not path.is_file():
         raise ScenarioError(f"{source}: extends: no such scenario file {parent!r} (looked for {path})")
     chain.append(str(path))
-    parent_data = _resolve_tables(_read_toml(path), path.parent)
+    parent_data = _resolve_tables(read_toml(path, ScenarioError), path.parent)
     if parent_data.get("extends") is not None:
         parent_data = _extend(parent_data, str(path), path.parent, chain)
     merged = _merge(parent_data, {k: v for k, v in data.items() if k != "extends"})
@@ -783,7 +730,7 @@ def _extend(data: dict, source: str, base_dir: Path, chain: list[str]) -> dict:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file (TOML), resolving ``extends``."""
     path = Path(path)
-    return scenario_from_dict(_read_toml(path), str(path), path.parent)
+    return scenario_from_dict(read_toml(path, ScenarioError), str(path), path.parent)
 
 
 def macro_path(points: list[tuple[float, float]], months: int) -> list[float]:

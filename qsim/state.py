@@ -35,6 +35,7 @@ LONG_TERM_UNEMPLOYED = 2
 TRANSFER = 3  # transfer receipt without unemployment (working poor, carers, unable to work)
 INACTIVE = 4
 LABOUR_STATES = ("employed", "short_term_unemployed", "long_term_unemployed", "transfer", "inactive")
+GROUP_NAMES = ("majority", "minority")  # households.group
 
 # place kinds (places.kind)
 PLACE_KINDS = ("park", "centre", "playground", "school")

@@ -13,7 +13,7 @@ import pytest
 import qsim
 from conftest import ROOT, run, small_scenario
 from qsim.cli import main
-from qsim.scenario import ScenarioError
+from qsim.files import CalibrationFileError, ScenarioError
 from qsim.sensitivity.abc import abc_posterior, weighted_quantile
 from qsim.sensitivity.calibration import (CalibrationError, Target, calibrate, calibration_from_dict,
                                           load_calibration, target_scales)
@@ -207,9 +207,10 @@ def _file(**changes) -> dict:
      "targets.0.area", "no area 'Mitte'"),
 ])
 def test_calibration_file_errors_name_the_file_and_field(changes, field, expected):
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(CalibrationFileError) as info:
         calibration_from_dict(_file(**changes), "cal.toml", EXPERIMENTS)
     message = str(info.value)
+    assert not isinstance(info.value, ScenarioError), "a calibration file's error is of its own kind"
     assert message.startswith("cal.toml: invalid calibration"), message
     assert field in message and expected in message, message
 

@@ -17,6 +17,7 @@ import pytest
 import qsim
 from qsim.cli import main
 from qsim.experiment import DesignError, Factor, Store, design_points, load_experiment
+from qsim.files import ExperimentFileError
 from test_experiment_compare import named
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,7 +143,7 @@ def write_experiment(tmp_path: Path, text: str) -> Path:
 ])
 def test_bad_experiment_files_name_the_file_and_the_field(tmp_path, text, field, message):
     path = write_experiment(tmp_path, text)
-    with pytest.raises(qsim.ScenarioError) as info:
+    with pytest.raises(ExperimentFileError) as info:
         load_experiment(path)
     assert str(path) in str(info.value) and f"{field}: " in str(info.value) and message in str(info.value)
 
@@ -151,7 +152,7 @@ def test_a_missing_scenario_file_is_named_with_its_field(tmp_path):
     path = tmp_path / "exp.toml"
     path.write_text('[experiment]\nname = "x"\nscenarios = ["nowhere.toml"]\n[factors."labour.job_loss"]\n'
                     'levels = [0.01]\n', encoding="utf-8")
-    with pytest.raises(qsim.ScenarioError, match=r"exp\.toml: invalid experiment\n  experiment\.scenarios\.0: no "
+    with pytest.raises(ExperimentFileError, match=r"exp\.toml: invalid experiment\n  experiment\.scenarios\.0: no "
                        r"such scenario file 'nowhere\.toml'"):
         load_experiment(path)
 

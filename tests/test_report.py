@@ -19,10 +19,11 @@ from browser import ARTIFACTS, chromium_page
 from conftest import ROOT, scenario_dict
 from qsim.cli import build_parser, main
 from qsim.indicators import NAMES
-from qsim.report import SECTIONS, ReportError, report_from_folder
+from qsim.report import SECTIONS, ReportError, report_from_folder, write_report
 from qsim.report.data import planned_inflows
 from qsim.measures import CATALOGUE
-from qsim.report.labels import INDICATOR_TEXT, LANGUAGES, TEXT, fixed
+from qsim import indicators as registry
+from qsim.report.labels import LANGUAGES, TEXT, fixed, number, percent
 
 YEARS = 3
 REPLICATIONS = 3
@@ -66,7 +67,7 @@ def test_every_language_has_every_text_and_every_indicator_is_explained():
     for lang in LANGUAGES:
         assert set(TEXT[lang]) == set(TEXT["en"]), f"{lang}: keys differ from English"
         for name in NAMES:
-            label, explanation = INDICATOR_TEXT[name][lang]
+            label, explanation = registry.get(name).label(lang), registry.get(name).explanation(lang)
             assert label and len(explanation) > 20, f"{name} ({lang}) needs a name and an explanation"
     assert all(f"sec_{s}" in TEXT["en"] for s in SECTIONS)
     assert all(e.title and e.title_de for e in CATALOGUE.values()), "every measure type needs both titles"
@@ -76,6 +77,11 @@ def test_numbers_use_the_language_conventions():
     assert fixed(-1234.5, 1, "en", sign=True) == "\u22121,234.5"
     assert fixed(-1234.5, 1, "de", sign=True) == "\u22121.234,5"
     assert fixed(0.0004, 2, "en", sign=True) == "0.00"  # no sign on a value that rounds to zero
+    assert fixed(-0.0004, 2, "de", sign=True) == "0,00"
+    assert number(1234567.8, "de", thousands=True) == "1.234.568"
+    assert number(1234567.8, "en", thousands=True) == "1,234,568"
+    assert number(0.04567, "de", 2) == "0,046" and number(12345.0, "en") == "12300"  # significant digits
+    assert percent(0.5, "en") == "50%" and percent(0.5, "de") == "50\u00a0%"  # German: a no-break space
 
 
 def _report_page(page, path, lang: str, screenshot: str) -> dict:
@@ -149,7 +155,7 @@ def test_report_in_english_with_sensitivity_and_pdf(results):
     # the paired difference of unemployment in the last year, in percentage points, as computed by Comparison
     d = comparison.differences().set_index(["option", "indicator", "year"]).loc[("coaching", "unemployment_rate",
                                                                                  YEARS)]
-    row = next(r for r in tables["differences"] if r[0].startswith(INDICATOR_TEXT["unemployment_rate"]["en"][0]))
+    row = next(r for r in tables["differences"] if r[0].startswith(registry.get("unemployment_rate").label("en")))
     shown = float(row[1].split("\n")[0].replace("\u2212", "-"))
     assert math.isclose(shown, 100 * d["mean"], abs_tol=0.5 * 10 ** -_decimals(row[1])), (row[1], d["mean"])
     # the sensitivity table shows the larger index first
@@ -164,7 +170,7 @@ def _decimals(cell: str) -> int:
 def test_report_in_german_from_the_comparison(results):
     folder, comparison = results
     out = folder / "report-de.html"
-    assert comparison.report(out, lang="de") == [out]
+    assert write_report(comparison, out, lang="de") == [out]
     with chromium_page() as page:
         info = _report_page(page, out, "de", "report-de.png")
     _check_parts(info, "de", FIGURES)

@@ -22,7 +22,8 @@ from qsim.experiment.design import (
     apply_point,
     check_measure_factors,
 )
-from qsim.scenario import ScenarioError, load_scenario
+from qsim.files import SensitivityFileError
+from qsim.scenario import load_scenario
 from qsim.sensitivity.methods import MethodSettings, run_pipeline
 from qsim.sensitivity.robustness import deciders, win_rates
 from qsim.sensitivity.spec import load_sensitivity_experiment
@@ -150,7 +151,7 @@ def test_uncertain_parameters_become_a_salib_problem_and_bad_ones_name_the_field
                          ({"labour.job_loss": {"low": 0.1, "high": 2.0}}, "parameters.labour.job_loss"),
                          ({"labour.job_loss": {"dist": "normal", "mean": 0.1, "sd": 0.1}}, "truncnorm"),
                          ({"labour.no_such": {"low": 0, "high": 1}}, "parameters.labour.no_such")]:
-        with pytest.raises(ScenarioError, match=re.escape(field)) as info:
+        with pytest.raises(SensitivityFileError, match=re.escape(field)) as info:
             parse_uncertain(table, "x.toml")
         assert str(info.value).startswith("x.toml")
 

@@ -125,20 +125,21 @@ Measures never edit a kernel. A measure type is one entry of the catalogue
 ramp-up and what remains after it ends. Here is a new type, street
 festivals: more encounters at places, more of them across groups. To ship
 it, add the entry to `ENTRIES` in the catalogue (and regenerate
-`docs/measures.md`); here it is added for this session only."""),
+`docs/measures.md`); here it is registered for this session only
+(`qsim.measures.register` checks the entry and says what is wrong)."""),
     ("code", '''\
 from qsim import levers
-from qsim.measures.catalogue import AREA, CATALOGUE, MeasureType
+from qsim.measures import MeasureType, register
 
 print("levers:", ", ".join(levers.NAMES))
-CATALOGUE["street_festival"] = MeasureType(
-    name="street_festival", title="Street festivals", delivery=AREA, domain="cohesion",
+register(MeasureType(
+    name="street_festival", title="Street festivals", delivery="area", domain="cohesion",
     unit="festivals a year", default_capacity=4, cost_per_unit=5_000.0,          # EUR per festival
     effects={"encounters": 0.3, "mixing": 0.2},   # +30% encounters at places, 20% of them arranged across groups
     mechanism="Street festivals: more encounters at places, more of them across groups.",
     evidence="Illustration for the engine tour; the effect sizes are an assumption.",
     reference=0.7,               # festivals per 1,000 households for the full effect
-    ramp_months=2, half_life_months=3.0, network_dependence=0.2)'''),
+    ramp_months=2, half_life_months=3.0, network_dependence=0.2))'''),
     ("md", """\
 A scenario uses it like any other type. Scenario files are TOML; from
 Python, a dict works the same way (`qsim.scenario_from_dict`). This one
@@ -168,12 +169,13 @@ inter-group ties while they run, and how it fades after year 5.
 
 Every month starts with the *hooks*: the budget ledger and the measures
 are hooks, and `Simulation(..., hooks=[...])` adds your own. A hook is any
-callable `hook(sim, month)`; it may set levers, change state arrays or
-parameters. This one raises local labour demand (the `job_demand` lever)
+callable `hook(context, month)`: `context.state` is the city, whose levers
+and arrays it may change, and `context.set_parameters({...})` changes
+parameters from then on (`qsim.hooks`). This one raises local labour demand (the `job_demand` lever)
 by 10% in years 2 to 4, in a scenario without measures:"""),
     ("code", '''\
-def demand_boost(sim, month):
-    sim.state.area_levers[:, levers.JOB_DEMAND] = 0.1 if 12 <= month < 48 else 0.0
+def demand_boost(context, month):
+    context.state.area_levers[:, levers.JOB_DEMAND] = 0.1 if 12 <= month < 48 else 0.0
 
 boosted = qsim.Simulation(scenario, seed=1, hooks=[demand_boost]).run(years=YEARS)
 plain = qsim.Simulation(scenario, seed=1).run(years=YEARS)
@@ -288,13 +290,15 @@ measure.
 
 ## Save and report
 
-`save` writes every table as Parquet and CSV and the plots; `report`
-writes the planner's report as one HTML file (see
+`save` writes every table as Parquet and CSV and the plots;
+`qsim.report.write_report` writes the planner's report as one HTML file (see
 `docs/report.md`); `qsim compare ... --out DIR` does the same
 from the command line."""),
     ("code", '''\
 files = comparison.save(OUT)
-report = comparison.report(OUT / "report.html")
+from qsim.report import write_report
+
+report = write_report(comparison, OUT / "report.html")
 print(f"{len(files)} files in {OUT}; report: {', '.join(str(p) for p in report)}")'''),
 ]
 

@@ -32,13 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ..parameters import ParameterError
-    from ..scenario import ScenarioError
-
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ScenarioError, ParameterError, QsimError) as e:
+    except QsimError as e:  # every error a user can fix (qsim.errors)
         print(f"qsim: {e}", file=sys.stderr)
         return 2
     except OSError as e:  # a folder that cannot be written, a full disk, ...

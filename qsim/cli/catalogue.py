@@ -39,7 +39,6 @@ def _measures(args) -> int:
 def _validate(args) -> int:
     from ..errors import QsimError
     from ..measures.runner import check_targets
-    from ..scenario import ScenarioError
     from .common import load_scenario_file
 
     failed = 0
@@ -49,7 +48,7 @@ def _validate(args) -> int:
             if sc.measures:
                 check_targets(sc)
             print(f"{path}: ok ({sc.name}, {len(sc.areas)} area(s), {sc.years} years, {len(sc.measures)} measures)")
-        except (ScenarioError, QsimError) as e:
+        except QsimError as e:
             print(str(e), file=sys.stderr)
             failed += 1
     return 1 if failed else 0

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
-import tomllib
 from pathlib import Path
 
 from ..errors import QsimError
+from ..files import FileError, read_toml
 
 
 @contextlib.contextmanager
@@ -103,9 +103,8 @@ def _listing(folder: Path) -> str:
 def toml_tables(path: Path) -> set[str] | None:
     """The top-level keys of a TOML file, or None if it cannot be read (the loader then says why)."""
     try:
-        with open(path, "rb") as f:
-            return set(tomllib.load(f))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return set(read_toml(path))
+    except FileError:
         return None
 
 

@@ -52,7 +52,9 @@ def _compare(args) -> int:
           f"runs in {out / 'store'}")
     if args.report is not None:
         report = Path(args.report) if args.report else out / "report.html"
-        written = comparison.report(report, lang=args.lang)
+        from ..report import write_report
+
+        written = write_report(comparison, report, lang=args.lang)
         print("wrote " + ", ".join(str(f) for f in written))
     return 0
 

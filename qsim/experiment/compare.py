@@ -20,38 +20,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..indicators import BY_NAME, NAMES, checked_names
-from ..measures.runner import measure_periods, union_of_periods
-from ..result import KEY_INDICATORS, finish_figure, label_panel, small_multiples, write_tables
+from .. import indicators as registry
+from ..errors import QsimError
+from ..measures.runner import measure_periods
+from ..result import write_tables
 from ..scenario import Scenario, scenario_from_dict
 from .executors import execute, executor_workers
 from .plan import as_scenario, replications_plan
 from .store import Store
-
-LOWER_IS_BETTER = frozenset({
-    "unemployment_rate", "long_term_unemployment_rate", "transfer_rate", "child_poverty_rate", "move_out_rate",
-    "vacancy_rate", "segregation_index", "disorder", "rent_burden", "displacements", "conflicts"})
-HIGHER_IS_BETTER = frozenset({
-    "mean_income", "mean_skill", "in_group_trust", "out_group_trust", "institutional_trust", "tie_density",
-    "inter_group_tie_share", "collective_efficacy", "participation_rate", "efficacy", "satisfaction",
-    "building_quality", "place_quality", "actor_network_density", "reputation"})
-"""Which way is better, for ranking and cost-effectiveness; other indicators (rents, budget, households) have
-no better direction."""
-
-
-def better(name: str) -> int:
-    """+1 if more of the indicator is better, -1 if less is, 0 if neither."""
-    return 1 if name in HIGHER_IS_BETTER else -1 if name in LOWER_IS_BETTER else 0
-
-
-PER_HOUSEHOLD = frozenset({"unemployment_rate", "long_term_unemployment_rate", "transfer_rate",
-                           "participation_rate"})
-"""Shares of households (or of their heads): value x households counts households."""
-
-
-def _household_share(name: str) -> bool:
-    return name in PER_HOUSEHOLD
-
 
 @dataclass
 class Comparison:
@@ -85,7 +61,7 @@ class Comparison:
     @property
     def indicators(self) -> list[str]:
         """Indicator columns present in the results."""
-        return [n for n in NAMES if n in self.yearly.columns]
+        return [n for n in registry.names() if n in self.yearly.columns]
 
     def _long(self) -> pd.DataFrame:
         df = self.yearly[self.yearly["area"] == self.area]
@@ -171,7 +147,7 @@ class Comparison:
 
         extra_cost_eur: mean paired difference of the cumulative cost (EUR); gain: the mean paired change in the
         better direction (indicator units); eur_per_unit = extra_cost_eur / gain. For shares of households
-        (``PER_HOUSEHOLD``, e.g. unemployment_rate): household_years = the summed yearly change in households
+        (``per_household`` in the registry, e.g. unemployment_rate): household_years = the summed yearly change in households
         (December stocks, so an unemployed head avoided for a year counts one), eur_per_household_year =
         extra_cost_eur / household_years. Ratios are NaN where there is no gain or no extra cost.
         """
@@ -180,10 +156,10 @@ class Comparison:
         cost = self._paired(df.melt(id_vars=["scenario", "replicate", "year"], value_vars=["cumulative_cost"],
                                     var_name="indicator"))
         cost = cost.xs(year, level="year").droplevel("indicator")
-        names = [n for n in self.indicators if better(n) != 0]
-        counts = df.assign(**{n: df[n] * df["households"] for n in names if _household_share(n)})
-        counted = self._paired(counts.melt(id_vars=["scenario", "replicate", "year"],
-                                           value_vars=[n for n in names if _household_share(n)],
+        names = [n for n in self.indicators if registry.better(n) != 0]
+        shares = [n for n in names if registry.get(n).per_household]
+        counts = df.assign(**{n: df[n] * df["households"] for n in shares})
+        counted = self._paired(counts.melt(id_vars=["scenario", "replicate", "year"], value_vars=shares,
                                            var_name="indicator"))
         level = self._paired(df[df["year"] == year].melt(id_vars=["scenario", "replicate", "year"],
                                                          value_vars=names, var_name="indicator"))
@@ -194,10 +170,11 @@ class Comparison:
             summed = (counted[option] - counted[self.baseline]).groupby(level=["indicator", "replicate"]).sum()
             summed = summed.groupby(level="indicator").mean()
             for name in names:
-                gain = better(name) * float(change.get(name, np.nan))
-                hh = better(name) * float(summed.get(name, np.nan)) if _household_share(name) else np.nan
+                sign = registry.better(name)
+                gain = sign * float(change.get(name, np.nan))
+                hh = sign * float(summed.get(name, np.nan)) if name in shares else np.nan
                 rows.append({"option": option, "indicator": name, "year": year, "extra_cost_eur": extra,
-                             "gain": gain, "unit": BY_NAME[name].unit, "eur_per_unit": _ratio(extra, gain),
+                             "gain": gain, "unit": registry.get(name).unit, "eur_per_unit": _ratio(extra, gain),
                              "household_years": hh, "eur_per_household_year": _ratio(extra, hh)})
         return pd.DataFrame(rows)
 
@@ -206,21 +183,21 @@ class Comparison:
         share of replications in which each scenario is best (ties share the replication)."""
         year = self._last_year(year)
         long = self._long()
-        long = long[(long["year"] == year) & long["indicator"].map(better).ne(0)]
+        long = long[(long["year"] == year) & long["indicator"].map(registry.better).ne(0)]
         wide = self._paired(long)
-        score = wide.mul(wide.index.get_level_values("indicator").map(better).to_numpy(), axis=0)
+        score = wide.mul(wide.index.get_level_values("indicator").map(registry.better).to_numpy(), axis=0)
         best = score.eq(score.max(axis=1), axis=0)
         share = best.div(best.sum(axis=1), axis=0).groupby(level="indicator").mean()
         out = share.reset_index().melt(id_vars="indicator", var_name="scenario", value_name="share_best")
         out.insert(2, "year", year)
         return self._order(out[["scenario", "indicator", "year", "share_best"]], "scenario")
 
-    def _names(self, indicators: str | Sequence[str] | None, default: Sequence[str] = KEY_INDICATORS) -> list[str]:
+    def _names(self, indicators: str | Sequence[str] | None, default: int | None = None) -> list[str]:
         """The indicators asked for (checked: a misspelled one is an error, not a missing panel or row), or
-        those of ``default`` the results have."""
+        the first ``default`` (None: all) key indicators the results have."""
         if indicators is None:
-            return [n for n in default if n in self.indicators]
-        return checked_names(indicators, self.indicators)
+            return [n for n in registry.key_names() if n in self.indicators][:default]
+        return registry.checked_names(indicators, self.indicators)
 
     def summary(self, year: int | None = None, indicators: str | Sequence[str] | None = None) -> pd.DataFrame:
         """Key indicators in ``year`` (default: the last) per indicator and scenario: mean and 10-90% band, the
@@ -241,7 +218,7 @@ class Comparison:
     def _order(self, frame: pd.DataFrame, column: str) -> pd.DataFrame:
         """Rows in scenario order, then indicator order, then year."""
         rank = {n: k for k, n in enumerate(self.scenarios)}
-        ind = {n: k for k, n in enumerate(NAMES)}
+        ind = {n: k for k, n in enumerate(registry.names())}
         keys = [frame[column].map(rank), frame["indicator"].map(ind)] + ([frame["year"]] if "year" in frame else [])
         order = np.lexsort(tuple(np.asarray(k) for k in reversed(keys)))
         return frame.iloc[order].reset_index(drop=True)
@@ -254,29 +231,9 @@ class Comparison:
         ``indicators``: default the first six key indicators."""
         if kind not in ("trajectories", "differences"):
             raise ValueError(f"kind must be 'trajectories' or 'differences', got {kind!r}")
-        names = self._names(indicators, default=KEY_INDICATORS[:6])
-        fig, axes = small_multiples(len(names), path, panel=(4.4, 3.0))
-        table = self.bands() if kind == "trajectories" else self.differences()
-        key = "scenario" if kind == "trajectories" else "option"
-        low, high = ("q10", "q90") if kind == "trajectories" else ("ci_low", "ci_high")
-        last = float(self.yearly["year"].max())
-        periods = union_of_periods([(start, min(end, last), label) for s in self.scenarios[1:]
-                                    for start, end, label in self.periods.get(s, []) if start < last])
-        for ax, name in zip(axes.flat, names):
-            for k, (label, rows_) in enumerate(table[table["indicator"] == name].groupby(key, sort=False)):
-                color = f"C{self.scenarios.index(label)}"
-                ax.plot(rows_["year"], rows_["mean"], color=color, lw=1.3, label=label)
-                ax.fill_between(rows_["year"], rows_[low], rows_[high], color=color, alpha=0.18, lw=0)
-            if kind == "differences":
-                ax.axhline(0.0, color="0.4", lw=0.8)
-            for start, end, _ in periods:
-                ax.axvspan(start, end, color="tab:orange", alpha=0.07)
-            label_panel(ax, name, BY_NAME[name].unit if kind == "trajectories"
-                        else f"difference ({BY_NAME[name].unit})")
-        axes.flat[0].legend(fontsize=7)
-        title = "means and 10-90% bands" if kind == "trajectories" else \
-            f"paired differences to {self.baseline} ({self.level:.0%} intervals)"
-        return finish_figure(fig, axes, len(names), f"{title} - {self.area}", path)
+        from .plots import plot_comparison  # matplotlib loads when a figure is drawn
+
+        return plot_comparison(self, self._names(indicators, default=6), kind, path)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by name: bands, differences, time_to_effect, persistence, cost_effectiveness, ranking,
@@ -295,15 +252,6 @@ class Comparison:
             self.plot(kind=kind, path=path)
             written.append(path)
         return written
-
-    def report(self, path: str | Path, lang: str = "en", sensitivity: str | Path | None = None,
-               pdf: bool = False) -> list[Path]:
-        """Write the planner's report (one self-contained HTML file; ``lang`` 'en' or 'de'; ``pdf``: also a PDF
-        via headless Chromium; ``sensitivity``: a folder with ``sensitivity_indices.csv``); see
-        :mod:`qsim.report`. Returns the files written."""
-        from ..report import write_report
-
-        return write_report(self, path, lang=lang, sensitivity=sensitivity, pdf=pdf)
 
 
 def _ratio(cost: float, gain: float) -> float:
@@ -331,5 +279,17 @@ def compare(scenarios: Sequence[Scenario | str | Path], replications: int = 10, 
     with folder as path:
         target = Store.for_plan(path, plan)
         execute(plan, target, executor, progress)
+        _check_columns(target.yearly)
         return Comparison([s.name for s in loaded], target.yearly, target.runs, periods, area,
                           definitions=list(loaded))
+
+
+def _check_columns(yearly: pd.DataFrame) -> None:
+    """Every registered indicator is a column of the runs' results; else a QsimError (an indicator registered
+    in this process but not in the worker processes, which import qsim afresh)."""
+    missing = [n for n in registry.names() if n not in yearly.columns]
+    if missing and len(yearly):
+        raise QsimError(f"the runs have no column for the registered indicator(s) {', '.join(missing)}: the worker "
+                        f"processes did not register them (or the store holds runs made before). Register indicators in a module that is imported at "
+                        f"start-up (at the top of your script, not under `if __name__ == '__main__'`), or run with "
+                        f"executor=1")

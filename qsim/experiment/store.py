@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import __version__
+from ..version import __version__
 from ..errors import QsimError
 from .plan import Plan, scenario_hash
 from .runs import BatchOutput

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping, Sequence
 
 import pandas as pd
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator)
+from pydantic import AfterValidator, Field, PrivateAttr, ValidationError, model_validator
 
-from ..indicators import NAMES
-from ..result import KEY_INDICATORS, write_tables
-from ..scenario import FieldError, Scenario, ScenarioError, _describe, _read_toml, load_scenario
+from .. import indicators as registry
+from ..files import ExperimentFileError, FieldError, FileError, StrictModel, read_toml
+from ..result import write_tables
+from ..scenario import Scenario, load_scenario
 from .compare import Comparison
 from .design import DesignError, DesignKind, Factor, apply_point, check_measure_factors, design_points
 from .executors import default_workers, execute
@@ -102,14 +103,15 @@ def sweep(scenarios: Sequence[Scenario | str | Path], factors: Sequence[Factor] 
           design: DesignKind = "grid", size: int | None = None, design_seed: int = 1,
           points: pd.DataFrame | str | Path | None = None, replications: int = 1, seed: int = 1,
           years: float | None = None, executor: Executor | int | None = None, store: str | Path | None = None,
-          indicators: Sequence[str] = KEY_INDICATORS, output_years: Sequence[int] | None = None, area: str = "all",
+          indicators: Sequence[str] | None = None, output_years: Sequence[int] | None = None, area: str = "all",
           batch_size: int | None = None, progress: bool = True) -> SweepResult:
     """Run every scenario at every point of a design, ``replications`` times, with common random numbers.
 
     ``factors``: :class:`Factor` objects or ``{name: {"low": a, "high": b}}`` / ``{name: {"levels": [...]}}``
     (names: see :mod:`qsim.experiment.design`). ``design``, ``size``, ``design_seed``, ``points``: see
     :func:`design_points`. ``executor``, ``store``, ``batch_size``: as in :func:`qsim.compare`.
-    ``indicators``, ``output_years`` (default: the last year) and ``area`` select what the summary shows.
+    ``indicators`` (default: the key indicators), ``output_years`` (default: the last year) and ``area`` select
+    what the summary shows.
 
     >>> r = qsim.sweep(["scenarios/baseline.toml", "scenarios/employment.toml"],        # doctest: +SKIP
     ...                {"labour.referral_strength": {"low": 0.2, "high": 1.2}}, design="lhs", size=8, years=5)
@@ -117,6 +119,7 @@ def sweep(scenarios: Sequence[Scenario | str | Path], factors: Sequence[Factor] 
     loaded = [as_scenario(s) for s in scenarios]
     if not loaded:
         raise ValueError("a sweep needs at least one scenario")
+    indicators = registry.key_names() if indicators is None else indicators
     for name in indicators:
         known_indicator(name)
     factor_list = _factors(factors)
@@ -154,7 +157,7 @@ def _split(frame: pd.DataFrame, points: pd.DataFrame | None) -> pd.DataFrame:
 # ------------------------------------------------------------------ experiment files
 def known_indicator(name: str) -> str:
     """``name`` if it is an indicator; else a ValueError that says where the names are listed."""
-    if name not in NAMES:
+    if name not in registry.names():
         raise ValueError(f"unknown indicator {name!r}; `qsim.INDICATOR_NAMES` lists them")
     return name
 
@@ -163,11 +166,7 @@ IndicatorName = Annotated[str, AfterValidator(known_indicator)]
 """An indicator name in an experiment file (validated)."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ExperimentMeta(_Strict):
+class ExperimentMeta(StrictModel):
     name: str = Field(min_length=1)
     description: str = ""
     scenarios: list[str] = Field(min_length=1, description="Scenario files (relative to the experiment file); "
@@ -177,7 +176,7 @@ class ExperimentMeta(_Strict):
     years: float | None = Field(default=None, gt=0, le=200, description="Horizon (default: each scenario's).")
 
 
-class FactorSpec(_Strict):
+class FactorSpec(StrictModel):
     low: float | None = None
     high: float | None = None
     levels: list[float] | None = Field(default=None, min_length=1)
@@ -187,7 +186,7 @@ class FactorSpec(_Strict):
         return Factor(name, self.low, self.high, tuple(self.levels) if self.levels is not None else None)
 
 
-class DesignSpec(_Strict):
+class DesignSpec(StrictModel):
     kind: Literal["grid", "lhs", "sobol", "table"] = "grid"
     size: int | None = Field(default=None, ge=1, le=1_000_000, description="Points (lhs, sobol: a power of "
                              "two), or levels per factor with bounds (grid, default 3).")
@@ -206,14 +205,14 @@ class DesignSpec(_Strict):
         return self
 
 
-class Outputs(_Strict):
-    indicators: list[IndicatorName] = Field(default_factory=lambda: list(KEY_INDICATORS), min_length=1)
+class Outputs(StrictModel):
+    indicators: list[IndicatorName] = Field(default_factory=lambda: list(registry.key_names()), min_length=1)
     years: list[int] | None = Field(default=None, min_length=1, description="Years to summarise (default: the "
                                     "last).")
     area: str = "all"
 
 
-class Quick(_Strict):
+class Quick(StrictModel):
     """Smaller settings for a fast run (``--quick``); output years beyond the quick horizon are left out."""
 
     size: int | None = Field(default=None, ge=1, le=1_000_000)
@@ -221,7 +220,7 @@ class Quick(_Strict):
     years: float | None = Field(default=None, gt=0, le=200)
 
 
-class Experiment(_Strict):
+class Experiment(StrictModel):
     """A validated experiment file. Build one with :func:`load_experiment`."""
 
     experiment: ExperimentMeta
@@ -250,32 +249,31 @@ class Experiment(_Strict):
         return self._points
 
 
-def _error(source: str, path: str, message: str) -> ScenarioError:
-    return ScenarioError(f"{source}: invalid experiment\n  {path}: {message}")
-
-
-def experiment_scenarios(files: Sequence[str], base: Path, source: str) -> list[Scenario]:
+def experiment_scenarios(files: Sequence[str], base: Path, source: str,
+                         error: type[FileError] = ExperimentFileError) -> list[Scenario]:
     """The scenario files of an experiment (``[experiment] scenarios``, relative to ``base``), loaded; they must
-    exist and their names differ. Errors (ScenarioError) name ``source`` and the field."""
+    exist and their names differ. Errors (``error``, the kind of the file ``source``) name the file and the field;
+    a bad scenario file raises its own ScenarioError."""
     scenarios = []
     for k, name in enumerate(files):
         path = base / name
         if not path.is_file():
-            raise _error(source, f"experiment.scenarios.{k}", f"no such scenario file {name!r} (looked for {path})")
+            raise error.invalid(source, f"experiment.scenarios.{k}", f"no such scenario file {name!r} (looked for "
+                                f"{path})")
         scenarios.append(load_scenario(path))
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):
-        raise _error(source, "experiment.scenarios", f"scenario names must differ; got {', '.join(names)}")
+        raise error.invalid(source, "experiment.scenarios", f"scenario names must differ; got {', '.join(names)}")
     return scenarios
 
 
 def experiment_from_dict(data: dict, source: str = "<dict>", base_dir: str | Path = ".") -> Experiment:
     """Validate an experiment given as a dict (paths relative to ``base_dir``): the fields, the scenario files,
-    the factors and the design; errors (ScenarioError) name ``source`` and the field."""
+    the factors and the design; errors (ExperimentFileError) name ``source`` and the field."""
     try:
         exp = Experiment.model_validate(data)
     except ValidationError as e:
-        raise ScenarioError(f"{source}: invalid experiment\n{_describe(e)}") from None
+        raise ExperimentFileError.from_validation(source, e) from None
     base = Path(base_dir)
     scenarios = experiment_scenarios(exp.experiment.scenarios, base, source)
     factors = []
@@ -284,17 +282,18 @@ def experiment_from_dict(data: dict, source: str = "<dict>", base_dir: str | Pat
             factors.append(spec.factor(name))
             check_measure_factors([name], scenarios)
         except DesignError as e:
-            raise _error(source, f"factors.{name}", str(e)) from None
+            raise ExperimentFileError.invalid(source, f"factors.{name}", str(e)) from None
     try:
         points = design_points(factors, exp.design.kind, exp.design.size, exp.design.seed,
                                base / exp.design.points if exp.design.points else None)
         check_measure_factors(list(points.columns), scenarios)
     except DesignError as e:
-        raise _error(source, "design", str(e)) from None
+        raise ExperimentFileError.invalid(source, "design", str(e)) from None
     horizon = exp.experiment.years or min(s.years for s in scenarios)
     late = [y for y in exp.outputs.years or () if not 1 <= y <= horizon]
     if late:
-        raise _error(source, "outputs.years", f"year(s) {', '.join(map(str, late))} outside the horizon 1..{horizon:g}")
+        raise ExperimentFileError.invalid(source, "outputs.years", f"year(s) {', '.join(map(str, late))} outside the "
+                                          f"horizon 1..{horizon:g}")
     exp._source, exp._scenarios, exp._points = source, scenarios, points
     return exp
 
@@ -302,7 +301,7 @@ def experiment_from_dict(data: dict, source: str = "<dict>", base_dir: str | Pat
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file (TOML)."""
     path = Path(path)
-    return experiment_from_dict(_read_toml(path), str(path), path.parent)
+    return experiment_from_dict(read_toml(path, ExperimentFileError), str(path), path.parent)
 
 
 def run_experiment(experiment: Experiment | str | Path, quick: bool = False, executor: Executor | int | None = None,

@@ -3,9 +3,15 @@
 An entry says what a measure of that type does (its effects on levers and
 state), what it costs, when its effect arrives (ramp-up, construction lag),
 what remains after it ends, which targets it accepts and how strongly its
-delivery depends on the local actor network. ``docs/measures.md`` is
-generated from this table (``docs/generate_measures.py``). Adding a measure
-type is one entry here; nothing else needs to change.
+delivery depends on the local actor network; its ``delivery`` names the
+delivery kind (``delivery.py``) that carries it out. ``docs/measures.md`` is
+generated from the catalogue (``docs/generate_measures.py``).
+
+Adding a measure type with an existing delivery kind is one entry in
+``ENTRIES`` here (shipped types), or one call of :func:`register` (a
+session's own types, e.g. in a notebook): scenario validation, ``qsim
+measures``, the generated docs and the report read :data:`CATALOGUE`, and
+:func:`register` checks the entry first (:class:`CatalogueError`).
 
 How effect sizes are read:
 
@@ -32,21 +38,21 @@ area's actor-network density x mean capacity (organisations submodel);
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from .. import levers
+from ..errors import QsimError
+from .delivery import DELIVERIES, Delivery
 
 AREA = "area"
 PROGRAMME = "programme"
 CONSTRUCTION = "construction"
 OFFICE = "office"
-DELIVERIES = (AREA, PROGRAMME, CONSTRUCTION, OFFICE)
 
 # residents' priority domains (participatory allocation weighs measures by them)
 DOMAINS = ("cohesion", "participation", "employment", "education", "environment", "housing", "safety", "structure")
-STATE_EFFECTS = ("place_quality", "building_quality", "rent_levy", "office_capacity")
 TARGET_KEYS = ("blocks", "groups", "employment", "children")
-COORDINATION_REFERENCE = 0.1  # coordination of a well-networked area (assumption, see module docstring)
 ASSUMPTION = "Effect size is an assumption, to be calibrated against evaluations."
 
 
@@ -56,12 +62,12 @@ class MeasureType:
 
     name: str
     title: str                    # in English; title_de in German (the report's language option)
-    delivery: str                 # AREA, PROGRAMME, CONSTRUCTION or OFFICE
+    delivery: str                 # delivery kind (delivery.DELIVERIES): AREA, PROGRAMME, CONSTRUCTION or OFFICE
     domain: str                   # residents' priority domain (DOMAINS)
     unit: str                     # unit of capacity
     default_capacity: float
     cost_per_unit: float          # EUR per unit and year (recurring) or per unit one-off (construction)
-    effects: dict[str, float]     # lever names (levers.NAMES) and state effects (STATE_EFFECTS)
+    effects: dict[str, float]     # lever names (levers.NAMES) and state effects of its kind (Delivery.state_effects)
     mechanism: str
     evidence: str
     reference: float = 1.0        # area/office/construction levers: units per 1,000 households for the full effect
@@ -77,9 +83,14 @@ class MeasureType:
     title_de: str = ""            # the title in German (the report in German)
 
     @property
+    def kind(self) -> type[Delivery]:
+        """The delivery class that carries out measures of this type."""
+        return DELIVERIES[self.delivery]
+
+    @property
     def one_off(self) -> bool:
-        """Construction is paid once (over the construction lag); everything else per year."""
-        return self.delivery == CONSTRUCTION
+        """Paid once (construction, over the construction lag); everything else per year."""
+        return self.kind.one_off
 
     @property
     def lever_effects(self) -> dict[str, float]:
@@ -87,7 +98,7 @@ class MeasureType:
 
     @property
     def state_effects(self) -> dict[str, float]:
-        return {k: v for k, v in self.effects.items() if k in STATE_EFFECTS}
+        return {k: v for k, v in self.effects.items() if k not in levers.INDEX}
 
     def default_cost(self, capacity: float) -> float:
         """Cost in EUR (per year, or one-off for construction) of ``capacity`` units."""
@@ -273,19 +284,69 @@ ENTRIES: tuple[MeasureType, ...] = (
         title_de="Das QM-Büro"),
 )
 
-CATALOGUE: dict[str, MeasureType] = {entry.name: entry for entry in ENTRIES}
 CARRIERS: dict[str, float] = {"municipality": 0.9, "non_profit": 1.0, "private": 0.95}  # delivery factor (assumption)
 
 
-def _check() -> None:
-    """The catalogue is consistent: known levers, state effects, targets and domains (import-time check)."""
-    for e in ENTRIES:
-        assert e.delivery in DELIVERIES and e.domain in DOMAINS, e.name
-        for key in e.effects:
-            assert key in levers.INDEX or key in STATE_EFFECTS, (e.name, key)
-        assert set(e.targets) <= set(TARGET_KEYS), e.name
-        assert (e.lag_months > 0) == (e.delivery == CONSTRUCTION), e.name
-        assert (e.course_months > 0) == (e.delivery == PROGRAMME), e.name
+class CatalogueError(QsimError):
+    """A measure type that cannot be added to the catalogue."""
 
 
-_check()
+def problems(entry: MeasureType) -> list[str]:
+    """What is wrong with a catalogue entry (empty: nothing): names, kind, domain, effects, targets, costs."""
+    if not isinstance(entry, MeasureType):
+        return [f"expected a qsim.measures.MeasureType, got {type(entry).__name__}"]
+    out = []
+    if not entry.name.isidentifier() or entry.name != entry.name.lower():
+        out.append("name must be lower-case letters, digits and underscores (like job_coaching)")
+    if entry.delivery not in DELIVERIES:
+        return out + [f"delivery {entry.delivery!r}: expected one of {', '.join(DELIVERIES)}"]
+    if entry.domain not in DOMAINS:
+        out.append(f"domain {entry.domain!r}: expected one of {', '.join(DOMAINS)}")
+    if not entry.effects:
+        out.append("effects: give at least one lever or state effect")
+    for key, value in entry.effects.items():
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            out.append(f"effect {key!r}: expected a finite number >= 0, got {value!r}")
+    unknown = [k for k in entry.targets if k not in TARGET_KEYS]
+    if unknown:
+        out.append(f"targets {', '.join(map(repr, unknown))}: expected some of {', '.join(TARGET_KEYS)}")
+    for name in ("default_capacity", "cost_per_unit", "fixed_cost"):
+        value = getattr(entry, name)
+        if not (math.isfinite(value) and value >= 0):
+            out.append(f"{name}: expected a finite number >= 0, got {value!r}")
+    if not (math.isfinite(entry.reference) and entry.reference > 0):
+        out.append(f"reference: expected a number > 0 (units per 1,000 households), got {entry.reference!r}")
+    if entry.half_life_months is not None and not entry.half_life_months >= 0:
+        out.append(f"half_life_months: expected None (persists) or a number >= 0, got {entry.half_life_months!r}")
+    if not 0.0 <= entry.network_dependence <= 1.0:
+        out.append(f"network_dependence: expected 0-1, got {entry.network_dependence!r}")
+    return out + entry.kind.check(entry)
+
+
+def register(entry: MeasureType) -> MeasureType:
+    """Add a measure type to the catalogue, after checking it; returns it.
+
+    Scenario validation, ``qsim measures``, docs/measures.md and the report
+    then know it. A session's own type lives as long as the process: worker
+    processes of an experiment do not see it (use ``executor=1``), unless it
+    is registered in a module they import."""
+    found = problems(entry)
+    name = getattr(entry, "name", "?")
+    if not found and name in CATALOGUE:
+        found = [f"a measure type {name!r} exists already (unregister it first)"]
+    if found:
+        raise CatalogueError(f"measure type {name!r}: " + "; ".join(found))
+    CATALOGUE[name] = entry
+    return entry
+
+
+def unregister(name: str) -> MeasureType:
+    """Remove a measure type from the catalogue (e.g. one a test registered); returns its entry."""
+    if name not in CATALOGUE:
+        raise CatalogueError(f"no measure type {name!r} in the catalogue")
+    return CATALOGUE.pop(name)
+
+
+CATALOGUE: dict[str, MeasureType] = {}
+for _entry in ENTRIES:
+    register(_entry)

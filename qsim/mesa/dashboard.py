@@ -29,17 +29,17 @@ from mesa.visualization.utils import update_counter
 
 from ..errors import QsimError
 from ..experiment.design import apply_point
-from ..indicators import INDICATORS
+from .. import indicators as registry
 from ..measures.catalogue import CATALOGUE
-from ..result import label_panel
+from ..plots import label_panel
 from ..scenario import Scenario, load_scenario, scenario_from_dict
 from .model import BLOCK_LAYERS, QsimModel
 
 SCENARIO_ENV = "QSIM_DASHBOARD_SCENARIO"
 MAIN_INDICATORS = ("unemployment_rate", "out_group_trust", "collective_efficacy", "participation_rate",
                    "segregation_index", "cumulative_cost")
-"""The indicators plotted over time and listed under the map."""
-UNITS = {ind.name: ind.unit for ind in INDICATORS}
+"""qsim's indicators plotted over time and listed under the map (with every indicator registered beyond
+qsim's own: :func:`shown_indicators`)."""
 LAYER_RANGES = {"households": None, "minority_share": (0.0, 1.0), "unemployment": (0.0, 1.0),
                 "disorder": (0.0, 1.0), "collective_efficacy": (0.0, 1.0), "building_quality": (0.0, 1.0)}
 """Fixed colour ranges of the block layers so that colours compare across months (None: 0 to the maximum)."""
@@ -47,6 +47,12 @@ LAYER_RANGES = {"households": None, "minority_share": (0.0, 1.0), "unemployment"
 
 class DashboardError(QsimError):
     """A control the scenario does not have."""
+
+
+def shown_indicators() -> list[str]:
+    """The indicators the dashboard shows: MAIN_INDICATORS and those registered beyond qsim's own."""
+    own = {ind.name for ind in registry.CATALOGUE}
+    return list(MAIN_INDICATORS) + [n for n in registry.names() if n not in own]
 
 
 # ------------------------------------------------------------------ controls
@@ -168,8 +174,8 @@ def BlockMap(model: DashboardModel):
     ax.set_xlabel("block x")
     ax.set_ylabel("block y")
     ax.set_title(f"area {area}, month {model.month}", fontsize=10)
-    values = {name: _number(model.indicator(name), UNITS[name]) if model.month > 0 else "–"
-              for name in MAIN_INDICATORS}
+    values = {name: _number(model.indicator(name), registry.get(name).unit) if model.month > 0 else "–"
+              for name in shown_indicators()}
     rows = "".join(f"<tr><td>{name.replace('_', ' ')}</td><td class='qsim-{name}'>{value}</td></tr>"
                    for name, value in values.items())
     with solara.Column(classes=["qsim-map"]):
@@ -187,12 +193,16 @@ def IndicatorPlots(model: QsimModel):
     update_counter.get()
     frame = model.datacollector.get_model_vars_dataframe().iloc[1:]  # row 0: collected before the first month
     years = frame.index.to_numpy() / 12.0  # row k: after month k
-    fig = Figure(figsize=(6.4, 7.2))
-    axes = fig.subplots(3, 2, squeeze=False)
-    for ax, name in zip(axes.flat, MAIN_INDICATORS):
+    names = shown_indicators()
+    rows = -(-len(names) // 2)
+    fig = Figure(figsize=(6.4, 2.4 * rows))
+    axes = fig.subplots(rows, 2, squeeze=False)
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.flat, names):
         ax.plot(years, frame[name].to_numpy(), color="tab:blue", lw=1.2)
         ax.set_xlim(0, model.simulation.months / 12)
-        label_panel(ax, name, UNITS[name])
+        label_panel(ax, name, registry.get(name).unit)
     fig.suptitle(f"{model.simulation.scenario.name}: month {model.month}", fontsize=10)
     fig.subplots_adjust(left=0.12, right=0.97, bottom=0.07, top=0.92, wspace=0.38, hspace=0.5)  # tight_layout: slow
     with solara.Column(classes=["qsim-plots"]):

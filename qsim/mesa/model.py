@@ -1,7 +1,7 @@
 """The numba engine wrapped as a ``mesa.Model``.
 
 ``QsimModel`` runs a scenario month by month (one Mesa step is one month),
-collects every qsim indicator with a Mesa ``DataCollector`` and works with
+collects every registered indicator (:mod:`qsim.indicators`) with a Mesa ``DataCollector`` and works with
 ``mesa.batch_run``. The blocks of one area form a Mesa
 ``OrthogonalMooreGrid`` whose property layers hold block-level values
 (households, minority share, unemployment, disorder, collective efficacy,
@@ -24,7 +24,9 @@ from mesa.datacollection import DataCollector
 from mesa.discrete_space import OrthogonalMooreGrid
 
 from ..engine import Simulation
-from ..indicators import INDEX, NAMES
+from .. import indicators as registry
+from ..errors import QsimError
+from ..hooks import HookContext
 from ..kernels.trust import collective_efficacy
 from ..scenario import Scenario, load_scenario
 from ..state import LABOUR_STATES, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED
@@ -124,7 +126,7 @@ class QsimModel(mesa.Model):
         self._agents_by_slot: dict[int, HouseholdAgent] = {}
         self.simulation.hooks.append(_FollowReorderedSlots(self))
         self.datacollector = DataCollector(
-            model_reporters={name: (lambda m, n=name: m.indicator(n)) for name in NAMES})
+            model_reporters={name: (lambda m, n=name: m.indicator(n)) for name in registry.names()})
         self.running = True
         self._refresh_layers()
         self.datacollector.collect(self)
@@ -145,9 +147,13 @@ class QsimModel(mesa.Model):
         latest = self.simulation.latest_indicators()
         if latest is None:
             return 0.0
+        column = registry.names().index(registry.get(name).name)
+        if column >= latest.shape[-1]:
+            raise QsimError(f"indicator {name!r} was registered after this model was built; register indicators "
+                            f"(qsim.indicators.register) before building a model")
         names = self.simulation.state.area_names
         row = len(names) if area == "all" else names.index(area)
-        return float(latest[row, 2, INDEX[name]])
+        return float(latest[row, 2, column])
 
     def households_reordered(self, new_slot: np.ndarray) -> None:
         """The engine re-ordered its household slots: every agent follows its household to the new slot."""
@@ -206,7 +212,7 @@ class _FollowReorderedSlots:
     def __init__(self, model: QsimModel):
         self.model = model
 
-    def __call__(self, sim: Simulation, month: int) -> None:
+    def __call__(self, context: HookContext, month: int) -> None:
         pass
 
     def households_reordered(self, new_slot: np.ndarray) -> None:

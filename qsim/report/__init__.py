@@ -1,8 +1,8 @@
 """The planner's report: one self-contained HTML page (and a PDF where Chromium is at hand) explaining a
 comparison of intervention options, in English or German.
 
->>> comparison.report("report.html", lang="de")                     # doctest: +SKIP
->>> from qsim.report import report_from_folder
+>>> from qsim.report import report_from_folder, write_report
+>>> write_report(comparison, "report.html", lang="de")              # doctest: +SKIP
 >>> report_from_folder("out/demo", "out/demo/report.html")          # doctest: +SKIP
 """
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..errors import QsimError
 from ..measures.catalogue import CATALOGUE
+from ..measures.timing import Timing
 from ..scenario import Scenario
 
 SENSITIVITY_FILE = "sensitivity_indices.csv"
@@ -26,9 +27,9 @@ def measure_table(scenario: Scenario, horizon: int) -> pd.DataFrame:
     rows = []
     for m in scenario.all_measures():
         entry = CATALOGUE[m.type]
-        end = m.start_month + entry.lag_months if entry.one_off else (m.end_month or horizon * 12)
-        rows.append({"label": m.label, "type": m.type, "domain": entry.domain, "start": m.start_month / 12.0,
-                     "end": min(end, horizon * 12) / 12.0, "cost_eur": float(m.cost), "one_off": entry.one_off,
+        start, end = Timing.of(m, entry).period(horizon * 12)
+        rows.append({"label": m.label, "type": m.type, "domain": entry.domain, "start": start / 12.0,
+                     "end": end / 12.0, "cost_eur": float(m.cost), "one_off": entry.one_off,
                      "funding": ", ".join(f"{s} {v:.0%}" if v < 1 else s for s, v in m.funding_shares.items())})
     return pd.DataFrame(rows, columns=["label", "type", "domain", "start", "end", "cost_eur", "one_off", "funding"])
 

@@ -17,12 +17,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
-from ..experiment.compare import Comparison, better
-from ..indicators import BY_NAME
+from .. import indicators as registry
+from ..experiment.compare import Comparison
 from ..measures.catalogue import DOMAINS
 from ..measures.runner import union_of_periods
-from ..result import finish_figure, label_panel
-from .labels import DOMAIN_TEXT, indicator_label, text, unit_label
+from ..plots import finish_figure, label_panel
+from .labels import DOMAIN_TEXT, indicator_label, indicator_unit, text
 
 DPI = 96
 GOOD, BAD, NEUTRAL = "#1a7f37", "#c62828", "0.55"
@@ -62,9 +62,9 @@ def data_uri(fig: Figure, lang: str = "en") -> str:
 def display_unit(name: str, lang: str) -> tuple[float, str]:
     """How differences of an indicator are shown: shares in percentage points (factor 100), others in their
     unit: (factor, unit label)."""
-    if BY_NAME[name].unit == "share":
+    if registry.get(name).unit == "share":
         return 100.0, text(lang)["pp"]
-    return 1.0, unit_label(BY_NAME[name].unit, lang)
+    return 1.0, indicator_unit(name, lang)
 
 
 def _grid(n: int, panel: tuple[float, float], cols: int = 3):
@@ -180,7 +180,7 @@ def trajectories(comparison: Comparison, names: Sequence[str], lang: str) -> Fig
             ax.fill_between(rows["year"], rows["q10"], rows["q90"], color=colour[scenario], alpha=0.13, lw=0)
         for start, end, _ in periods:
             ax.axvspan(start, end, color="tab:orange", alpha=0.07, lw=0)
-        _panel(ax, name, lang, unit_label(BY_NAME[name].unit, lang))
+        _panel(ax, name, lang, indicator_unit(name, lang))
         ax.set_xlim(1, horizon)
     legend = [(matplotlib.lines.Line2D([], [], color=colour[s], lw=2), s) for s in comparison.scenarios]
     return _finish(fig, axes, len(names), legend)
@@ -207,7 +207,7 @@ def differences_forest(comparison: Comparison, names: Sequence[str], year: int, 
         rows = diff[diff["indicator"] == name].set_index("option").reindex(options)
         factor, unit = display_unit(name, lang)
         for yk, (option, r) in zip(y, rows.iterrows()):
-            direction = better(name) * np.sign(r["mean"]) if r["significant"] else 0
+            direction = registry.better(name) * np.sign(r["mean"]) if r["significant"] else 0
             c = GOOD if direction > 0 else BAD if direction < 0 else NEUTRAL
             ax.plot([factor * r["ci_low"], factor * r["ci_high"]], [yk, yk], color=c, lw=2.2, solid_capstyle="butt")
             ax.plot([factor * r["mean"]], [yk], "o", color=c, ms=4)

@@ -16,21 +16,19 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .. import __version__
-from ..experiment.compare import Comparison, better
-from ..indicators import BY_NAME
-from ..result import KEY_INDICATORS
+from ..version import __version__
+from .. import indicators as registry
+from ..experiment.compare import Comparison
 from ..scenario import Scenario
 from . import figures
 from .data import ReportError, load_sensitivity, measure_table, planned_inflows, spent_per_year
-from .labels import (LANGUAGES, fixed, indicator_explanation, indicator_label, measure_title, number, percent,
-                     text, unit_label)
+from .labels import (LANGUAGES, fixed, indicator_explanation, indicator_label, indicator_unit, measure_title, number,
+                     percent, text)
 
 SECTIONS = ("overview", "measures", "budget", "trajectories", "differences", "timing", "cost", "ranking",
             "sensitivity", "limits", "indicators")
 """The ids (and ``data-section`` attributes) of the report's sections, in order."""
 
-HOUSEHOLD_YEARS = ("unemployment_rate", "long_term_unemployment_rate", "transfer_rate")
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -110,14 +108,14 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
     t = text(lang)
     c = comparison
     horizon = int(c.yearly["year"].max())
-    names = [n for n in KEY_INDICATORS if n in c.indicators]
+    names = [n for n in registry.key_names() if n in c.indicators]
     definitions = {s.name: s for s in c.definitions}
     measures = {name: measure_table(definitions[name], horizon) for name in c.scenarios}
     planned = {name: planned_inflows(definitions[name], horizon) for name in c.scenarios}
     spent = spent_per_year(c.yearly, c.area)
     cost = c.cost_effectiveness()
     ranking = c.ranking()
-    ranked = [n for n in names if better(n) != 0]
+    ranked = [n for n in names if registry.better(n) != 0]
 
     def uri(fig) -> str:
         return figures.data_uri(fig, lang)
@@ -256,9 +254,9 @@ def _budget_table(planned: dict[str, pd.DataFrame], spent: pd.DataFrame, lang: s
 
 
 def _signed_class(name: str, mean: float, significant: bool) -> str:
-    if not significant or better(name) == 0:
+    if not significant or registry.better(name) == 0:
         return "num"
-    return "num good" if better(name) * mean > 0 else "num bad"
+    return "num good" if registry.better(name) * mean > 0 else "num bad"
 
 
 def _differences_tables(c: Comparison, names: list[str], year: int, lang: str, per_table: int = 5) -> list[Table]:
@@ -331,16 +329,19 @@ def _persistence_table(c: Comparison, names: list[str], lang: str) -> Table:
 
 def _cost_table(cost: pd.DataFrame, lang: str) -> Table:
     t = text(lang)
+    # shares of households where less is better (S1-S3): the cost per household-year avoided
+    household_years = [n for n in cost["indicator"].unique()
+                       if registry.get(n).per_household and registry.better(n) < 0]
     rows = []
     for option, part in cost.groupby("option", sort=False):
         per = part.set_index("indicator")
         row = [_cell(option, "name"), _cell(number(part["extra_cost_eur"].iloc[0], lang, thousands=True), "num")]
-        for name in HOUSEHOLD_YEARS:
+        for name in household_years:
             value = per["eur_per_household_year"].get(name, float("nan"))
             row.append(_cell(number(value, lang, thousands=True), "num"))
         rows.append(row)
     header = [t["option"], t["extra_cost"],
-              *[f"{t['eur_per_household_year']}: {indicator_label(n, lang)}" for n in HOUSEHOLD_YEARS]]
+              *[f"{t['eur_per_household_year']}: {indicator_label(n, lang)}" for n in household_years]]
     return Table("cost", header, rows)
 
 
@@ -381,8 +382,8 @@ def _sensitivity_table(indices: pd.DataFrame, lang: str, top: int = 8) -> Table:
 def _indicator_table(names: list[str], lang: str) -> Table:
     t = text(lang)
     direction = {1: t["higher"], -1: t["lower"], 0: t["neither"]}
-    rows = [[_cell(indicator_label(n, lang), "name"), _cell(n, "code"), _cell(unit_label(BY_NAME[n].unit, lang)),
-             _cell(indicator_explanation(n, lang)), _cell(direction[better(n)])] for n in names]
+    rows = [[_cell(indicator_label(n, lang), "name"), _cell(n, "code"), _cell(indicator_unit(n, lang)),
+             _cell(indicator_explanation(n, lang)), _cell(direction[registry.better(n)])] for n in names]
     return Table("indicators", [t["indicator"], "", t["unit"], t["meaning"], t["better"]], rows)
 
 

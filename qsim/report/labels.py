@@ -1,148 +1,22 @@
 """Labels and plain-language texts of the planner's report, in English and German.
 
-``INDICATOR_TEXT`` explains every indicator (name, what it measures) in both
-languages; ``UNIT_TEXT`` names the units; ``TEXT`` holds the section titles,
-the section introductions and the words of tables and figures. Every
-language has every key (``tests/test_report.py`` checks it).
+``TEXT`` holds the section titles, the section introductions and the words
+of tables and figures; every language has every key (``tests/test_report.py``
+checks it). The indicators' labels, explanations and units are in their
+registry entries (:mod:`qsim.indicators`).
 """
 
 from __future__ import annotations
 
 import math
 
-LANGUAGES = ("en", "de")
+from babel.numbers import format_decimal, format_percent
 
-INDICATOR_TEXT: dict[str, dict[str, tuple[str, str]]] = {
-    "unemployment_rate": {
-        "en": ("Unemployment (S1)", "Share of household heads who are unemployed, short- or long-term."),
-        "de": ("Arbeitslosigkeit (S1)", "Anteil der Haushaltsvorstände, die kurz- oder langzeitarbeitslos sind.")},
-    "long_term_unemployment_rate": {
-        "en": ("Long-term unemployment (S2)", "Share of household heads unemployed for more than 12 months."),
-        "de": ("Langzeitarbeitslosigkeit (S2)", "Anteil der Haushaltsvorstände, die länger als 12 Monate "
-               "arbeitslos sind.")},
-    "transfer_rate": {
-        "en": ("Transfer receipt (S3)", "Share of households receiving basic income support (SGB II) without "
-               "being unemployed, e.g. topped-up low wages."),
-        "de": ("Transferbezug (S3)", "Anteil der Haushalte mit Grundsicherung (SGB II) ohne Arbeitslosigkeit, "
-               "z. B. Aufstocker.")},
-    "child_poverty_rate": {
-        "en": ("Child poverty (S4)", "Share of children under 15 living in households on SGB II."),
-        "de": ("Kinderarmut (S4)", "Anteil der Kinder unter 15 Jahren in Haushalten mit SGB-II-Bezug.")},
-    "mean_income": {
-        "en": ("Mean household income", "Average net household income per month, without housing support."),
-        "de": ("Mittleres Haushaltseinkommen", "Durchschnittliches Netto-Haushaltseinkommen im Monat, ohne "
-               "Wohngeld.")},
-    "mean_skill": {
-        "en": ("Skills", "Average skill level of household heads (0 = none, 1 = highest)."),
-        "de": ("Qualifikation", "Durchschnittliches Qualifikationsniveau der Haushaltsvorstände (0 = keine, "
-               "1 = höchste).")},
-    "in_group_trust": {
-        "en": ("Trust in the own group", "Average trust in neighbours of one's own group (0-1)."),
-        "de": ("Vertrauen in die eigene Gruppe", "Durchschnittliches Vertrauen in Nachbarn der eigenen Gruppe "
-               "(0-1).")},
-    "out_group_trust": {
-        "en": ("Trust in the other group", "Average trust in neighbours of the other group (0-1); a core "
-               "measure of social cohesion."),
-        "de": ("Vertrauen in die andere Gruppe", "Durchschnittliches Vertrauen in Nachbarn der anderen Gruppe "
-               "(0-1); ein Kernmaß des sozialen Zusammenhalts.")},
-    "institutional_trust": {
-        "en": ("Trust in institutions", "Average trust in public institutions and the QM office (0-1)."),
-        "de": ("Vertrauen in Institutionen", "Durchschnittliches Vertrauen in öffentliche Institutionen und das "
-               "QM-Büro (0-1).")},
-    "tie_density": {
-        "en": ("Social ties", "Average number of ties (acquaintances, friends) per household."),
-        "de": ("Soziale Kontakte", "Durchschnittliche Zahl der Kontakte (Bekannte, Freunde) je Haushalt.")},
-    "inter_group_tie_share": {
-        "en": ("Ties across groups", "Share of all ties that link the two population groups."),
-        "de": ("Gruppenübergreifende Kontakte", "Anteil der Kontakte, die die beiden Bevölkerungsgruppen "
-               "verbinden.")},
-    "collective_efficacy": {
-        "en": ("Collective efficacy", "How far neighbours trust each other and would act together for the "
-               "block (0-1)."),
-        "de": ("Kollektive Wirksamkeit", "Wie sehr Nachbarn einander vertrauen und gemeinsam für ihren Block "
-               "handeln würden (0-1).")},
-    "participation_rate": {
-        "en": ("Participation", "Share of households taking part in participation events (conferences, "
-               "councils, surveys) in a month."),
-        "de": ("Beteiligung", "Anteil der Haushalte, die in einem Monat an Beteiligungsangeboten teilnehmen "
-               "(Konferenzen, Räte, Befragungen).")},
-    "efficacy": {
-        "en": ("Political efficacy", "Average belief of residents that taking part changes something (0-1)."),
-        "de": ("Politische Selbstwirksamkeit", "Durchschnittliche Überzeugung der Bewohner, durch Beteiligung "
-               "etwas zu bewirken (0-1).")},
-    "satisfaction": {
-        "en": ("Residential satisfaction", "Average satisfaction with the dwelling and the neighbourhood (0-1)."),
-        "de": ("Wohnzufriedenheit", "Durchschnittliche Zufriedenheit mit Wohnung und Nachbarschaft (0-1).")},
-    "move_out_rate": {
-        "en": ("Moving out", "Households leaving the area per resident household and year."),
-        "de": ("Fortzüge", "Aus dem Gebiet fortziehende Haushalte je Haushalt und Jahr.")},
-    "in_move_rate": {
-        "en": ("Moving in", "Households arriving in the area per resident household and year."),
-        "de": ("Zuzüge", "In das Gebiet zuziehende Haushalte je Haushalt und Jahr.")},
-    "vacancy_rate": {
-        "en": ("Vacancy", "Share of dwellings that stand empty."),
-        "de": ("Leerstand", "Anteil der leerstehenden Wohnungen.")},
-    "segregation_index": {
-        "en": ("Segregation", "How unevenly the two groups are spread over the blocks (dissimilarity index, "
-               "0 = even, 1 = fully separated)."),
-        "de": ("Segregation", "Wie ungleich die beiden Gruppen über die Blöcke verteilt sind "
-               "(Segregationsindex, 0 = gleichmäßig, 1 = völlig getrennt).")},
-    "building_quality": {
-        "en": ("Building quality", "Average condition of the buildings (0-1)."),
-        "de": ("Gebäudezustand", "Durchschnittlicher Zustand der Gebäude (0-1).")},
-    "place_quality": {
-        "en": ("Quality of public places", "Average quality of parks, centres, playgrounds and schools (0-1)."),
-        "de": ("Qualität öffentlicher Orte", "Durchschnittliche Qualität von Parks, Zentren, Spielplätzen und "
-               "Schulen (0-1).")},
-    "disorder": {
-        "en": ("Disorder", "Visible disorder (litter, damage, incivilities) in the household's block (0-1)."),
-        "de": ("Verwahrlosung", "Sichtbare Unordnung (Müll, Schäden, Belästigungen) im Block des Haushalts "
-               "(0-1).")},
-    "mean_rent": {
-        "en": ("Mean rent", "Average contract rent of occupied dwellings per month."),
-        "de": ("Mittlere Miete", "Durchschnittliche Vertragsmiete bewohnter Wohnungen im Monat.")},
-    "rent_burden": {
-        "en": ("Rent burden", "Average share of income spent on rent after housing support."),
-        "de": ("Mietbelastung", "Durchschnittlicher Anteil des Einkommens, der nach Wohngeld für die Miete "
-               "ausgegeben wird.")},
-    "displacements": {
-        "en": ("Displacements", "Households forced to move out by their rent burden, per year."),
-        "de": ("Verdrängungen", "Haushalte, die wegen zu hoher Mietbelastung ausziehen müssen, je Jahr.")},
-    "conflicts": {
-        "en": ("Conflicts", "Conflicts between members of the two groups, per year."),
-        "de": ("Konflikte", "Konflikte zwischen Angehörigen der beiden Gruppen, je Jahr.")},
-    "actor_network_density": {
-        "en": ("Network of local actors", "Average strength of cooperation between local organisations "
-               "(municipality, housing companies, associations; 0-1)."),
-        "de": ("Akteursnetzwerk", "Durchschnittliche Stärke der Zusammenarbeit lokaler Organisationen "
-               "(Verwaltung, Wohnungsunternehmen, Vereine; 0-1).")},
-    "reputation": {
-        "en": ("Reputation", "How the area is seen from outside (0-1); it steers who moves in."),
-        "de": ("Image", "Wie das Gebiet von außen gesehen wird (0-1); es beeinflusst, wer zuzieht.")},
-    "budget_available": {
-        "en": ("Money available", "Money held by the funding sources and available to measures."),
-        "de": ("Verfügbare Mittel", "Mittel der Förderquellen, die Maßnahmen zur Verfügung stehen.")},
-    "budget_spent": {
-        "en": ("Money spent", "Money paid to measures in the year."),
-        "de": ("Ausgaben", "An Maßnahmen gezahlte Mittel im Jahr.")},
-    "cumulative_cost": {
-        "en": ("Cumulative cost", "Money paid to measures since the start."),
-        "de": ("Kumulierte Kosten", "Seit Beginn an Maßnahmen gezahlte Mittel.")},
-    "households": {
-        "en": ("Households", "Number of resident households."),
-        "de": ("Haushalte", "Zahl der ansässigen Haushalte.")},
-}
+from .. import indicators as registry
+from ..indicators import LANGUAGES
 
-UNIT_TEXT: dict[str, dict[str, str]] = {
-    "share": {"en": "share (0-1)", "de": "Anteil (0-1)"},
-    "0-1": {"en": "score 0-1", "de": "Wert 0-1"},
-    "EUR/month": {"en": "EUR per month", "de": "EUR je Monat"},
-    "ties/household": {"en": "ties per household", "de": "Kontakte je Haushalt"},
-    "1/month": {"en": "per household and year", "de": "je Haushalt und Jahr"},
-    "households": {"en": "households", "de": "Haushalte"},
-    "conflicts": {"en": "conflicts", "de": "Konflikte"},
-    "EUR": {"en": "EUR", "de": "EUR"},
-}
+NUMBER_LOCALES = {"en": "en_GB", "de": "de_DE"}
+"""The CLDR locale whose number formats each report language uses (Babel)."""
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -451,18 +325,17 @@ def text(lang: str) -> dict[str, str]:
 
 
 def indicator_label(name: str, lang: str) -> str:
-    """The plain-language name of an indicator (its code name if it has no entry)."""
-    entry = INDICATOR_TEXT.get(name)
-    return entry[lang][0] if entry else name.replace("_", " ")
+    """The plain-language name of an indicator (of another output, e.g. of a sensitivity analysis: its name)."""
+    return registry.get(name).label(lang) if name in registry.names() else name.replace("_", " ")
 
 
 def indicator_explanation(name: str, lang: str) -> str:
-    entry = INDICATOR_TEXT.get(name)
-    return entry[lang][1] if entry else ""
+    return registry.get(name).explanation(lang)
 
 
-def unit_label(unit: str, lang: str) -> str:
-    return UNIT_TEXT.get(unit, {}).get(lang, unit)
+def indicator_unit(name: str, lang: str) -> str:
+    """The unit of an indicator as the report writes it."""
+    return registry.get(name).unit_label(lang)
 
 DOMAIN_TEXT: dict[str, dict[str, str]] = {
     "cohesion": {"en": "cohesion", "de": "Zusammenhalt"},
@@ -486,30 +359,28 @@ def measure_title(measure_type: str, lang: str) -> str:
 
 
 def number(x: float, lang: str, digits: int = 3, thousands: bool = False) -> str:
-    """``x`` with ``digits`` significant digits (or grouped thousands, no decimals), with the decimal comma and
-    the thousands dot in German; '' for NaN."""
+    """``x`` with up to ``digits`` significant digits (or grouped thousands, no decimals) in the conventions of
+    ``lang`` (Babel's CLDR data: a decimal comma and a thousands dot in German); '' for NaN."""
     if x is None or math.isnan(x):
         return ""
-    s = f"{x:,.0f}" if thousands else f"{x:.{digits}g}"
-    if lang == "de":
-        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return s
+    pattern = "#,##0" if thousands else "@" + "#" * (digits - 1)
+    return format_decimal(x, pattern, locale=NUMBER_LOCALES[lang])
 
 
 def fixed(x: float, decimals: int, lang: str, sign: bool = False) -> str:
-    """``x`` with ``decimals`` decimals (a leading + with ``sign``), decimal comma in German; '' for NaN."""
+    """``x`` with ``decimals`` decimals (a leading + with ``sign``; none on a value that rounds to zero) in the
+    conventions of ``lang``, with a typographic minus; '' for NaN."""
     if x is None or math.isnan(x):
         return ""
-    s = f"{x:+,.{decimals}f}" if sign else f"{x:,.{decimals}f}"
-    if s.lstrip("+-").strip("0.,") == "":  # rounds to zero: no sign
-        s = s.lstrip("+-")
-    if lang == "de":
-        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return s.replace("-", "\u2212")
+    digits = format_decimal(abs(x), "#,##0" + ("." + "0" * decimals if decimals else ""),
+                            locale=NUMBER_LOCALES[lang])
+    if not any(c in "123456789" for c in digits):  # rounds to zero: no sign
+        return digits
+    return ("\u2212" if x < 0 else "+" if sign else "") + digits
 
 
 def percent(x: float, lang: str) -> str:
-    """A share 0-1 as a whole percentage ('' for NaN)."""
+    """A share 0-1 as a whole percentage in the conventions of ``lang`` ('12%', '12 %'); '' for NaN."""
     if x is None or math.isnan(x):
         return ""
-    return f"{x:.0%}" if lang == "en" else f"{x * 100:.0f} %"
+    return format_percent(x, locale=NUMBER_LOCALES[lang])

@@ -1,20 +1,21 @@
 """Global sensitivity analysis (SALib), decision robustness and calibration, on top of the experiment layer.
 
 * :func:`sensitivity` (``analysis.py``): Sobol, Morris, eFAST and given-data methods over an uncertainty
-  specification, with replications, bootstrap intervals and convergence; decision robustness.
+  specification, with replications, bootstrap intervals and convergence; decision robustness. What it
+  returns, :class:`SensitivityResult`, is in ``result.py``.
 * :func:`calibrate` (``calibration.py``): fit parameters to target indicators.
 
-The modules load on first use (SALib and scipy are not needed to run a scenario).
+``from qsim.sensitivity import sensitivity, calibrate`` imports the functions; ``qsim.sensitivity(...)`` calls
+the function too (``qsim``'s lazy attribute). The modules load on first use (a module ``__getattr__``, PEP 562):
+SALib and scipy are not needed to run a scenario.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 
 _LAZY = {
-    "sensitivity": ".analysis", "SensitivityResult": ".analysis",
+    "sensitivity": ".analysis", "SensitivityResult": ".result",
     "calibrate": ".calibration", "CalibrationResult": ".calibration",
 }
 
@@ -26,14 +27,3 @@ def __getattr__(name: str):
 
 
 __all__ = list(_LAZY)
-
-
-class _CallableModule(types.ModuleType):
-    """Once imported, this package is the attribute ``qsim.sensitivity``, where the public API promises the
-    function ``qsim.sensitivity(...)``: calling the package calls that function."""
-
-    def __call__(self, *args, **kwargs):
-        return __getattr__("sensitivity")(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

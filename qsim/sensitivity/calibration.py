@@ -33,14 +33,16 @@ from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..errors import QsimError
 from ..experiment.sweep import IndicatorName
-from ..indicators import BY_NAME as INDICATORS
+from .. import indicators as registry
+from ..files import CalibrationFileError, FieldError, StrictModel, describe, read_toml
 from ..parameters import BY_NAME as PARAMETERS
-from ..result import finish_figure, label_panel, small_multiples, write_tables
-from ..scenario import FieldError, Scenario, ScenarioError, _describe, _read_toml, load_scenario
+from ..result import write_tables
+from ..scenario import Scenario, load_scenario
+from . import plots
 from .abc import AbcPosterior, abc_posterior, weighted_quantile
 
 
@@ -69,11 +71,7 @@ class Statistic:
         return f"{self.indicator} {when}" + ("" if self.area == "all" else f" ({self.area})")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Target(_Strict):
+class Target(StrictModel):
     """A target: an indicator's value at a ``year``, its mean over a ``period`` [first, last] (years, inclusive),
     or its ``values`` at ``years`` (a trajectory); ``sd`` is the target's uncertainty in the indicator's unit
     (yearly values: stocks at December, rates per year); without it the simulator's own noise is used."""
@@ -175,8 +173,7 @@ def _targets(targets: Sequence[Target | Mapping[str, Any]]) -> list[Target]:
         try:
             out.append(Target.model_validate(dict(t)))
         except ValidationError as e:
-            lines = [f"  targets.{k}.{line.strip()}" for line in _describe(e).splitlines()]
-            raise CalibrationError("invalid target\n" + "\n".join(lines)) from None
+            raise CalibrationError("invalid target\n" + describe(e, prefix=f"targets.{k}")) from None
     return out
 
 
@@ -260,12 +257,12 @@ class CalibrationResult:
         original and calibrated scenario against the targets) or ``trials`` (distance of every draw against
         each parameter). Saved to ``path`` (and closed) if given."""
         if kind == "posterior":
-            return _plot_posterior(self, path)
+            return plots.plot_posterior(self, path)
         if kind == "fit":
-            return _plot_fit(self, path)
+            return plots.plot_fit(self, path)
         if kind == "trials":
-            return _plot_trials(self, path)
-        raise ValueError(f"unknown plot kind {kind!r}; expected posterior, fit or trials")
+            return plots.plot_trials(self, path)
+        raise CalibrationError(f"unknown plot kind {kind!r}; expected posterior, fit or trials")
 
     def save(self, folder: str | Path, scenario_file: bool = True) -> list[Path]:
         """Write estimates, posterior, trials, fit and trajectories (Parquet and CSV), the three plots (PNG),
@@ -515,106 +512,9 @@ def _fit(yearly: pd.DataFrame, statistics: Sequence[Statistic], tolerance: np.nd
     return pd.DataFrame(rows)
 
 
-# ------------------------------------------------------------------ plots
-def _plot_posterior(result: CalibrationResult, path):
-    """Pairs plot: the prior draws (grey), the accepted draws (light) and the adjusted posterior (weighted)."""
-    import matplotlib
-
-    if path is not None:
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = [p.name for p in result.priors]
-    n = len(names)
-    size = max(1.9, 9.0 / n) if n > 1 else 3.5
-    fig, axes = plt.subplots(n, n, figsize=(size * n, size * n), squeeze=False)
-    post, trials, est = result.posterior, result.trials, result.estimates
-    w = post["weight"].to_numpy()
-    for i, yi in enumerate(names):
-        for j, xj in enumerate(names):
-            ax = axes[i, j]
-            pi, pj = result.priors[i], result.priors[j]
-            ax.tick_params(labelsize=6)
-            if i == j:
-                ax.hist(post[xj], bins=15, range=(pj.low, pj.high), weights=w, color="tab:blue", alpha=0.7)
-                ax.axvspan(est.loc[xj, "lower"], est.loc[xj, "upper"], color="tab:blue", alpha=0.12)
-                ax.axvline(est.loc[xj, "estimate"], color="tab:blue", lw=1.2)
-                ax.axvline(est.loc[xj, "default"], color="black", lw=0.8, ls="--")
-                ax.set_xlim(pj.low, pj.high)
-                ax.set_yticks([])
-            elif i > j:
-                ax.scatter(trials[xj], trials[yi], s=3, color="0.8", lw=0)
-                ax.scatter(post[f"{xj} (draw)"], post[f"{yi} (draw)"], s=6, color="tab:orange", alpha=0.6, lw=0)
-                ax.scatter(post[xj], post[yi], s=4 + 400 * w, color="tab:blue", alpha=0.7, lw=0)
-                ax.set_xlim(pj.low, pj.high)
-                ax.set_ylim(pi.low, pi.high)
-            else:
-                ax.set_visible(False)
-            if i == n - 1:
-                ax.set_xlabel(xj, fontsize=7)
-            if j == 0 and i != j:
-                ax.set_ylabel(yi, fontsize=7)
-    fig.suptitle(f"{result.name}: posterior (blue: regression-adjusted, size = weight; orange: accepted draws; "
-                 f"grey: prior draws;\ndiagonal: {100 * result.settings['interval']:g}% interval shaded, median "
-                 "solid, scenario value dashed)", fontsize=8)
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / (size * n)))
-    if path is not None:
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-    return fig
-
-
-def _plot_fit(result: CalibrationResult, path):
-    """Per target indicator: median and 10-90% band of the original and calibrated runs, and the targets."""
-    indicators = list(dict.fromkeys(s.indicator for s in result.statistics))
-    fig, axes = small_multiples(len(indicators), path, panel=(4.2, 2.8))
-    names = [result.scenario.name, result.calibrated.name]
-    for ax, name in zip(axes.flat, indicators):
-        areas = {s.area for s in result.statistics if s.indicator == name}
-        area = "all" if "all" in areas else sorted(areas)[0]
-        df = result.trajectories[result.trajectories["area"] == area]
-        for scenario, colour in zip(names, ("0.45", "tab:blue")):
-            g = df[df["scenario"] == scenario].groupby("year")[name]
-            q = g.quantile([0.1, 0.5, 0.9]).unstack()
-            ax.fill_between(q.index, q[0.1], q[0.9], color=colour, alpha=0.18, lw=0)
-            ax.plot(q.index, q[0.5], color=colour, lw=1.3, label=scenario)
-        for s, row in zip(result.statistics, result.fit.itertuples()):
-            if s.indicator != name or s.area != area:
-                continue
-            if s.first == s.last:
-                ax.errorbar([s.first], [s.value], yerr=[row.tolerance], fmt="o", color="tab:red", ms=4, capsize=2)
-            else:
-                ax.fill_between([s.first, s.last], s.value - row.tolerance, s.value + row.tolerance,
-                                color="tab:red", alpha=0.12, lw=0)
-                ax.plot([s.first, s.last], [s.value, s.value], color="tab:red", lw=1.5)
-        unit = "1/year" if INDICATORS[name].kind == "rate" else INDICATORS[name].unit  # yearly: 12 x monthly
-        label_panel(ax, name + ("" if area == "all" else f" ({area})"), unit)
-    if len(indicators):
-        axes.flat[0].legend(fontsize=7)
-    return finish_figure(fig, axes, len(indicators), f"{result.name}: runs of the original and calibrated scenario "
-                         "(median, 10-90% band) against the targets (red: value +- tolerance)", path)
-
-
-def _plot_trials(result: CalibrationResult, path):
-    """Distance to the targets of every draw against each parameter; accepted draws in colour."""
-    names = [p.name for p in result.priors]
-    fig, axes = small_multiples(len(names), path, panel=(3.6, 2.6))
-    t = result.trials
-    for ax, name in zip(axes.flat, names):
-        ax.scatter(t[name], t["distance"], s=4, color="0.6", lw=0)
-        acc = t[t["accepted"]]
-        ax.scatter(acc[name], acc["distance"], s=6, color="tab:orange", lw=0)
-        ax.set_yscale("log")
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel(PARAMETERS[name].unit, fontsize=8)
-        ax.set_ylabel("distance", fontsize=8)
-        ax.tick_params(labelsize=7)
-    return finish_figure(fig, axes, len(names), f"{result.name}: {len(t)} draws, distance to the targets "
-                         "(orange: accepted)", path)
-
-
+from .. import indicators as registry
 # ------------------------------------------------------------------ experiment files
-class CalibrationMeta(_Strict):
+class CalibrationMeta(StrictModel):
     name: str = Field(min_length=1)
     description: str = ""
     scenario: str = Field(min_length=1, description="The scenario file to calibrate (relative to this file).")
@@ -636,12 +536,12 @@ class CalibrationMeta(_Strict):
         return n
 
 
-class PriorSpec(_Strict):
+class PriorSpec(StrictModel):
     low: float
     high: float
 
 
-class CalibrationQuick(_Strict):
+class CalibrationQuick(StrictModel):
     """Smaller settings for a fast run (``--quick``); targets beyond the quick horizon are read at its last year."""
 
     draws: int | None = Field(default=None, ge=2, le=1_048_576)
@@ -658,7 +558,7 @@ class CalibrationQuick(_Strict):
         return n
 
 
-class CalibrationExperiment(_Strict):
+class CalibrationExperiment(StrictModel):
     """A validated calibration file. Build one with :func:`load_calibration`."""
 
     calibration: CalibrationMeta
@@ -680,8 +580,7 @@ class CalibrationExperiment(_Strict):
         return [Prior(name, spec.low, spec.high) for name, spec in self.parameters.items()]
 
 
-def _error(source: str, path: str, message: str) -> ScenarioError:
-    return ScenarioError(f"{source}: invalid calibration\n  {path}: {message}")
+_invalid = CalibrationFileError.invalid  # (file, field, message): the error naming both
 
 
 def calibration_from_dict(data: dict, source: str = "<dict>", base_dir: str | Path = ".") -> CalibrationExperiment:
@@ -690,27 +589,27 @@ def calibration_from_dict(data: dict, source: str = "<dict>", base_dir: str | Pa
     try:
         exp = CalibrationExperiment.model_validate(data)
     except ValidationError as e:
-        raise ScenarioError(f"{source}: invalid calibration\n{_describe(e)}") from None
+        raise CalibrationFileError.from_validation(source, e) from None
     path = Path(base_dir) / exp.calibration.scenario
     if not path.is_file():
-        raise _error(source, "calibration.scenario", f"no such scenario file {exp.calibration.scenario!r} "
-                     f"(looked for {path})")
+        raise _invalid(source, "calibration.scenario", f"no such scenario file {exp.calibration.scenario!r} "
+                       f"(looked for {path})")
     scenario = load_scenario(path)
     for name, spec in exp.parameters.items():
         try:
             Prior(name, spec.low, spec.high)
         except CalibrationError as e:
-            raise _error(source, f"parameters.{name}", str(e)) from None
+            raise _invalid(source, f"parameters.{name}", str(e)) from None
     horizon = exp.calibration.years or scenario.years
     areas = {"all", *(a.name for a in scenario.areas)}
     for k, target in enumerate(exp.targets):
         if target.area not in areas:
-            raise _error(source, f"targets.{k}.area", f"no area {target.area!r} in scenario {scenario.name!r}; "
-                         f"areas: {', '.join(sorted(areas))}")
+            raise _invalid(source, f"targets.{k}.area", f"no area {target.area!r} in scenario {scenario.name!r}; "
+                           f"areas: {', '.join(sorted(areas))}")
         try:
             target.statistics(horizon)
         except ValueError as e:
-            raise _error(source, f"targets.{k}", str(e)) from None
+            raise _invalid(source, f"targets.{k}", str(e)) from None
     quick_horizon = exp.quick.years or horizon
     for where, draws, accept, n_stats in (
             ("calibration", exp.calibration.draws, exp.calibration.accept,
@@ -718,8 +617,8 @@ def calibration_from_dict(data: dict, source: str = "<dict>", base_dir: str | Pa
             ("quick", exp.quick.draws or exp.calibration.draws, exp.quick.accept or exp.calibration.accept,
              sum(len(t.statistics(quick_horizon, clip=True)) for t in exp.targets))):
         if math.ceil(draws * accept) < n_stats + 2:
-            raise _error(source, f"{where}.accept", f"draws x accept = {math.ceil(draws * accept)} accepted draws; "
-                         f"the regression adjustment needs at least {n_stats + 2} (statistics + 2)")
+            raise _invalid(source, f"{where}.accept", f"draws x accept = {math.ceil(draws * accept)} accepted draws; "
+                           f"the regression adjustment needs at least {n_stats + 2} (statistics + 2)")
     exp._source, exp._scenario = source, scenario
     return exp
 
@@ -727,7 +626,7 @@ def calibration_from_dict(data: dict, source: str = "<dict>", base_dir: str | Pa
 def load_calibration(path: str | Path) -> CalibrationExperiment:
     """Read and validate a calibration file (TOML)."""
     path = Path(path)
-    return calibration_from_dict(_read_toml(path), str(path), path.parent)
+    return calibration_from_dict(read_toml(path, CalibrationFileError), str(path), path.parent)
 
 
 def run_calibration(experiment: CalibrationExperiment | str | Path, quick: bool = False,

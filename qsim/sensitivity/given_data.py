@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiment.sweep import POINT_SEPARATOR, SweepResult
-from .analysis import SensitivityError, SensitivityResult, output_values
+from .result import SensitivityError, SensitivityResult, output_values
 from .methods import GIVEN_DATA, MethodSettings, analyse_runs
 from .spec import OutputSpec
 

@@ -150,9 +150,9 @@ def _analyse_one(problem: dict, settings: MethodSettings, method: str, X: np.nda
         add("S1", r["S1"], r["S1_conf"])
     elif method == "delta":
         # SALib prints notes on its bins and warns through filters it resets itself: keep all of it local
+        # (record=True: whatever passes the filters is recorded in a list that is dropped, not shown)
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
-                warnings.catch_warnings():
-            warnings.showwarning = lambda *args, **kwargs: None  # restored on leaving catch_warnings
+                warnings.catch_warnings(record=True):
             r = sp.analyze_delta(**{**common, "num_resamples": min(settings.bootstrap, DELTA_RESAMPLES)}).analysis
         add("delta", r["delta_raw"], r["delta_raw_conf"])
         add("S1", r["S1"], r["S1_conf"])

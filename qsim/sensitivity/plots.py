@@ -1,11 +1,19 @@
-"""Plots of a sensitivity analysis: indices with intervals, convergence, Morris mu*-sigma, decision robustness."""
+"""Plots of a sensitivity analysis (indices with intervals, convergence, Morris mu*-sigma, decision robustness)
+and of a calibration (posterior pairs, fit to the targets, the draws' distances)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from ..result import finish_figure, small_multiples
+from .. import indicators as registry
+from ..parameters import BY_NAME as PARAMETERS
+from ..plots import finish_figure, label_panel, small_multiples
+
+if TYPE_CHECKING:
+    from .calibration import CalibrationResult
 
 MAIN_INDICES = {"sobol": ("S1", "ST"), "fast": ("S1", "ST"), "morris": ("mu_star",), "rbd_fast": ("S1",),
                 "delta": ("delta", "S1"), "pawn": ("pawn_median",)}
@@ -124,3 +132,101 @@ def plot_robustness(win_rates: pd.DataFrame, title: str, path=None):
         if k == 0:
             ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=3, frameon=False)
     return finish_figure(fig, axes, len(outcomes), title, path)
+
+
+# ------------------------------------------------------------------ calibration
+def plot_posterior(result: "CalibrationResult", path=None):
+    """Pairs plot: the prior draws (grey), the accepted draws (light) and the adjusted posterior (weighted)."""
+    import matplotlib
+
+    if path is not None:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [p.name for p in result.priors]
+    n = len(names)
+    size = max(1.9, 9.0 / n) if n > 1 else 3.5
+    fig, axes = plt.subplots(n, n, figsize=(size * n, size * n), squeeze=False)
+    post, trials, est = result.posterior, result.trials, result.estimates
+    w = post["weight"].to_numpy()
+    for i, yi in enumerate(names):
+        for j, xj in enumerate(names):
+            ax = axes[i, j]
+            pi, pj = result.priors[i], result.priors[j]
+            ax.tick_params(labelsize=6)
+            if i == j:
+                ax.hist(post[xj], bins=15, range=(pj.low, pj.high), weights=w, color="tab:blue", alpha=0.7)
+                ax.axvspan(est.loc[xj, "lower"], est.loc[xj, "upper"], color="tab:blue", alpha=0.12)
+                ax.axvline(est.loc[xj, "estimate"], color="tab:blue", lw=1.2)
+                ax.axvline(est.loc[xj, "default"], color="black", lw=0.8, ls="--")
+                ax.set_xlim(pj.low, pj.high)
+                ax.set_yticks([])
+            elif i > j:
+                ax.scatter(trials[xj], trials[yi], s=3, color="0.8", lw=0)
+                ax.scatter(post[f"{xj} (draw)"], post[f"{yi} (draw)"], s=6, color="tab:orange", alpha=0.6, lw=0)
+                ax.scatter(post[xj], post[yi], s=4 + 400 * w, color="tab:blue", alpha=0.7, lw=0)
+                ax.set_xlim(pj.low, pj.high)
+                ax.set_ylim(pi.low, pi.high)
+            else:
+                ax.set_visible(False)
+            if i == n - 1:
+                ax.set_xlabel(xj, fontsize=7)
+            if j == 0 and i != j:
+                ax.set_ylabel(yi, fontsize=7)
+    fig.suptitle(f"{result.name}: posterior (blue: regression-adjusted, size = weight; orange: accepted draws; "
+                 f"grey: prior draws;\ndiagonal: {100 * result.settings['interval']:g}% interval shaded, median "
+                 "solid, scenario value dashed)", fontsize=8)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / (size * n)))
+    if path is not None:
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+    return fig
+
+
+def plot_fit(result: "CalibrationResult", path=None):
+    """Per target indicator: median and 10-90% band of the original and calibrated runs, and the targets."""
+    indicators = list(dict.fromkeys(s.indicator for s in result.statistics))
+    fig, axes = small_multiples(len(indicators), path, panel=(4.2, 2.8))
+    names = [result.scenario.name, result.calibrated.name]
+    for ax, name in zip(axes.flat, indicators):
+        areas = {s.area for s in result.statistics if s.indicator == name}
+        area = "all" if "all" in areas else sorted(areas)[0]
+        df = result.trajectories[result.trajectories["area"] == area]
+        for scenario, colour in zip(names, ("0.45", "tab:blue")):
+            g = df[df["scenario"] == scenario].groupby("year")[name]
+            q = g.quantile([0.1, 0.5, 0.9]).unstack()
+            ax.fill_between(q.index, q[0.1], q[0.9], color=colour, alpha=0.18, lw=0)
+            ax.plot(q.index, q[0.5], color=colour, lw=1.3, label=scenario)
+        for s, row in zip(result.statistics, result.fit.itertuples()):
+            if s.indicator != name or s.area != area:
+                continue
+            if s.first == s.last:
+                ax.errorbar([s.first], [s.value], yerr=[row.tolerance], fmt="o", color="tab:red", ms=4, capsize=2)
+            else:
+                ax.fill_between([s.first, s.last], s.value - row.tolerance, s.value + row.tolerance,
+                                color="tab:red", alpha=0.12, lw=0)
+                ax.plot([s.first, s.last], [s.value, s.value], color="tab:red", lw=1.5)
+        unit = "1/year" if registry.get(name).kind == "rate" else registry.get(name).unit  # yearly: 12 x monthly
+        label_panel(ax, name + ("" if area == "all" else f" ({area})"), unit)
+    if len(indicators):
+        axes.flat[0].legend(fontsize=7)
+    return finish_figure(fig, axes, len(indicators), f"{result.name}: runs of the original and calibrated scenario "
+                         "(median, 10-90% band) against the targets (red: value +- tolerance)", path)
+
+
+def plot_trials(result: "CalibrationResult", path=None):
+    """Distance to the targets of every draw against each parameter; accepted draws in colour."""
+    names = [p.name for p in result.priors]
+    fig, axes = small_multiples(len(names), path, panel=(3.6, 2.6))
+    t = result.trials
+    for ax, name in zip(axes.flat, names):
+        ax.scatter(t[name], t["distance"], s=4, color="0.6", lw=0)
+        acc = t[t["accepted"]]
+        ax.scatter(acc[name], acc["distance"], s=6, color="tab:orange", lw=0)
+        ax.set_yscale("log")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel(PARAMETERS[name].unit, fontsize=8)
+        ax.set_ylabel("distance", fontsize=8)
+        ax.tick_params(labelsize=7)
+    return finish_figure(fig, axes, len(names), f"{result.name}: {len(t)} draws, distance to the targets "
+                         "(orange: accepted)", path)

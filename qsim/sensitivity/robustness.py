@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..experiment.compare import better
+from ..indicators import better
 
 
 def _direction(indicator: str) -> int:

@@ -49,20 +49,16 @@ from pydantic import (
 )
 
 from ..experiment.design import DesignError, check_measure_factors
-from ..experiment.sweep import ExperimentMeta, IndicatorName, _error, experiment_scenarios
-from ..scenario import (
-    FieldError,
-    Scenario,
-    ScenarioError,
-    _describe,
-    _read_toml,
-    _Strict,
-)
+from ..experiment.sweep import ExperimentMeta, IndicatorName, experiment_scenarios
+from ..files import FieldError, SensitivityFileError, StrictModel, read_toml
+from ..scenario import Scenario
 from .methods import GIVEN_DATA, METHODS, MethodSettings
 from .uncertainty import UncertainParameter, UncertainSpec, parse_uncertain
 
+_invalid = SensitivityFileError.invalid  # (file, field, message): the error naming both
 
-class SensitivitySettings(_Strict):
+
+class SensitivitySettings(StrictModel):
     """The ``[sensitivity]`` table: method, sample size, intervals, convergence, random numbers."""
 
     method: Literal["sobol", "morris", "fast", "rbd_fast", "pawn", "delta"] = "sobol"
@@ -105,7 +101,7 @@ def check_sizes(method: str, n: int, fast_m: int, field: str) -> None:
         raise FieldError(field, f"RBD-FAST needs n > 4 fast_m = {4 * fast_m}, got {n}")
 
 
-class OutputSpec(_Strict):
+class OutputSpec(StrictModel):
     """One output: an indicator at a year or over a period, in a scenario or as a paired difference."""
 
     indicator: IndicatorName
@@ -149,7 +145,7 @@ class OutputSpec(_Strict):
         return text
 
 
-class RobustnessSpec(_Strict):
+class RobustnessSpec(StrictModel):
     """The ``[robustness]`` table: outcomes compared between all scenarios at every sample point."""
 
     outcomes: list[OutputSpec] = Field(min_length=1)
@@ -163,7 +159,7 @@ class RobustnessSpec(_Strict):
         return self
 
 
-class QuickSettings(_Strict):
+class QuickSettings(StrictModel):
     """Smaller settings for ``--quick``; convergence sizes above the quick n are left out."""
 
     n: int | None = Field(default=None, ge=2, le=1_000_000)
@@ -171,7 +167,7 @@ class QuickSettings(_Strict):
     bootstrap: int | None = Field(default=None, ge=10, le=100_000)
 
 
-class SensitivityExperiment(_Strict):
+class SensitivityExperiment(StrictModel):
     """A validated sensitivity experiment file. Build one with :func:`load_sensitivity_experiment`."""
 
     experiment: ExperimentMeta
@@ -223,7 +219,7 @@ class SensitivityExperiment(_Strict):
 
 def _check_outputs(source: str, groups: list[tuple[str, list[OutputSpec]]], scenarios: list[Scenario],
                    horizon: float) -> None:
-    """Outputs within the horizon, naming scenarios and areas that exist, each label once (ScenarioError)."""
+    """Outputs within the horizon, naming scenarios and areas that exist, each label once (SensitivityFileError)."""
     names = [s.name for s in scenarios]
     areas = {"all"} | {a.name for s in scenarios for a in s.areas}
     labelled: dict[str, str] = {}
@@ -231,30 +227,30 @@ def _check_outputs(source: str, groups: list[tuple[str, list[OutputSpec]]], scen
         for k, out in enumerate(outputs):
             where = f"{field}.{k}"
             if out.last_year > horizon:
-                raise _error(source, where, f"year {out.last_year} is beyond the horizon ({horizon:g} years)")
+                raise _invalid(source, where, f"year {out.last_year} is beyond the horizon ({horizon:g} years)")
             if out.option is not None and out.option not in names:
-                raise _error(source, f"{where}.option", f"no scenario named {out.option!r}; scenarios: "
-                             f"{', '.join(names)}")
+                raise _invalid(source, f"{where}.option", f"no scenario named {out.option!r}; scenarios: "
+                               f"{', '.join(names)}")
             if out.difference and out.option == names[0]:
-                raise _error(source, f"{where}.option", f"{out.option!r} is the baseline; a difference needs another "
-                             "scenario")
+                raise _invalid(source, f"{where}.option", f"{out.option!r} is the baseline; a difference needs another "
+                               "scenario")
             if out.area not in areas:
-                raise _error(source, f"{where}.area", f"no area {out.area!r}; areas: {', '.join(sorted(areas))}")
+                raise _invalid(source, f"{where}.area", f"no area {out.area!r}; areas: {', '.join(sorted(areas))}")
             if field == "outputs":
                 if out.label in labelled:
-                    raise _error(source, where, f"output {out.label!r} is given twice (also {labelled[out.label]})")
+                    raise _invalid(source, where, f"output {out.label!r} is given twice (also {labelled[out.label]})")
                 labelled[out.label] = where
 
 
 def sensitivity_experiment_from_dict(data: dict, source: str = "<dict>",
                                      base_dir: str | Path = ".") -> SensitivityExperiment:
     """Validate a sensitivity experiment given as a dict (paths relative to ``base_dir``); errors
-    (ScenarioError) name ``source`` and the field."""
+    (SensitivityFileError) name ``source`` and the field."""
     try:
         exp = SensitivityExperiment.model_validate(data)
     except ValidationError as e:
-        raise ScenarioError(f"{source}: invalid experiment\n{_describe(e)}") from None
-    scenarios = experiment_scenarios(exp.experiment.scenarios, Path(base_dir), source)
+        raise SensitivityFileError.from_validation(source, e) from None
+    scenarios = experiment_scenarios(exp.experiment.scenarios, Path(base_dir), source, SensitivityFileError)
     uncertain = parse_uncertain({k: v.model_dump(exclude_defaults=True) for k, v in exp.parameters.items()},
                                 source)
     for p in uncertain:
@@ -262,19 +258,19 @@ def sensitivity_experiment_from_dict(data: dict, source: str = "<dict>",
             try:
                 check_measure_factors([p.name], scenarios)
             except DesignError as e:
-                raise _error(source, f"parameters.{p.name}", str(e)) from None
+                raise _invalid(source, f"parameters.{p.name}", str(e)) from None
     horizon = exp.experiment.years or min(s.years for s in scenarios)
     groups = [("outputs", exp.outputs)] + ([("robustness.outcomes", exp.robustness.outcomes)]
                                            if exp.robustness else [])
     _check_outputs(source, groups, scenarios, horizon)
     if exp.robustness is not None and len(scenarios) < 2:
-        raise _error(source, "robustness", "robustness compares options with the baseline: give at least two "
-                     "scenarios")
+        raise _invalid(source, "robustness", "robustness compares options with the baseline: give at least two "
+                       "scenarios")
     exp._source, exp._scenarios, exp._uncertain = source, scenarios, uncertain
     return exp
 
 
-class SweepMeta(_Strict):
+class SweepMeta(StrictModel):
     """The ``[experiment]`` table of a given-data analysis of a sweep."""
 
     name: str = Field(min_length=1)
@@ -283,7 +279,7 @@ class SweepMeta(_Strict):
                        "runs are analysed (run, or resumed from the store, first).")
 
 
-class GivenDataSettings(_Strict):
+class GivenDataSettings(StrictModel):
     """The ``[sensitivity]`` table of a given-data analysis of a sweep."""
 
     method: Literal["rbd_fast", "pawn", "delta"] = "rbd_fast"
@@ -295,7 +291,7 @@ class GivenDataSettings(_Strict):
     convergence: list[int] = Field(default_factory=list)
 
 
-class SweepSensitivityExperiment(_Strict):
+class SweepSensitivityExperiment(StrictModel):
     """A given-data sensitivity analysis of the points and runs of a sweep experiment (``[experiment] sweep``)."""
 
     experiment: SweepMeta
@@ -320,21 +316,21 @@ class SweepSensitivityExperiment(_Strict):
 
 def sweep_sensitivity_experiment_from_dict(data: dict, source: str = "<dict>",
                                            base_dir: str | Path = ".") -> SweepSensitivityExperiment:
-    """Validate a given-data analysis of a sweep given as a dict; errors (ScenarioError) name ``source`` and the
+    """Validate a given-data analysis of a sweep given as a dict; errors (SensitivityFileError) name ``source`` and the
     field (or the sweep file and its field)."""
     from ..experiment.sweep import load_experiment
 
     try:
         exp = SweepSensitivityExperiment.model_validate(data)
     except ValidationError as e:
-        raise ScenarioError(f"{source}: invalid experiment\n{_describe(e)}") from None
+        raise SensitivityFileError.from_validation(source, e) from None
     path = Path(base_dir) / exp.experiment.sweep
     if not path.is_file():
-        raise _error(source, "experiment.sweep", f"no such sweep experiment file {exp.experiment.sweep!r} (looked "
-                     f"for {path})")
+        raise _invalid(source, "experiment.sweep", f"no such sweep experiment file {exp.experiment.sweep!r} (looked "
+                       f"for {path})")
     sweep = load_experiment(path)
     if len(sweep.points.columns) < 2:
-        raise _error(source, "experiment.sweep", "a sensitivity analysis needs a sweep over at least two factors")
+        raise _invalid(source, "experiment.sweep", "a sensitivity analysis needs a sweep over at least two factors")
     horizon = sweep.experiment.years or min(s.years for s in sweep.scenarios)
     _check_outputs(source, [("outputs", exp.outputs)], sweep.scenarios, horizon)
     exp._source, exp._sweep = source, sweep
@@ -345,7 +341,7 @@ def load_sensitivity_experiment(path: str | Path) -> SensitivityExperiment | Swe
     """Read and validate a sensitivity experiment file (TOML); with ``sweep`` in its ``[experiment]`` table, a
     given-data analysis of that sweep."""
     path = Path(path)
-    data = _read_toml(path)
+    data = read_toml(path, SensitivityFileError)
     meta = data.get("experiment")
     if isinstance(meta, dict) and "sweep" in meta:
         return sweep_sensitivity_experiment_from_dict(data, str(path), path.parent)

@@ -37,7 +37,7 @@ from typing import Literal, Mapping
 from pydantic import Field, TypeAdapter, ValidationError, model_validator
 
 from ..experiment.design import DesignError, check_factor_value, factor_bounds
-from ..scenario import FieldError, ScenarioError, _describe, _Strict
+from ..files import FieldError, SensitivityFileError, StrictModel
 
 Distribution = Literal["uniform", "loguniform", "triangular", "truncnorm", "normal"]
 SALIB_DISTS = {"uniform": "unif", "loguniform": "logunif", "triangular": "triang", "truncnorm": "truncnorm",
@@ -49,7 +49,7 @@ def is_dummy(name: str) -> bool:
     return name == "dummy" or name.startswith("dummy_")
 
 
-class UncertainSpec(_Strict):
+class UncertainSpec(StrictModel):
     """How one factor is uncertain (one entry of a ``[parameters]`` table)."""
 
     dist: Distribution = Field(default="uniform", description="uniform, loguniform, triangular, truncnorm or normal.")
@@ -124,21 +124,19 @@ def uncertain_parameter(name: str, spec: UncertainSpec | Mapping) -> UncertainPa
 def parse_uncertain(table: Mapping[str, Mapping], source: str = "<dict>",
                     field: str = "parameters") -> list[UncertainParameter]:
     """The uncertain parameters of a TOML table ``{factor path: {dist, low, high, ...}}``; errors
-    (ScenarioError) name ``source``, the field and what was expected."""
+    (SensitivityFileError) name ``source``, the field and what was expected."""
     if not isinstance(table, Mapping):
-        raise ScenarioError(f"{source}: invalid experiment\n  {field}: expected a table of factors")
+        raise SensitivityFileError.invalid(source, field, "expected a table of factors")
     try:
         specs = _SPECS.validate_python(dict(table))
     except ValidationError as e:
-        lines = _describe(e).splitlines()
-        raise ScenarioError(f"{source}: invalid experiment\n" + "\n".join(f"  {field}.{line.strip()}"
-                                                                          for line in lines)) from None
+        raise SensitivityFileError.from_validation(source, e, prefix=field) from None
     out = []
     for name, spec in specs.items():
         try:
             out.append(uncertain_parameter(name, spec))
         except DesignError as e:
-            raise ScenarioError(f"{source}: invalid experiment\n  {field}.{name}: {e}") from None
+            raise SensitivityFileError.invalid(source, f"{field}.{name}", str(e)) from None
     return out
 
 

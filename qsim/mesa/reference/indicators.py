@@ -1,6 +1,6 @@
 """Indicators of the reference model: the city row ("all" areas, all groups) of ``qsim.indicators``.
 
-Same names, units and definitions as ``qsim.indicators.INDICATORS``; one
+Same names, units and definitions as qsim's own indicators (``qsim.indicators.CATALOGUE``); one
 value each per month, computed from the agents at the end of the month.
 ``collective_efficacy`` uses each block's efficacy of this month's trust
 step (before the moves), as the core does.

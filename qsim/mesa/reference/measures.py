@@ -6,7 +6,7 @@ reuses them rather than writing them twice. Each month, before the
 processes, :class:`MeasureBridge` copies what they read from the agents
 into the arrays of a ``qsim.State`` (households by their ``slot``,
 dwellings, buildings, places, blocks, areas, organisations), runs the hooks
-of the scenario exactly as the engine does (``hook(sim, month)``), and
+of the scenario exactly as the engine does (``hook(context, month)``), and
 copies back what they write: area and programme levers, programme
 enrolment, building and place quality, rents (rent levy), base capacities
 and the budget of each area. The effects then act through the plain-Python
@@ -44,7 +44,7 @@ class MeasureBridge:
             self._write(model, s)
         s.month = month
         for hook in sim.hooks:
-            hook(sim, month)
+            hook(sim.hook_context, month)
         model.params = sim.params
         for area in model.areas:
             area.levers = s.area_levers[area.index].tolist()

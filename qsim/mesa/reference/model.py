@@ -30,7 +30,7 @@ import pandas as pd
 from mesa.discrete_space import OrthogonalMooreGrid
 
 from ...engine import Simulation
-from ...indicators import NAMES
+from ...indicators import CATALOGUE
 from ...scenario import Scenario, load_scenario, macro_path
 from .agents import Household
 from .encounters import encounters_step
@@ -206,5 +206,6 @@ class ReferenceModel(mesa.Model):
         return self.indicators()
 
     def indicators(self) -> pd.DataFrame:
-        """Monthly indicators of the city: month, year and one column per indicator (``qsim.indicators``)."""
-        return pd.DataFrame(self.records, columns=["month", "year", *NAMES])
+        """Monthly indicators of the city: month, year and one column per indicator of qsim's own
+        (``qsim.indicators.CATALOGUE``; indicators registered later are the core's alone)."""
+        return pd.DataFrame(self.records, columns=["month", "year", *(ind.name for ind in CATALOGUE)])

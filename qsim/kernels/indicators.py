@@ -1,115 +1,36 @@
-"""Indicators: the public outputs, their definitions, and how they are computed.
+"""The numba sums behind the declared indicators: household sums by area and group, area values, the table.
 
-Every month the engine records one value per indicator for each area and
-for the whole city ("all"), for each group and for all households ("all").
-Household indicators are means or shares over the households of the row;
-area indicators (vacancy, segregation, places, network, reputation, budget)
-are properties of the area and are the same in its group rows.
-
-``kind`` says how a year is formed from months: ``stock`` takes December
-(the MSS reads its indicators on 31 December), ``flow`` sums the months,
-``rate`` takes the mean monthly rate times 12 (per year).
+``household_sums`` fills one column per sum of ``SUMS`` (``S_*`` are their positions) for every area, the
+city (last row), group 0/1 and all groups (column 2); ``area_values`` forms the area-level values of
+``AREA_VALUES``; ``indicator_table`` turns both and the month's flows into indicator values, driven by the
+column layout that ``qsim.indicators`` builds from its declarations (``IndicatorLayout``: integer arrays,
+passed as arguments, so that a change of the declarations never meets a stale compiled kernel).
 """
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Sequence
+from collections import namedtuple
 
 import numpy as np
 from numba import njit
 
-from .errors import QsimError
-from .kernels.common import basic_support, rent_burden, unsigned
-from .kernels.mobility import F_BETWEEN, F_DISPLACED, F_IN, F_OUT
-from .state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
+from .common import basic_support, rent_burden, unsigned
+from .mobility import F_BETWEEN, F_IN, F_OUT
+from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 
+SUMS = ("households", "heads", "unemployed", "long_term_unemployed", "transfer", "children", "poor_children",
+        "income", "skill", "trust_in", "trust_out", "trust_inst", "ties", "inter_group_ties", "block_efficacy",
+        "participating", "efficacy", "satisfaction", "rent", "rent_burden", "conflicts", "block_disorder")
+"""The household sums, in column order: counts (households, heads, unemployed or long-term unemployed heads,
+households in transfer receipt, children, children in SGB II households, ties, ties across the groups,
+participating households, conflicts) and sums of amounts (income EUR/month, skill, trust in the own group,
+in the other group and in institutions, efficacy, satisfaction, rent EUR/month, rent burden, and the
+collective efficacy and disorder of the household's block)."""
 
-@dataclass(frozen=True)
-class Indicator:
-    name: str
-    unit: str
-    kind: str  # stock | flow | rate
-    level: str  # household | area
-    description: str
-    low: float = 0.0
-    high: float = 1.0
-
-
-INDICATORS: tuple[Indicator, ...] = (
-    Indicator("unemployment_rate", "share", "stock", "household",
-              "S1: unemployed heads (short- and long-term) per household head (the model has no age; every head counts)."),
-    Indicator("long_term_unemployment_rate", "share", "stock", "household", "S2: heads unemployed over 12 months per head."),
-    Indicator("transfer_rate", "share", "stock", "household",
-              "S3: households in SGB II receipt without unemployment (transfer state, or employed and topped up) "
-              "per household."),
-    Indicator("child_poverty_rate", "share", "stock", "household",
-              "S4: children under 15 in SGB II households per child."),
-    Indicator("mean_income", "EUR/month", "stock", "household", "Mean net household income excl. housing support.",
-              0.0, 1e6),
-    Indicator("mean_skill", "0-1", "stock", "household", "Mean skill of heads."),
-    Indicator("in_group_trust", "0-1", "stock", "household", "Mean trust in neighbours of the own group."),
-    Indicator("out_group_trust", "0-1", "stock", "household", "Mean trust in the other group."),
-    Indicator("institutional_trust", "0-1", "stock", "household", "Mean trust in institutions."),
-    Indicator("tie_density", "ties/household", "stock", "household", "Mean number of ties per household.", 0.0, 64.0),
-    Indicator("inter_group_tie_share", "share", "stock", "household", "Share of ties that link the two groups."),
-    Indicator("collective_efficacy", "0-1", "stock", "household", "Collective efficacy of the household's block, mean."),
-    Indicator("participation_rate", "share", "stock", "household", "Share of households taking part this month."),
-    Indicator("efficacy", "0-1", "stock", "household", "Mean political efficacy."),
-    Indicator("satisfaction", "0-1", "stock", "household", "Mean residential satisfaction."),
-    Indicator("move_out_rate", "1/month", "rate", "household", "Households leaving the area per resident household."),
-    Indicator("in_move_rate", "1/month", "rate", "household",
-              "Households arriving in the area per household resident at the start of the month.", 0.0, 1e9),
-    Indicator("vacancy_rate", "share", "stock", "area", "Vacant dwellings per dwelling."),
-    Indicator("segregation_index", "0-1", "stock", "area", "Dissimilarity index of the two groups over blocks."),
-    Indicator("building_quality", "0-1", "stock", "area", "Mean quality of buildings."),
-    Indicator("place_quality", "0-1", "stock", "area", "Mean quality of places (parks, centres, playgrounds, schools)."),
-    Indicator("disorder", "0-1", "stock", "household", "Disorder of the household's block, mean."),
-    Indicator("mean_rent", "EUR/month", "stock", "household", "Mean contract rent of occupied dwellings.", 0.0, 1e6),
-    Indicator("rent_burden", "share", "stock", "household",
-              "Mean share of income spent on rent after housing support.", 0.0, 1e3),
-    Indicator("displacements", "households", "flow", "household", "Households displaced by rent burden this month.",
-              0.0, 1e9),
-    Indicator("conflicts", "conflicts", "flow", "household",
-              "Inter-group conflicts this month involving a household of the row (each conflict once in 'all').",
-              0.0, 1e9),
-    Indicator("actor_network_density", "0-1", "stock", "area", "Mean cooperation-tie strength between organisations."),
-    Indicator("reputation", "0-1", "stock", "area", "Reputation of the area."),
-    Indicator("budget_available", "EUR", "stock", "area", "Money available to measures (from the ledger).", 0.0, 1e12),
-    Indicator("budget_spent", "EUR", "flow", "area", "Money spent on measures this month (from the ledger).", 0.0, 1e12),
-    Indicator("cumulative_cost", "EUR", "stock", "area", "Money spent on measures since the start.", 0.0, 1e13),
-    Indicator("households", "households", "stock", "household", "Resident households.", 0.0, 1e9),
-)
-NAMES: tuple[str, ...] = tuple(ind.name for ind in INDICATORS)
-INDEX = {name: k for k, name in enumerate(NAMES)}
-BY_NAME = {ind.name: ind for ind in INDICATORS}
-N_INDICATORS = len(INDICATORS)
-
-
-def checked_names(names: str | Sequence[str], available: Sequence[str] = NAMES) -> list[str]:
-    """``names`` as a list (one indicator may be given as a string), each one of ``available``; else a
-    QsimError that names the closest indicator (or says how to pass a file path)."""
-    names = [names] if isinstance(names, str) else list(names)
-    for name in names:
-        if name in available:
-            continue
-        if name in BY_NAME:
-            hint = f"this table has {', '.join(available)}"
-        elif Path(name).suffix.lower() in (".png", ".pdf", ".svg", ".jpg"):
-            hint = "to write the figure to a file, pass it as path=..."
-        else:
-            close = difflib.get_close_matches(name, available, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "`qsim.INDICATOR_NAMES` lists them"
-        raise QsimError(f"unknown indicator {name!r}: {hint}")
-    return names
-
-# household sums (columns of the table filled by household_sums)
 (S_N, S_HEADS, S_UNEMP, S_LTU, S_TRANSFER, S_CHILDREN, S_POOR_CHILDREN, S_INCOME, S_SKILL, S_TRUST_IN, S_TRUST_OUT,
  S_TRUST_INST, S_TIES, S_INTER_TIES, S_CE, S_PART, S_EFFICACY, S_SAT, S_RENT, S_BURDEN, S_CONFLICTS,
- S_DISORDER) = range(22)
-N_SUMS = 22
+ S_DISORDER) = range(len(SUMS))
+N_SUMS = len(SUMS)
 CHUNK = 2048  # slots whose sums are gathered in registers before they are added to the table
 NOBODY = np.int32(2 ** 31 - 1)  # the area of an empty slot: above every area
 
@@ -120,7 +41,7 @@ def slot_areas(h, dw, n_areas, start, stop):
     the dwelling's is not read)."""
     area = np.empty(stop - start, np.int32)
     for k in range(stop - start):
-        i = unsigned(start + k)  # (kernels.common.unsigned)
+        i = unsigned(start + k)  # indices without wrap-around (common.unsigned)
         area[k] = NOBODY if not h.alive[i] else 0 if n_areas == 1 else dw.area[unsigned(h.dwelling[i])]
     return area
 
@@ -156,8 +77,9 @@ def _tie_counts(tie_target, partner_group, g, i, slots):
 def _fill_ties(tie_target, partner_group, group, first, ties, inter, slots):
     """Ties and ties across of the households in slots ``first:first + len(ties)``, with ``slots`` tie slots
     (a constant where it is inlined with one)."""
-    for k in range(np.uint64(ties.shape[0])):  # unsigned: no negative-index wraparound
-        ties[k], inter[k] = _tie_counts(tie_target, partner_group, group[first + k], first + k, slots)
+    for k in range(ties.shape[0]):
+        i = unsigned(first + k)  # indices without wrap-around (common.unsigned)
+        ties[k], inter[k] = _tie_counts(tie_target, partner_group, group[i], i, slots)
 
 
 @njit(cache=True)
@@ -177,11 +99,10 @@ def household_flags(lp, h, dw, partner_group, housing_cost_limit, start, stop):
     ties = np.empty(m, np.int8)
     inter = np.empty(m, np.int8)
     rent = np.empty(m, np.float32)
-    first = np.uint64(start)
     if h.tie_target.shape[1] == UNROLLED_TIE_SLOTS:
-        _fill_ties(h.tie_target, partner_group, h.group, first, ties, inter, UNROLLED_TIE_SLOTS)
+        _fill_ties(h.tie_target, partner_group, h.group, start, ties, inter, UNROLLED_TIE_SLOTS)
     else:
-        _fill_ties(h.tie_target, partner_group, h.group, first, ties, inter, h.tie_target.shape[1])
+        _fill_ties(h.tie_target, partner_group, h.group, start, ties, inter, h.tie_target.shape[1])
     dwelling, dw_rent = h.dwelling[start:stop], dw.rent
     for k in range(m):
         rent[k] = dw_rent[max(dwelling[k], 0)]  # an empty slot reads dwelling 0
@@ -234,9 +155,8 @@ def _chunk_counts(h, slot_area, poor, ties, inter, area, start, stop):
     """
     n = n1 = un = un1 = ltu = ltu1 = tr = tr1 = ch = ch1 = pch = pch1 = ti = ti1 = it = it1 = pa = pa1 = np.float32(0)
     co = co1 = np.float32(0)
-    first = np.uint64(start)
-    for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
-        i = first + k
+    for k in range(stop - start):
+        i = unsigned(start + k)  # indices without wrap-around (common.unsigned)
         w = np.float32(1.0) if slot_area[k] == area else np.float32(0.0)
         g = w * np.float32(h.group[i])  # 1 for a household of group 1 in the area
         v = _counts(poor[k], ties[k], inter[k], h.labour[i], h.children[i], h.participating[i], h.conflicts[i])
@@ -285,9 +205,8 @@ def _chunk_amounts(h, housing_cost_limit, slot_area, poor, rent, area, start, st
     """
     inc = inc1 = sk = sk1 = tin = tin1 = tout = tout1 = tinst = tinst1 = ef = ef1 = sa = sa1 = re = re1 = 0.0
     bu = bu1 = 0.0
-    first = np.uint64(start)
-    for k in range(np.uint64(stop - start)):  # unsigned: no negative-index wraparound
-        i = first + k
+    for k in range(stop - start):
+        i = unsigned(start + k)  # indices without wrap-around (common.unsigned)
         w = 1.0 if slot_area[k] == area else 0.0
         g = w * h.group[i]  # 1 for a household of group 1 in the area
         v = _amounts(housing_cost_limit, poor[k], h.labour[i], h.income[i], rent[k], h.skill[i], h.trust_in[i],
@@ -340,7 +259,7 @@ def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, h
     n_areas = int(n_areas)
     out = np.zeros((n_areas + 1, 3, N_SUMS))
     n = h.alive.shape[0]
-    later = np.empty(CHUNK, np.uint64)  # unsigned slots: no negative-index wraparound
+    later = np.empty(CHUNK, np.int64)
     partner_group = partner_groups(h.group)
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
@@ -383,14 +302,15 @@ def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, h
         listed = 0  # the rest (if any): their slots, listed without a branch, then one by one
         for k in range(m if rest > 0 else 0):
             r = slot_area[k]
-            later[listed] = np.uint64(start + k)
+            later[listed] = start + k
             listed += (r > after) & (r != main) & (r < NOBODY)
-        for i in later[:listed]:
-            rent_i = dw.rent[h.dwelling[i]]
+        for slot in later[:listed]:
+            i = unsigned(slot)  # indices without wrap-around (common.unsigned)
+            rent_i = dw.rent[unsigned(h.dwelling[i])]
             poor_i = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], rent_i,
                                    housing_cost_limit)
             ties_i, inter_i = _tie_counts(h.tie_target, partner_group, h.group[i], i, h.tie_target.shape[1])
-            r, g = np.uint64(slot_area[i - np.uint64(start)]), np.uint64(h.group[i])  # unsigned: no wraparound
+            r, g = unsigned(slot_area[unsigned(slot - start)]), unsigned(h.group[i])
             c = (np.float32(1),) + _counts(poor_i, ties_i, inter_i, h.labour[i], h.children[i], h.participating[i],
                                h.conflicts[i])
             v = _amounts(housing_cost_limit, poor_i, h.labour[i], h.income[i], rent_i, h.skill[i], h.trust_in[i],
@@ -446,22 +366,16 @@ def area_properties(area_dwellings, households, bld_block, bld_quality, blk_area
     return out
 
 
-# per-household means: (indicator column, sum column)
-_MEANS = tuple((INDEX[name], col) for name, col in (
-    ("mean_income", S_INCOME), ("mean_skill", S_SKILL), ("in_group_trust", S_TRUST_IN),
-    ("out_group_trust", S_TRUST_OUT), ("institutional_trust", S_TRUST_INST), ("tie_density", S_TIES),
-    ("collective_efficacy", S_CE), ("participation_rate", S_PART), ("efficacy", S_EFFICACY),
-    ("satisfaction", S_SAT), ("mean_rent", S_RENT), ("rent_burden", S_BURDEN), ("disorder", S_DISORDER)))
-_SHARES = tuple((INDEX[name], num, den) for name, num, den in (
-    ("unemployment_rate", S_UNEMP, S_HEADS), ("long_term_unemployment_rate", S_LTU, S_HEADS),
-    ("transfer_rate", S_TRANSFER, S_HEADS), ("child_poverty_rate", S_POOR_CHILDREN, S_CHILDREN),
-    ("inter_group_tie_share", S_INTER_TIES, S_TIES)))
-I_CONFLICTS, I_HOUSEHOLDS, I_MOVE_OUT, I_MOVE_IN, I_DISPLACEMENTS = (
-    INDEX["conflicts"], INDEX["households"], INDEX["move_out_rate"], INDEX["in_move_rate"], INDEX["displacements"])
-I_VACANCY, I_SEGREGATION, I_BUILDINGS, I_PLACES, I_NETWORK, I_REPUTATION = (
-    INDEX["vacancy_rate"], INDEX["segregation_index"], INDEX["building_quality"], INDEX["place_quality"],
-    INDEX["actor_network_density"], INDEX["reputation"])
-I_AVAILABLE, I_SPENT, I_COST = INDEX["budget_available"], INDEX["budget_spent"], INDEX["cumulative_cost"]
+AREA_VALUES = ("vacancy_rate", "segregation_index", "building_quality", "place_quality", "network_density",
+               "reputation", "budget_available", "budget_spent", "cumulative_cost")
+"""The area-level values of :func:`area_values`, in column order."""
+
+IndicatorLayout = namedtuple("IndicatorLayout", "width shares means counts flow_rates flow_counts area_values")
+"""Which column of the indicator table comes from which sums (int64 arrays, one row per indicator):
+shares (column, numerator sum, denominator sum); means (column, sum) per household; counts (column, sum,
+1 if each event involves one household of each group and counts once for all groups); flow rates (column,
+flow) per household at the start of the month; flow counts (column, flow); area values (column, position
+in AREA_VALUES). ``width``: the number of columns."""
 
 
 @njit(cache=True, inline="always")
@@ -470,23 +384,33 @@ def _div(num, den):
 
 
 @njit(cache=True)
-def indicator_table(s, props, flows, place_quality, network_density, reputation, available, spent, cost):
-    """The indicators (n_areas + 1, 3, N_INDICATORS) from household sums, area properties and flows."""
-    rows = s.shape[0]
-    n_areas = rows - 1
-    out = np.zeros((rows, 3, N_INDICATORS))
+def row_flows(flows):
+    """The month's flows (n_areas, 2, n_flows) by row (areas, then the city) and group (0, 1, all); the city
+    row counts only moves across the city boundary."""
+    n_areas = flows.shape[0]
+    rows = n_areas + 1
     f = np.zeros((rows, 3, flows.shape[2]))
     for a in range(n_areas):
         for g in range(2):
             for c in range(flows.shape[2]):
                 f[a, g, c] = flows[a, g, c]
                 f[n_areas, g, c] += flows[a, g, c]
-    for g in range(2):  # the city row counts only moves across the city boundary
+    for g in range(2):
         f[n_areas, g, F_OUT] -= f[n_areas, g, F_BETWEEN]
         f[n_areas, g, F_IN] -= f[n_areas, g, F_BETWEEN]
     for r in range(rows):
         for c in range(flows.shape[2]):
             f[r, 2, c] = f[r, 0, c] + f[r, 1, c]
+    return f
+
+
+@njit(cache=True)
+def area_values(s, props, place_quality, network_density, reputation, available, spent, cost):
+    """The AREA_VALUES per row (areas, then the city): vacancy, segregation and building quality of the row
+    (from :func:`area_properties`); place quality, actor-network density and reputation of the area, for the
+    city their mean weighted by resident households; the ledger's money, for the city its sums."""
+    rows = s.shape[0]
+    n_areas = rows - 1
     total = 0.0
     for a in range(n_areas):
         total += s[a, 2, S_N]
@@ -496,53 +420,56 @@ def indicator_table(s, props, flows, place_quality, network_density, reputation,
         place_city += w * place_quality[a]
         network_city += w * network_density[a]
         reputation_city += w * reputation[a]
+    out = np.empty((rows, len(AREA_VALUES)))
     for r in range(rows):
-        area_level = (
-            _div(props[r, 1], props[r, 0]), props[r, 4], _div(props[r, 2], props[r, 3]),
-            place_quality[r] if r < n_areas else place_city,
-            network_density[r] if r < n_areas else network_city,
-            reputation[r] if r < n_areas else reputation_city)
-        budget = (available[r], spent[r], cost[r]) if r < n_areas else (available.sum(), spent.sum(), cost.sum())
-        for g in range(3):
-            n = s[r, g, S_N]
-            for col, num, den in _SHARES:
-                out[r, g, col] = _div(s[r, g, num], s[r, g, den])
-            for col, num in _MEANS:
-                out[r, g, col] = _div(s[r, g, num], n)
-            out[r, g, I_CONFLICTS] = s[r, g, S_CONFLICTS] / (2.0 if g == 2 else 1.0)
-            out[r, g, I_HOUSEHOLDS] = n
-            start = n + f[r, g, F_OUT] - f[r, g, F_IN]  # households at the start of the month
-            out[r, g, I_MOVE_OUT] = _div(f[r, g, F_OUT], start)
-            out[r, g, I_MOVE_IN] = _div(f[r, g, F_IN], start)
-            out[r, g, I_DISPLACEMENTS] = f[r, g, F_DISPLACED]
-            out[r, g, I_VACANCY] = area_level[0]
-            out[r, g, I_SEGREGATION] = area_level[1]
-            out[r, g, I_BUILDINGS] = area_level[2]
-            out[r, g, I_PLACES] = area_level[3]
-            out[r, g, I_NETWORK] = area_level[4]
-            out[r, g, I_REPUTATION] = area_level[5]
-            out[r, g, I_AVAILABLE] = budget[0]
-            out[r, g, I_SPENT] = budget[1]
-            out[r, g, I_COST] = budget[2]
+        area = r < n_areas
+        out[r, 0] = _div(props[r, 1], props[r, 0])
+        out[r, 1] = props[r, 4]
+        out[r, 2] = _div(props[r, 2], props[r, 3])
+        out[r, 3] = place_quality[r] if area else place_city
+        out[r, 4] = network_density[r] if area else network_city
+        out[r, 5] = reputation[r] if area else reputation_city
+        out[r, 6] = available[r] if area else available.sum()
+        out[r, 7] = spent[r] if area else spent.sum()
+        out[r, 8] = cost[r] if area else cost.sum()
     return out
 
 
 @njit(cache=True)
-def _month(lp, housing_cost_limit, h, dw, bld_block, bld_quality, blk, ar, block_efficacy, flows, place_quality):
+def indicator_table(s, f, area, layout):
+    """The built-in indicators (rows, 3, layout.width) from household sums ``s``, row flows ``f``
+    (:func:`row_flows`) and area values ``area`` (:func:`area_values`), column by column as ``layout`` says."""
+    rows = s.shape[0]
+    out = np.zeros((rows, 3, layout.width))
+    for r in range(rows):
+        for g in range(3):
+            n = s[r, g, S_N]
+            for k in range(layout.shares.shape[0]):
+                col, num, den = layout.shares[k, 0], layout.shares[k, 1], layout.shares[k, 2]
+                out[r, g, col] = _div(s[r, g, num], s[r, g, den])
+            for k in range(layout.means.shape[0]):
+                out[r, g, layout.means[k, 0]] = _div(s[r, g, layout.means[k, 1]], n)
+            for k in range(layout.counts.shape[0]):
+                once = layout.counts[k, 2] == 1 and g == 2  # each event involves one household of each group
+                out[r, g, layout.counts[k, 0]] = s[r, g, layout.counts[k, 1]] / (2.0 if once else 1.0)
+            start = n + f[r, g, F_OUT] - f[r, g, F_IN]  # households at the start of the month
+            for k in range(layout.flow_rates.shape[0]):
+                out[r, g, layout.flow_rates[k, 0]] = _div(f[r, g, layout.flow_rates[k, 1]], start)
+            for k in range(layout.flow_counts.shape[0]):
+                out[r, g, layout.flow_counts[k, 0]] = f[r, g, layout.flow_counts[k, 1]]
+            for k in range(layout.area_values.shape[0]):
+                out[r, g, layout.area_values[k, 0]] = area[r, layout.area_values[k, 1]]
+    return out
+
+
+@njit(cache=True)
+def month_indicators(lp, housing_cost_limit, h, dw, bld_block, bld_quality, blk, ar, block_efficacy, flows,
+                     place_quality, layout):
+    """The built-in indicators of one month (n_areas + 1, 3, layout.width) from the state at its end."""
     n_areas = ar.nx.shape[0]
     s = household_sums(lp, h, dw, blk.area, blk.group_count, block_efficacy, blk.disorder, housing_cost_limit,
                        n_areas)
     props = area_properties(ar.n_dwellings, s[:, 2, S_N], bld_block, bld_quality, blk.area, blk.group_count)
-    return indicator_table(s, props, flows, place_quality, ar.network_density, ar.reputation, ar.budget_available,
-                           ar.budget_spent, ar.cumulative_cost)
-
-
-def compute(state, params, flows: np.ndarray, block_efficacy: np.ndarray,
-            area_place_quality: np.ndarray) -> np.ndarray:
-    """All indicators for one month: array (n_areas + 1, 3, N_INDICATORS); row n_areas is the city, column 2 all groups.
-
-    ``block_efficacy`` is the current collective efficacy of every block.
-    """
-    return _month(params.labour, params.environment.housing_cost_limit, state.households.view(),
-                  state.dwellings.view(), state.buildings.block, state.buildings.quality, state.blocks.view(),
-                  state.areas.view(), block_efficacy, flows, area_place_quality)
+    area = area_values(s, props, place_quality, ar.network_density, ar.reputation, ar.budget_available,
+                       ar.budget_spent, ar.cumulative_cost)
+    return indicator_table(s, row_flows(flows), area, layout)
