@@ -54,11 +54,13 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 VACANCY = 0.06
 
-# (module, function) called by Simulation.step; indicators.compute is one numba call for all indicators
-KERNELS = [(qsim.engine, name) for name in (
+# (module, function) called by Simulation.step (directly or in the process steps of qsim.processes, where the
+# engine's schedule calls them); indicators.compute is one numba call for all indicators
+_STEP_MODULES = [module for module in (qsim.engine, getattr(qsim, "processes", None)) if module is not None]
+KERNELS = [(module, name) for module in _STEP_MODULES for name in (
     "lever_table", "environment_step", "labour_step", "encounters_step", "area_responsiveness", "trust_step",
     "trust_and_participation_choices", "block_aggregates", "collective_efficacy", "disorder_step",
-    "participation_step", "organisations_step", "mobility_step", "reputation_step")] + [
+    "participation_step", "organisations_step", "mobility_step", "reputation_step") if hasattr(module, name)] + [
     (qsim.indicators, "compute")]
 LABELS = {"compute": "indicators"}
 

@@ -6,7 +6,6 @@
 >>> result.yearly()                                                 # doctest: +SKIP
 """
 
-from .kernels import indexing as _indexing  # noqa: F401  (first: before any qsim function compiles)
 from .engine import Simulation
 from . import indicators
 from .parameters import PARAMETERS, ModelParameters

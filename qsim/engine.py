@@ -1,21 +1,10 @@
-"""The step loop: the monthly schedule of processes, measure hooks and indicator records.
+"""The step loop: measure hooks, the monthly schedule of processes, indicator records.
 
-Schedule of one month (docs/model.md, "Process overview and scheduling"):
-
-0. hooks (budget ledger, measures, a user's own; ``qsim.hooks``): change levers, state and parameters
-1. environment: decay, maintenance, places, sitting-tenant rents
-2. labour market
-3. encounters and ties
-4. trust, then collective efficacy and disorder (blocks)
-5. participation
-6. organisations
-7. mobility (decide, then act in random order; in-movers), reputation
-8. indicators are recorded
-
-With trust and participation both on, trust (4a, 4b) and the participation decisions (first half of 5)
-run as one pass over the households (``kernels.passes``), which also sums the incomes for mobility's
-reference income: the same results up to rounding (the fused pass is compiled with reassociation), two
-passes less.
+A month (docs/model.md, 3.1 "The monthly schedule"): the hooks (budget ledger, measures, a user's own;
+``qsim.hooks``) change levers, parameters and state; then the processes run in the order of their records
+in ``qsim.processes`` (environment, labour market, encounters, trust with collective efficacy and disorder,
+participation, organisations, mobility with reputation), a fusion of several in one pass where all of them
+are on; then the indicators are recorded. ``Simulation.schedule()`` prints a run's schedule.
 """
 
 from __future__ import annotations
@@ -26,15 +15,11 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import indicators as ind
+from . import processes
 from .kernels.common import lever_table
-from .kernels.encounters import encounters_step
-from .kernels.environment import environment_step
-from .kernels.labour import labour_step
-from .kernels.mobility import N_FLOWS, mobility_step, reputation_step
-from .kernels.organisations import organisations_step
-from .kernels.participation import area_responsiveness, participation_step
-from .kernels.passes import trust_and_participation_choices
-from .kernels.trust import block_aggregates, collective_efficacy, disorder_step, trust_step
+from .kernels.mobility import N_FLOWS, reputation_step
+from .kernels.participation import area_responsiveness
+from .kernels.trust import block_aggregates, collective_efficacy, disorder_step
 from .errors import QsimError
 from .hooks import Hook, HookContext
 from .measures.runner import build_hooks
@@ -87,6 +72,7 @@ class Simulation:
         self.area_place_quality = np.zeros(n_areas)
         self._records: list[np.ndarray] = []
         self._flow_records: list[np.ndarray] = []
+        self._schedule = processes.schedule(lambda name: getattr(self.processes, name))
         self._spin_up(scenario.spinup_months)
         self._initialise_neighbourhood()
 
@@ -96,14 +82,14 @@ class Simulation:
         if not self.processes.encounters:
             return
         s = self.state
-        self._place_quality()
-        self._levers = lever_table(s.area_levers, s.programme_levers)
+        self.update_place_quality()
+        levers = lever_table(s.area_levers, s.programme_levers)
         for step in range(-months, 0):
-            self._encounters(step, record=False)
+            processes.encounters(self, step, levers, record=False)
         s.households.friendly_contacts[:] = 0
         s.households.conflicts[:] = 0
 
-    def _place_quality(self) -> None:
+    def update_place_quality(self) -> None:
         """Mean place quality per area (0 without places), when the environment process does not run."""
         pl = self.state.places
         n = len(self.state.areas)
@@ -132,14 +118,17 @@ class Simulation:
         return block_aggregates(h.alive, h.dwelling, s.dwellings.block, s.dwellings.building, s.buildings.quality,
                                 h.labour, h.trust_in, h.efficacy, h.tenure, len(s.blocks))
 
-    def _encounters(self, step: int, record: bool) -> None:
-        s = self.state
-        h, dw, ar = s.households, s.dwellings, s.areas
-        encounters_step(self.key, step, self.params.encounters, h.alive, h.rng_key, h.dwelling, dw.occupant, dw.building,
-                        dw.block, dw.area, h.group, h.trust_out, h.programme, h.friendly_contacts, h.conflicts,
-                        h.tie_target, h.tie_strength, h.tie_back, s.buildings.first_dwelling, s.buildings.n_dwellings,
-                        s.blocks.first_dwelling, s.blocks.n_dwellings, ar.first_dwelling, ar.n_dwellings,
-                        self.area_place_quality, self._levers, record)
+    def labour_demand(self, t: int) -> float:
+        """Labour demand D(t) of month t (the scenario's macro path, 1 = the reference level)."""
+        return self._demand[t]
+
+    def rent_pressure(self, t: int) -> float:
+        """Rent pressure pi(t) of month t (the scenario's macro path, 1 = the reference level)."""
+        return self._rent_pressure[t]
+
+    def schedule(self) -> str:
+        """This run's monthly schedule as a table: the steps in order, their kernels and ODD sections."""
+        return processes.format_schedule(self._schedule)
 
     # -------------------------------------------------------------- public
     def _parameters(self) -> ModelParameters:
@@ -172,61 +161,12 @@ class Simulation:
             self.sort_households()
         for hook in self.hooks:
             hook(self.hook_context, t)
-        self._levers = lever_table(s.area_levers, s.programme_levers)
-        p, on = self.params, self.processes
-        h, dw, blk, ar = s.households, s.dwellings, s.blocks, s.areas
-        key = self.key
-        if on.environment:
-            environment_step(key, t, p.environment, self._rent_pressure[t], s.buildings.block, s.buildings.quality,
-                             blk.area, s.places.area, s.places.quality, h.alive, h.dwelling, h.tenure, dw.building,
-                             dw.area, dw.rent, ar.rent_level, ar.reputation, s.area_levers, self.area_place_quality)
-        else:
-            self._place_quality()
-        if on.labour:
-            labour_step(key, t, p.labour, self._demand[t], h.alive, h.rng_key, h.dwelling, dw.block, dw.area, blk.first_dwelling,
-                        blk.n_dwellings, h.group, h.adults,
-                        h.children, h.labour, h.unemployed_months, h.skill, h.wage, h.income, h.child_education,
-                        h.programme, h.tie_target, h.tie_strength, ar.reputation, self.area_place_quality,
-                        blk.efficacy_lagged, self._levers)
-        if on.encounters:
-            self._encounters(t, record=True)
-        responsiveness = area_responsiveness(p.participation.responsiveness_base, s.area_levers)
-        fused = on.trust and on.participation
-        residents = income_sum = np.zeros(0)  # empty: mobility sums the incomes itself (unless the fused pass did)
-        if fused:  # trust, block aggregates and participation in one pass (kernels.passes)
-            block_agg, residents, income_sum = trust_and_participation_choices(
-                key, t, p.trust, p.participation, h.alive, h.rng_key, h.dwelling, dw.block, dw.area, dw.building, h.programme,
-                h.friendly_contacts, h.conflicts, h.trust_in, h.trust_out, h.trust_inst, h.tie_target,
-                h.tie_strength, h.labour, h.income, h.efficacy, h.tenure, h.participating, h.threshold, h.attachment,
-                h.satisfaction, blk.disorder, blk.group_count, s.buildings.quality, ar.participation_share, responsiveness,
-                self._levers)
-        elif on.trust:  # returns the block aggregates, gathered in the same pass
-            block_agg = trust_step(p.trust, h.alive, h.dwelling, dw.block, dw.area, h.programme, h.friendly_contacts,
-                                   h.conflicts, h.trust_in, h.trust_out, h.trust_inst, h.tie_target, h.tie_strength,
-                                   blk.disorder, blk.group_count, responsiveness, self._levers, dw.building,
-                                   s.buildings.quality, h.labour, h.efficacy, h.tenure)
-        else:
-            block_agg = self.block_aggregates()
-        block_efficacy = collective_efficacy(block_agg)
-        if on.trust:
-            disorder_step(p.trust, block_agg, block_efficacy, blk.area, blk.disorder, blk.efficacy_lagged,
-                          s.area_levers)
-        if on.participation and not fused:  # (the fused pass did all of participation)
-            participation_step(key, t, p.participation, h.alive, h.rng_key, h.dwelling, dw.area, h.programme, h.participating,
-                               h.threshold, h.efficacy, h.attachment, h.satisfaction, h.tenure, h.tie_target,
-                               h.tie_strength, ar.participation_share, responsiveness, self._levers)
-        if on.organisations and len(s.organisations):
-            o = s.organisations
-            organisations_step(key, t, p.organisations, o.area, o.kind, o.capacity, o.base_capacity, o.tie_strength,
-                               s.area_levers, ar.coordination, ar.network_density)
-        if on.mobility:
-            s.next_uid = mobility_step(key, t, p.mobility, p.labour, p.trust, p.participation, p.environment,
-                                       self._rent_pressure[t], h.view(), dw.view(), s.buildings.quality,
-                                       s.buildings.block, blk.view(), ar.view(), self.area_place_quality, self.flows,
-                                       s.next_uid, income_sum, residents)
-            reputation_step(p.mobility, block_agg, blk.area, blk.disorder, ar.reputation, False)
-        else:
-            self.flows[:] = 0.0
+        month = processes.Month(t, lever_table(s.area_levers, s.programme_levers),
+                                area_responsiveness(self.params.participation.responsiveness_base, s.area_levers))
+        for entry in self._schedule:
+            entry.step(self, month)
+        block_efficacy = month.block_efficacy
+        p = self.params
         self._records.append(ind.compute(s, p, self.flows, block_efficacy, self.area_place_quality))
         self._flow_records.append(self.flows.copy())
         s.month = t + 1

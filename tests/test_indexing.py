@@ -1,9 +1,10 @@
-"""qsim's compiled functions index arrays without numba's wrap-around of negative indices (qsim.kernels.indexing).
+"""No qsim kernel indexes an array out of range, and ``kernels.common.unsigned`` keeps such an index an error.
 
-Checked here: the switch is in place; it applies to functions of the qsim package only (a notebook's own
-numba code keeps Python's negative indices); and no qsim kernel relies on wrap-around: whole runs of the
-shipped scenarios, compiled with bounds checking, never index with a negative number (a negative index
-would now raise IndexError instead of wrapping).
+The kernels index with ``unsigned(i)`` where ``i`` is read from another array or computed, so that numba
+leaves out its wrap-around of negative indices (``qsim/kernels/common.py``). That is right only if such an
+``i`` is never negative. Checked here: whole runs of the shipped scenarios, compiled with bounds checking
+(``NUMBA_BOUNDSCHECK=1``) in a child process, raise no IndexError; and under bounds checking a negative
+value passed through ``unsigned`` is an IndexError, not a read of another element.
 """
 
 from __future__ import annotations
@@ -11,51 +12,46 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
 import numpy as np
+import pytest
 from numba import njit
 
-from qsim.kernels import indexing
+from qsim.kernels.common import unsigned
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _compiled_in(module: str):
-    """``a[i]`` compiled with bounds checking as a function of ``module``."""
-    namespace = {"__name__": module, "njit": njit}
-    exec("@njit(boundscheck=True)\ndef read(a, i):\n    return a[i]\n", namespace)
-    return namespace["read"]
+@njit(boundscheck=True)
+def _read_checked(a, i):
+    return a[unsigned(i)]
 
 
-def test_switch_is_installed():
-    assert indexing.INSTALLED
-    assert indexing.install()  # idempotent
+@njit
+def _read(a, i):
+    return a[unsigned(i)]
 
 
-def test_functions_outside_qsim_keep_wraparound():
+def test_unsigned_reads_the_same_element():
+    a = np.arange(5) * 10
+    assert [_read(a, i) for i in range(5)] == [0, 10, 20, 30, 40]
+    assert _read(a, np.int32(3)) == 30
+
+
+def test_a_negative_index_is_an_error_under_bounds_checking():
     a = np.arange(5)
-    assert _compiled_in("notebook_kernels")(a, -1) == 4
-    assert _compiled_in("qsimulation")(a, -2) == 3  # a name that merely starts with "qsim"
+    assert _read_checked(a, 4) == 4
+    with pytest.raises(IndexError):
+        _read_checked(a, -1)  # not a[4], as a[-1] would be
 
 
-def test_qsim_functions_do_not_wrap():
-    a = np.arange(5)
-    read = _compiled_in("qsim.probe")
-    assert read(a, 4) == 4
-    try:
-        read(a, -1)
-    except IndexError:
-        pass
-    else:
-        raise AssertionError("a negative index in a qsim function was wrapped around")
-
-
-def test_no_kernel_indexes_with_a_negative_number(tmp_path):
+def test_no_kernel_indexes_out_of_range():
     """Shipped scenarios (every process and measure, and Schelling) run in a child compiled with NUMBA_BOUNDSCHECK=1.
 
-    A fresh numba cache: bounds-checked code is compiled for this run only (about a minute).
+    A fresh numba cache (a temporary folder): bounds-checked code is compiled for this run only (about a minute).
     """
     script = textwrap.dedent(f"""
         import qsim, qsim.engine
@@ -68,6 +64,7 @@ def test_no_kernel_indexes_with_a_negative_number(tmp_path):
             sim.run(years=years)
         print("ok")
     """)
-    env = {**os.environ, "NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=900)
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": cache}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]

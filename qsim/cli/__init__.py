@@ -11,7 +11,7 @@ from ..errors import QsimError
 
 # one module per command (group); each has register(subparsers)
 COMMAND_MODULES = ("run", "compare", "sweep", "sensitivity", "calibrate", "report", "dashboard", "catalogue",
-                   "validation", "mss", "store")
+                   "validation", "mss", "store", "schedule")
 
 EPILOG = """examples:
   qsim run scenarios/baseline.toml --years 10

@@ -29,7 +29,7 @@ from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_ENCOUNTERS, bits64, household_key, below, step_key, uniform
-from .common import find_in_row, lever, nonnegative, prefetch, trailing_zeros
+from .common import find_in_row, lever, nonnegative, prefetch, trailing_zeros, unsigned
 
 
 @njit(cache=True, inline="always")
@@ -210,24 +210,24 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
     resident = np.empty(occupant.shape[0], np.int32)
     for d in range(occupant.shape[0]):
         o = occupant[d]
-        resident[d] = (o << 1) | np.int32(group[nonnegative(o)] != 0)
+        resident[d] = (o << 1) | np.int32(group[unsigned(nonnegative(o))] != 0)
     for i in range(n):
         if not alive[i]:
             continue
-        d = dwelling[i]
+        d = unsigned(dwelling[i])  # indices without wrap-around (common.unsigned)
         a = dw_area[d]
-        r = a * columns + programme[i] + 1
+        r = unsigned(a * columns + programme[i] + 1)
         akey = household_key(skey, rng_key[i])
         place_end = place_ends[r]
         conflict_end, form_lo, form_hi = _outcome_thresholds(conflict_chances[r] * (1.0 - trust_out[i]), tf,
                                                              homophily)
         ranges[7], ranges[9] = form_lo, form_hi
         gi = np.int32(group[i] != 0)
-        bld = dw_building[d]
-        blk = dw_block[d]
+        bld = unsigned(dw_building[d])
+        blk = unsigned(dw_block[d])
         ranges[0], ranges[3] = bld_first[bld], bld_n[bld]
         ranges[1], ranges[4] = blk_first[blk], blk_n[blk]
-        ranges[2], ranges[5] = area_first[a], area_n[a]
+        ranges[2], ranges[5] = area_first[unsigned(a)], area_n[unsigned(a)]
         attempts = _attempts(akey, whole, frac)
         for e in range(per_household):
             z = bits64(akey, 1 + 8 * e)  # counters 1 + 8e .. 8 + 8e belong to attempt e
@@ -235,7 +235,7 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
             w = (z >> 32) & 0xFFFF  # what
             v = z & 0xFFFFFFFF  # whom
             site = np.int64(u >= in_building) + np.int64(u >= in_local)  # building, block or place
-            o = resident[ranges[site] + ((v * ranges[3 + site]) >> 32)]
+            o = resident[unsigned(ranges[site] + ((v * ranges[3 + site]) >> 32))]
             j = o >> 1  # NO_ONE at a vacant dwelling
             across = (o & 1) != gi
             side = np.int64(across)
@@ -243,7 +243,7 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
             # the branch predictor), nor in an attempt not made
             code = _code(i, j, across, w, conflict_end, ranges[6 + side], ranges[8 + side],
                          (u < place_end) & (e < attempts))
-            met[m] = (np.int64(i) << 32) | (code & 0xFFFFFFFF)
+            met[unsigned(m)] = (np.int64(i) << 32) | (code & 0xFFFFFFFF)
             m += (code >= 0) | arranged
     if arranged:
         m = _arranged_mixing(skey, p, rng_key, dwelling, occupant, dw_area, group, trust_out, programme, area_first,
@@ -304,10 +304,13 @@ PREFETCH_AHEAD = 16  # encounters
 
 
 @njit(cache=True)
-def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
-                    programme, friendly_contacts, conflicts, tie_target, tie_strength, tie_back,
-                    bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers, record):
-    """One month of encounters, tie formation and decay (in place).
+def encounters_step(key, step, p, h, dw, bld, blk, ar, area_place_quality, levers, record):
+    """One month of encounters, tie formation and decay (in place): docs/model.md 7.3.
+
+    ``p``: the encounter parameters; ``h``, ``dw``, ``bld``, ``blk``, ``ar``: the views of the households,
+    dwellings, buildings, blocks and areas (``State.<group>.view()``); ``area_place_quality``: the mean place
+    quality of each area; ``levers``: the month's lever table (``common.lever_table``). Writes the ties and
+    the month's friendly contacts and conflicts.
 
     ``record`` False runs the tie spin-up: no conflicts or contacts are counted. The partners and the draws
     are found first (:func:`encounter_partners`, a list of the encounters that happen); the encounters are then
@@ -317,6 +320,14 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
 
     Then every tie decays (:func:`decay_ties`).
     """
+    # the arrays are read from their tuples once, here (a field read in the loop costs reference counts)
+    alive, rng_key, dwelling, group, trust_out, programme = h.alive, h.rng_key, h.dwelling, h.group, h.trust_out, \
+        h.programme
+    friendly_contacts, conflicts, tie_target, tie_strength, tie_back = h.friendly_contacts, h.conflicts, \
+        h.tie_target, h.tie_strength, h.tie_back
+    occupant, dw_building, dw_block, dw_area = dw.occupant, dw.building, dw.block, dw.area
+    bld_first, bld_n, blk_first, blk_n = bld.first_dwelling, bld.n_dwellings, blk.first_dwelling, blk.n_dwellings
+    area_first, area_n = ar.first_dwelling, ar.n_dwellings
     skey = step_key(key, STREAM_ENCOUNTERS, step)
     K = tie_target.shape[1]
     friendly_contacts[:] = 0
@@ -328,31 +339,32 @@ def encounters_step(key, step, p, alive, rng_key, dwelling, occupant, dw_buildin
     for x in range(met.shape[0]):
         # the partner's tie rows of the encounter PREFETCH_AHEAD places on: neutral at 1e5 households, where
         # partners mostly live a few slots away, about 7% faster at 1e6
-        ahead = ((met[min(x + PREFETCH_AHEAD, last)] & 0xFFFFFFFF) >> 3) * K
+        ahead = ((met[unsigned(min(x + PREFETCH_AHEAD, last))] & 0xFFFFFFFF) >> 3) * K
         prefetch(tie_target, ahead)
         prefetch(tie_strength, ahead)
         i = met[x] >> 32
         code = met[x] & 0xFFFFFFFF
         j = code >> 3
+        ui, uj = unsigned(i), unsigned(j)  # indices without wrap-around (common.unsigned)
         across = (code & 1) != 0
         if record & ((code & 2) != 0):
-            conflicts[i] += conflicts[i] < 127
-            conflicts[j] += conflicts[j] < 127
+            conflicts[ui] += conflicts[ui] < 127
+            conflicts[uj] += conflicts[uj] < 127
             continue
         if record:
-            friendly_contacts[i] += across & (friendly_contacts[i] < 127)
-            friendly_contacts[j] += across & (friendly_contacts[j] < 127)
+            friendly_contacts[ui] += across & (friendly_contacts[ui] < 127)
+            friendly_contacts[uj] += across & (friendly_contacts[uj] < 127)
         k = find_tie(tie_target, i, j)
         # reinforce an existing tie at both ends; without one, this rewrites i's slot 0 unchanged
         tied = k >= 0
         ki = max(k, 0)
-        old = tie_strength[i, ki]
-        back = tie_back[i, ki]
+        old = tie_strength[ui, ki]
+        back = tie_back[ui, ki]
         s = np.float32(min(1.0, old + p.tie_reinforcement)) if tied else old
-        tie_strength[i, ki] = s
-        tie_strength[j if tied else i, back if tied else ki] = s
+        tie_strength[ui, ki] = s
+        tie_strength[uj if tied else ui, unsigned(back if tied else ki)] = s
         if ((code & 4) != 0) & (not tied):
-            _form_tie(tie_target, tie_strength, tie_back, i, j, p.tie_initial_strength)
+            _form_tie(tie_target, tie_strength, tie_back, ui, uj, p.tie_initial_strength)
     decay_ties(tie_target, tie_strength, tie_back, np.float32(1.0 - p.tie_decay), np.float32(p.tie_min_strength))
 
 
@@ -383,5 +395,5 @@ def decay_ties(tie_target, tie_strength, tie_back, keep, min_strength):
         while bits != 0:
             k = 8 * w + (trailing_zeros(bits) >> 3)
             bits &= bits - np.uint64(1)
-            if target[k] >= 0:  # not dropped from its other end already
+            if target[unsigned(k)] >= 0:  # not dropped from its other end already
                 drop_tie(tie_target, tie_strength, tie_back, k // K, k % K)

@@ -21,7 +21,7 @@ from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_ENVIRONMENT, agent_key, step_key, uniform
-from .common import clip01
+from .common import clip01, unsigned
 
 RENT_CHUNK = 1024  # households whose due rents are found at a time
 
@@ -34,13 +34,23 @@ def market_rent(p, rent_level, rent_pressure, quality, reputation):
 
 
 @njit(cache=True)
-def environment_step(key, step, p, rent_pressure, bld_block, bld_quality, blk_area, place_area, place_quality,
-                     alive, dwelling, tenure, dw_building, dw_area, dw_rent, area_rent_level, reputation,
-                     area_levers, area_place_quality):
-    """Decay, maintenance, place quality and sitting-tenant rents (in place); fills ``area_place_quality``."""
+def environment_step(key, step, p, rent_pressure, h, dw, bld, blk, ar, pl, area_levers, area_place_quality):
+    """Decay, maintenance, place quality and sitting-tenant rents (in place): docs/model.md 7.6; fills
+    ``area_place_quality``.
+
+    ``p``: the environment parameters; ``rent_pressure``: pi(t); ``h``, ``dw``, ``bld``, ``blk``, ``ar``,
+    ``pl``: the views of the households, dwellings, buildings, blocks, areas and places
+    (``State.<group>.view()``); ``area_levers``: (n_areas, N_LEVERS). Writes building and place quality and
+    the rents of sitting tenants.
+    """
+    # the arrays are read from their tuples once, here (a field read in the loop costs reference counts)
+    bld_block, bld_quality, blk_area, place_area, place_quality = bld.block, bld.quality, blk.area, pl.area, pl.quality
+    alive, dwelling, tenure = h.alive, h.dwelling, h.tenure
+    dw_building, dw_area, dw_rent = dw.building, dw.area, dw.rent
+    area_rent_level, reputation = ar.rent_level, ar.reputation
     skey = step_key(key, STREAM_ENVIRONMENT, step)
     for bld in range(bld_quality.shape[0]):
-        a = blk_area[bld_block[bld]]
+        a = unsigned(blk_area[unsigned(bld_block[bld])])  # indices without wrap-around (common.unsigned)
         q = bld_quality[bld] - p.building_decay
         if uniform(agent_key(skey, bld), 0) < p.maintenance_rate + area_levers[a, L.MAINTENANCE]:
             q += p.maintenance_gain
@@ -53,8 +63,8 @@ def environment_step(key, step, p, rent_pressure, bld_block, bld_quality, blk_ar
         if uniform(agent_key(skey, bld_quality.shape[0] + k), 0) < p.maintenance_rate:
             q += p.maintenance_gain
         place_quality[k] = clip01(q)
-        count[place_area[k]] += 1.0
-        total[place_area[k]] += place_quality[k]
+        count[unsigned(place_area[k])] += 1.0
+        total[unsigned(place_area[k])] += place_quality[k]
     for a in range(n_areas):
         area_place_quality[a] = total[a] / count[a] if count[a] > 0 else 0.0
     cap = 1.0 + p.rent_increase_cap
@@ -65,16 +75,18 @@ def environment_step(key, step, p, rent_pressure, bld_block, bld_quality, blk_ar
     due = np.empty(RENT_CHUNK, np.int32)
     for start in range(0, n, RENT_CHUNK):
         end = min(start + RENT_CHUNK, n)
-        for i in range(start, end):
+        for k in range(end - start):
+            i = unsigned(start + k)  # (common.unsigned)
             t = tenure[i]
-            flag[i - start] = alive[i] & (t > 0) & (t % 12 == 0)
+            flag[k] = alive[i] & (t > 0) & (t % 12 == 0)
         m = 0
-        for i in range(start, end):
-            due[m] = i
-            m += flag[i - start]
+        for k in range(end - start):
+            due[unsigned(m)] = start + k
+            m += flag[k]
         for k in range(m):
-            d = dwelling[due[k]]
-            a = dw_area[d]
-            target = market_rent(p, area_rent_level[a], rent_pressure, bld_quality[dw_building[d]], reputation[a])
+            d = unsigned(dwelling[unsigned(due[k])])
+            a = unsigned(dw_area[d])
+            target = market_rent(p, area_rent_level[a], rent_pressure, bld_quality[unsigned(dw_building[d])],
+                                 reputation[a])
             if target > dw_rent[d]:
                 dw_rent[d] = min(target, dw_rent[d] * cap)

@@ -14,7 +14,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from .common import basic_support, rent_burden
+from .common import basic_support, rent_burden, unsigned
 from .mobility import F_BETWEEN, F_IN, F_OUT
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 
@@ -40,8 +40,9 @@ def slot_areas(h, dw, n_areas, start, stop):
     """The area of the household in each slot of ``start:stop`` (NOBODY for an empty slot; with one area
     the dwelling's is not read)."""
     area = np.empty(stop - start, np.int32)
-    for i in range(start, stop):
-        area[i - start] = NOBODY if not h.alive[i] else 0 if n_areas == 1 else dw.area[h.dwelling[i]]
+    for k in range(stop - start):
+        i = unsigned(start + k)  # indices without wrap-around (common.unsigned)
+        area[k] = NOBODY if not h.alive[i] else 0 if n_areas == 1 else dw.area[unsigned(h.dwelling[i])]
     return area
 
 
@@ -68,7 +69,7 @@ def _tie_counts(tie_target, partner_group, g, i, slots):
     for s in range(slots):
         j = tie_target[i, s]
         ties += j >= 0
-        ones += partner_group[j + 1]
+        ones += partner_group[unsigned(j + 1)]
     return ties, ones + g * (ties - 2 * ones)
 
 
@@ -77,7 +78,8 @@ def _fill_ties(tie_target, partner_group, group, first, ties, inter, slots):
     """Ties and ties across of the households in slots ``first:first + len(ties)``, with ``slots`` tie slots
     (a constant where it is inlined with one)."""
     for k in range(ties.shape[0]):
-        ties[k], inter[k] = _tie_counts(tie_target, partner_group, group[first + k], first + k, slots)
+        i = unsigned(first + k)  # indices without wrap-around (common.unsigned)
+        ties[k], inter[k] = _tie_counts(tie_target, partner_group, group[i], i, slots)
 
 
 @njit(cache=True)
@@ -154,7 +156,7 @@ def _chunk_counts(h, slot_area, poor, ties, inter, area, start, stop):
     n = n1 = un = un1 = ltu = ltu1 = tr = tr1 = ch = ch1 = pch = pch1 = ti = ti1 = it = it1 = pa = pa1 = np.float32(0)
     co = co1 = np.float32(0)
     for k in range(stop - start):
-        i = start + k
+        i = unsigned(start + k)  # indices without wrap-around (common.unsigned)
         w = np.float32(1.0) if slot_area[k] == area else np.float32(0.0)
         g = w * np.float32(h.group[i])  # 1 for a household of group 1 in the area
         v = _counts(poor[k], ties[k], inter[k], h.labour[i], h.children[i], h.participating[i], h.conflicts[i])
@@ -204,7 +206,7 @@ def _chunk_amounts(h, housing_cost_limit, slot_area, poor, rent, area, start, st
     inc = inc1 = sk = sk1 = tin = tin1 = tout = tout1 = tinst = tinst1 = ef = ef1 = sa = sa1 = re = re1 = 0.0
     bu = bu1 = 0.0
     for k in range(stop - start):
-        i = start + k
+        i = unsigned(start + k)  # indices without wrap-around (common.unsigned)
         w = 1.0 if slot_area[k] == area else 0.0
         g = w * h.group[i]  # 1 for a household of group 1 in the area
         v = _amounts(housing_cost_limit, poor[k], h.labour[i], h.income[i], rent[k], h.skill[i], h.trust_in[i],
@@ -302,12 +304,13 @@ def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, h
             r = slot_area[k]
             later[listed] = start + k
             listed += (r > after) & (r != main) & (r < NOBODY)
-        for i in later[:listed]:
-            rent_i = dw.rent[h.dwelling[i]]
+        for slot in later[:listed]:
+            i = unsigned(slot)  # indices without wrap-around (common.unsigned)
+            rent_i = dw.rent[unsigned(h.dwelling[i])]
             poor_i = basic_support(lp, h.labour[i], h.income[i], h.adults[i], h.children[i], rent_i,
                                    housing_cost_limit)
             ties_i, inter_i = _tie_counts(h.tie_target, partner_group, h.group[i], i, h.tie_target.shape[1])
-            r, g = slot_area[i - start], h.group[i]
+            r, g = unsigned(slot_area[unsigned(slot - start)]), unsigned(h.group[i])
             c = (np.float32(1),) + _counts(poor_i, ties_i, inter_i, h.labour[i], h.children[i], h.participating[i],
                                h.conflicts[i])
             v = _amounts(housing_cost_limit, poor_i, h.labour[i], h.income[i], rent_i, h.skill[i], h.trust_in[i],

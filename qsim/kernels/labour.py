@@ -32,7 +32,7 @@ from numba import njit
 from .. import levers as L
 from ..rng import STREAM_LABOUR, household_key, key_halves, normal, step_key, uniform
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
-from .common import clip01, household_income, lever, power, prefetch
+from .common import clip01, household_income, lever, power, prefetch, unsigned
 
 PREFETCH_AHEAD = 64  # households ahead whose data are prefetched
 
@@ -109,10 +109,21 @@ def area_constants(p, demand, reputation, area_place_quality, levers):
 
 
 @njit(cache=True)
-def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_area, blk_first, blk_n, group, adults,
-                children, labour, unemployed_months, skill, wage, income, child_education, programme, tie_target,
-                tie_strength, reputation, area_place_quality, block_efficacy, levers):
-    """Advance the labour market one month for every household (in place)."""
+def labour_step(key, step, p, demand, h, dw, blk, ar, area_place_quality, levers):
+    """Advance the labour market one month for every household (in place): docs/model.md 7.2.
+
+    ``p``: the labour parameters; ``demand``: labour demand D(t); ``h``, ``dw``, ``blk``, ``ar``: the views
+    of the households, dwellings, blocks and areas (``State.<group>.view()``); ``area_place_quality``: the
+    mean place quality of each area; ``levers``: the month's lever table (``common.lever_table``). Writes the
+    households' labour state, spell, skill, wage, income and children's education.
+    """
+    # the arrays are read from their tuples once, here (a field read in the loop costs reference counts)
+    alive, rng_key, dwelling, group, adults, children = h.alive, h.rng_key, h.dwelling, h.group, h.adults, h.children
+    labour, unemployed_months, skill, wage, income = h.labour, h.unemployed_months, h.skill, h.wage, h.income
+    child_education, programme, tie_target, tie_strength = h.child_education, h.programme, h.tie_target, h.tie_strength
+    dw_block, dw_area = dw.block, dw.area
+    blk_first, blk_n, block_efficacy = blk.first_dwelling, blk.n_dwellings, blk.efficacy_lagged
+    reputation = ar.reputation
     skey = step_key(key, STREAM_LABOUR, step)
     K = tie_target.shape[1]
     c = area_constants(p, demand, reputation, area_place_quality, levers)
@@ -137,9 +148,9 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
         prefetch(unemployed_months, f)
         if not alive[i]:
             continue
-        d = dwelling[i]
+        d = unsigned(dwelling[i])  # indices without wrap-around (common.unsigned)
         a = dw_area[d]
-        b = dw_block[d]
+        b = unsigned(dw_block[d])
         row = (a * n_columns + programme[i] + 1) * N_CONSTANTS  # the household's area and programme (0: none)
         akey = household_key(skey, rng_key[i])
         s = skill[i]
@@ -149,7 +160,8 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
             first = blk_first[b]
             r = referral_share(i, tie_target, tie_strength, labour, group, dwelling, first, first + blk_n[b],
                                same_block, same_group)
-            h_find = c[row + C_FIND] * power(s, p.job_finding_skill_exponent) * (1.0 + p.referral_strength * r)
+            h_find = (c[unsigned(row + C_FIND)] * power(s, p.job_finding_skill_exponent)
+                      * (1.0 + p.referral_strength * r))
             if (adults[i] == 1) & (children[i] > 0):
                 h_find *= 1.0 - p.care_penalty
             h_find = min(h_find, 0.95)
@@ -168,15 +180,15 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
                 if unemployed_months[i] >= p.long_term_after:
                     labour[i] = LONG_TERM_UNEMPLOYED
                 s -= p.skill_depreciation * s
-                s += c[row + C_GAIN + state] * (1.0 - s)
+                s += c[unsigned(row + C_GAIN + state)] * (1.0 - s)
         else:
             # employed, transfer or inactive: the state's hazards and skill gain read from the row by the state
             # (no branch on it: it is unpredictable from one household to the next); a branch only for the rare
             # transition
-            if u >= c[row + C_BASE + state] + c[row + C_SLOPE + state] * s:
-                s += c[row + C_GAIN + state] * (1.0 - s)
+            if u >= c[unsigned(row + C_BASE + state)] + c[unsigned(row + C_SLOPE + state)] * s:
+                s += c[unsigned(row + C_GAIN + state)] * (1.0 - s)
             elif state == EMPLOYED:
-                h_loss = c[row + C_LOSS] * (1.0 + p.job_loss_skill_gradient * (0.5 - s))
+                h_loss = c[unsigned(row + C_LOSS)] * (1.0 + p.job_loss_skill_gradient * (0.5 - s))
                 if u < h_loss:
                     labour[i] = SHORT_TERM_UNEMPLOYED
                     unemployed_months[i] = 0
@@ -192,7 +204,7 @@ def labour_step(key, step, p, demand, alive, rng_key, dwelling, dw_block, dw_are
                 unemployed_months[i] = 0
 
         # children's education: parent, places and block efficacy, plus measures
-        target = p.child_education_parent_weight * s + half_rest * block_efficacy[b] + c[row + C_EDUCATION]
+        target = p.child_education_parent_weight * s + half_rest * block_efficacy[b] + c[unsigned(row + C_EDUCATION)]
         child_education[i] += p.child_education_rate * (clip01(target) - child_education[i])
 
         # succession: a grown child takes over with the skill of its education

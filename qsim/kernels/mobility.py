@@ -43,7 +43,7 @@ from numba import njit
 from ..rng import (STREAM_IN_MOVERS, STREAM_MOBILITY, STREAM_ORDER, agent_key, below, household_key, id_key,
                    normal, random_order, step_key, uniform)
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
-from .common import household_income, housing_covered, logit_normal, prefetch, rent_burden
+from .common import household_income, housing_covered, logit_normal, prefetch, rent_burden, unsigned
 from .encounters import drop_all_ties
 from .environment import market_rent
 from .households import attitudes, clear_household
@@ -196,7 +196,7 @@ def _vacancies(occupant, vac):
     """
     n_vac = 0
     for d in range(occupant.shape[0]):
-        vac[n_vac] = d
+        vac[unsigned(n_vac)] = d
         n_vac += occupant[d] < 0
     return n_vac
 
@@ -216,20 +216,20 @@ def _decision_inputs(h, dw, table, start, stop, rent, place, c0, c1, share, free
     contiguous arrays and is vectorised (vector gathers are slow on current x86).
     """
     last = h.dwelling.shape[0] - 1
-    for i in range(start, stop):
-        k = i - start
-        ahead = max(h.dwelling[min(i + PREFETCH_AHEAD, last)], 0)  # the dwelling of a household further on
+    for k in range(stop - start):
+        i = unsigned(start + k)  # indices without wrap-around (common.unsigned)
+        ahead = max(h.dwelling[unsigned(min(start + k + PREFETCH_AHEAD, last))], 0)  # a household's further on
         prefetch(dw.rent, ahead)
         prefetch(dw.building, ahead)
-        free[n_free] = i
+        free[unsigned(n_free)] = start + k
         n_free += not h.alive[i]
-        d = max(h.dwelling[i], 0)
-        bld = dw.building[d]
+        d = unsigned(max(h.dwelling[i], 0))
+        bld = unsigned(dw.building[d])
         rent[k] = dw.rent[d]
         place[k] = table[bld, T_PLACE]
         c0[k] = table[bld, T_C0]
         c1[k] = table[bld, T_C1]
-        share[k] = table[bld, T_SHARE + h.group[i]]
+        share[k] = table[bld, unsigned(T_SHARE + h.group[i])]
     return n_free
 
 
@@ -246,8 +246,8 @@ def _screen(p, lp, ep, w, skey, h, start, stop, rent, place, c0, c1, share, sche
 
     Without branches (selects), so that LLVM vectorises the loop, random-number mixes included.
     """
-    for i in range(start, stop):
-        k = i - start
+    for k in range(stop - start):
+        i = unsigned(start + k)  # indices without wrap-around (common.unsigned)
         alive = h.alive[i]
         income = h.income[i]
         supported = housing_covered(lp, h.labour[i], income, h.adults[i], h.children[i], rent[k],
@@ -342,30 +342,30 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
                     what = MOVE_WITHIN
                 elif u < within + hazard * (1.0 - within_share) * max(0.2, c0[k] + c1[k] * h.income[i]):
                     what = MOVE_OUT
-            movers[n_movers] = i
-            intents[n_movers] = what
+            movers[unsigned(n_movers)] = i
+            intents[unsigned(n_movers)] = what
             n_movers += what != STAY
 
     # -- act, one by one in a random order
     vac = np.empty(n_dw, np.int32)
     n_vac = _vacancies(dw.occupant, vac)
     for m in random_order(key, STREAM_ORDER, step, np.arange(n_movers), h.rng_key[movers[:n_movers]]):
-        i = movers[m]
+        i = unsigned(movers[m])  # indices without wrap-around (common.unsigned)
         what = intents[m]
         akey = household_key(skey, h.rng_key[i])
-        d_old = h.dwelling[i]
-        a_old = dw.area[d_old]
-        g = h.group[i]
+        d_old = unsigned(h.dwelling[i])
+        a_old = unsigned(dw.area[d_old])
+        g = unsigned(h.group[i])
         pick = -1  # the chosen dwelling's place in vac
         if what == MOVE_WITHIN:
-            pick = _choose_vacancy(p, w, table, lp, akey, candidates, True, a_old, i, h, dw, bld_quality, blk, ar,
-                                     ep, rent_pressure, vac, n_vac, radius)
+            pick = _choose_vacancy(p, w, table, lp, akey, candidates, True, np.int64(a_old), i, h, dw, bld_quality,
+                                   blk, ar, ep, rent_pressure, vac, n_vac, radius)
         elif what == MOVE_OUT and n_areas > 1 and uniform(akey, 3) < p.city_share_of_out_moves:
-            pick = _choose_vacancy(p, w, table, lp, akey, candidates, False, a_old, i, h, dw, bld_quality, blk, ar,
-                                     ep, rent_pressure, vac, n_vac, radius)
+            pick = _choose_vacancy(p, w, table, lp, akey, candidates, False, np.int64(a_old), i, h, dw, bld_quality,
+                                   blk, ar, ep, rent_pressure, vac, n_vac, radius)
         if pick >= 0:
-            target = vac[pick]
-            a_new = dw.area[target]
+            target = unsigned(vac[pick])
+            a_new = unsigned(dw.area[target])
             vac[pick] = vac[n_vac - 1]  # the last vacancy takes its place, the old dwelling goes last
             vac[n_vac - 1] = d_old
             dw.occupant[d_old] = -1
@@ -374,8 +374,8 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
             dw.rent[target] = market_rent(ep, ar.rent_level[a_new], rent_pressure, bld_quality[dw.building[target]],
                                           ar.reputation[a_new])
             h.tenure[i] = 0
-            blk.group_count[dw.block[d_old], g] -= 1
-            blk.group_count[dw.block[target], g] += 1
+            blk.group_count[unsigned(dw.block[d_old]), g] -= 1
+            blk.group_count[unsigned(dw.block[target]), g] += 1
             if a_new == a_old:
                 flows[a_old, g, F_INTERNAL] += 1.0
             else:
@@ -390,15 +390,15 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
             if what == DISPLACE:
                 flows[a_old, g, F_DISPLACED] += 1.0
             dw.occupant[d_old] = -1
-            vac[n_vac] = d_old
+            vac[unsigned(n_vac)] = d_old
             n_vac += 1
-            blk.group_count[dw.block[d_old], g] -= 1
+            blk.group_count[unsigned(dw.block[d_old]), g] -= 1
             h.alive[i] = False
             h.dwelling[i] = -1
             h.participating[i] = 0
             h.programme[i] = -1
             drop_all_ties(h.tie_target, h.tie_strength, h.tie_back, i)
-            free[n_free] = i
+            free[unsigned(n_free)] = i
             n_free += 1
 
     # -- vacancies let to households from outside, in dwelling order

@@ -44,9 +44,15 @@ def partners_end(org_area):
 
 
 @njit(cache=True)
-def organisations_step(key, step, p, org_area, org_kind, capacity, base_capacity, ties, area_levers, coordination,
-                       density):
-    """One month of the cooperation network (in place); fills ``coordination`` and ``density`` per area."""
+def organisations_step(key, step, p, o, ar, area_levers):
+    """One month of the cooperation network (in place): docs/model.md 7.8.
+
+    ``p``: the organisations parameters; ``o``, ``ar``: the views of the organisations and the areas
+    (``State.<group>.view()``); ``area_levers``: (n_areas, N_LEVERS). Writes the capacities and cooperation
+    ties, and each area's ``coordination`` and ``network_density``.
+    """
+    org_area, org_kind, capacity, base_capacity, ties = o.area, o.kind, o.capacity, o.base_capacity, o.tie_strength
+    coordination, density = ar.coordination, ar.network_density
     skey = step_key(key, STREAM_ORGANISATIONS, step)
     n = org_area.shape[0]
     stop = partners_end(org_area)

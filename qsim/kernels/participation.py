@@ -27,7 +27,7 @@ from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_PARTICIPATION, household_key, step_key, uniform
-from .common import F0, F1, clip01, clip01_32, lever
+from .common import F0, F1, clip01, clip01_32, lever, unsigned
 
 
 @njit(cache=True)
@@ -115,7 +115,7 @@ def efficacy_table(p, area_responsiveness):
 @njit(cache=True, inline="always")
 def efficacy_update(table, area, taking_part, efficacy):
     """New efficacy of a household of ``area`` that takes part this month (1) or not (0) (float32)."""
-    row = 2 * area + taking_part
+    row = unsigned(2 * area + taking_part)
     return efficacy + table[row, 0] * (table[row, 1] - efficacy)
 
 
@@ -130,10 +130,12 @@ def attachment_update(p, attachment, tenure, ties, satisfaction):
 
 
 @njit(cache=True)
-def participation_step(key, step, p, alive, rng_key, dwelling, dw_area, programme, participating, threshold, efficacy,
-                       attachment, satisfaction, tenure, tie_target, tie_strength, area_share, area_responsiveness,
-                       levers):
-    """One month of participation decisions, efficacy and attachment; updates ``area_share`` (in place).
+def participation_step(key, step, p, h, dw, ar, area_responsiveness, levers):
+    """One month of participation decisions, efficacy and attachment; updates the areas' participation share
+    (in place): docs/model.md 7.5.
+
+    ``p``: the participation parameters; ``h``, ``dw``, ``ar``: the views of the households, dwellings and
+    areas (``State.<group>.view()``); ``area_responsiveness``: per area; ``levers``: the month's lever table.
 
     Taking part needs an opportunity: at most ``opportunities + OPPORTUNITIES`` of an area's households
     take part in a month. Those who took part last month and still want to keep their place; the
@@ -145,6 +147,11 @@ def participation_step(key, step, p, alive, rng_key, dwelling, dw_area, programm
     (``kernels.passes.trust_and_participation_choices``, the same results), then
     :func:`participation_outcomes`.
     """
+    # the arrays are read from their tuples once, here (a field read in the loop costs reference counts)
+    alive, rng_key, dwelling, programme, participating = h.alive, h.rng_key, h.dwelling, h.programme, h.participating
+    threshold, efficacy, attachment, satisfaction, tenure = h.threshold, h.efficacy, h.attachment, h.satisfaction, \
+        h.tenure
+    tie_target, tie_strength, dw_area, area_share = h.tie_target, h.tie_strength, dw.area, ar.participation_share
     skey = step_key(key, STREAM_PARTICIPATION, step)
     K = tie_target.shape[1]
     n = alive.shape[0]

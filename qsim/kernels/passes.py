@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 from ..rng import STREAM_PARTICIPATION, step_key
-from .common import prefetch
+from .common import prefetch, unsigned
 from .participation import (STAYS, WANTS, attachment_update, choice_tables, efficacy_table, efficacy_update,
                             participation_choice, participation_outcomes, tie_sums)
 from .trust import B_COUNT, N_BLOCK_COLUMNS, NO_TERMS, add_terms, add_to_block, block_terms, trust_tables, trust_update
@@ -38,18 +38,28 @@ UNROLLED_TIE_SLOTS = 6  # the scenarios' default number of tie slots, for which 
 
 
 @njit(cache=True, fastmath=FAST)
-def trust_and_participation_choices(key, step, tp, pp, alive, rng_key, dwelling, dw_block, dw_area, dw_building, programme,
-                                    friendly_contacts, conflicts, trust_in, trust_out, trust_inst, tie_target,
-                                    tie_strength, labour, income, efficacy, tenure, participating, threshold,
-                                    attachment, satisfaction, blk_disorder, blk_group_count, bld_quality, area_share,
-                                    area_responsiveness, levers):
-    """Trust, block aggregates and participation decisions of every household in one pass (in place).
+def trust_and_participation_choices(key, step, tp, pp, h, dw, bld, blk, ar, area_responsiveness, levers):
+    """Trust, block aggregates and participation decisions of every household in one pass (in place):
+    docs/model.md 7.4 and 7.5.
 
     Then the rest of participation as ``participation.participation_step``: attachment and efficacy in
     the loop, the admissions (``participation.participation_outcomes``) after it. Returns the block
     aggregates (``kernels.trust.B_*``), the residents of each area and their summed income (EUR/month; for
-    ``mobility.mobility_step``).
+    ``mobility.mobility_step``). ``tp``, ``pp``: the trust and participation parameters; ``h``, ``dw``,
+    ``bld``, ``blk``, ``ar``: the views of the households, dwellings, buildings, blocks and areas
+    (``State.<group>.view()``); ``area_responsiveness``: per area; ``levers``: the month's lever table.
     """
+    # the arrays are read from their tuples once, here (a field read in the loop costs reference counts)
+    alive, rng_key, dwelling, programme, labour, income = h.alive, h.rng_key, h.dwelling, h.programme, h.labour, \
+        h.income
+    friendly_contacts, conflicts, tie_target, tie_strength = h.friendly_contacts, h.conflicts, h.tie_target, \
+        h.tie_strength
+    trust_in, trust_out, trust_inst, efficacy, tenure = h.trust_in, h.trust_out, h.trust_inst, h.efficacy, h.tenure
+    participating, threshold, attachment, satisfaction = h.participating, h.threshold, h.attachment, \
+        h.satisfaction
+    dw_block, dw_area, dw_building = dw.block, dw.area, dw.building
+    blk_disorder, blk_group_count, bld_quality, area_share = blk.disorder, blk.group_count, bld.quality, \
+        ar.participation_share
     skey = step_key(key, STREAM_PARTICIPATION, step)
     K = tie_target.shape[1]
     n = alive.shape[0]
@@ -90,22 +100,22 @@ def trust_and_participation_choices(key, step, tp, pp, alive, rng_key, dwelling,
             prefetch(satisfaction, f)
             prefetch(rng_key, f)  # 8 bytes a household: two lines (read by the few participants: sparse, not foreseen)
             prefetch(rng_key, f + LINE // 2)
-            g = dwelling[min(i + PREFETCH_AHEAD // 2, n - 1)]  # the dwelling arrays, where that household lives
+            g = dwelling[unsigned(min(i + PREFETCH_AHEAD // 2, n - 1))]  # the dwelling arrays, where that household lives
             prefetch(dw_block, g)
             prefetch(dw_area, g)
             prefetch(dw_building, g)
         if not alive[i]:
             continue
-        d = dwelling[i]
+        d = unsigned(dwelling[i])  # indices without wrap-around (common.unsigned)
         b = dw_block[d]
         a = dw_area[d]
-        row = a * n_cols + programme[i] + 1
+        row = unsigned(a * n_cols + programme[i] + 1)
         if b != run_block:
             add_to_block(agg, max(run_block, 0), run)
-            residents[run_area] += run[B_COUNT]
-            income_sum[run_area] += run_income
-            staying[run_area] += run_staying
-            wanting[run_area] += run_wanting
+            residents[unsigned(run_area)] += run[B_COUNT]
+            income_sum[unsigned(run_area)] += run_income
+            staying[unsigned(run_area)] += run_staying
+            wanting[unsigned(run_area)] += run_wanting
             run_block, run_area = b, a
             run = NO_TERMS
             run_income = run_staying = run_wanting = 0.0
@@ -117,11 +127,12 @@ def trust_and_participation_choices(key, step, tp, pp, alive, rng_key, dwelling,
         c = friendly_contacts[i]
         x = conflicts[i]
         t_in, trust_out[i], trust_inst[i] = trust_update(
-            tp, ties, block_base[b], trust_in[i], trust_out[i], c, contact_keep[c], x, conflict_keep[x],
+            tp, ties, block_base[unsigned(b)], trust_in[i], trust_out[i], c, contact_keep[unsigned(c)], x,
+            conflict_keep[unsigned(x)],
             trust_inst[i], inst_target[row])
         trust_in[i] = t_in
         eff = efficacy[i]  # last month's, in the block terms and the decision
-        run = add_terms(run, block_terms(labour[i], t_in, eff, bld_quality[dw_building[d]], tenure[i]))
+        run = add_terms(run, block_terms(labour[i], t_in, eff, bld_quality[unsigned(dw_building[d])], tenure[i]))
         # participation decision (5), attachment, efficacy unless waiting for a place
         run_income += income[i]
         choice = participation_choice(skey, pp, i, rng_key, ties, active, pull[row], participating, threshold,
@@ -129,7 +140,7 @@ def trust_and_participation_choices(key, step, tp, pp, alive, rng_key, dwelling,
         run_staying += 1.0 if choice == STAYS else 0.0
         run_wanting += 1.0 if choice == WANTS else 0.0
         attachment[i] = attachment_update(pp, attachment[i], tenure[i], ties, satisfaction[i])
-        waiting[n_waiting] = i
+        waiting[unsigned(n_waiting)] = i
         n_waiting += 1 if choice == WANTS else 0
         new_eff = efficacy_update(eff_table, a, 1 if choice == STAYS else 0, eff)
         efficacy[i] = eff if choice == WANTS else new_eff

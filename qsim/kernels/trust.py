@@ -151,15 +151,23 @@ def trust_update(p, ties, block_base, trust_in, trust_out, contacts, contact_kee
 
 
 @njit(cache=True)
-def trust_step(p, alive, dwelling, dw_block, dw_area, programme, friendly_contacts, conflicts, trust_in, trust_out,
-               trust_inst, tie_target, tie_strength, blk_disorder, blk_group_count, area_responsiveness,
-               levers, dw_building, bld_quality, labour, efficacy, tenure):
-    """Update the three trusts of every household (in place).
+def trust_step(p, h, dw, bld, blk, area_responsiveness, levers):
+    """Update the three trusts of every household (in place): docs/model.md 7.4.
 
     Returns the block aggregates after the update (:func:`block_aggregates`, gathered in the same pass).
     With participation on, the engine runs this pass fused with the participation decisions instead
-    (``kernels.passes.trust_and_participation_choices``, the same results).
+    (``kernels.passes.trust_and_participation_choices``, the same results). ``p``: the trust parameters;
+    ``h``, ``dw``, ``bld``, ``blk``: the views of the households, dwellings, buildings and blocks
+    (``State.<group>.view()``); ``area_responsiveness``: per area; ``levers``: the month's lever table.
     """
+    # the arrays are read from their tuples once, here (a field read in the loop costs reference counts)
+    alive, dwelling, programme, friendly_contacts, conflicts = h.alive, h.dwelling, h.programme, \
+        h.friendly_contacts, h.conflicts
+    trust_in, trust_out, trust_inst, tie_target, tie_strength = h.trust_in, h.trust_out, h.trust_inst, \
+        h.tie_target, h.tie_strength
+    labour, efficacy, tenure = h.labour, h.efficacy, h.tenure
+    dw_block, dw_area, dw_building = dw.block, dw.area, dw.building
+    blk_disorder, blk_group_count, bld_quality = blk.disorder, blk.group_count, bld.quality
     K = tie_target.shape[1]
     n_cols = levers.shape[1]
     agg = np.zeros((blk_disorder.shape[0], N_BLOCK_COLUMNS))
