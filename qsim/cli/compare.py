@@ -41,7 +41,7 @@ def _compare(args) -> int:
     out = Path(args.out or "out/compare")
     with executor_for(args) as executor:
         comparison = compare(scenarios, replications=args.replications, seed=args.seed, executor=executor,
-                             years=args.years, store=out / "store", progress=not args.quiet)
+                             years=args.years, store=out / "store", progress=not args.quiet, goal=args.goal)
     files = comparison.save(out)
     from ..city_effects import write_city_effects
 

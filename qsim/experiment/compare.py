@@ -63,7 +63,10 @@ def checked_goal(goal: str | Mapping[str, float] | None, available: Sequence[str
         goal = parsed
     if not isinstance(goal, Mapping) or not goal:
         raise GoalError(f"goal {goal!r}: expected indicator=weight pairs, e.g. unemployment_rate=2,out_group_trust=1")
-    registry.checked_names(list(goal), available)
+    try:
+        registry.checked_names(list(goal), available)
+    except registry.IndicatorError as e:
+        raise GoalError(f"goal: {e}") from None
     out = {}
     for name, weight in goal.items():
         if registry.better(name) == 0:

@@ -220,7 +220,9 @@ def trajectories(comparison: Comparison, names: Sequence[str], options: Sequence
                 ax.set_xlabel(text(lang)["year"], fontsize=8)
     legend = [(matplotlib.lines.Line2D([], [], color="black", lw=2), f"{text(lang)['baseline']} ({base})"),
               (matplotlib.patches.Patch(color="tab:orange", alpha=0.25), text(lang)["measures_running"])]
-    return _finish(fig, axes, axes.size, legend)
+    _finish(fig, axes, axes.size, legend)
+    fig.subplots_adjust(top=1.0 - 0.95 / fig.get_size_inches()[1])  # room for the legend and two-line titles
+    return fig
 
 
 def _panel(ax, name: str, lang: str, ylabel: str) -> None:
@@ -234,7 +236,8 @@ def _panel(ax, name: str, lang: str, ylabel: str) -> None:
 
 def differences_forest(comparison: Comparison, names: Sequence[str], year: int, lang: str) -> Figure:
     """Per indicator: the options' paired differences to the baseline in ``year`` with their intervals, green
-    where clearly better, red where clearly worse."""
+    where clearly better, red where clearly worse; the grey band spans plus and minus the minimum important
+    difference."""
     diff = comparison.differences()
     diff = diff[diff["year"] == year]
     options = comparison.scenarios[1:]
@@ -248,6 +251,9 @@ def differences_forest(comparison: Comparison, names: Sequence[str], year: int, 
             c = GOOD if direction > 0 else BAD if direction < 0 else NEUTRAL
             ax.plot([factor * r["ci_low"], factor * r["ci_high"]], [yk, yk], color=c, lw=2.2, solid_capstyle="butt")
             ax.plot([factor * r["mean"]], [yk], "o", color=c, ms=4)
+        important = registry.get(name).important
+        if important:  # differences inside the grey band are too small to matter
+            ax.axvspan(-factor * important, factor * important, color="0.9", lw=0, zorder=0)
         ax.axvline(0.0, color="0.3", lw=0.8)
         ax.set_yticks(y, options, fontsize=8)
         ax.set_ylim(-0.6, len(options) - 0.4)

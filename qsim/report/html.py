@@ -413,10 +413,11 @@ def _indicator_table(names: list[str], lang: str) -> Table:
 
 
 def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", sensitivity: str | Path | None = None,
-                       pdf: bool = False, area: str = "all") -> list[Path]:
+                       pdf: bool = False, area: str = "all", goal: str | dict | None = None) -> list[Path]:
     """Write the report of the comparison in ``results`` (a folder written by ``qsim compare --out``, holding
     ``store/``, or the store itself). A ``sensitivity_indices.csv`` in ``results`` is included unless
-    ``sensitivity`` names another folder."""
+    ``sensitivity`` names another folder. ``goal``: the decision's goal (see
+    :func:`qsim.experiment.compare.checked_goal`; default: the default goal)."""
     from ..experiment.store import Store
 
     results = Path(results)
@@ -427,7 +428,7 @@ def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", 
         raise ReportError(f"{results}: not a comparison results folder: missing store/manifest.json "
                           "(written by `qsim compare --out DIR`)")
     store = Store(store_path)
-    comparison = Comparison.from_store(store_path, area=area)
+    comparison = Comparison.from_store(store_path, area=area, goal=goal)
     if comparison.yearly.empty:
         raise ReportError(f"{store_path}: the store holds no finished runs; run `qsim compare` again to finish it")
     if sensitivity is None and (results / "sensitivity_indices.csv").exists():

@@ -138,7 +138,8 @@ TEXT: dict[str, dict[str, str]] = {
         "fig_trajectories": "The goal's indicators over the years, the baseline (black) against one option per row: "
                             "mean and 10-90% band. The y range of an indicator spans at least four minimum important"
                             " differences, so that noise does not look like an effect.",
-        "fig_differences": "Paired difference to the baseline in year {year} with 95% interval",
+        "fig_differences": "Paired difference to the baseline in year {year} with 95% interval; grey: smaller than the "
+                           "minimum important difference",
         "fig_timing": "First year with a clear effect (blank: none within the horizon)",
         "fig_cost": "Extra cost against the baseline",
         "fig_persistence": "Paired differences to the baseline over the years with 95% intervals; dotted: the end "
@@ -170,9 +171,11 @@ TEXT: dict[str, dict[str, str]] = {
         "sum_goal": "Goal: {goal}. Effects are counted in minimum important differences (the smallest change worth "
                     "acting on, see the indicators' table), weighted as given.",
         "sum_and": " and ",
-        "sum_recommend": "Recommended for this goal: {options}. In year {year} it improves the goal by {score} "
-                         "minimum important differences over the baseline (95% interval {low} to {high}); the other "
-                         "options do clearly less.",
+        "sum_recommend": "Recommended for this goal: {options}. In year {year} {best} improves the goal by {score} "
+                         "minimum important differences over the baseline (95% interval {low} to {high}).",
+        "sum_recommend_tie": "The recommended options cannot be told apart: the interval of their difference "
+                             "includes zero.",
+        "sum_recommend_rest": "The other options do clearly less.",
         "sum_recommend_none": "No option improves the goal clearly over the baseline. The best, {option}, scores "
                               "{score} minimum important differences in year {year} (95% interval {low} to {high}, "
                               "which includes zero or less).",
@@ -366,7 +369,8 @@ TEXT: dict[str, dict[str, str]] = {
                             "Option pro Zeile: Mittelwert und 10-90%-Band. Der y-Bereich eines Indikators umfasst "
                             "mindestens vier kleinste bedeutsame Unterschiede, damit Rauschen nicht wie eine Wirkung"
                             " aussieht.",
-        "fig_differences": "Gepaarte Differenz zum Basisszenario im Jahr {year} mit 95%-Intervall",
+        "fig_differences": "Gepaarte Differenz zum Basisszenario im Jahr {year} mit 95%-Intervall; grau: kleiner "
+                           "kleinste bedeutsame Unterschied",
         "fig_timing": "Erstes Jahr mit deutlichem Effekt (leer: keines im Zeitraum)",
         "fig_cost": "Mehrkosten gegenüber dem Basisszenario",
         "fig_persistence": "Gepaarte Differenzen zum Basisszenario im Zeitverlauf mit 95%-Intervallen; gepunktet: "
@@ -398,9 +402,12 @@ TEXT: dict[str, dict[str, str]] = {
         "sum_goal": "Ziel: {goal}. Wirkungen werden in kleinsten bedeutsamen Unterschieden gezählt (der kleinsten "
                     "Änderung, für die sich Handeln lohnt, siehe die Indikatorentabelle), gewichtet wie angegeben.",
         "sum_and": " und ",
-        "sum_recommend": "Empfohlen für dieses Ziel: {options}. Im Jahr {year} verbessert sie das Ziel um {score} "
+        "sum_recommend": "Empfohlen für dieses Ziel: {options}. Im Jahr {year} verbessert {best} das Ziel um {score} "
                          "kleinste bedeutsame Unterschiede gegenüber dem Basisszenario (95%-Intervall {low} bis "
-                         "{high}); die anderen Optionen erreichen deutlich weniger.",
+                         "{high}).",
+        "sum_recommend_tie": "Die empfohlenen Optionen sind nicht zu unterscheiden: das Intervall ihrer Differenz "
+                             "schließt null ein.",
+        "sum_recommend_rest": "Die anderen Optionen erreichen deutlich weniger.",
         "sum_recommend_none": "Keine Option verbessert das Ziel deutlich gegenüber dem Basisszenario. Die beste, "
                               "{option}, erreicht im Jahr {year} {score} kleinste bedeutsame Unterschiede "
                               "(95%-Intervall {low} bis {high}, das null oder weniger einschließt).",

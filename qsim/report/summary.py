@@ -68,8 +68,13 @@ def summarise(c: Comparison, lang: str, cost: pd.DataFrame, sensitivity: pd.Data
     score = (number(best["score"], lang, 2), number(best["ci_low"], lang, 2), number(best["ci_high"], lang, 2))
     statements = []
     if recommended:
-        statements.append(Statement("recommendation", t["sum_recommend"].format(
-            options=_names(recommended, lang), year=year, score=score[0], low=score[1], high=score[2]), "differences"))
+        line = t["sum_recommend"].format(options=_names(recommended, lang), best=_b(chosen), year=year,
+                                         score=score[0], low=score[1], high=score[2])
+        if len(recommended) > 1:
+            line += " " + t["sum_recommend_tie"]
+        if len(recommended) < len(decision):
+            line += " " + t["sum_recommend_rest"]
+        statements.append(Statement("recommendation", line, "differences"))
     else:
         statements.append(Statement("recommendation", t["sum_recommend_none"].format(
             option=_b(best["option"]), year=year, score=score[0], low=score[1], high=score[2]), "differences"))
