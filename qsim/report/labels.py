@@ -370,7 +370,7 @@ TEXT: dict[str, dict[str, str]] = {
                             "mindestens vier kleinste bedeutsame Unterschiede, damit Rauschen nicht wie eine Wirkung"
                             " aussieht.",
         "fig_differences": "Gepaarte Differenz zum Basisszenario im Jahr {year} mit 95%-Intervall; grau: kleiner "
-                           "kleinste bedeutsame Unterschied",
+                           "als der kleinste bedeutsame Unterschied",
         "fig_timing": "Erstes Jahr mit deutlichem Effekt (leer: keines im Zeitraum)",
         "fig_cost": "Mehrkosten gegenüber dem Basisszenario",
         "fig_persistence": "Gepaarte Differenzen zum Basisszenario im Zeitverlauf mit 95%-Intervallen; gepunktet: "
