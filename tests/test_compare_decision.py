@@ -123,3 +123,20 @@ def test_goal_is_parsed_and_checked():
 def test_every_indicator_has_a_minimum_important_difference_with_a_reason():
     for ind in registry.indicators():
         assert ind.important and ind.important > 0 and ind.important_reason.strip(), ind.name
+
+
+def test_the_table_of_minimum_important_differences_in_the_docs_is_up_to_date(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    script = root / "docs" / "generate_report.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, f"run `python docs/generate_report.py`: {done.stdout}{done.stderr}"
+    stale = tmp_path / "report.md"
+    page = (root / "docs" / "report.md").read_text(encoding="utf-8")
+    stale.write_text(page.replace("| `unemployment_rate` | 0.01 |", "| `unemployment_rate` | 0.5 |"), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), "--check", "--file", str(stale)], cwd=root,
+                          capture_output=True, text=True)
+    assert done.returncode == 1, "the check must notice a stale threshold"
