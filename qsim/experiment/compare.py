@@ -72,6 +72,9 @@ def checked_goal(goal: str | Mapping[str, float] | None, available: Sequence[str
         if registry.better(name) == 0:
             raise GoalError(f"goal: {name!r} has no better direction (neither more nor less is better); choose "
                             f"indicators such as {', '.join(registry.key_names()[:3])}")
+        if not registry.get(name).important:
+            raise GoalError(f"goal: {name!r} has no minimum important difference (Indicator.important), which the "
+                            f"goal score is measured in; give it one when registering it")
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:
             raise GoalError(f"goal: the weight of {name!r} is {weight!r}; expected a positive number")
         out[name] = float(weight)
