@@ -268,6 +268,20 @@ def test_compare_takes_report_and_lang_options():
     args = build_parser().parse_args(["compare", "a.toml", "b.toml", "--report", "r.html"])
     assert (args.report, args.lang) == ("r.html", "en")
     assert build_parser().parse_args(["compare", "a.toml", "b.toml"]).report is None
+    args = build_parser().parse_args(["compare", "a.toml", "b.toml", "--goal", "unemployment_rate=2"])
+    assert args.goal == "unemployment_rate=2"
+
+
+def test_report_goal_option_decides_for_that_goal_and_rejects_a_bad_one(results, capsys):
+    folder, _ = results
+    out = folder / "report-goal.html"
+    assert main(["report", str(folder), "-o", str(out), "--goal", "participation_rate=3,out_group_trust=1"]) == 0
+    html = out.read_text(encoding="utf-8")
+    goal = re.search(r'data-summary="goal">(.*?)<a', html, re.S).group(1)
+    assert "Participation" in goal and "×3" in goal and "Unemployment" not in goal
+    assert main(["report", str(folder), "-o", str(out), "--goal", "households=1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("qsim: goal: 'households' has no better direction") and err.count("\n") == 1
 
 
 def test_report_of_the_shipped_comparison_in_both_languages(tmp_path):
