@@ -366,15 +366,17 @@ class Comparison:
 
     def summary(self, year: int | None = None, indicators: str | Sequence[str] | None = None) -> pd.DataFrame:
         """Key indicators in ``year`` (default: the last) per indicator and scenario: mean and 10-90% band, the
-        paired difference to the baseline with its interval and effect size, and the share of replications in
-        which the scenario is best. ``indicators``: default the key indicators."""
+        paired difference to the baseline with its interval, effect sizes (cohen_d, paired; effect_size, against
+        the natural spread) and practical significance, and the share of replications in which the scenario is
+        best. ``indicators``: default the key indicators."""
         year = self._last_year(year)
         names = self._names(indicators)
         b = self.bands()
         b = b[(b["year"] == year) & b["indicator"].isin(names)].set_index(["indicator", "scenario"])
         d = self.differences()
         d = d[(d["year"] == year)].rename(columns={"option": "scenario", "mean": "difference"})
-        d = d.set_index(["indicator", "scenario"])[["difference", "ci_low", "ci_high", "cohen_d"]]
+        d = d.set_index(["indicator", "scenario"])[["difference", "ci_low", "ci_high", "cohen_d", "effect_size",
+                                                     "practical"]]
         r = self.ranking(year).set_index(["indicator", "scenario"])["share_best"]
         out = b[["mean", "q10", "q90"]].join(d).join(r)
         order = pd.MultiIndex.from_product([names, self.scenarios], names=["indicator", "scenario"])
