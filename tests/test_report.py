@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -282,6 +283,25 @@ def test_report_goal_option_decides_for_that_goal_and_rejects_a_bad_one(results,
     assert main(["report", str(folder), "-o", str(out), "--goal", "households=1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("qsim: goal: 'households' has no better direction") and err.count("\n") == 1
+    # without --goal the report decides for the goal the comparison was saved with (results/goal.json)
+    saved = folder / "goal.json"
+    default = saved.read_text(encoding="utf-8")
+    try:
+        saved.write_text('{"goal": {"transfer_rate": 2}}', encoding="utf-8")
+        assert main(["report", str(folder), "-o", str(out)]) == 0
+        goal = re.search(r'data-summary="goal">(.*?)<a', out.read_text(encoding="utf-8"), re.S).group(1)
+        assert "Transfer receipt (S3) ×2" in goal and "Unemployment" not in goal
+    finally:
+        saved.write_text(default, encoding="utf-8")
+
+
+def test_trajectory_axes_span_at_least_four_minimum_important_differences():
+    from qsim.report.figures import y_limits
+
+    low, high = y_limits(np.array([0.40, 0.401, 0.402]), important=0.025)
+    assert high - low >= 4 * 0.025 and low < 0.40 and high > 0.402  # noise of 0.002 fills at most 2% of the axis
+    low, high = y_limits(np.array([0.1, 0.6]), important=0.025)
+    assert low < 0.1 and high > 0.6 and high - low < 0.6  # a wide range is kept, with a 5% margin
 
 
 def test_report_of_the_shipped_comparison_in_both_languages(tmp_path):

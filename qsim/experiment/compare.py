@@ -9,6 +9,7 @@ rates per year; see :meth:`qsim.Result.yearly`).
 
 from __future__ import annotations
 
+import json
 import tempfile
 from contextlib import nullcontext
 from concurrent.futures import Executor
@@ -33,6 +34,8 @@ BOOTSTRAP_DRAWS = 2000
 """Resamples of the replications for the intervals of cost-effectiveness."""
 BOOTSTRAP_SEED = 20240601
 """The fixed seed of those resamples: the same comparison gives the same intervals."""
+GOAL_FILE = "goal.json"
+"""The file :meth:`Comparison.save` writes the goal to, so that a report made later decides for the same goal."""
 MIN_REPLICATIONS = 10
 """Fewer replications than this are always too few: a percentile bootstrap over fewer has too few distinct
 resamples to bound its tails."""
@@ -411,9 +414,13 @@ class Comparison:
                 "summary": self.summary().reset_index(), "runs": self.runs}
 
     def save(self, folder: str | Path) -> list[Path]:
-        """Write every table as Parquet and CSV and both plots as PNG into ``folder``; returns the files."""
+        """Write every table as Parquet and CSV, both plots as PNG and the goal (``GOAL_FILE``, read by
+        :func:`qsim.report.report_from_folder`) into ``folder``; returns the files."""
         folder = Path(folder)
         written = write_tables(folder, self.tables())
+        goal = folder / GOAL_FILE
+        goal.write_text(json.dumps({"goal": self.goal}, indent=1) + "\n", encoding="utf-8")
+        written.append(goal)
         for kind in ("trajectories", "differences"):
             path = folder / f"{kind}.png"
             self.plot(kind=kind, path=path)

@@ -4,6 +4,7 @@ printed by headless Chromium where one is installed."""
 from __future__ import annotations
 
 import html
+import json
 import math
 import os
 import shutil
@@ -18,7 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..version import __version__
 from .. import indicators as registry
-from ..experiment.compare import Comparison
+from ..experiment.compare import GOAL_FILE, Comparison
 from ..scenario import Scenario
 from . import figures
 from .data import ReportError, load_sensitivity, measure_table, planned_inflows, spent_per_year
@@ -417,7 +418,8 @@ def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", 
     """Write the report of the comparison in ``results`` (a folder written by ``qsim compare --out``, holding
     ``store/``, or the store itself). A ``sensitivity_indices.csv`` in ``results`` is included unless
     ``sensitivity`` names another folder. ``goal``: the decision's goal (see
-    :func:`qsim.experiment.compare.checked_goal`; default: the default goal)."""
+    :func:`qsim.experiment.compare.checked_goal`; default: the one saved in ``results/goal.json`` by
+    ``qsim compare``, else the default goal)."""
     from ..experiment.store import Store
 
     results = Path(results)
@@ -428,6 +430,8 @@ def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", 
         raise ReportError(f"{results}: not a comparison results folder: missing store/manifest.json "
                           "(written by `qsim compare --out DIR`)")
     store = Store(store_path)
+    if goal is None and (results / GOAL_FILE).exists():  # the goal the comparison was saved with
+        goal = _saved_goal(results / GOAL_FILE)
     comparison = Comparison.from_store(store_path, area=area, goal=goal)
     if comparison.yearly.empty:
         raise ReportError(f"{store_path}: the store holds no finished runs; run `qsim compare` again to finish it")
@@ -435,3 +439,14 @@ def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", 
         sensitivity = results
     meta = {"created": store.manifest.get("created"), "versions": store.manifest.get("versions", {})}
     return write_report(comparison, path, lang, sensitivity, pdf, meta)
+
+
+def _saved_goal(path: Path) -> dict:
+    """The goal in ``path`` (written by :meth:`Comparison.save`); a ReportError if it cannot be read."""
+    try:
+        goal = json.loads(path.read_text(encoding="utf-8"))["goal"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ReportError(f"{path}: cannot be read as a saved goal ({e}); delete it or pass --goal") from None
+    if not isinstance(goal, dict):
+        raise ReportError(f"{path}: field goal is {goal!r}; expected indicator: weight pairs")
+    return goal
