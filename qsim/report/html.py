@@ -408,9 +408,16 @@ def _sensitivity_table(indices: pd.DataFrame, lang: str, top: int = 8) -> Table:
 def _indicator_table(names: list[str], lang: str) -> Table:
     t = text(lang)
     direction = {1: t["higher"], -1: t["lower"], 0: t["neither"]}
-    rows = [[_cell(indicator_label(n, lang), "name"), _cell(n, "code"), _cell(indicator_unit(n, lang)),
-             _cell(indicator_explanation(n, lang)), _cell(direction[registry.better(n)])] for n in names]
-    return Table("indicators", [t["indicator"], "", t["unit"], t["meaning"], t["better"]], rows)
+    rows = []
+    for n in names:
+        important = registry.get(n).important
+        factor, unit = figures.display_unit(n, lang)
+        threshold = (f"{fixed(factor * important, _decimals(factor * important), lang)} {unit}" if important else "")
+        rows.append([_cell(indicator_label(n, lang), "name"), _cell(n, "code"), _cell(indicator_unit(n, lang)),
+                     _cell(indicator_explanation(n, lang)), _cell(direction[registry.better(n)]),
+                     _cell(threshold, "", registry.get(n).important_reason)])
+    return Table("indicators", [t["indicator"], "", t["unit"], t["meaning"], t["better"], t["important_column"]],
+                 rows)
 
 
 def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", sensitivity: str | Path | None = None,

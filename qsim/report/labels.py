@@ -203,6 +203,7 @@ TEXT: dict[str, dict[str, str]] = {
         "sum_cost_not_meaningful": "{indicator}: not meaningful (the effect's interval includes zero)",
         "sum_cost_item": "{indicator} {value} per {unit} (95% interval {low} to {high})",
         "sum_cost_more": "{k} more indicators in the cost section",
+        "important_column": "Minimum important difference (why)",
         "sum_who_gains": "Who gains, residents who stay or newcomers: to follow once the model tracks residents "
                          "(issue 14).",
         "sum_few_replications": "Too few replications: {n} were run, {needed} are needed so that the interval of "
@@ -435,6 +436,7 @@ TEXT: dict[str, dict[str, str]] = {
         "sum_cost_not_meaningful": "{indicator}: nicht aussagekräftig (das Intervall der Wirkung schließt null ein)",
         "sum_cost_item": "{indicator} {value} je {unit} (95%-Intervall {low} bis {high})",
         "sum_cost_more": "{k} weitere Indikatoren im Abschnitt Kosten-Wirksamkeit",
+        "important_column": "Kleinster bedeutsamer Unterschied (Begründung)",
         "sum_who_gains": "Wer gewinnt, Bleibende oder Zugezogene: folgt, sobald das Modell Bewohner verfolgt (Issue "
                          "14).",
         "sum_few_replications": "Zu wenige Wiederholungen: {n} wurden gerechnet, {needed} sind nötig, damit das "

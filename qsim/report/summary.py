@@ -17,8 +17,8 @@ from ..experiment.compare import Comparison
 from .labels import indicator_label, number, percent, text
 
 COST_ITEMS = 3
-"""At most this many goal indicators (the heaviest weights first) are priced on the first page; the cost section
-prices all."""
+"""At most this many goal indicators (the heaviest weights first, then those with a meaningful cost per unit) are
+priced on the first page; the cost section prices all."""
 
 
 @dataclass
@@ -155,7 +155,8 @@ def _cost(c: Comparison, option: str, cost: pd.DataFrame, lang: str) -> Statemen
     if not len(rows):
         return Statement("cost", t["sum_cost_none"], "cost")
     parts = []
-    priced = [n for n in sorted(c.goal, key=lambda n: -c.goal[n]) if n in rows.index]
+    # the heaviest first; among equal weights, those with a meaningful cost per unit
+    priced = sorted((n for n in c.goal if n in rows.index), key=lambda n: (-c.goal[n], not rows.loc[n, "meaningful"]))
     for name in priced[:COST_ITEMS]:
         r = rows.loc[name]
         label = html.escape(indicator_label(name, lang))
