@@ -10,7 +10,9 @@ EPILOG_REPORT = """example:
   qsim report out/compare -o out/compare/report.html --lang de --pdf
 
 Writes one self-contained HTML file (figures embedded, no internet needed to
-open it) that a planner can mail around: the options' measures and budgets,
+open it) that a planner can mail around: a first page with the decision for a
+goal (--goal; default: the goal saved by `qsim compare`, else every key
+indicator), the options' measures and budgets,
 the outcomes with uncertainty bands, paired differences to the baseline, time
 to effect and persistence, cost-effectiveness, how robust the ranking is, the
 sensitivity indices if an analysis exists (RESULTS_DIR/sensitivity_indices.csv
