@@ -39,8 +39,6 @@ GOAL_FILE = "goal.json"
 MIN_REPLICATIONS = 10
 """Fewer replications than this are always too few: a percentile bootstrap over fewer has too few distinct
 resamples to bound its tails."""
-PRACTICAL = ("important", "tiny", "unclear")
-"""The practical significance of a paired difference (see :func:`practical_significance`)."""
 
 
 class GoalError(QsimError):
@@ -50,7 +48,8 @@ class GoalError(QsimError):
 def checked_goal(goal: str | Mapping[str, float] | None, available: Sequence[str] | None = None) -> dict[str, float]:
     """The goal as {indicator: weight}: ``goal`` given as a mapping or as text ``"unemployment_rate=2,
     out_group_trust=1"`` (a name without ``=w`` weighs 1). None: the default goal, every key indicator with a
-    better direction weighted 1. Each indicator needs a better direction and a positive weight."""
+    better direction weighted 1. Each indicator needs a better direction, a minimum important difference
+    (``Indicator.important``: the goal score's unit) and a positive weight; else a GoalError."""
     if goal is None:
         return {n: 1.0 for n in registry.key_names() if registry.better(n) != 0
                 and (available is None or n in available)}
