@@ -48,10 +48,10 @@ class GoalError(QsimError):
 def checked_goal(goal: str | Mapping[str, float] | None, available: Sequence[str] | None = None) -> dict[str, float]:
     """The goal as {indicator: weight}: ``goal`` given as a mapping or as text ``"unemployment_rate=2,
     out_group_trust=1"`` (a name without ``=w`` weighs 1). None: the default goal, every key indicator with a
-    better direction weighted 1. Each indicator needs a better direction, a minimum important difference
+    better direction and a minimum important difference, weighted 1. Each indicator needs a better direction, a minimum important difference
     (``Indicator.important``: the goal score's unit) and a positive weight; else a GoalError."""
     if goal is None:
-        return {n: 1.0 for n in registry.key_names() if registry.better(n) != 0
+        return {n: 1.0 for n in registry.key_names() if registry.better(n) != 0 and registry.get(n).important
                 and (available is None or n in available)}
     if isinstance(goal, str):
         parsed: dict[str, float] = {}
