@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -104,6 +105,11 @@ def _report_page(page, path, lang: str, screenshot: str) -> dict:
             key: t.dataset.table, rows: t.querySelectorAll('tbody tr').length,
             cells: Array.from(t.querySelectorAll('tbody tr')).map(r => Array.from(r.cells).map(c => c.innerText))})),
         empty: Array.from(document.querySelectorAll('[data-empty]')).map(e => e.dataset.empty),
+        summary: Array.from(document.querySelectorAll('#summary [data-summary]')).map(e => ({
+            key: e.dataset.summary, text: e.innerText,
+            links: Array.from(e.querySelectorAll('a.evidence')).map(a => a.getAttribute('href'))})),
+        warning: (document.querySelector('#summary [data-warning="replications"]') || {}).innerText || null,
+        first: document.querySelector('main section').id,
     })""")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / screenshot, full_page=True)
@@ -130,6 +136,55 @@ def _check_parts(info: dict, lang: str, figures: tuple[str, ...]) -> None:
         assert key in tables and all(t_["rows"] > 0 for t_ in tables[key]), f"table {key} missing or empty"
 
 
+SUMMARY = ("goal", "recommendation", "certainty", "parameters", "timing", "persistence", "cost", "who_gains",
+           "caveats")
+"""The parts of the first page, in order (who_gains: a marked place until residents are tracked, issue 14)."""
+
+
+def _check_summary(info: dict, lang: str, comparison) -> None:
+    """The report opens with the summary; every part is there, says something, and links to the section with its
+    evidence; the few-replications warning names the replications needed."""
+    t = TEXT[lang]
+    assert info["first"] == "summary", "the report must open with the summary"
+    parts = {p["key"]: p for p in info["summary"]}
+    assert list(parts) == list(SUMMARY), f"summary parts: {list(parts)}"
+    sections = {s["id"] for s in info["sections"]}
+    for key, part in parts.items():
+        assert len(part["text"]) > 20, f"summary part {key} says nothing: {part['text']!r}"
+        if key == "who_gains":
+            assert not part["links"], "the placeholder has no evidence yet"
+            continue
+        assert part["links"], f"summary part {key} does not link to its evidence"
+        for link in part["links"]:
+            assert link[1:] in sections - {"summary"}, f"{key}: link {link} leads to no evidence section"
+    needed = comparison.replications_needed()
+    assert REPLICATIONS < needed, "the test world is meant to have too few replications"
+    assert info["warning"] and info["warning"].startswith(t["sum_few_replications"].split(":")[0]), info["warning"]
+    assert f"{needed}" in info["warning"] and f"-r {needed}" in info["warning"]
+    recommendation = parts["recommendation"]["text"]
+    decision = comparison.decision()
+    for option in decision.loc[decision["recommended"], "option"]:
+        assert option in recommendation
+
+
+def _check_cost_cells(info: dict, lang: str, comparison) -> None:
+    """A cost per unit where the gain's interval lies above zero (with its interval), 'not meaningful' where it
+    includes zero."""
+    cost = comparison.cost_effectiveness()
+    goal = [n for n in comparison.goal if n in set(cost["indicator"])]
+    table = next(t_["cells"] for t_ in info["tables"] if t_["key"] == "cost")
+    rows = {row[0]: row for row in table}
+    checked = {True: 0, False: 0}
+    for _, r in cost[cost["indicator"].isin(goal)].iterrows():
+        cell = rows[r["option"]][2 + goal.index(r["indicator"])]
+        if r["meaningful"]:
+            assert "EUR" in cell and "[" in cell, (r["option"], r["indicator"], cell)
+        else:
+            assert cell == TEXT[lang]["not_meaningful"], (r["option"], r["indicator"], cell)
+        checked[bool(r["meaningful"])] += 1
+    assert checked[False] > 0, "the test world should have an effect whose interval includes zero"
+
+
 def test_report_in_english_with_sensitivity_and_pdf(results):
     folder, comparison = results
     indices = pd.DataFrame({"method": "sobol", "output": ["unemployment_rate", "unemployment_rate"],
@@ -144,6 +199,9 @@ def test_report_in_english_with_sensitivity_and_pdf(results):
     with chromium_page() as page:
         info = _report_page(page, out, "en", "report-en.png")
     _check_parts(info, "en", FIGURES + ("sensitivity",))
+    _check_summary(info, "en", comparison)
+    _check_cost_cells(info, "en", comparison)
+    assert "labour.a" in next(p["text"] for p in info["summary"] if p["key"] == "parameters")
     assert info["empty"] == []
     tables = {t["key"]: t["cells"] for t in info["tables"]}
     # the options' measures and planned funding (coaching: 250,000 EUR in years 1-2)
@@ -156,14 +214,14 @@ def test_report_in_english_with_sensitivity_and_pdf(results):
     d = comparison.differences().set_index(["option", "indicator", "year"]).loc[("coaching", "unemployment_rate",
                                                                                  YEARS)]
     row = next(r for r in tables["differences"] if r[0].startswith(registry.get("unemployment_rate").label("en")))
-    shown = float(row[1].split("\n")[0].replace("\u2212", "-"))
+    shown = float(row[1].split("\n")[0].split()[0].replace("\u2212", "-"))  # the value, without its mark
     assert math.isclose(shown, 100 * d["mean"], abs_tol=0.5 * 10 ** -_decimals(row[1])), (row[1], d["mean"])
     # the sensitivity table shows the larger index first
     assert [r[1] for r in tables["sensitivity"]] == ["labour.a", "labour.b"]
 
 
 def _decimals(cell: str) -> int:
-    first = cell.split("\n")[0]
+    first = cell.split("\n")[0].split()[0]
     return len(first.split(".")[1]) if "." in first else 0
 
 
@@ -174,6 +232,8 @@ def test_report_in_german_from_the_comparison(results):
     with chromium_page() as page:
         info = _report_page(page, out, "de", "report-de.png")
     _check_parts(info, "de", FIGURES)
+    _check_summary(info, "de", comparison)
+    _check_cost_cells(info, "de", comparison)
     assert info["empty"] == ["sensitivity"], "without an analysis the report says so"
     html = out.read_text(encoding="utf-8")
     for word in ("Kosten-Wirksamkeit", "Was das Modell aussagen kann und was nicht", "Prozentpunkte"):
@@ -209,6 +269,39 @@ def test_compare_takes_report_and_lang_options():
     args = build_parser().parse_args(["compare", "a.toml", "b.toml", "--report", "r.html"])
     assert (args.report, args.lang) == ("r.html", "en")
     assert build_parser().parse_args(["compare", "a.toml", "b.toml"]).report is None
+    args = build_parser().parse_args(["compare", "a.toml", "b.toml", "--goal", "unemployment_rate=2"])
+    assert args.goal == "unemployment_rate=2"
+
+
+def test_report_goal_option_decides_for_that_goal_and_rejects_a_bad_one(results, capsys):
+    folder, _ = results
+    out = folder / "report-goal.html"
+    assert main(["report", str(folder), "-o", str(out), "--goal", "participation_rate=3,out_group_trust=1"]) == 0
+    html = out.read_text(encoding="utf-8")
+    goal = re.search(r'data-summary="goal">(.*?)<a', html, re.S).group(1)
+    assert "Participation" in goal and "×3" in goal and "Unemployment" not in goal
+    assert main(["report", str(folder), "-o", str(out), "--goal", "households=1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("qsim: goal: 'households' has no better direction") and err.count("\n") == 1
+    # without --goal the report decides for the goal the comparison was saved with (results/goal.json)
+    saved = folder / "goal.json"
+    default = saved.read_text(encoding="utf-8")
+    try:
+        saved.write_text('{"goal": {"transfer_rate": 2}}', encoding="utf-8")
+        assert main(["report", str(folder), "-o", str(out)]) == 0
+        goal = re.search(r'data-summary="goal">(.*?)<a', out.read_text(encoding="utf-8"), re.S).group(1)
+        assert "Transfer receipt (S3) ×2" in goal and "Unemployment" not in goal
+    finally:
+        saved.write_text(default, encoding="utf-8")
+
+
+def test_trajectory_axes_span_at_least_four_minimum_important_differences():
+    from qsim.report.figures import y_limits
+
+    low, high = y_limits(np.array([0.40, 0.401, 0.402]), important=0.025)
+    assert high - low >= 4 * 0.025 and low < 0.40 and high > 0.402  # noise of 0.002 fills at most 2% of the axis
+    low, high = y_limits(np.array([0.1, 0.6]), important=0.025)
+    assert low < 0.1 and high > 0.6 and high - low < 0.6  # a wide range is kept, with a 5% margin
 
 
 def test_report_of_the_shipped_comparison_in_both_languages(tmp_path):
@@ -226,5 +319,6 @@ def test_report_of_the_shipped_comparison_in_both_languages(tmp_path):
         with chromium_page() as page:
             info = _report_page(page, out / f"report-{lang}.html", lang, f"report-shipped-{lang}.png")
         _check_parts(info, lang, FIGURES)
+        _check_summary(info, lang, qsim.Comparison.from_store(out / "store"))
         overview = next(t["cells"] for t in info["tables"] if t["key"] == "overview")
         assert {row[0].rstrip(" \u2605") for row in overview} >= {"baseline", *options}

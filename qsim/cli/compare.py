@@ -44,7 +44,7 @@ def _compare(args) -> int:
     with executor_for(args) as executor:
         comparison = compare(scenarios, replications=args.replications, seed=args.seed, executor=executor,
                              years=args.years, store=out / "store", progress=not args.quiet, wait=args.wait,
-                             retry_failed=args.retry_failed)
+                             retry_failed=args.retry_failed, goal=args.goal)
     again = f"qsim compare {' '.join([args.baseline, *args.options])}"
     if set(comparison.yearly["scenario"]) != set(names):  # a scenario without a finished run: no comparison
         return report_failures(comparison.runs, again)
@@ -57,6 +57,7 @@ def _compare(args) -> int:
           f"seed {args.seed}, year {year}, area 'all'\n")
     print(comparison_table(comparison.summary(year)))
     print(cost_lines(comparison.cost_effectiveness(year)))
+    print(decision_lines(comparison, args.replications))
     print(f"\nwrote {len(files)} files to {out}/ (tables as Parquet and CSV, trajectories.png, differences.png"
           f"{'; effects by zone and difference maps of the city' if scenarios[0].city is not None else ''}); "
           f"runs in {out / 'store'}")
@@ -70,18 +71,35 @@ def _compare(args) -> int:
 
 
 def comparison_table(summary) -> str:
-    """The summary of a comparison as aligned text: mean and band, paired difference with interval, best share."""
+    """The summary of a comparison as aligned text: mean and band, paired difference with interval, effect size
+    against the natural spread, practical significance (important, tiny, unclear), best share."""
     def num(x: float) -> str:
         return "" if math.isnan(x) else f"{x:.4g}"
 
     lines = [f"{'indicator':28s} {'scenario':20s} {'mean':>10s} {'10-90% band':>21s} {'difference':>11s} "
-             f"{'95% interval':>23s} {'d':>7s} {'best':>5s}"]
+             f"{'95% interval':>23s} {'size':>6s} {'matters':>9s} {'best':>5s}"]
     for (indicator, scenario), row in summary.iterrows():
         band = f"{num(row['q10'])} - {num(row['q90'])}"
         ci = "" if math.isnan(row["ci_low"]) else f"{num(row['ci_low'])} .. {num(row['ci_high'])}"
         best = "" if math.isnan(row["share_best"]) else f"{row['share_best']:.0%}"
+        size = "" if math.isnan(row["effect_size"]) else f"{row['effect_size']:+.1f}"
+        matters = row["practical"] if isinstance(row["practical"], str) else ""
         lines.append(f"{indicator:28s} {scenario:20s} {num(row['mean']):>10s} {band:>21s} "
-                     f"{num(row['difference']):>11s} {ci:>23s} {num(row['cohen_d']):>7s} {best:>5s}")
+                     f"{num(row['difference']):>11s} {ci:>23s} {size:>6s} {matters:>9s} {best:>5s}")
+    return "\n".join(lines)
+
+
+def decision_lines(comparison, replications: int) -> str:
+    """The goal, the options' goal scores (in minimum important differences) with intervals and shares of wins,
+    which are recommended, and a warning if the replications are too few (see docs/report.md)."""
+    goal = ", ".join(f"{name}={weight:g}" for name, weight in comparison.goal.items())
+    lines = [f"\ndecision for the goal {goal} (score: minimum important differences better than the baseline):"]
+    for _, row in comparison.decision().iterrows():
+        lines.append(f"  {row['option']:24s} {row['score']:+8.2f} [{row['ci_low']:+.2f} .. {row['ci_high']:+.2f}]  "
+                     f"best in {row['share_wins']:.0%}{'  recommended' if row['recommended'] else ''}")
+    needed = comparison.replications_needed()
+    if replications < needed:
+        lines.append(f"  too few replications for these intervals: {replications} run, {needed} needed (-r {needed})")
     return "\n".join(lines)
 
 

@@ -10,7 +10,9 @@ EPILOG_REPORT = """example:
   qsim report out/compare -o out/compare/report.html --lang de --pdf
 
 Writes one self-contained HTML file (figures embedded, no internet needed to
-open it) that a planner can mail around: the options' measures and budgets,
+open it) that a planner can mail around: a first page with the decision for a
+goal (--goal; default: the goal saved by `qsim compare`, else every key
+indicator), the options' measures and budgets,
 the outcomes with uncertainty bands, paired differences to the baseline, time
 to effect and persistence, cost-effectiveness, how robust the ranking is, the
 sensitivity indices if an analysis exists (RESULTS_DIR/sensitivity_indices.csv
@@ -24,15 +26,19 @@ def _report(args) -> int:
 
     out = Path(args.output) if args.output else Path(args.results) / "report.html"
     files = report_from_folder(args.results, out, lang=args.lang, sensitivity=args.sensitivity, pdf=args.pdf,
-                               area=args.area)
+                               area=args.area, goal=args.goal)
     print("wrote " + ", ".join(str(f) for f in files))
     return 0
 
 
 def add_report_language(parser: argparse.ArgumentParser) -> None:
-    """The --lang option (shared with `qsim compare --report`)."""
+    """The --lang and --goal options (shared with `qsim compare --report`)."""
     parser.add_argument("--lang", choices=("en", "de"), default="en",
                         help="language of the report: en (English, default) or de (German)")
+    parser.add_argument("--goal", default=None, metavar="NAME=W,...",
+                        help="the indicators the decision weighs and their weights, e.g. "
+                             "unemployment_rate=2,out_group_trust=1 (default: every key indicator with a better "
+                             "direction, weight 1; see docs/report.md)")
 
 
 def register(sub) -> None:

@@ -9,12 +9,13 @@ rates per year; see :meth:`qsim.Result.yearly`).
 
 from __future__ import annotations
 
+import json
 import tempfile
 from contextlib import nullcontext
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -29,12 +30,102 @@ from .executors import execute, executor_workers
 from .plan import as_scenario, replications_plan
 from .store import Store
 
+BOOTSTRAP_DRAWS = 2000
+"""Resamples of the replications for the intervals of cost-effectiveness."""
+BOOTSTRAP_SEED = 20240601
+"""The fixed seed of those resamples: the same comparison gives the same intervals."""
+GOAL_FILE = "goal.json"
+"""The file :meth:`Comparison.save` writes the goal to, so that a report made later decides for the same goal."""
+MIN_REPLICATIONS = 10
+"""Fewer replications than this are always too few: a percentile bootstrap over fewer has too few distinct
+resamples to bound its tails."""
+
+
+class GoalError(QsimError):
+    """A goal that cannot be used: an unknown indicator, one without a better direction, or a bad weight."""
+
+
+def checked_goal(goal: str | Mapping[str, float] | None, available: Sequence[str] | None = None) -> dict[str, float]:
+    """The goal as {indicator: weight}: ``goal`` given as a mapping or as text ``"unemployment_rate=2,
+    out_group_trust=1"`` (a name without ``=w`` weighs 1). None: the default goal, every key indicator with a
+    better direction and a minimum important difference, weighted 1. Each indicator needs a better direction, a minimum important difference
+    (``Indicator.important``: the goal score's unit) and a positive weight; else a GoalError."""
+    if goal is None:
+        return {n: 1.0 for n in registry.key_names() if registry.better(n) != 0 and registry.get(n).important
+                and (available is None or n in available)}
+    if isinstance(goal, str):
+        parsed: dict[str, float] = {}
+        for part in filter(None, (p.strip() for p in goal.split(","))):
+            name, _, weight = part.partition("=")
+            try:
+                parsed[name.strip()] = float(weight) if weight.strip() else 1.0
+            except ValueError:
+                raise GoalError(f"goal {goal!r}: the weight of {name.strip()!r} is {weight.strip()!r}; expected a "
+                                f"number, e.g. unemployment_rate=2,out_group_trust=1") from None
+        goal = parsed
+    if not isinstance(goal, Mapping) or not goal:
+        raise GoalError(f"goal {goal!r}: expected indicator=weight pairs, e.g. unemployment_rate=2,out_group_trust=1")
+    try:
+        registry.checked_names(list(goal), available)
+    except registry.IndicatorError as e:
+        raise GoalError(f"goal: {e}") from None
+    out = {}
+    for name, weight in goal.items():
+        if registry.better(name) == 0:
+            raise GoalError(f"goal: {name!r} has no better direction (neither more nor less is better); choose "
+                            f"indicators such as {', '.join(registry.key_names()[:3])}")
+        if not registry.get(name).important:
+            raise GoalError(f"goal: {name!r} has no minimum important difference (Indicator.important), which the "
+                            f"goal score is measured in; give it one when registering it")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:
+            raise GoalError(f"goal: the weight of {name!r} is {weight!r}; expected a positive number")
+        out[name] = float(weight)
+    return out
+
+
+def practical_significance(mean, ci_low, ci_high, important) -> np.ndarray:
+    """Per difference: 'unclear' where its interval includes zero, else 'important' where ``|mean|`` reaches the
+    minimum important difference (NaN: none defined, every clear effect counts), else 'tiny'."""
+    mean, low, high = (np.asarray(x, dtype=float) for x in (mean, ci_low, ci_high))
+    important = np.asarray(important, dtype=float)
+    clear = (low > 0) | (high < 0)
+    large = np.isnan(important) | (np.abs(mean) >= important)
+    return np.where(~clear, "unclear", np.where(large, "important", "tiny"))
+
+
+def replications_for(sd: float, important: float, level: float = 0.95) -> int:
+    """Replications needed so that the paired t-interval's half-width is at most half the minimum important
+    difference, for paired differences of standard deviation ``sd`` (at least :data:`MIN_REPLICATIONS`)."""
+    if not (sd > 0 and important > 0):
+        return MIN_REPLICATIONS
+    n = max(2, int(np.ceil((stats.norm.ppf(0.5 + level / 2) * sd / (important / 2)) ** 2)))
+    while stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n) > important / 2:
+        n += 1
+    return max(MIN_REPLICATIONS, n)
+
+
+def bootstrap_ratio(cost: np.ndarray, gain: np.ndarray, level: float = 0.95, draws: int = BOOTSTRAP_DRAWS,
+                    seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
+    """Percentile interval of mean(cost) / mean(gain) over ``draws`` resamples of the replications (the pairs
+    (cost[r], gain[r]) are drawn together; fixed ``seed``). A resample without gain counts as an infinite cost
+    per unit. NaN, NaN with fewer than two replications."""
+    cost, gain = np.asarray(cost, dtype=float), np.asarray(gain, dtype=float)
+    if len(cost) < 2:
+        return float("nan"), float("nan")
+    picks = np.random.default_rng(seed).integers(0, len(cost), size=(draws, len(cost)))
+    c, g = cost[picks].mean(axis=1), gain[picks].mean(axis=1)
+    ratio = np.where(g > 0, c / np.where(g > 0, g, 1.0), np.inf)
+    low, high = np.quantile(ratio, [0.5 - level / 2, 0.5 + level / 2], method="inverted_cdf")  # no inf - inf
+    return float(low), float(high)
+
+
 @dataclass
 class Comparison:
     """Replicated runs of a baseline (the first scenario) and options, with their statistics.
 
     ``yearly``: one row per run, year and area (as in :attr:`qsim.experiment.Store.yearly`);
-    the statistics use the rows of ``area``. ``level`` is the confidence level of intervals.
+    the statistics use the rows of ``area``. ``level`` is the confidence level of intervals. ``goal``: the
+    indicators the decision weighs and their weights (see :func:`checked_goal`; None: the default goal).
     """
 
     scenarios: list[str]
@@ -44,14 +135,19 @@ class Comparison:
     area: str = "all"
     level: float = 0.95
     definitions: list[Scenario] = field(default_factory=list, repr=False)  # the scenarios, for the report
+    goal: dict[str, float] | None = None  # indicator -> weight; None: the default goal (see checked_goal)
 
     @classmethod
-    def from_store(cls, path: str | Path, area: str = "all", level: float = 0.95) -> "Comparison":
+    def from_store(cls, path: str | Path, area: str = "all", level: float = 0.95,
+                   goal: str | Mapping[str, float] | None = None) -> "Comparison":
         """The comparison held in a result store written by :func:`compare`."""
         store = Store(path)
         definitions = [scenario_from_dict(s["definition"], s["source"]) for s in store.manifest["scenarios"]]
         return cls([s.name for s in definitions], store.yearly, store.runs,
-                   {s.name: measure_periods(s) for s in definitions}, area, level, definitions)
+                   {s.name: measure_periods(s) for s in definitions}, area, level, definitions, goal)
+
+    def __post_init__(self) -> None:
+        self.goal = checked_goal(self.goal, self.indicators)
 
     # ------------------------------------------------------------ tables
     @property
@@ -84,8 +180,11 @@ class Comparison:
     def differences(self) -> pd.DataFrame:
         """Paired differences option - baseline per option, indicator and year.
 
-        Columns: n (paired replicates), mean, sd, ci_low, ci_high (t-interval at ``level``), cohen_d (mean / sd
-        of the paired differences, d_z), significant (the interval excludes zero).
+        Columns: n (paired replicates), mean, sd, ci_low, ci_high (t-interval at ``level``: the precision of the
+        mean), cohen_d (mean / sd of the paired differences, d_z: not comparable between studies), significant
+        (the interval excludes zero), natural_sd (the standard deviation of the baseline between replications:
+        the natural spread), effect_size (mean / natural_sd), important (the indicator's minimum important
+        difference), practical ('important', 'tiny' or 'unclear', see :func:`practical_significance`).
         """
         wide = self._paired()
         parts = []
@@ -98,7 +197,13 @@ class Comparison:
         out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
         out["cohen_d"] = np.where(out["sd"] > 0, out["mean"] / out["sd"].where(out["sd"] > 0), np.nan)
         out["significant"] = (out["ci_low"] > 0) | (out["ci_high"] < 0)
-        cols = ["option", "indicator", "year", "n", "mean", "sd", "ci_low", "ci_high", "cohen_d", "significant"]
+        spread = wide[self.baseline].groupby(level=["indicator", "year"], sort=False).std(ddof=1)
+        out["natural_sd"] = spread.reindex(pd.MultiIndex.from_frame(out[["indicator", "year"]])).to_numpy()
+        out["effect_size"] = out["mean"] / out["natural_sd"].where(out["natural_sd"] > 0)
+        out["important"] = out["indicator"].map(lambda n: registry.get(n).important).astype(float)
+        out["practical"] = practical_significance(out["mean"], out["ci_low"], out["ci_high"], out["important"])
+        cols = ["option", "indicator", "year", "n", "mean", "sd", "ci_low", "ci_high", "cohen_d", "significant",
+                "natural_sd", "effect_size", "important", "practical"]
         return self._order(out[cols], "option")
 
     def time_to_effect(self) -> pd.DataFrame:
@@ -143,13 +248,17 @@ class Comparison:
 
     def cost_effectiveness(self, year: int | None = None) -> pd.DataFrame:
         """Cost per unit of improvement by ``year`` (default: the last), per option and indicator with a better
-        direction.
+        direction, with intervals.
 
         extra_cost_eur: mean paired difference of the cumulative cost (EUR); gain: the mean paired change in the
-        better direction (indicator units); eur_per_unit = extra_cost_eur / gain. For shares of households
-        (``per_household`` in the registry, e.g. unemployment_rate): household_years = the summed yearly change in households
-        (December stocks, so an unemployed head avoided for a year counts one), eur_per_household_year =
-        extra_cost_eur / household_years. Ratios are NaN where there is no gain or no extra cost.
+        better direction (indicator units), gain_low, gain_high its t-interval; eur_per_unit = extra_cost_eur /
+        gain. For shares of households (``per_household`` in the registry, e.g. unemployment_rate):
+        household_years = the summed yearly change in households (December stocks, so an unemployed head
+        avoided for a year counts one), eur_per_household_year = extra_cost_eur / household_years. The ratios'
+        intervals (``_low``, ``_high``) are percentile intervals of a bootstrap over replications
+        (:func:`bootstrap_ratio`, fixed seed). meaningful: the gain's interval lies above zero; elsewhere a cost
+        per unit means nothing (the option may buy no improvement at all). Ratios are NaN where there is no
+        gain or no extra cost.
         """
         year = self._last_year(year)
         df = self.yearly[(self.yearly["area"] == self.area) & (self.yearly["year"] <= year)]
@@ -165,18 +274,76 @@ class Comparison:
                                                          value_vars=names, var_name="indicator"))
         rows = []
         for option in self.scenarios[1:]:
-            extra = float((cost[option] - cost[self.baseline]).mean())
-            change = (level[option] - level[self.baseline]).groupby(level="indicator").mean()
+            extra = cost[option] - cost[self.baseline]
+            change = (level[option] - level[self.baseline]).droplevel("year")
             summed = (counted[option] - counted[self.baseline]).groupby(level=["indicator", "replicate"]).sum()
-            summed = summed.groupby(level="indicator").mean()
             for name in names:
                 sign = registry.better(name)
-                gain = sign * float(change.get(name, np.nan))
-                hh = sign * float(summed.get(name, np.nan)) if name in shares else np.nan
-                rows.append({"option": option, "indicator": name, "year": year, "extra_cost_eur": extra,
-                             "gain": gain, "unit": registry.get(name).unit, "eur_per_unit": _ratio(extra, gain),
-                             "household_years": hh, "eur_per_household_year": _ratio(extra, hh)})
+                gain = sign * change.xs(name, level="indicator")
+                low, high = _t_interval(gain.to_numpy(), self.level)
+                pair = extra.reindex(gain.index).to_numpy()
+                row = {"option": option, "indicator": name, "year": year, "extra_cost_eur": float(extra.mean()),
+                       "gain": float(gain.mean()), "gain_low": low, "gain_high": high, "meaningful": bool(low > 0),
+                       "unit": registry.get(name).unit, "eur_per_unit": _ratio(extra.mean(), gain.mean())}
+                row["eur_per_unit_low"], row["eur_per_unit_high"] = bootstrap_ratio(pair, gain.to_numpy(),
+                                                                                    self.level)
+                hh = sign * summed.xs(name, level="indicator") if name in shares else None
+                row["household_years"] = float(hh.mean()) if hh is not None else np.nan
+                row["eur_per_household_year"] = _ratio(extra.mean(), row["household_years"])
+                row["eur_per_household_year_low"], row["eur_per_household_year_high"] = (
+                    bootstrap_ratio(extra.reindex(hh.index).to_numpy(), hh.to_numpy(), self.level)
+                    if hh is not None else (np.nan, np.nan))
+                rows.append(row)
         return pd.DataFrame(rows)
+
+    # ------------------------------------------------------------ the decision
+    def goal_scores(self) -> pd.DataFrame:
+        """Per option, replicate and year: the goal score, the weighted mean over the goal's indicators of the
+        paired difference in the better direction in units of each indicator's minimum important difference
+        (1 = one minimum important difference better than the baseline; the baseline scores 0)."""
+        wide = self._paired()
+        weights = pd.Series(self.goal)
+        scores = {}
+        for option in self.scenarios[1:]:
+            d = (wide[option] - wide[self.baseline]).unstack("indicator")[list(self.goal)]
+            scaled = d * [registry.better(n) / registry.get(n).important for n in self.goal]
+            scores[option] = scaled.mul(weights, axis=1).sum(axis=1) / weights.sum()
+        out = pd.DataFrame(scores).rename_axis(columns="option").stack().rename("score").reset_index()
+        rank = {n: k for k, n in enumerate(self.scenarios)}
+        out = out.sort_values(["option", "year", "replicate"], key=lambda c: c.map(rank) if c.name == "option" else c)
+        return out[["option", "year", "replicate", "score"]].reset_index(drop=True)
+
+    def decision(self, year: int | None = None) -> pd.DataFrame:
+        """The options judged by the goal in ``year`` (default: the last), best first. Columns: option, score
+        (mean goal score, see :meth:`goal_scores`), ci_low, ci_high (t-interval), share_wins (share of
+        replications in which the option scores highest of all scenarios, the baseline scoring 0; ties share),
+        recommended. Recommended are the options whose score is clearly above zero and cannot be told apart
+        from the best one (the paired interval of the difference to the best includes zero)."""
+        year = self._last_year(year)
+        scores = self.goal_scores()
+        wide = scores[scores["year"] == year].pivot(index="replicate", columns="option", values="score")
+        wide = wide.reindex(columns=self.scenarios[1:])
+        everyone = wide.assign(**{self.baseline: 0.0})
+        best_here = everyone.eq(everyone.max(axis=1), axis=0)
+        wins = best_here.div(best_here.sum(axis=1), axis=0).mean()
+        rows = []
+        for option in wide.columns:
+            low, high = _t_interval(wide[option].to_numpy(), self.level)
+            rows.append({"option": option, "year": year, "score": float(wide[option].mean()), "ci_low": low,
+                         "ci_high": high, "share_wins": float(wins[option])})
+        out = pd.DataFrame(rows).sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+        best = out["option"].iloc[0]
+        out["recommended"] = [bool(r["ci_low"] > 0 and (r["option"] == best or _t_interval(
+            (wide[best] - wide[r["option"]]).to_numpy(), self.level)[0] <= 0)) for _, r in out.iterrows()]
+        return out
+
+    def replications_needed(self, year: int | None = None) -> int:
+        """Replications needed for the goal's intervals in ``year`` (default: the last): the most, over options
+        and goal indicators, of :func:`replications_for` with the paired differences' standard deviation."""
+        diff = self.differences()
+        diff = diff[(diff["year"] == self._last_year(year)) & diff["indicator"].isin(self.goal)]
+        return max([replications_for(r["sd"], r["important"], self.level) for _, r in diff.iterrows()],
+                   default=MIN_REPLICATIONS)
 
     def ranking(self, year: int | None = None) -> pd.DataFrame:
         """Robustness of the ranking in ``year`` (default: the last): per indicator with a better direction, the
@@ -201,15 +368,17 @@ class Comparison:
 
     def summary(self, year: int | None = None, indicators: str | Sequence[str] | None = None) -> pd.DataFrame:
         """Key indicators in ``year`` (default: the last) per indicator and scenario: mean and 10-90% band, the
-        paired difference to the baseline with its interval and effect size, and the share of replications in
-        which the scenario is best. ``indicators``: default the key indicators."""
+        paired difference to the baseline with its interval, effect sizes (cohen_d, paired; effect_size, against
+        the natural spread) and practical significance, and the share of replications in which the scenario is
+        best. ``indicators``: default the key indicators."""
         year = self._last_year(year)
         names = self._names(indicators)
         b = self.bands()
         b = b[(b["year"] == year) & b["indicator"].isin(names)].set_index(["indicator", "scenario"])
         d = self.differences()
         d = d[(d["year"] == year)].rename(columns={"option": "scenario", "mean": "difference"})
-        d = d.set_index(["indicator", "scenario"])[["difference", "ci_low", "ci_high", "cohen_d"]]
+        d = d.set_index(["indicator", "scenario"])[["difference", "ci_low", "ci_high", "cohen_d", "effect_size",
+                                                     "practical"]]
         r = self.ranking(year).set_index(["indicator", "scenario"])["share_best"]
         out = b[["mean", "q10", "q90"]].join(d).join(r)
         order = pd.MultiIndex.from_product([names, self.scenarios], names=["indicator", "scenario"])
@@ -236,22 +405,35 @@ class Comparison:
         return plot_comparison(self, self._names(indicators, default=6), kind, path)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table by name: bands, differences, time_to_effect, persistence, cost_effectiveness, ranking,
-        summary, runs."""
+        """Every table by name: bands, differences, time_to_effect, persistence, decision, cost_effectiveness,
+        ranking, summary, runs."""
         return {"bands": self.bands(), "differences": self.differences(), "time_to_effect": self.time_to_effect(),
-                "persistence": self.persistence(),
+                "persistence": self.persistence(), "decision": self.decision(),
                 "cost_effectiveness": self.cost_effectiveness(), "ranking": self.ranking(),
                 "summary": self.summary().reset_index(), "runs": self.runs}
 
     def save(self, folder: str | Path) -> list[Path]:
-        """Write every table as Parquet and CSV and both plots as PNG into ``folder``; returns the files."""
+        """Write every table as Parquet and CSV, both plots as PNG and the goal (``GOAL_FILE``, read by
+        :func:`qsim.report.report_from_folder`) into ``folder``; returns the files."""
         folder = Path(folder)
         written = write_tables(folder, self.tables())
+        goal = folder / GOAL_FILE
+        goal.write_text(json.dumps({"goal": self.goal}, indent=1) + "\n", encoding="utf-8")
+        written.append(goal)
         for kind in ("trajectories", "differences"):
             path = folder / f"{kind}.png"
             self.plot(kind=kind, path=path)
             written.append(path)
         return written
+
+
+def _t_interval(values: np.ndarray, level: float) -> tuple[float, float]:
+    """The t-interval of the mean of ``values`` at ``level`` (NaN, NaN with fewer than two)."""
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        return float("nan"), float("nan")
+    half = stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return float(values.mean() - half), float(values.mean() + half)
 
 
 def _ratio(cost: float, gain: float) -> float:
@@ -261,7 +443,7 @@ def _ratio(cost: float, gain: float) -> float:
 def compare(scenarios: Sequence[Scenario | str | Path], replications: int = 10, seed: int = 1,
             executor: Executor | int | None = None, years: float | None = None, store: str | Path | None = None,
             area: str = "all", batch_size: int | None = None, progress: bool = True, wait: bool | float = False,
-            retry_failed: bool = False) -> Comparison:
+            retry_failed: bool = False, goal: str | Mapping[str, float] | None = None) -> Comparison:
     """Run ``replications`` of the baseline (first) and every option with common random numbers and compare them.
 
     ``executor``: an Executor (e.g. :func:`qsim.experiment.dask_executor`), a number of local processes
@@ -271,7 +453,11 @@ def compare(scenarios: Sequence[Scenario | str | Path], replications: int = 10, 
     or seconds) instead of raising :class:`qsim.experiment.StoreLocked`. ``retry_failed``: rerun the runs that
     failed before (a resume otherwise keeps them as failed). Failed runs are in ``runs`` (status 'failed', the
     error); :func:`qsim.experiment.failure_summary` says what failed and why.
+    ``goal``: the indicators the decision weighs, as
+    ``{"unemployment_rate": 2, "out_group_trust": 1}`` or ``"unemployment_rate=2,out_group_trust=1"`` (default:
+    every key indicator with a better direction, weight 1; see :func:`checked_goal`).
     """
+    goal = checked_goal(goal)  # a bad goal fails before the runs
     loaded = [as_scenario(s) for s in scenarios]
     if len(loaded) < 2:
         raise ValueError("compare needs a baseline and at least one option")
@@ -285,7 +471,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], replications: int = 10, 
             execute(plan, target, executor, progress, retry_failed=retry_failed)
             _check_columns(target.yearly)
             return Comparison([s.name for s in loaded], target.yearly, target.runs, periods, area,
-                              definitions=list(loaded))
+                              definitions=list(loaded), goal=goal)
 
 
 def _check_columns(yearly: pd.DataFrame) -> None:

@@ -110,7 +110,9 @@ class Indicator:
     is better, -1 if less is, 0 if neither. ``per_household``: a share of households (value x households
     counts households). ``text``: a :class:`Text` per language (en, de). ``low``, ``high``: the range of
     valid values. ``key``: shown by default in summaries, plots and the report. ``unit_text``: the unit per
-    language (default from ``UNIT_TEXT``)."""
+    language (default from ``UNIT_TEXT``). ``important``: the minimum important difference (in ``unit``; yearly
+    values): the smallest change a planner would act on; ``important_reason``: why that size (a source, or
+    "assumption: ...")."""
 
     name: str
     unit: str
@@ -124,6 +126,8 @@ class Indicator:
     low: float = 0.0
     high: float = 1.0
     key: bool = False
+    important: float | None = None
+    important_reason: str = ""
     unit_text: Mapping[str, str] | None = field(default=None, compare=False)
 
     @property
@@ -177,6 +181,9 @@ def _check(ind: Indicator) -> Indicator:
         raise bad("text", f"a Text(label, explanation) for each of {', '.join(LANGUAGES)}")
     if not all(isinstance(x, (int, float)) for x in (ind.low, ind.high)) or not ind.low < ind.high:
         raise IndicatorError(f"indicator {ind.name!r}: low ({ind.low!r}) must be below high ({ind.high!r})")
+    if ind.important is not None and not (isinstance(ind.important, (int, float)) and ind.important > 0
+                                          and ind.important_reason.strip()):
+        raise bad("important", "a positive number in the indicator's unit, with important_reason saying why")
     _check_compute(ind, bad)
     unit_text = dict(UNIT_TEXT.get(ind.unit, {}), **(ind.unit_text or {}))
     if any(lang not in unit_text for lang in LANGUAGES):

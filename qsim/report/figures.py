@@ -110,10 +110,10 @@ def measures_timeline(tables: dict[str, pd.DataFrame], horizon: int, lang: str) 
             ax.barh(yk, m["end"] - m["start"], left=m["start"], height=0.6, color=domain_colour[m["domain"]],
                     hatch="//" if m["one_off"] else None, edgecolor="0.3", lw=0.4)
             used.add(m["domain"])
-        ax.set_yticks(y, [str(lbl).replace("_", " ") for lbl in rows["label"]], fontsize=7)
+        ax.set_yticks(y, [str(lbl).replace("_", " ") for lbl in rows["label"]], fontsize=8)
         ax.set_ylim(-0.7, most - 0.3)
         ax.set_title(name, fontsize=9)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=8)
         ax.grid(axis="x", color="0.9", lw=0.6)
         ax.set_axisbelow(True)
         _year_axis(ax, lang, horizon)
@@ -150,7 +150,7 @@ def budget_by_source(planned: dict[str, pd.DataFrame], spent: pd.DataFrame, hori
         ax.set_ylim(0, top)
         ax.set_title(name, fontsize=9)
         ax.set_ylabel(t["eur_million"], fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=8)
         _year_axis(ax, lang, horizon)
     if not shown:
         axes.flat[0].text(0.5, 0.5, t["no_funding"], ha="center", va="center", transform=axes.flat[0].transAxes)
@@ -159,31 +159,70 @@ def budget_by_source(planned: dict[str, pd.DataFrame], spent: pd.DataFrame, hori
     return _finish(fig, axes, max(1, len(shown)), legend)
 
 
-def _periods(comparison: Comparison, horizon: int):
-    return union_of_periods([(start, min(end, horizon), label) for s in comparison.scenarios[1:]
+def _periods(comparison: Comparison, horizon: int, scenarios: Sequence[str]):
+    """The union of the measure periods of ``scenarios``, cut at the horizon."""
+    return union_of_periods([(start, min(end, horizon), label) for s in scenarios
                              for start, end, label in comparison.periods.get(s, []) if start < horizon])
 
 
-def trajectories(comparison: Comparison, names: Sequence[str], lang: str) -> Figure:
-    """Means with 10-90% bands over years, one panel per indicator; measure periods shaded."""
+def y_limits(values: np.ndarray, important: float | None, spans: int = 4) -> tuple[float, float]:
+    """The y range of a trajectory panel: the data's range, widened symmetrically to at least ``spans`` minimum
+    important differences, so that a difference of one fills at most 1/``spans`` of the height and noise
+    smaller than that never looks like an effect."""
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    need = spans * important if important else 0.0
+    if high - low < need:
+        middle = (high + low) / 2
+        low, high = middle - need / 2, middle + need / 2
+    pad = 0.05 * (high - low) or 1.0
+    return low - pad, high + pad
+
+
+def trajectories(comparison: Comparison, names: Sequence[str], options: Sequence[str], lang: str) -> Figure:
+    """Small multiples: a row per option in ``options``, a column per indicator; each panel the baseline (black)
+    against that one option (colour), means with 10-90% bands over years, the option's measure periods shaded.
+    Every panel of an indicator shares its y range (:func:`y_limits`)."""
     import matplotlib
 
     bands = comparison.bands()
     horizon = int(comparison.yearly["year"].max())
     colour = colours(comparison.scenarios)
-    periods = _periods(comparison, horizon)
-    fig, axes = _grid(len(names), (4.4, 2.8))
-    for ax, name in zip(axes.flat, names):
-        for scenario, rows in bands[bands["indicator"] == name].groupby("scenario", sort=False):
-            ax.plot(rows["year"], rows["mean"], color=colour[scenario], lw=1.8 if scenario == comparison.baseline
-                    else 1.2)
-            ax.fill_between(rows["year"], rows["q10"], rows["q90"], color=colour[scenario], alpha=0.13, lw=0)
-        for start, end, _ in periods:
-            ax.axvspan(start, end, color="tab:orange", alpha=0.07, lw=0)
-        _panel(ax, name, lang, indicator_unit(name, lang))
-        ax.set_xlim(1, horizon)
-    legend = [(matplotlib.lines.Line2D([], [], color=colour[s], lw=2), s) for s in comparison.scenarios]
-    return _finish(fig, axes, len(names), legend)
+    base = comparison.baseline
+    fig = Figure(figsize=(3.1 * len(names) + 0.4, 2.2 * len(options) + 0.6))
+    axes = fig.subplots(len(options), len(names), squeeze=False, sharex=True)
+    for col, name in enumerate(names):
+        mine = bands[(bands["indicator"] == name) & bands["scenario"].isin([base, *options])]
+        limits = y_limits(mine[["q10", "q90", "mean"]].to_numpy(), registry.get(name).important)
+        factor = display_unit(name, lang)[0] if registry.get(name).unit == "share" else 1.0
+        for row, option in enumerate(options):
+            ax = axes[row, col]
+            for scenario in (base, option):
+                rows = mine[mine["scenario"] == scenario]
+                ax.plot(rows["year"], factor * rows["mean"], color=colour[scenario],
+                        lw=1.8 if scenario == base else 1.5)
+                ax.fill_between(rows["year"], factor * rows["q10"], factor * rows["q90"], color=colour[scenario],
+                                alpha=0.15, lw=0)
+            for start, end, _ in _periods(comparison, horizon, [option]):
+                ax.axvspan(start, end, color="tab:orange", alpha=0.08, lw=0)
+            ax.set_ylim(factor * limits[0], factor * limits[1])
+            ax.set_xlim(1, horizon)
+            ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
+            ax.yaxis.set_major_locator(MaxNLocator(4))
+            ax.tick_params(labelsize=8)
+            ax.grid(color="0.92", lw=0.6)
+            ax.set_axisbelow(True)
+            if row == 0:
+                unit = text(lang)["percent_unit"] if factor != 1.0 else indicator_unit(name, lang)
+                ax.set_title(f"{indicator_label(name, lang)}\n({unit})", fontsize=9)
+            if col == 0:
+                ax.set_ylabel(option, fontsize=9, color=colour[option], fontweight="bold")
+            if row == len(options) - 1:
+                ax.set_xlabel(text(lang)["year"], fontsize=8)
+    legend = [(matplotlib.lines.Line2D([], [], color="black", lw=2), f"{text(lang)['baseline']} ({base})"),
+              (matplotlib.patches.Patch(color="tab:orange", alpha=0.25), text(lang)["measures_running"])]
+    _finish(fig, axes, axes.size, legend)
+    fig.subplots_adjust(top=1.0 - 0.95 / fig.get_size_inches()[1])  # room for the legend and two-line titles
+    return fig
 
 
 def _panel(ax, name: str, lang: str, ylabel: str) -> None:
@@ -197,7 +236,8 @@ def _panel(ax, name: str, lang: str, ylabel: str) -> None:
 
 def differences_forest(comparison: Comparison, names: Sequence[str], year: int, lang: str) -> Figure:
     """Per indicator: the options' paired differences to the baseline in ``year`` with their intervals, green
-    where clearly better, red where clearly worse."""
+    where clearly better, red where clearly worse; the grey band spans plus and minus the minimum important
+    difference."""
     diff = comparison.differences()
     diff = diff[diff["year"] == year]
     options = comparison.scenarios[1:]
@@ -211,13 +251,16 @@ def differences_forest(comparison: Comparison, names: Sequence[str], year: int, 
             c = GOOD if direction > 0 else BAD if direction < 0 else NEUTRAL
             ax.plot([factor * r["ci_low"], factor * r["ci_high"]], [yk, yk], color=c, lw=2.2, solid_capstyle="butt")
             ax.plot([factor * r["mean"]], [yk], "o", color=c, ms=4)
+        important = registry.get(name).important
+        if important:  # differences inside the grey band are too small to matter
+            ax.axvspan(-factor * important, factor * important, color="0.9", lw=0, zorder=0)
         ax.axvline(0.0, color="0.3", lw=0.8)
-        ax.set_yticks(y, options, fontsize=7)
+        ax.set_yticks(y, options, fontsize=8)
         ax.set_ylim(-0.6, len(options) - 0.4)
         ax.set_title(indicator_label(name, lang), fontsize=9)
         ax.set_xlabel(f"{text(lang)['difference']} ({unit})", fontsize=8)
         ax.xaxis.set_major_locator(MaxNLocator(5))
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=8)
         ax.grid(axis="x", color="0.92", lw=0.6)
         ax.set_axisbelow(True)
     return _finish(fig, axes, len(names))
@@ -260,7 +303,7 @@ def extra_cost(cost: pd.DataFrame, scenarios: Sequence[str], lang: str) -> Figur
     ax.barh(y, per_option.to_numpy() / 1e6, color=[colour[o] for o in per_option.index], height=0.6)
     ax.set_yticks(y, list(per_option.index), fontsize=8)
     ax.set_xlabel(text(lang)["eur_million"], fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.tick_params(labelsize=8)
     ax.axvline(0.0, color="0.3", lw=0.8)
     ax.grid(axis="x", color="0.92", lw=0.6)
     ax.set_axisbelow(True)
@@ -278,10 +321,10 @@ def ranking_heatmap(ranking: pd.DataFrame, scenarios: Sequence[str], names: Sequ
     ax.imshow(grid.to_numpy(dtype=float), cmap="Greens", vmin=0, vmax=1, aspect="auto")
     for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
         if v > 0:  # blank: never best
-            ax.text(j, i, f"{v:.0%}" if lang == "en" else f"{v * 100:.0f}%", ha="center", va="center", fontsize=7,
+            ax.text(j, i, f"{v:.0%}" if lang == "en" else f"{v * 100:.0f}%", ha="center", va="center", fontsize=8,
                     color="white" if v > 0.6 else "black")
     ax.set_yticks(range(len(scenarios)), list(scenarios), fontsize=8)
-    ax.set_xticks(range(len(names)), [indicator_label(n, lang) for n in names], fontsize=7, rotation=35,
+    ax.set_xticks(range(len(names)), [indicator_label(n, lang) for n in names], fontsize=8, rotation=35,
                   ha="right", rotation_mode="anchor")
     fig.tight_layout()
     return fig
@@ -306,9 +349,9 @@ def sensitivity_bars(indices: pd.DataFrame, lang: str, top: int = 10, outputs: i
                          (part["ci_high"] - part["value"]).clip(lower=0)])
         ax.barh(y, part["value"], xerr=np.nan_to_num(err), color="tab:blue", alpha=0.75, height=0.6,
                 error_kw={"lw": 0.8, "ecolor": "0.3"})
-        ax.set_yticks(y, [str(p) for p in part["parameter"]], fontsize=7)
+        ax.set_yticks(y, [str(p) for p in part["parameter"]], fontsize=8)
         ax.set_title(f"{indicator_label(output, lang)} ({part['method'].iloc[0]}, {main})", fontsize=9)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=8)
         ax.grid(axis="x", color="0.92", lw=0.6)
         ax.set_axisbelow(True)
     return _finish(fig, axes, len(names))

@@ -4,6 +4,7 @@ printed by headless Chromium where one is installed."""
 from __future__ import annotations
 
 import html
+import json
 import math
 import os
 import shutil
@@ -18,16 +19,20 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..version import __version__
 from .. import indicators as registry
-from ..experiment.compare import Comparison
+from ..experiment.compare import GOAL_FILE, Comparison
 from ..scenario import Scenario
 from . import figures
 from .data import ReportError, load_sensitivity, measure_table, planned_inflows, spent_per_year
+from .summary import cost_per_unit, summarise
 from .labels import (LANGUAGES, fixed, indicator_explanation, indicator_label, indicator_unit, measure_title, number,
                      percent, text)
 
-SECTIONS = ("overview", "measures", "budget", "trajectories", "differences", "timing", "cost", "ranking",
+SECTIONS = ("summary", "overview", "measures", "budget", "trajectories", "differences", "timing", "cost", "ranking",
             "sensitivity", "limits", "indicators")
 """The ids (and ``data-section`` attributes) of the report's sections, in order."""
+
+TRAJECTORY_INDICATORS = 4
+"""At most this many goal indicators (the heaviest weights first) in the trajectory figure."""
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -116,6 +121,8 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
     cost = c.cost_effectiveness()
     ranking = c.ranking()
     ranked = [n for n in names if registry.better(n) != 0]
+    goal = sorted(c.goal, key=lambda n: -c.goal[n])[:TRAJECTORY_INDICATORS]
+    summary = summarise(c, lang, cost, sensitivity)
 
     def uri(fig) -> str:
         return figures.data_uri(fig, lang)
@@ -126,7 +133,7 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
         "budget": Picture("budget", t["fig_budget"], uri(
             figures.budget_by_source(planned, spent, horizon, lang))),
         "trajectories": Picture("trajectories", t["fig_trajectories"], uri(
-            figures.trajectories(c, names, lang))),
+            figures.trajectories(c, goal, c.scenarios[1:], lang))),
         "differences": Picture("differences", t["fig_differences"].format(year=horizon), uri(
             figures.differences_forest(c, names, horizon, lang))),
         "persistence": Picture("persistence", t["fig_persistence"], uri(
@@ -145,7 +152,7 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
         "differences": _differences_tables(c, names, horizon, lang),
         "timing": _timing_table(c, names, lang),
         "persistence": _persistence_table(c, names, lang),
-        "cost": _cost_table(cost, lang),
+        "cost": _cost_table(cost, list(c.goal), lang),
         "ranking": _ranking_table(ranking, ranked, lang),
         "indicators": _indicator_table(c.indicators, lang),
     }
@@ -153,8 +160,8 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
         tables["sensitivity"] = _sensitivity_table(sensitivity, lang)
     runs = c.runs
     replications = int(runs["replicate"].nunique()) if len(runs) else 0
+    seeds = ", ".join(str(s) for s in sorted(runs["seed"].unique())) if len(runs) else ""
     facts = [(t["baseline"], c.baseline), (t["replications"], str(replications)),
-             (t["seed"], ", ".join(str(s) for s in sorted(runs["seed"].unique())) if len(runs) else ""),
              (t["horizon"], f"{horizon} {t['years']}"), (t["area"], c.area),
              (t["runs_ok"], f"{int((runs['status'] == 'ok').sum()) if 'status' in runs else len(runs)} / {len(runs)}")]
     if meta.get("created"):
@@ -164,13 +171,15 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
     template = env.get_template("report.html.j2")
     return template.render(
         t=t, lang=lang, sections=SECTIONS, figs=figs, tables=tables, facts=facts, horizon=horizon,
-        intro=t["sec_overview_intro"].format(n=len(c.scenarios) - 1, baseline=html.escape(c.baseline),
-                                             reps=replications),
+        intro=t["sec_overview_intro"].format(
+            options=t["one_option"] if len(c.scenarios) == 2 else t["n_options"].format(n=len(c.scenarios) - 1),
+            baseline=html.escape(c.baseline), reps=replications),
+        summary=summary, goal_label=t["sum_goal"].format(goal=html.escape(summary.goal)),
         year_intro={k: t[k].format(year=horizon) for k in ("sec_differences_intro", "sec_cost_intro",
                                                            "sec_ranking_intro")},
         sensitivity=sensitivity is not None and len(sensitivity) > 0,
         can=[t[f"can_{k}"] for k in range(1, 5)], cannot=[t[f"cannot_{k}"] for k in range(1, 5)],
-        footer=t["footer"].format(version=__version__))
+        footer=t["footer"].format(version=__version__, seed=seeds))
 
 
 def _now() -> str:
@@ -236,19 +245,18 @@ def _budget_table(planned: dict[str, pd.DataFrame], spent: pd.DataFrame, lang: s
     rows = []
     spent_total = spent.groupby("scenario")["eur"].sum()
     for name, table in planned.items():
-        total = number(spent_total.get(name, 0.0), lang, thousands=True)
-        if not len(table):
-            rows.append([_cell(name, "name"), _cell(t["no_funding"]), _cell(""), _cell(""), _cell(""),
-                         _cell(""), _cell(total, "num")])
-            continue
         for source, part in table.groupby("source", sort=False):
             paying = part[part["eur"] > 0]
             years = f"{paying['year'].min()}-{paying['year'].max()}" if len(paying) else ""
             first = paying["eur"].iloc[0] if len(paying) else 0.0
             rows.append([_cell(name, "name"), _cell(source), _cell(part["kind"].iloc[0].replace("_", " ")),
                          _cell(number(first, lang, thousands=True), "num"), _cell(years, "num"),
-                         _cell(number(part["eur"].sum(), lang, thousands=True), "num"), _cell(total, "num")])
-            total = ""
+                         _cell(number(part["eur"].sum(), lang, thousands=True), "num"), _cell("", "num")])
+        # the ledger's payments are not split by source: what was spent stands on the scenario's total row
+        rows.append([_cell(name, "name total"), _cell(t["all_sources"] if len(table) else t["no_funding"], "total"),
+                     _cell(""), _cell(""), _cell(""),
+                     _cell(number(table["eur"].sum(), lang, thousands=True), "num total"),
+                     _cell(number(spent_total.get(name, 0.0), lang, thousands=True), "num total")])
     return Table("budget", [t["scenario"], t["source"], t["kind"], t["per_year"], t["period"], t["planned_total"],
                             t["spent_total"]], rows)
 
@@ -257,6 +265,13 @@ def _signed_class(name: str, mean: float, significant: bool) -> str:
     if not significant or registry.better(name) == 0:
         return "num"
     return "num good" if registry.better(name) * mean > 0 else "num bad"
+
+
+def _practical_class(name: str, mean: float, practical: str) -> str:
+    """Clear and important: coloured and bold; clear but tiny: coloured, light; unclear: grey."""
+    if practical == "unclear":
+        return "num muted"
+    return _signed_class(name, mean, True) + (" strong" if practical == "important" else " tiny")
 
 
 def _differences_tables(c: Comparison, names: list[str], year: int, lang: str, per_table: int = 5) -> list[Table]:
@@ -271,15 +286,20 @@ def _differences_tables(c: Comparison, names: list[str], year: int, lang: str, p
         chunk = options[first:first + per_table]
         rows = []
         for name in names:
-            row = [_cell(indicator_label(name, lang), "name", figures.display_unit(name, lang)[1])]
+            factor, unit = figures.display_unit(name, lang)
+            important = fixed(factor * registry.get(name).important, _decimals(factor * registry.get(name).important),
+                              lang)
+            row = [_cell(indicator_label(name, lang), "name", t["important_short"].format(value=important, unit=unit))]
             for option in chunk:
                 if (option, name) not in diff.index:
                     row.append(_cell(""))
                     continue
                 d = diff.loc[(option, name)]
                 value, interval = _difference(name, d["mean"], d["ci_low"], d["ci_high"], lang)
-                row.append(_cell(value, _signed_class(name, d["mean"], bool(d["significant"]))
-                                 + (" strong" if d["significant"] else ""), interval))
+                size = fixed(d["effect_size"], 1, lang, sign=True) if pd.notna(d["effect_size"]) else "–"
+                row.append(_cell(value + " " + t[f"mark_{d['practical']}"],
+                                 _practical_class(name, d["mean"], d["practical"]) + f" {d['practical']}",
+                                 f"{interval} · {t['effect_size_short']} {size}"))
             rows.append(row)
         tables.append(Table("differences", [t["indicator"], *chunk], rows))
     return tables
@@ -327,21 +347,27 @@ def _persistence_table(c: Comparison, names: list[str], lang: str) -> Table:
                                  *[t["after"].format(k=k) for k in after]], rows)
 
 
-def _cost_table(cost: pd.DataFrame, lang: str) -> Table:
+def _cost_table(cost: pd.DataFrame, goal: list[str], lang: str) -> Table:
+    """Per option: the extra cost, and per goal indicator the cost per unit bought with its bootstrap interval,
+    or 'not meaningful' where the gain's interval includes zero."""
     t = text(lang)
-    # shares of households where less is better (S1-S3): the cost per household-year avoided
-    household_years = [n for n in cost["indicator"].unique()
-                       if registry.get(n).per_household and registry.better(n) < 0]
+    names = [n for n in goal if n in set(cost["indicator"])]
     rows = []
     for option, part in cost.groupby("option", sort=False):
         per = part.set_index("indicator")
         row = [_cell(option, "name"), _cell(number(part["extra_cost_eur"].iloc[0], lang, thousands=True), "num")]
-        for name in household_years:
-            value = per["eur_per_household_year"].get(name, float("nan"))
-            row.append(_cell(number(value, lang, thousands=True), "num"))
+        for name in names:
+            r = per.loc[name]
+            if not r["meaningful"]:
+                row.append(_cell(t["not_meaningful"], "num muted not-meaningful"))
+                continue
+            value, low, high, _ = cost_per_unit(r, name, lang)
+            row.append(_cell(value, "num", f"[{low}; {high}]"))
         rows.append(row)
-    header = [t["option"], t["extra_cost"],
-              *[f"{t['eur_per_household_year']}: {indicator_label(n, lang)}" for n in household_years]]
+    header = [t["option"], t["extra_cost"]]
+    for name in names:
+        unit = t["unit_household_year"] if registry.get(name).per_household else t["unit_important_difference"]
+        header.append(f"{indicator_label(name, lang)}: {t['eur_per'].format(unit=unit)}")
     return Table("cost", header, rows)
 
 
@@ -382,16 +408,25 @@ def _sensitivity_table(indices: pd.DataFrame, lang: str, top: int = 8) -> Table:
 def _indicator_table(names: list[str], lang: str) -> Table:
     t = text(lang)
     direction = {1: t["higher"], -1: t["lower"], 0: t["neither"]}
-    rows = [[_cell(indicator_label(n, lang), "name"), _cell(n, "code"), _cell(indicator_unit(n, lang)),
-             _cell(indicator_explanation(n, lang)), _cell(direction[registry.better(n)])] for n in names]
-    return Table("indicators", [t["indicator"], "", t["unit"], t["meaning"], t["better"]], rows)
+    rows = []
+    for n in names:
+        important = registry.get(n).important
+        factor, unit = figures.display_unit(n, lang)
+        threshold = (f"{fixed(factor * important, _decimals(factor * important), lang)} {unit}" if important else "")
+        rows.append([_cell(indicator_label(n, lang), "name"), _cell(n, "code"), _cell(indicator_unit(n, lang)),
+                     _cell(indicator_explanation(n, lang)), _cell(direction[registry.better(n)]),
+                     _cell(threshold, "", registry.get(n).important_reason)])
+    return Table("indicators", [t["indicator"], "", t["unit"], t["meaning"], t["better"], t["important_column"]],
+                 rows)
 
 
 def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", sensitivity: str | Path | None = None,
-                       pdf: bool = False, area: str = "all") -> list[Path]:
+                       pdf: bool = False, area: str = "all", goal: str | dict | None = None) -> list[Path]:
     """Write the report of the comparison in ``results`` (a folder written by ``qsim compare --out``, holding
     ``store/``, or the store itself). A ``sensitivity_indices.csv`` in ``results`` is included unless
-    ``sensitivity`` names another folder."""
+    ``sensitivity`` names another folder. ``goal``: the decision's goal (see
+    :func:`qsim.experiment.compare.checked_goal`; default: the one saved in ``results/goal.json`` by
+    ``qsim compare``, else the default goal)."""
     from ..experiment.store import Store
 
     results = Path(results)
@@ -402,10 +437,23 @@ def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", 
         raise ReportError(f"{results}: not a comparison results folder: missing store/manifest.json "
                           "(written by `qsim compare --out DIR`)")
     store = Store(store_path)
-    comparison = Comparison.from_store(store_path, area=area)
+    if goal is None and (results / GOAL_FILE).exists():  # the goal the comparison was saved with
+        goal = _saved_goal(results / GOAL_FILE)
+    comparison = Comparison.from_store(store_path, area=area, goal=goal)
     if comparison.yearly.empty:
         raise ReportError(f"{store_path}: the store holds no finished runs; run `qsim compare` again to finish it")
     if sensitivity is None and (results / "sensitivity_indices.csv").exists():
         sensitivity = results
     meta = {"created": store.manifest.get("created"), "versions": store.manifest.get("versions", {})}
     return write_report(comparison, path, lang, sensitivity, pdf, meta)
+
+
+def _saved_goal(path: Path) -> dict:
+    """The goal in ``path`` (written by :meth:`Comparison.save`); a ReportError if it cannot be read."""
+    try:
+        goal = json.loads(path.read_text(encoding="utf-8"))["goal"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ReportError(f"{path}: cannot be read as a saved goal ({e}); delete it or pass --goal") from None
+    if not isinstance(goal, dict):
+        raise ReportError(f"{path}: field goal is {goal!r}; expected indicator: weight pairs")
+    return goal

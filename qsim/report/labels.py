@@ -90,10 +90,10 @@ TEXT: dict[str, dict[str, str]] = {
                             "them) happen only in some replications and show in the money actually spent.",
         # sections
         "sec_overview": "What was compared",
-        "sec_overview_intro": "The simulation compares {n} option(s) with the baseline <b>{baseline}</b> for the "
-                              "same neighbourhood. Every scenario was run {reps} times with different chance "
-                              "events (replications); replication r of every scenario meets the same chance "
-                              "events, so the differences between options are due to the options themselves.",
+        "sec_overview_intro": "The simulation compares {options} with the baseline scenario <b>{baseline}</b> for "
+                              "the same neighbourhood. Every scenario was run {reps} times with different chance "
+                              "events (replications); replication r of every scenario meets the same chance events, "
+                              "so the differences between options are due to the options themselves.",
         "sec_measures": "Measures on a timeline",
         "sec_measures_intro": "When each option's measures run. Construction measures are shown for their "
                               "planned building time; their effect lasts afterwards.",
@@ -101,9 +101,9 @@ TEXT: dict[str, dict[str, str]] = {
         "sec_budget_intro": "The money each funding source plans to pay in every year (bars) and the money "
                             "actually spent on measures, averaged over replications (line).",
         "sec_trajectories": "How the neighbourhood develops",
-        "sec_trajectories_intro": "Mean over replications (line) and the range in which 80% of the replications "
-                                  "lie (10-90% band, shaded). The orange background marks years in which "
-                                  "measures run.",
+        "sec_trajectories_intro": "Mean over replications (line) and the range in which 80% of the replications lie "
+                                  "(10-90% band, shaded), the baseline against one option at a time. The orange "
+                                  "background marks years in which the option's measures run.",
         "sec_differences": "Differences to the baseline",
         "sec_differences_intro": "Each option minus the baseline in the same replication (paired difference), "
                                  "in year {year}, with 95% intervals. An interval that does not cross zero "
@@ -115,11 +115,11 @@ TEXT: dict[str, dict[str, str]] = {
         "sec_persistence_intro": "Effect in the last funded year and later, as a share of that effect (100% = "
                                  "fully kept, 0% = gone). Years beyond the simulated horizon are left out.",
         "sec_cost": "Cost-effectiveness",
-        "sec_cost_intro": "The extra money each option spends compared with the baseline by year {year}, and what "
-                          "it buys: the cost per household-year of unemployment (S1), long-term unemployment "
-                          "(S2) or transfer receipt (S3) avoided (one household kept out of it for one year, "
-                          "counted on 31 December, summed over all years). Empty cells: nothing was avoided, so "
-                          "there is no cost per unit.",
+        "sec_cost_intro": "The extra money each option spends compared with the baseline by year {year}, and what it"
+                          " buys for each indicator of the goal: for unemployment (S1), long-term unemployment (S2),"
+                          " transfer receipt (S3) and other shares of households the cost per household-year avoided"
+                          " (one household kept out of it for one year, counted on 31 December, summed over all "
+                          "years); for the other indicators the cost per minimum important difference gained.",
         "sec_ranking": "How robust is the ranking?",
         "sec_ranking_intro": "For each indicator, the share of replications in which a scenario is the best of "
                              "all in year {year}. Values near 100% mean the ranking holds whatever the chance "
@@ -135,8 +135,11 @@ TEXT: dict[str, dict[str, str]] = {
         # figures
         "fig_measures": "Measures of each option over the years",
         "fig_budget": "Funding by source (planned) and money spent per year",
-        "fig_trajectories": "Key indicators over the years: mean and 10-90% band",
-        "fig_differences": "Paired difference to the baseline in year {year} with 95% interval",
+        "fig_trajectories": "The goal's indicators over the years, the baseline (black) against one option per row: "
+                            "mean and 10-90% band. The y range of an indicator spans at least four minimum important"
+                            " differences, so that noise does not look like an effect.",
+        "fig_differences": "Paired difference to the baseline in year {year} with 95% interval; grey: smaller than the "
+                           "minimum important difference",
         "fig_timing": "First year with a clear effect (blank: none within the horizon)",
         "fig_cost": "Extra cost against the baseline",
         "fig_persistence": "Paired differences to the baseline over the years with 95% intervals; dotted: the end "
@@ -163,7 +166,84 @@ TEXT: dict[str, dict[str, str]] = {
                     "national policy, the quality of the people doing the work, events like a pandemic.",
         "cannot_4": "Small differences that are not clear effects should not be used to rank options; use the "
                     "results together with local knowledge and the people who live there.",
-        "footer": "Made with qsim {version}. Tables as CSV and Parquet are in the results folder.",
+        "sec_summary": "The decision in brief",
+        "evidence": "→ evidence",
+        "sum_goal": "Goal: {goal}. Effects are counted in minimum important differences (the smallest change worth "
+                    "acting on, see the indicators' table), weighted as given.",
+        "sum_and": " and ",
+        "sum_recommend": "Recommended for this goal: {options}. In year {year} {best} improves the goal by {score} "
+                         "minimum important differences over the baseline (95% interval {low} to {high}).",
+        "sum_recommend_tie": "The recommended options cannot be told apart: the interval of their difference "
+                             "includes zero.",
+        "sum_recommend_rest": "The other options do clearly less.",
+        "sum_recommend_none": "No option improves the goal clearly over the baseline. The best, {option}, scores "
+                              "{score} minimum important differences in year {year} (95% interval {low} to {high}, "
+                              "which includes zero or less).",
+        "sum_certainty": "How sure: {option} is the best scenario for the goal in {share} of the {n} replications "
+                         "(the chance events of the model).",
+        "sum_parameters_none": "Across uncertain assumptions: unknown, no sensitivity analysis was run for this "
+                               "comparison.",
+        "sum_parameters_other": "Across uncertain assumptions: the sensitivity analysis shown does not cover the "
+                                "goal's indicators.",
+        "sum_parameters": "Across uncertain assumptions: the goal's indicators depend most on {parameters} "
+                          "(sensitivity analysis). Whether the recommendation holds when these change was not "
+                          "computed; check it with a comparison at other values.",
+        "sum_timing": "Effects of {option} show from year {year} on (first clear effect: {indicator}).",
+        "sum_timing_none": "{option} shows no clear effect on the goal's indicators within the horizon.",
+        "sum_timing_never": "No clear effect within the horizon on: {indicators}.",
+        "sum_persistence_none": "{option}'s funding runs to the end of the simulated horizon: what remains "
+                                "afterwards is not known.",
+        "sum_persistence_short": "{option}'s funding ends in year {end}; the horizon ends too soon after to say how "
+                                 "much remains.",
+        "sum_persistence": "{option}'s funding ends in year {end}; {k} years later this share of the effect remains:"
+                           " {parts}.",
+        "sum_cost": "Cost: {option} spends {extra} more than the baseline by year {year}. Per unit of improvement: "
+                    "{parts}.",
+        "sum_cost_none": "Cost: no indicator of the goal has a better direction to price.",
+        "sum_cost_not_meaningful": "{indicator}: not meaningful (the effect's interval includes zero)",
+        "sum_cost_item": "{indicator} {value} per {unit} (95% interval {low} to {high})",
+        "sum_cost_more": "{k} more indicators in the cost section",
+        "important_column": "Minimum important difference (why)",
+        "sum_who_gains": "Who gains, residents who stay or newcomers: to follow once the model tracks residents "
+                         "(issue 14).",
+        "sum_few_replications": "Too few replications: {n} were run, {needed} are needed so that the interval of "
+                                "every goal indicator reaches at most half a minimum important difference to either "
+                                "side of its mean (from the spread of the paired differences, t-distribution, 95%; "
+                                "at least 10 for the bootstrap). Treat the intervals and the shares of wins as "
+                                "rough; run qsim compare with -r {needed}.",
+        "sum_caveats": "Caveats",
+        "caveat_few": "The number of replications is too small for the intervals shown (see the warning above).",
+        "caveat_tiny": "{k} clear differences in the last year are smaller than the minimum important difference: "
+                       "measurable in the model, too small to matter.",
+        "caveat_important": "The minimum important differences are assumptions of this model, not agreed standards; "
+                            "a different goal or threshold can change the recommendation.",
+        "caveat_chance": "The intervals cover chance events in the model only, not errors in its assumptions: the "
+                         "real uncertainty is larger.",
+        "caveat_synthetic": "The neighbourhood is synthetic and the measures' effect sizes come from studies and "
+                            "expert judgement: compare options, do not read the numbers as a forecast.",
+        "unit_household_year": "household-year avoided",
+        "unit_important_difference": "minimum important difference",
+        "one_option": "one option",
+        "n_options": "{n} options",
+        "all_sources": "all sources",
+        "important_short": "{unit}; matters from {value}",
+        "effect_size_short": "size",
+        "mark_important": "●",
+        "mark_tiny": "○",
+        "mark_unclear": "",
+        "not_meaningful": "not meaningful",
+        "eur_per": "EUR per {unit}",
+        "practical_legend": "● clear and large enough to matter (the interval excludes zero and the difference "
+                            "reaches the indicator's minimum important difference, given below its name); ○ clear "
+                            "but tiny; grey: unclear (the interval includes zero). Size: the difference in standard "
+                            "deviations of the baseline between replications (the natural spread), comparable "
+                            "between indicators; the interval shows how precisely the difference is known.",
+        "cost_interval_note": "Intervals: 95% percentile bootstrap over replications (2,000 resamples, fixed seed). "
+                              "Not meaningful: the improvement's interval includes zero, so the option may buy "
+                              "nothing.",
+        "percent_unit": "%",
+        "measures_running": "measures of the option running",
+        "footer": "Made with qsim {version}, seed {seed}. Tables as CSV and Parquet are in the results folder.",
     },
     "de": {
         "title": "Vergleich von Handlungsoptionen",
@@ -236,11 +316,11 @@ TEXT: dict[str, dict[str, str]] = {
                             "Kürzungen (falls eine Quelle sie hat) treten nur in manchen Wiederholungen auf und "
                             "zeigen sich in den tatsächlichen Ausgaben.",
         "sec_overview": "Was verglichen wurde",
-        "sec_overview_intro": "Die Simulation vergleicht {n} Option(en) mit dem Basisszenario <b>{baseline}</b> "
-                              "für dasselbe Quartier. Jedes Szenario wurde {reps}-mal mit unterschiedlichen "
+        "sec_overview_intro": "Die Simulation vergleicht {options} mit dem Basisszenario <b>{baseline}</b> für "
+                              "dasselbe Quartier. Jedes Szenario wurde {reps}-mal mit unterschiedlichen "
                               "Zufallsereignissen gerechnet (Wiederholungen); Wiederholung r erlebt in jedem "
-                              "Szenario dieselben Zufallsereignisse, sodass Unterschiede zwischen den Optionen "
-                              "auf die Optionen selbst zurückgehen.",
+                              "Szenario dieselben Zufallsereignisse, sodass Unterschiede zwischen den Optionen auf "
+                              "die Optionen selbst zurückgehen.",
         "sec_measures": "Maßnahmen im Zeitverlauf",
         "sec_measures_intro": "Wann die Maßnahmen jeder Option laufen. Baumaßnahmen sind für ihre geplante "
                               "Bauzeit dargestellt; ihre Wirkung hält danach an.",
@@ -249,8 +329,9 @@ TEXT: dict[str, dict[str, str]] = {
                             "tatsächlich für Maßnahmen ausgegebenen Mittel im Mittel der Wiederholungen (Linie).",
         "sec_trajectories": "Wie sich das Quartier entwickelt",
         "sec_trajectories_intro": "Mittelwert über die Wiederholungen (Linie) und der Bereich, in dem 80% der "
-                                  "Wiederholungen liegen (10-90%-Band, schattiert). Der orange Hintergrund "
-                                  "markiert Jahre, in denen Maßnahmen laufen.",
+                                  "Wiederholungen liegen (10-90%-Band, schattiert), das Basisszenario gegen je eine "
+                                  "Option. Der orange Hintergrund markiert Jahre, in denen die Maßnahmen der Option "
+                                  "laufen.",
         "sec_differences": "Unterschiede zum Basisszenario",
         "sec_differences_intro": "Jede Option minus Basisszenario in derselben Wiederholung (gepaarte "
                                  "Differenz) im Jahr {year}, mit 95%-Intervallen. Ein Intervall, das die Null "
@@ -263,11 +344,12 @@ TEXT: dict[str, dict[str, str]] = {
                                  "(100% = ganz erhalten, 0% = verschwunden). Jahre nach dem simulierten Zeitraum "
                                  "fehlen.",
         "sec_cost": "Kosten-Wirksamkeit",
-        "sec_cost_intro": "Die Mehrausgaben jeder Option gegenüber dem Basisszenario bis zum Jahr {year} und "
-                          "was sie bewirken: die Kosten je vermiedenem Haushaltsjahr Arbeitslosigkeit (S1), "
-                          "Langzeitarbeitslosigkeit (S2) oder Transferbezug (S3) (ein Haushalt ein Jahr lang davor "
-                          "bewahrt, gezählt am 31. Dezember, summiert über alle Jahre). Leere Zellen: nichts "
-                          "vermieden, also keine Kosten je Einheit.",
+        "sec_cost_intro": "Die Mehrausgaben jeder Option gegenüber dem Basisszenario bis zum Jahr {year} und was sie"
+                          " für jeden Indikator des Ziels bewirken: bei Arbeitslosigkeit (S1), "
+                          "Langzeitarbeitslosigkeit (S2), Transferbezug (S3) und anderen Anteilen von Haushalten die"
+                          " Kosten je vermiedenem Haushaltsjahr (ein Haushalt ein Jahr lang davor bewahrt, gezählt "
+                          "am 31. Dezember, summiert über alle Jahre); bei den übrigen Indikatoren die Kosten je "
+                          "gewonnenem kleinsten bedeutsamen Unterschied.",
         "sec_ranking": "Wie robust ist die Rangfolge?",
         "sec_ranking_intro": "Für jeden Indikator der Anteil der Wiederholungen, in denen ein Szenario im Jahr "
                              "{year} das beste ist. Werte nahe 100% heißen: die Rangfolge hält unabhängig vom "
@@ -284,8 +366,12 @@ TEXT: dict[str, dict[str, str]] = {
                                 "summiert.",
         "fig_measures": "Maßnahmen jeder Option im Zeitverlauf",
         "fig_budget": "Förderung nach Quelle (geplant) und Ausgaben je Jahr",
-        "fig_trajectories": "Kernindikatoren im Zeitverlauf: Mittelwert und 10-90%-Band",
-        "fig_differences": "Gepaarte Differenz zum Basisszenario im Jahr {year} mit 95%-Intervall",
+        "fig_trajectories": "Die Indikatoren des Ziels im Zeitverlauf, das Basisszenario (schwarz) gegen je eine "
+                            "Option pro Zeile: Mittelwert und 10-90%-Band. Der y-Bereich eines Indikators umfasst "
+                            "mindestens vier kleinste bedeutsame Unterschiede, damit Rauschen nicht wie eine Wirkung"
+                            " aussieht.",
+        "fig_differences": "Gepaarte Differenz zum Basisszenario im Jahr {year} mit 95%-Intervall; grau: kleiner "
+                           "als der kleinste bedeutsame Unterschied",
         "fig_timing": "Erstes Jahr mit deutlichem Effekt (leer: keines im Zeitraum)",
         "fig_cost": "Mehrkosten gegenüber dem Basisszenario",
         "fig_persistence": "Gepaarte Differenzen zum Basisszenario im Zeitverlauf mit 95%-Intervallen; gepunktet: "
@@ -312,7 +398,89 @@ TEXT: dict[str, dict[str, str]] = {
                     "Bundespolitik, die Qualität der Menschen, die die Arbeit tun, Ereignisse wie eine Pandemie.",
         "cannot_4": "Kleine Unterschiede ohne deutlichen Effekt sollten keine Rangfolge begründen; die "
                     "Ergebnisse gehören zusammen mit lokalem Wissen und den Menschen vor Ort betrachtet.",
-        "footer": "Erstellt mit qsim {version}. Tabellen als CSV und Parquet liegen im Ergebnisordner.",
+        "sec_summary": "Die Entscheidung in Kürze",
+        "evidence": "→ Belege",
+        "sum_goal": "Ziel: {goal}. Wirkungen werden in kleinsten bedeutsamen Unterschieden gezählt (der kleinsten "
+                    "Änderung, für die sich Handeln lohnt, siehe die Indikatorentabelle), gewichtet wie angegeben.",
+        "sum_and": " und ",
+        "sum_recommend": "Empfohlen für dieses Ziel: {options}. Im Jahr {year} verbessert {best} das Ziel um {score} "
+                         "kleinste bedeutsame Unterschiede gegenüber dem Basisszenario (95%-Intervall {low} bis "
+                         "{high}).",
+        "sum_recommend_tie": "Die empfohlenen Optionen sind nicht zu unterscheiden: das Intervall ihrer Differenz "
+                             "schließt null ein.",
+        "sum_recommend_rest": "Die anderen Optionen erreichen deutlich weniger.",
+        "sum_recommend_none": "Keine Option verbessert das Ziel deutlich gegenüber dem Basisszenario. Die beste, "
+                              "{option}, erreicht im Jahr {year} {score} kleinste bedeutsame Unterschiede "
+                              "(95%-Intervall {low} bis {high}, das null oder weniger einschließt).",
+        "sum_certainty": "Wie sicher: {option} ist in {share} der {n} Wiederholungen (der Zufallsereignisse des "
+                         "Modells) das beste Szenario für das Ziel.",
+        "sum_parameters_none": "Bei unsicheren Annahmen: unbekannt, für diesen Vergleich wurde keine "
+                               "Sensitivitätsanalyse gerechnet.",
+        "sum_parameters_other": "Bei unsicheren Annahmen: die gezeigte Sensitivitätsanalyse umfasst die Indikatoren "
+                                "des Ziels nicht.",
+        "sum_parameters": "Bei unsicheren Annahmen: die Indikatoren des Ziels hängen am stärksten von {parameters} "
+                          "ab (Sensitivitätsanalyse). Ob die Empfehlung hält, wenn sich diese ändern, wurde nicht "
+                          "berechnet; ein Vergleich mit anderen Werten prüft es.",
+        "sum_timing": "Wirkungen von {option} zeigen sich ab Jahr {year} (erster deutlicher Effekt: {indicator}).",
+        "sum_timing_none": "{option} zeigt im Zeitraum keinen deutlichen Effekt auf die Indikatoren des Ziels.",
+        "sum_timing_never": "Kein deutlicher Effekt im Zeitraum bei: {indicators}.",
+        "sum_persistence_none": "Die Förderung von {option} läuft bis zum Ende des simulierten Zeitraums: was danach"
+                                " bleibt, ist unbekannt.",
+        "sum_persistence_short": "Die Förderung von {option} endet im Jahr {end}; der Zeitraum endet zu bald danach,"
+                                 " um zu sagen, wie viel bleibt.",
+        "sum_persistence": "Die Förderung von {option} endet im Jahr {end}; {k} Jahre später bleibt dieser Anteil "
+                           "der Wirkung: {parts}.",
+        "sum_cost": "Kosten: {option} gibt bis zum Jahr {year} {extra} mehr aus als das Basisszenario. Je Einheit "
+                    "Verbesserung: {parts}.",
+        "sum_cost_none": "Kosten: kein Indikator des Ziels hat eine Richtung, in der er besser wird.",
+        "sum_cost_not_meaningful": "{indicator}: nicht aussagekräftig (das Intervall der Wirkung schließt null ein)",
+        "sum_cost_item": "{indicator} {value} je {unit} (95%-Intervall {low} bis {high})",
+        "sum_cost_more": "{k} weitere Indikatoren im Abschnitt Kosten-Wirksamkeit",
+        "important_column": "Kleinster bedeutsamer Unterschied (Begründung)",
+        "sum_who_gains": "Wer gewinnt, Bleibende oder Zugezogene: folgt, sobald das Modell Bewohner verfolgt (Issue "
+                         "14).",
+        "sum_few_replications": "Zu wenige Wiederholungen: {n} wurden gerechnet, {needed} sind nötig, damit das "
+                                "Intervall jedes Indikators des Ziels höchstens einen halben kleinsten bedeutsamen "
+                                "Unterschied zu jeder Seite seines Mittelwerts reicht (aus der Streuung der "
+                                "gepaarten Differenzen, t-Verteilung, 95%; mindestens 10 für den Bootstrap). "
+                                "Intervalle und Anteile der Siege sind nur grob; qsim compare mit -r {needed} "
+                                "rechnen.",
+        "sum_caveats": "Vorbehalte",
+        "caveat_few": "Die Zahl der Wiederholungen ist für die gezeigten Intervalle zu klein (siehe die Warnung "
+                      "oben).",
+        "caveat_tiny": "{k} deutliche Unterschiede im letzten Jahr sind kleiner als der kleinste bedeutsame "
+                       "Unterschied: im Modell messbar, aber zu klein, um zu zählen.",
+        "caveat_important": "Die kleinsten bedeutsamen Unterschiede sind Annahmen dieses Modells, keine vereinbarten"
+                            " Standards; ein anderes Ziel oder eine andere Schwelle kann die Empfehlung ändern.",
+        "caveat_chance": "Die Intervalle erfassen nur Zufallsereignisse im Modell, nicht Fehler in seinen Annahmen: "
+                         "die wirkliche Unsicherheit ist größer.",
+        "caveat_synthetic": "Das Quartier ist synthetisch, die Wirkungsstärken der Maßnahmen stammen aus Studien und"
+                            " Expertenschätzungen: Optionen vergleichen, die Zahlen nicht als Prognose lesen.",
+        "unit_household_year": "vermiedenes Haushaltsjahr",
+        "unit_important_difference": "kleinsten bedeutsamen Unterschied",
+        "one_option": "eine Option",
+        "n_options": "{n} Optionen",
+        "all_sources": "alle Quellen",
+        "important_short": "{unit}; bedeutsam ab {value}",
+        "effect_size_short": "Größe",
+        "mark_important": "●",
+        "mark_tiny": "○",
+        "mark_unclear": "",
+        "not_meaningful": "nicht aussagekräftig",
+        "eur_per": "EUR je {unit}",
+        "practical_legend": "● deutlich und groß genug, um zu zählen (das Intervall schließt null aus und der "
+                            "Unterschied erreicht den kleinsten bedeutsamen Unterschied des Indikators, unter seinem"
+                            " Namen angegeben); ○ deutlich, aber winzig; grau: unklar (das Intervall schließt null "
+                            "ein). Größe: der Unterschied in Standardabweichungen des Basisszenarios zwischen den "
+                            "Wiederholungen (der natürlichen Streuung), zwischen Indikatoren vergleichbar; das "
+                            "Intervall zeigt, wie genau der Unterschied bekannt ist.",
+        "cost_interval_note": "Intervalle: 95%-Perzentil-Bootstrap über die Wiederholungen (2.000 Ziehungen, fester "
+                              "Startwert). Nicht aussagekräftig: das Intervall der Verbesserung schließt null ein, "
+                              "die Option bewirkt also womöglich nichts.",
+        "percent_unit": "%",
+        "measures_running": "Maßnahmen der Option laufen",
+        "footer": "Erstellt mit qsim {version}, Startwert {seed}. Tabellen als CSV und Parquet liegen im "
+                  "Ergebnisordner.",
     },
 }
 
