@@ -227,4 +227,5 @@ def test_report_of_the_shipped_comparison_in_both_languages(tmp_path):
             info = _report_page(page, out / f"report-{lang}.html", lang, f"report-shipped-{lang}.png")
         _check_parts(info, lang, FIGURES)
         overview = next(t["cells"] for t in info["tables"] if t["key"] == "overview")
-        assert {row[0].rstrip(" \u2605") for row in overview} >= {"baseline", *options}
+        names = {qsim.load_scenario(f).title(lang) for f in files}  # German: the files' label_de
+        assert {row[0].rstrip(" \u2605") for row in overview} >= names
