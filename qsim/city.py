@@ -147,7 +147,7 @@ class City(StrictModel):
     min_households: int = Field(default=10, ge=1, le=1000, description="Households of an area at least (matters "
                                 "only when scaled down).")
     persons_per_household: float = Field(default=1.8, ge=1.0, le=6.0, description="Persons per household in the "
-                                         "city (Berlin about 1.8: DOMAIN.md section 1).")
+                                         "city (Berlin about 1.8: docs/sources.md section 1).")
     shares: tuple[Share, Share, Share] = Field(default=(0.053, 0.118, 0.27), description="City-wide shares of S1, S3 "
                                                "and S4 at the date of the status values (Berlin 31.12.2020: MSS 2021).")
     spreads: tuple[Share | None, Share | None, Share | None] = Field(
