@@ -758,6 +758,24 @@ class Scenario(StrictModel):
     def years(self) -> int:
         return self.scenario.years
 
+    def __repr__(self) -> str:
+        households = sum(a.n_households for a in self.areas)
+        return (f"Scenario({self.name!r}, {self.years} years, {len(self.areas)} area(s), {households:,} households, "
+                f"{len(self.all_measures())} measure(s))")
+
+    def _repr_html_(self) -> str:
+        """A notebook's display: the funding sources and the measures with their period and cost."""
+        from .display import eur, table
+
+        rows = [[f"funding: {self.funding_title(name, 'en')}", s.kind.replace("_", " "),
+                 f"{s.start}-{s.end if s.end is not None else self.years}", eur(s.amount_per_year) + " a year"]
+                for name, s in self.funding.items()]
+        for m in self.all_measures():
+            end = m.end_month / 12 if m.end_month is not None else self.years
+            cost = eur(m.cost) + (" one-off" if CATALOGUE[m.type].one_off else " a year")
+            rows.append([m.title("en"), m.type, f"{m.start:g}-{end:g}", cost])
+        return table(repr(self), ["", "kind", "years", "EUR"], rows, self.scenario.description)
+
     def with_parameters(self, overrides: dict[str, float]) -> "Scenario":
         """A copy with further parameter overrides (a bad override raises ScenarioError)."""
         data = self.model_dump()
