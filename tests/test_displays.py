@@ -84,3 +84,11 @@ def test_sensitivity_and_calibration_results_show_their_main_numbers():
     assert repr(c) == "CalibrationResult('cal', 1 parameters, 1 target statistics, 40 accepted draws)"
     page = c._repr_html_()
     assert "labour.job_loss" in page and "0.00812" in page and "0.456" in page
+
+
+def test_the_progress_bar_of_a_run_says_that_the_first_month_compiles(capsys):
+    from qsim.progress import COMPILE_NOTE, months
+
+    assert list(months("run", 2)) == [0, 1]
+    shown = capsys.readouterr().err.split("\r")
+    assert any(COMPILE_NOTE in line for line in shown[:-1]) and COMPILE_NOTE not in shown[-1]  # until month 1 is done
