@@ -701,7 +701,8 @@ class Scenario(StrictModel):
         for name, share in shares.items():
             source = self.funding.get(name)
             if source is None:
-                raise FieldError(f"{path}.funding.{name}", f"unknown funding source {name!r}; expected one of "
+                key = f"{path}.funding" + ("" if any(c.isspace() for c in name) else f".{name}")  # a path, no spaces
+                raise FieldError(key, f"unknown funding source {name!r}; expected one of "
                                  f"{', '.join(self.funding) or '(none defined: add [funding.<name>])'}")
             first = (source.start - 1) * 12
             last = source.end * 12 if source.end is not None else math.inf
