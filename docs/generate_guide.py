@@ -30,6 +30,7 @@ if str(ROOT) not in sys.path:
 
 CLI_FILE = ROOT / "docs" / "cli.md"
 CONCEPTS_FILE = ROOT / "docs" / "concepts.md"
+GERMAN_CONCEPTS_FILE = ROOT / "docs" / "de" / "concepts.md"
 HOW_TO_FIX = "run `python docs/generate_guide.py` (from the repository root)"
 
 CLI_INTRO = """\
@@ -136,10 +137,20 @@ def cli_page() -> str:
     return CLI_INTRO + "\n".join(overview) + "\n\n" + "\n".join(sections)
 
 
-def indicator_table() -> str:
-    """The indicator table of docs/concepts.md (name, unit, how a year is formed, definition)."""
+def indicator_table(lang: str = "en") -> str:
+    """The indicator table of docs/concepts.md (name, unit, how a year is formed, definition); in German (for
+    docs/de/concepts.md) from the registry's German label, unit and explanation."""
     from qsim.indicators import CATALOGUE
 
+    if lang == "de":
+        year = {"stock": "Dezember", "flow": "Summe", "rate": "Mittel x 12"}
+        lines = ["| Indikator | Name | Einheit | Jahreswert | Bedeutung |", "|---|---|---|---|---|"]
+        from qsim.indicators import get
+
+        lines += [f"| {_cell(get(i.name).label('de'))} | `{i.name}` | {_cell(get(i.name).unit_label('de'))} | "
+                  f"{year.get(i.kind, i.kind)} | {_cell(get(i.name).explanation('de'))}"
+                  f"{' (des Gebiets)' if i.level == 'area' else ''} |" for i in CATALOGUE]
+        return "\n".join(lines)
     year = {"stock": "December", "flow": "sum", "rate": "mean x 12"}
     lines = ["| indicator | unit | per year | definition |", "|---|---|---|---|"]
     lines += [f"| `{i.name}` | {i.unit} | {year.get(i.kind, i.kind)} | {_cell(i.definition)}"
@@ -151,12 +162,12 @@ REGION = re.compile(r"(<!-- BEGIN GENERATED (?P<name>indicators) -->\n)(?P<body>
                     re.S)
 
 
-def concepts_page(old: str) -> str:
-    """docs/concepts.md with its indicator table regenerated (everything else left alone)."""
+def concepts_page(old: str, lang: str = "en") -> str:
+    """docs/concepts.md (or docs/de/concepts.md) with its indicator table regenerated (everything else left alone)."""
     if not REGION.search(old):
-        raise SystemExit(f"docs/concepts.md: no region <!-- BEGIN GENERATED indicators --> ... "
+        raise SystemExit(f"concepts page ({lang}): no region <!-- BEGIN GENERATED indicators --> ... "
                          f"<!-- END GENERATED indicators -->; put the markers back where the table belongs")
-    return REGION.sub(lambda m: m.group(1) + indicator_table() + "\n" + m.group(4), old, count=1)
+    return REGION.sub(lambda m: m.group(1) + indicator_table(lang) + "\n" + m.group(4), old, count=1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,8 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     concepts_old = args.concepts_file.read_text(encoding="utf-8")
     cli_old = args.cli_file.read_text(encoding="utf-8") if args.cli_file.exists() else ""
     stale = 0
+    german_old = GERMAN_CONCEPTS_FILE.read_text(encoding="utf-8")
     for path, old, new in ((args.cli_file, cli_old, cli_page()),
-                           (args.concepts_file, concepts_old, concepts_page(concepts_old))):
+                           (args.concepts_file, concepts_old, concepts_page(concepts_old)),
+                           (GERMAN_CONCEPTS_FILE, german_old, concepts_page(german_old, "de"))):
         if new == old:
             print(f"{path.name} is up to date")
             continue

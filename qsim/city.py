@@ -50,6 +50,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from .area_tables import Column, read_table
 from .files import AreaTableError, FileError, StrictModel
+from .measures.catalogue import CATALOGUE
 from .mss import DYNAMICS_CLASSES, STATUS_CLASSES, status_classes, status_index
 
 BERLIN = Path(__file__).parent / "data" / "berlin_mss_2021"
@@ -146,7 +147,7 @@ class City(StrictModel):
     min_households: int = Field(default=10, ge=1, le=1000, description="Households of an area at least (matters "
                                 "only when scaled down).")
     persons_per_household: float = Field(default=1.8, ge=1.0, le=6.0, description="Persons per household in the "
-                                         "city (Berlin about 1.8: DOMAIN.md section 1).")
+                                         "city (Berlin about 1.8: docs/sources.md section 1).")
     shares: tuple[Share, Share, Share] = Field(default=(0.053, 0.118, 0.27), description="City-wide shares of S1, S3 "
                                                "and S4 at the date of the status values (Berlin 31.12.2020: MSS 2021).")
     spreads: tuple[Share | None, Share | None, Share | None] = Field(
@@ -482,9 +483,12 @@ def expand_city(data: dict) -> tuple[dict, CityAreas | None]:
             raise CityError(f"  measures.{k}.areas: unknown selection {name!r}; expected one of "
                             f"{', '.join(chosen) or '(none: add [city.selections.<name>])'}")
         label = m.get("name") or m.get("type", "measure")
+        entry = CATALOGUE.get(m.get("type"))
+        titles = {"label_en": m.get("label_en"), "label_de": m.get("label_de") or (entry and entry.title_de)}
         for area in chosen[name]:
-            measures.append({kk: vv for kk, vv in m.items() if kk != "areas"} | {"name": f"{label} @ {area}",
-                                                                              "target": target | {"area": area}})
+            readable = {k: f"{v} @ {area}" for k, v in titles.items() if isinstance(v, str)}  # for reports
+            measures.append({kk: vv for kk, vv in m.items() if kk != "areas"} | readable |
+                            {"name": f"{label} @ {area}", "target": target | {"area": area}})
     out = {k: v for k, v in data.items() if k != "city"}
     out["areas"] = made.areas
     if isinstance(given, list):

@@ -177,9 +177,9 @@ class Simulation:
         months = self.months - self.state.month if years is None else int(round(years * 12))
         steps = range(months)
         if progress:
-            from tqdm.auto import tqdm
+            from .progress import months as month_bar  # notes that the first month compiles on first use
 
-            steps = tqdm(steps, desc=self.scenario.name, unit="month")
+            steps = month_bar(self.scenario.name, months)
         started = time.perf_counter()
         for _ in steps:
             self.step()

@@ -51,8 +51,8 @@ def _p(process, name, default, unit, source, description, low=-math.inf, high=ma
     return Parameter(process, name, float(default), unit, source, description, float(low), float(high))
 
 
-D3 = "DOMAIN.md §3 (German labour-market and housing statistics)"
-D4 = "DOMAIN.md §4"
+D3 = "docs/sources.md §3 (German labour-market and housing statistics)"
+D4 = "docs/sources.md §4"
 
 PARAMETERS: tuple[Parameter, ...] = (
     # ---------------------------------------------------------------- labour
@@ -79,7 +79,7 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Skill lost per month of unemployment, as a share of current skill.", 0, 1),
     _p("labour", "skill_gain_employed", 0.002, "1/month", ASSUMPTION,
        "Skill gained per month of employment, as a share of the distance to 1.", 0, 1),
-    _p("labour", "long_term_after", 12, "months", "DOMAIN.md §1 (S2: unemployed over one year)",
+    _p("labour", "long_term_after", 12, "months", "docs/sources.md §1 (S2: unemployed over one year)",
        "Months of unemployment after which a head counts as long-term unemployed.", 1, 120),
     _p("labour", "insurance_months", 12, "months", "SGB III §147 (ALG I for 12 months under age 50)",
        "Months of unemployment insurance benefit before SGB II.", 0, 36),
@@ -207,7 +207,7 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Vacant dwellings a mover compares.", 1, 50),
     _p("mobility", "vacancy_fill_rate", 0.25, "1/month", ASSUMPTION + " (tight Berlin market)",
        "Monthly probability that a vacant dwelling is let to an outside household, at reputation 0.5.", 0, 1),
-    _p("mobility", "reputation_lag", 24, "months", "DOMAIN.md §5 (ranks persist); " + ASSUMPTION,
+    _p("mobility", "reputation_lag", 24, "months", "docs/sources.md §5 (ranks persist); " + ASSUMPTION,
        "Time constant with which reputation follows the area's condition.", 1, 600),
     _p("mobility", "in_mover_skill_mean", 0.45, "-", ASSUMPTION, "Median skill of in-movers at reputation 0.5 (logit-normal).", 0, 1),
     _p("mobility", "in_mover_skill_reputation", 0.3, "-", D4 + " (filtering); size " + ASSUMPTION,
@@ -215,7 +215,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     _p("mobility", "in_mover_unemployed", 0.1, "-", ASSUMPTION, "Share of in-movers unemployed on arrival (at reputation 0.5).", 0, 1),
     _p("mobility", "in_mover_transfer", 0.10, "-", ASSUMPTION, "Share of in-movers in transfer receipt without unemployment.", 0, 1),
     _p("mobility", "in_mover_inactive", 0.08, "-", ASSUMPTION, "Share of in-movers inactive.", 0, 1),
-    _p("mobility", "in_mover_children", 0.6, "-", ASSUMPTION + " (Berlin households: 1.8 persons, DOMAIN.md §3)",
+    _p("mobility", "in_mover_children", 0.6, "-", ASSUMPTION + " (Berlin households: 1.8 persons, docs/sources.md §3)",
        "Mean number of children under 15 in an in-moving household, times 2 (1 - skill): poorer families have fewer choices.", 0, 4),
     _p("mobility", "in_mover_two_adults", 0.35, "-", ASSUMPTION + " (Berlin households: 1.8 persons)",
        "Share of in-moving households with two adults.", 0, 1),

@@ -104,6 +104,24 @@ class Result:
         return pd.DataFrame({f"year {first}": y.loc[first, list(names)], f"year {last}": y.loc[last, list(names)],
                              "change": y.loc[last, list(names)] - y.loc[first, list(names)]})
 
+    def __repr__(self) -> str:
+        years = int(self.indicators_by_group["year"].max()) if len(self.indicators_by_group) else 0
+        areas = self.indicators_by_group["area"].nunique() - 1 if len(self.indicators_by_group) else 0
+        return f"Result({self.scenario!r}, seed {self.seed}, replicate {self.replicate}, {years} years, {areas} area(s))"
+
+    def _repr_html_(self) -> str:
+        """A notebook's display: the key indicators in the first and last year, the change, the unit and the
+        yearly trend (whole city)."""
+        from .display import sparkline, svg, table
+
+        names = self._checked(None, "all")
+        y = self.yearly()
+        y = y[y["area"] == "all"].set_index("year")
+        first, last = y.index.min(), y.index.max()
+        rows = [[registry.get(n).label("en"), y.loc[first, n], y.loc[last, n], y.loc[last, n] - y.loc[first, n],
+                 registry.get(n).unit, svg(sparkline(y[n].to_numpy()))] for n in names]
+        return table(repr(self), ["indicator", f"year {first}", f"year {last}", "change", "unit", "trend"], rows)
+
     def mss(self, year: int | None = None) -> pd.DataFrame:
         """The city's monitoring (MSS) of one year, one row per area: z-values of S1, S3, S4, status index and
         class, dynamics over two years and its class, areas of special attention (:func:`qsim.mss.mss_indices`)."""

@@ -41,9 +41,25 @@ Money = Annotated[float, Field(ge=0.0, le=1e10, allow_inf_nan=False)]
 MAX_DWELLINGS = 20_000_000  # per area: a bound that keeps a mistyped number from exhausting memory
 
 
-class Meta(StrictModel):
+class Labelled(StrictModel):
+    """Names for readers: ``label_en`` and ``label_de`` name a scenario (an option), a measure or a funding source
+    in the report and the dashboard of that language; without one the name (or the catalogue's title) is used."""
+
+    label_en: str | None = Field(default=None, min_length=1, description="Name shown in English reports.")
+    label_de: str | None = Field(default=None, min_length=1, description="Name shown in German reports "
+                                 "(Bericht, Dashboard).")
+
+    def label_in(self, lang: str, default: str) -> str:
+        """The label given for ``lang`` ('en' or 'de'), else ``default``."""
+        given = self.label_de if lang == "de" else self.label_en
+        return given if given is not None else default
+
+
+class Meta(Labelled):
     name: str = Field(min_length=1)
     description: str = ""
+    description_de: str | None = Field(default=None, min_length=1, description="The description in German "
+                                       "(German reports; default: description).")
     years: int = Field(gt=0, le=200, description="Simulated horizon in years.")
     seed: int = Field(default=1, ge=0, description="Default seed of the run.")
 
@@ -319,7 +335,7 @@ class Cut(_Typed):
     share: float = Field(gt=0.0, le=1.0, description="Share of the amount cut, 0-1 (1 = the source stops).")
 
 
-class FundingSource(_Typed):
+class FundingSource(_Typed, Labelled):
     """A funding source; the table key is its name (``[funding.soziale_stadt]``)."""
 
     kind: Literal["public_programme", "co_financing", "donation", "own_funds"] = Field(
@@ -373,7 +389,7 @@ class Target(_Typed):
         return [k for k in ("blocks", "groups", "employment", "children") if getattr(self, k) is not None]
 
 
-class _Timed(_Typed):
+class _Timed(_Typed, Labelled):
     """Timing, funding and priority shared by measures and the QM office."""
 
     start: float = Field(default=1.0, ge=1.0, le=201.0, allow_inf_nan=False,
@@ -485,6 +501,12 @@ class Measure(_Timed):
     @property
     def label(self) -> str:
         return self.name or self.type
+
+    def title(self, lang: str) -> str:
+        """The measure's name for readers in ``lang``: its ``label_<lang>``, else its name, else the catalogue's
+        title of its type."""
+        return self.label_in(lang, self.name if self.name not in (None, self.type) else
+                             CATALOGUE[self.type].title_de if lang == "de" else CATALOGUE[self.type].title)
 
     @property
     def units(self) -> float:
@@ -679,7 +701,8 @@ class Scenario(StrictModel):
         for name, share in shares.items():
             source = self.funding.get(name)
             if source is None:
-                raise FieldError(f"{path}.funding.{name}", f"unknown funding source {name!r}; expected one of "
+                key = f"{path}.funding" + ("" if any(c.isspace() for c in name) else f".{name}")  # a path, no spaces
+                raise FieldError(key, f"unknown funding source {name!r}; expected one of "
                                  f"{', '.join(self.funding) or '(none defined: add [funding.<name>])'}")
             first = (source.start - 1) * 12
             last = source.end * 12 if source.end is not None else math.inf
@@ -708,6 +731,20 @@ class Scenario(StrictModel):
     def name(self) -> str:
         return self.scenario.name
 
+    def title(self, lang: str) -> str:
+        """The scenario's (option's) name for readers in ``lang``: ``[scenario] label_<lang>``, else its name."""
+        return self.scenario.label_in(lang, self.name)
+
+    def description_in(self, lang: str) -> str:
+        """The scenario's description in ``lang`` (German: ``description_de`` if given)."""
+        return self.scenario.description_de or self.scenario.description if lang == "de" else \
+            self.scenario.description
+
+    def funding_title(self, source: str, lang: str) -> str:
+        """A funding source's name for readers in ``lang``: its ``label_<lang>``, else its key."""
+        spec = self.funding.get(source)
+        return spec.label_in(lang, source) if spec is not None else source
+
     @property
     def city(self) -> CityAreas | None:
         """The city table the areas were made from (None: the areas were written out)."""
@@ -721,6 +758,24 @@ class Scenario(StrictModel):
     @property
     def years(self) -> int:
         return self.scenario.years
+
+    def __repr__(self) -> str:
+        households = sum(a.n_households for a in self.areas)
+        return (f"Scenario({self.name!r}, {self.years} years, {len(self.areas)} area(s), {households:,} households, "
+                f"{len(self.all_measures())} measure(s))")
+
+    def _repr_html_(self) -> str:
+        """A notebook's display: the funding sources and the measures with their period and cost."""
+        from .display import eur, table
+
+        rows = [[f"funding: {self.funding_title(name, 'en')}", s.kind.replace("_", " "),
+                 f"{s.start}-{s.end if s.end is not None else self.years}", eur(s.amount_per_year) + " a year"]
+                for name, s in self.funding.items()]
+        for m in self.all_measures():
+            end = m.end_month / 12 if m.end_month is not None else self.years
+            cost = eur(m.cost) + (" one-off" if CATALOGUE[m.type].one_off else " a year")
+            rows.append([m.title("en"), m.type, f"{m.start:g}-{end:g}", cost])
+        return table(repr(self), ["", "kind", "years", "EUR"], rows, self.scenario.description)
 
     def with_parameters(self, overrides: dict[str, float]) -> "Scenario":
         """A copy with further parameter overrides (a bad override raises ScenarioError)."""

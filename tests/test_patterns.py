@@ -1,4 +1,4 @@
-"""Patterns from DOMAIN.md (sections 3-4) that the model must reproduce.
+"""Patterns from docs/sources.md (sections 3-4) that the model must reproduce.
 
 Statistical tests in small worlds with fixed seeds: each test is
 deterministic for a given model version. Each states its tolerance and why
@@ -56,7 +56,7 @@ def job_finding_by_spell(sim: qsim.Simulation, months: int) -> tuple[int, int, i
 @pytest.mark.parametrize("seed", [1, 2])
 def test_duration_dependence_emerges(seed):
     """The monthly job-finding hazard of the short-term unemployed is clearly above that of the long-term
-    unemployed (DOMAIN.md §3: about 14% vs 1.5-2% a month). The model has no duration curve: it must emerge
+    unemployed (docs/sources.md §3: about 14% vs 1.5-2% a month). The model has no duration curve: it must emerge
     from skill heterogeneity (selection), skill depreciation and networks.
 
     Tolerance: the short-term hazard must be at least 1.5 x the long-term one, and the difference must be
@@ -151,7 +151,7 @@ def _income_flows(result: qsim.Result, area: str = "A"):
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_selective_out_migration_in_the_baseline(seed):
-    """Filtering (DOMAIN.md §4): those who can afford to leave do, and poorer households replace them.
+    """Filtering (docs/sources.md §4): those who can afford to leave do, and poorer households replace them.
     With the default parameters, out-movers' mean income (result.flows: out_mover_income / out_moves) exceeds
     the area's mean income, and the area's mean income does not rise while this happens.
 
@@ -205,7 +205,7 @@ def test_schelling_tipping_at_threshold_0_3():
 
 
 def test_schelling_segregation_rises_with_the_threshold():
-    """DOMAIN.md §4: 0.2 gives just over 50% similar neighbours, 0.3 about 75%, 0.6 nearly 100%.
+    """docs/sources.md §4: 0.2 gives just over 50% similar neighbours, 0.3 about 75%, 0.6 nearly 100%.
     Each step up must raise the share by at least 0.03; 0.6 must reach at least 0.9."""
     ends = {t: _schelling(t)[1] for t in (0.2, 0.3, 0.45, 0.6)}
     values = [ends[t] for t in sorted(ends)]

@@ -206,7 +206,8 @@ def test_report_in_english_with_sensitivity_and_pdf(results):
     tables = {t["key"]: t["cells"] for t in info["tables"]}
     # the options' measures and planned funding (coaching: 250,000 EUR in years 1-2)
     measures = {(row[0], row[1]) for row in tables["measures"]}
-    assert {("coaching", "job coaching"), ("playground", "playground")} <= measures
+    # an unnamed measure is shown under its catalogue title (Measure.title)
+    assert {("coaching", CATALOGUE["job_coaching"].title), ("playground", CATALOGUE["playground"].title)} <= measures
     budget = {row[1]: row for row in tables["budget"] if row[1] in ("jobcentre", "city")}
     assert budget["jobcentre"][4] == "1-2" and budget["jobcentre"][5] == "500,000"
     assert budget["city"][5] == f"{200_000 + 2 * 100_000:,}"  # halved from year 2
@@ -321,4 +322,5 @@ def test_report_of_the_shipped_comparison_in_both_languages(tmp_path):
         _check_parts(info, lang, FIGURES)
         _check_summary(info, lang, qsim.Comparison.from_store(out / "store"))
         overview = next(t["cells"] for t in info["tables"] if t["key"] == "overview")
-        assert {row[0].rstrip(" \u2605") for row in overview} >= {"baseline", *options}
+        names = {qsim.load_scenario(f).title(lang) for f in files}  # German: the files' label_de
+        assert {row[0].rstrip(" \u2605") for row in overview} >= names

@@ -1,16 +1,19 @@
 #!/usr/bin/env python
-"""Write the three notebooks of docs/notebooks/ from the cells below, without outputs.
+"""Write the three notebooks of docs/notebooks/ from the cells below, executed, with their outputs.
 
-    python docs/notebooks/make_notebooks.py
+    python docs/notebooks/make_notebooks.py              # write and execute (a few minutes)
+    python docs/notebooks/make_notebooks.py --no-execute # write the cells only (outputs dropped)
 
-The notebooks are stored without outputs; the documentation site shows
-their code and text (mkdocs-jupyter, ``execute: false``) and
-tests/test_notebooks.py executes them at the small sizes (``QUICK = True``).
-Edit the cells here, not in the .ipynb files, and rerun this script.
+The notebooks are stored with the outputs of one execution at the small sizes (``QUICK = True``, from the
+repository root, progress bars off): the documentation site shows them as they are (mkdocs-jupyter,
+``execute: false``, so that ``mkdocs build`` stays fast) and tests/test_notebooks.py checks that the stored cells
+are the ones below, that every code cell has run, and executes them again. Edit the cells here, not in the
+.ipynb files, and rerun this script.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -23,7 +26,11 @@ from pathlib import Path
 
 # the repository root: where scenarios/ is (the notebook may be opened from docs/notebooks/)
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "scenarios" / "baseline.toml").is_file())
-SCENARIOS = ROOT / "scenarios"'''
+SCENARIOS = ROOT / "scenarios"
+
+import pandas as pd
+
+pd.set_option("display.float_format", lambda x: f"{x:.4g}")  # tables with four significant digits'''
 
 # ----------------------------------------------------------------------------------------------- engine tour
 ENGINE_TOUR = [
@@ -441,10 +448,24 @@ NOTEBOOKS = {
 }
 
 
-def main() -> int:
+def execute(nb: nbformat.NotebookNode, timeout: int = 600) -> nbformat.NotebookNode:
+    """``nb`` run from top to bottom in a fresh kernel from the repository root, without progress bars."""
+    from nbclient import NotebookClient
+
+    root = HERE.parents[1]
+    os.environ["TQDM_DISABLE"] = "1"  # the kernel inherits it: no progress widgets in the stored outputs
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(root)}}).execute()
+    for cell in nb.cells:
+        cell.get("metadata", {}).pop("execution", None)  # timestamps: the files change only when outputs do
+    return nb
+
+
+def main(argv: list[str] | None = None) -> int:
+    run = "--no-execute" not in (sys.argv[1:] if argv is None else argv)
     for name, cells in NOTEBOOKS.items():
-        nbformat.write(notebook(cells), HERE / name)
-        print(f"wrote {HERE / name}")
+        nb = notebook(cells)
+        nbformat.write(execute(nb) if run else nb, HERE / name)
+        print(f"wrote {HERE / name}{' (executed)' if run else ''}")
     return 0
 
 

@@ -111,7 +111,9 @@ def toml_tables(path: Path) -> set[str] | None:
 
 
 def load_scenario_file(path: str):
-    """:func:`qsim.load_scenario` with hints for the usual mistakes: a wrong path, a folder, an experiment file."""
+    """:func:`qsim.load_scenario` with hints for the usual mistakes: a wrong path, a folder, an experiment file;
+    prints the warnings on implausible amounts (:mod:`qsim.plausibility`) to stderr."""
+    from ..plausibility import amount_warnings
     from ..scenario import load_scenario
 
     p = check_file(path, "scenario")
@@ -119,7 +121,10 @@ def load_scenario_file(path: str):
     if keys is not None and "experiment" in keys and "scenario" not in keys:
         raise UsageError(f"{path}: this is an experiment file (it has an [experiment] table), not a scenario; "
                          f"run it with `qsim sweep {path}`")
-    return load_scenario(p)
+    scenario = load_scenario(p)
+    for warning in amount_warnings(scenario):
+        print(warning, file=sys.stderr)
+    return scenario
 
 
 def load_experiment_file(path: str):

@@ -12,6 +12,7 @@ from ..errors import QsimError
 
 EPILOG_DASHBOARD = """example:
   qsim dashboard scenarios/social_cohesion.toml --port 8765
+  qsim dashboard scenarios/participation.toml --lang de                # auf Deutsch
   qsim dashboard scenarios/baseline.toml --host 0.0.0.0 --no-browser   # reachable from other machines
 """
 
@@ -49,7 +50,7 @@ def _dashboard(args) -> int:
     if missing:
         raise DashboardError(f"the dashboard needs {', '.join(missing)}: pip install -e . (qsim's dependencies)")
     check_port(args.host, args.port)
-    env = os.environ | {"QSIM_DASHBOARD_SCENARIO": str(path),
+    env = os.environ | {"QSIM_DASHBOARD_SCENARIO": str(path), "QSIM_DASHBOARD_LANG": args.lang,
                         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}  # no usage reports
     print(f"qsim dashboard of {args.scenario} at http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
     command = server_command(args.host, args.port, not args.no_browser)
@@ -67,4 +68,6 @@ def register(sub) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+    p.add_argument("--lang", choices=("en", "de"), default="en",
+                   help="language of the page: en (default) or de (German labels, measure and funding names)")
     p.set_defaults(func=_dashboard)

@@ -149,6 +149,27 @@ class Comparison:
     def __post_init__(self) -> None:
         self.goal = checked_goal(self.goal, self.indicators)
 
+    def __repr__(self) -> str:
+        replications = int(self.runs["replicate"].nunique()) if len(self.runs) else 0
+        years = int(self.yearly["year"].max()) if len(self.yearly) else 0
+        return (f"Comparison({self.baseline!r} and {len(self.scenarios) - 1} option(s), {replications} replications, "
+                f"{years} years, area {self.area!r})")
+
+    def _repr_html_(self) -> str:
+        """A notebook's display: each option's paired difference to the baseline in the last year with its
+        interval (green: clearly better, red: clearly worse) for the key indicators, and their units."""
+        from ..display import signed, table
+
+        year = self._last_year(None)
+        diff = self.differences()
+        diff = diff[diff["year"] == year].set_index(["option", "indicator"])
+        names = [n for n in registry.key_names() if n in self.indicators]
+        rows = [[registry.get(n).label("en"), registry.get(n).unit,
+                 *[signed(*diff.loc[(o, n), ["mean", "ci_low", "ci_high"]], registry.better(n))
+                   if (o, n) in diff.index else "" for o in self.scenarios[1:]]] for n in names]
+        return table(repr(self), ["indicator", "unit", *[f"{o} - {self.baseline}" for o in self.scenarios[1:]]],
+                     rows, f"year {year}: mean paired difference [{self.level:.0%} interval]")
+
     # ------------------------------------------------------------ tables
     @property
     def baseline(self) -> str:

@@ -122,8 +122,8 @@ ENTRIES: tuple[MeasureType, ...] = (
         "Street festivals, intercultural and neighbourhood projects (Projektfonds) bring residents of both groups "
         "to the same places: more encounters at places and a share of them arranged across groups, so ties and "
         "out-group trust grow through contact.",
-        "Contact reduces prejudice, mean r about -0.21 (Pettigrew & Tropp 2006, DOMAIN.md §4); evaluations of "
-        "Soziale Stadt report better neighbourly contacts within 1-3 years (DOMAIN.md §5). " + ASSUMPTION,
+        "Contact reduces prejudice, mean r about -0.21 (Pettigrew & Tropp 2006, docs/sources.md §4); evaluations of "
+        "Soziale Stadt report better neighbourly contacts within 1-3 years (docs/sources.md §5). " + ASSUMPTION,
         reference=4.0, ramp_months=3, half_life_months=12.0, network_dependence=0.5,
         title_de="Nachbarschaftsprojekte und Feste"),
     MeasureType(
@@ -132,7 +132,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         "A staffed neighbourhood centre (Nachbarschaftstreff, Stadtteilzentrum) open most days: more encounters "
         "at places, a low-threshold place to take part.",
         "Meeting places are the main site of weak ties in dense neighbourhoods; Berlin QM areas typically run one "
-        "or two (DOMAIN.md §2). Running cost about 60,000-120,000 EUR a year. " + ASSUMPTION,
+        "or two (docs/sources.md §2). Running cost about 60,000-120,000 EUR a year. " + ASSUMPTION,
         reference=0.17, ramp_months=6, half_life_months=6.0, network_dependence=0.3,
         title_de="Treffpunkt / Nachbarschaftszentrum"),
     MeasureType(
@@ -140,7 +140,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         10_000.0, {"org_capacity": 0.15, "outreach": 0.01, "encounters": 0.05},
         "Small grants, rooms and advice for local associations and migrant organisations: the organisations gain "
         "capacity, reach more residents and host more activities.",
-        "Associations are key actors of QM networks (DOMAIN.md §2, Netzwerkfonds); capacity of civil-society "
+        "Associations are key actors of QM networks (docs/sources.md §2, Netzwerkfonds); capacity of civil-society "
         "organisations raises cooperation (organisations submodel). " + ASSUMPTION,
         reference=1.0, ramp_months=6, half_life_months=24.0, network_dependence=0.3, title_de="Förderung von Vereinen"),
     MeasureType(
@@ -148,8 +148,8 @@ ENTRIES: tuple[MeasureType, ...] = (
         5_000.0, {"outreach": 0.03, "institutional": 0.02, "responsiveness": 0.03, "opportunities": 0.03},
         "Stadtteilkonferenz, planning workshops and open forums: formal channels that invite residents, lower "
         "participation thresholds and carry their priorities to the institutions.",
-        "Formal communication channels raise participation (Granovetter 1978 thresholds; DOMAIN.md §4); "
-        "participation responds within 1-3 years (DOMAIN.md §5). " + ASSUMPTION,
+        "Formal communication channels raise participation (Granovetter 1978 thresholds; docs/sources.md §4); "
+        "participation responds within 1-3 years (docs/sources.md §5). " + ASSUMPTION,
         reference=1.0, ramp_months=1, half_life_months=12.0, network_dependence=0.5,
         title_de="Stadtteilkonferenz und Workshops"),
     MeasureType(
@@ -166,7 +166,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         "Aktionsfonds: a resident jury gives up to 1,500 EUR per action to short resident initiatives. "
         "Residents see their own priorities acted on at once, which raises efficacy; taking part is cheap.",
         "Aktionsfonds 10,000 EUR per area and year, at most 1,500 EUR per action, decided by a resident jury "
-        "(DOMAIN.md §2); visible results raise efficacy (DOMAIN.md §4). Cost includes 2,000 EUR of "
+        "(docs/sources.md §2); visible results raise efficacy (docs/sources.md §4). Cost includes 2,000 EUR of "
         "administration. " + ASSUMPTION,
         reference=0.17, ramp_months=3, half_life_months=12.0, network_dependence=0.2,
         title_de="Aktionsfonds (Vergabejury)"),
@@ -175,7 +175,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         8_000.0, {"responsiveness": 0.05, "institutional": 0.04, "outreach": 0.01, "opportunities": 0.005},
         "An elected council of 15-25 members, at least 51% residents, co-decides the Projektfonds: residents' "
         "priorities steer part of the budget, which raises efficacy and trust in institutions.",
-        "Quartiersrat of 15-25 members, >= 51% residents, elected about every 2 years (DOMAIN.md §2). " + ASSUMPTION,
+        "Quartiersrat of 15-25 members, >= 51% residents, elected about every 2 years (docs/sources.md §2). " + ASSUMPTION,
         reference=0.17, ramp_months=6, half_life_months=18.0, network_dependence=0.3, title_de="Quartiersrat"),
     MeasureType(
         "network_coordination", "Network coordination between organisations", AREA, "structure", "coordinator FTE",
@@ -183,8 +183,8 @@ ENTRIES: tuple[MeasureType, ...] = (
         "A coordinator convenes the municipality, housing companies, social institutions, associations and "
         "businesses: cooperation ties form twice as fast and the organisations gain capacity. Coordination in turn "
         "multiplies every measure delivered through the network.",
-        "Networking of actors improved clearly in QM areas (DOMAIN.md §5); networks are an exit criterion "
-        "(Verstetigung, DOMAIN.md §2). " + ASSUMPTION,
+        "Networking of actors improved clearly in QM areas (docs/sources.md §5); networks are an exit criterion "
+        "(Verstetigung, docs/sources.md §2). " + ASSUMPTION,
         reference=0.17, ramp_months=6, half_life_months=24.0, network_dependence=0.0,
         title_de="Netzwerkkoordination der Akteure"),
     MeasureType(
@@ -203,7 +203,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         "Vocational training and language courses for adults: participants gain skill (2% of the distance to 1 a "
         "month, about 17% over a 9-month course), which raises their job-finding chances for good.",
         "Further training raises employment of participants in the medium run (Lechner, Miquel & Wunsch 2011; "
-        "DOMAIN.md §4 skill channel). " + ASSUMPTION,
+        "docs/sources.md §4 skill channel). " + ASSUMPTION,
         ramp_months=3, network_dependence=0.3, targets=("blocks", "groups", "employment"),
         default_target=EMPLOYMENT_SEEKERS, course_months=9, title_de="Qualifizierung und Weiterbildung"),
     MeasureType(
@@ -222,7 +222,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         "Homework help, reading and language support for children: the education target of participating "
         "households' children rises by 0.15 while enrolled; the gain stays with the children and pays off when "
         "they take over as heads of household, decades later.",
-        "Childhood exposure effects grow with years of exposure (Chetty, Hendren & Katz 2016, DOMAIN.md §4); "
+        "Childhood exposure effects grow with years of exposure (Chetty, Hendren & Katz 2016, docs/sources.md §4); "
         "education measures pay off with long lags. " + ASSUMPTION,
         ramp_months=3, network_dependence=0.5, targets=("blocks", "groups", "children"),
         default_target={"children": True}, course_months=12, title_de="Hausaufgabenhilfe und Sprachkurse für Kinder"),
@@ -231,7 +231,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         65_000.0, {"conflict_reduction": 0.3, "safety": 0.03},
         "Neighbourhood mediators and conflict management: fewer encounters turn into conflicts, and disorder falls "
         "a little.",
-        "Inter-group conflict is one of the challenges QM names (DOMAIN.md §2 and DESIGN.md); community mediation "
+        "Inter-group conflict is one of the challenges QM names (docs/sources.md §2 and DESIGN.md); community mediation "
         "reduces repeated disputes. " + ASSUMPTION,
         reference=0.17, ramp_months=3, half_life_months=6.0, network_dependence=0.3,
         title_de="Mediation und Konfliktmanagement"),
@@ -240,14 +240,14 @@ ENTRIES: tuple[MeasureType, ...] = (
         250_000.0, {"place_quality": 0.35},
         "Redesign of parks and green courtyards (Baufonds): when built, the quality of the target parks rises by "
         "0.35 (and then decays as places do). Underfunding slows construction.",
-        "Baufonds projects from 50,000 EUR, with multi-year lags to completion (DOMAIN.md §2, §5). " + ASSUMPTION,
+        "Baufonds projects from 50,000 EUR, with multi-year lags to completion (docs/sources.md §2, §5). " + ASSUMPTION,
         lag_months=24, half_life_months=None, targets=("blocks",), place_kind="park", title_de="Grünflächen"),
     MeasureType(
         "playground", "Playground / public space", CONSTRUCTION, "environment", "playgrounds", 2,
         120_000.0, {"place_quality": 0.4},
         "New or renewed playgrounds and squares: when built, the quality of the target playgrounds rises by 0.4, "
         "which raises encounters at places and children's education targets.",
-        "Baufonds: schools, playgrounds, parks, youth centres (DOMAIN.md §2); multi-year lags (§5). " + ASSUMPTION,
+        "Baufonds: schools, playgrounds, parks, youth centres (docs/sources.md §2); multi-year lags (§5). " + ASSUMPTION,
         lag_months=18, half_life_months=None, targets=("blocks",), place_kind="playground",
         title_de="Spielplatz / öffentlicher Raum"),
     MeasureType(
@@ -257,7 +257,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         "and sitting tenants' rents rise by the modernisation levy (EUR/month per dwelling); new tenancies pay the "
         "higher market rent of a better building. Raises attractiveness and the risk of displacement.",
         "Modernisation levy: 8% of the landlord's cost a year (section 559 BGB), e.g. 8% of about 9,000 EUR per "
-        "dwelling = 60 EUR/month. Upgrading raises rents and displacement (Eckerd et al. 2019, DOMAIN.md §4). "
+        "dwelling = 60 EUR/month. Upgrading raises rents and displacement (Eckerd et al. 2019, docs/sources.md §4). "
         "Cost 300,000 EUR per building of about 20 dwellings (public share). " + ASSUMPTION,
         lag_months=24, half_life_months=None, targets=("blocks",),
         title_de="Gebäudesanierung (mit Modernisierungsumlage)"),
@@ -278,7 +278,7 @@ ENTRIES: tuple[MeasureType, ...] = (
         "(ties to the office form twice as fast), reaches out to residents and carries their priorities. It is "
         "set up in the [qm_office] table. When funding ends the office closes: its capacity falls to 0 and its "
         "levers fade.",
-        "QM teams of about 2-4 staff run by a carrier (DOMAIN.md §2); professional support is a success factor "
+        "QM teams of about 2-4 staff run by a carrier (docs/sources.md §2); professional support is a success factor "
         "(DESIGN.md). Cost about 75,000 EUR per FTE and year plus 30,000 EUR for the office. " + ASSUMPTION,
         reference=0.5, fixed_cost=30_000.0, ramp_months=6, half_life_months=12.0, network_dependence=0.0,
         title_de="Das QM-Büro"),

@@ -36,6 +36,30 @@ from ..scenario import Scenario, load_scenario, scenario_from_dict
 from .model import BLOCK_LAYERS, QsimModel
 
 SCENARIO_ENV = "QSIM_DASHBOARD_SCENARIO"
+LANG_ENV = "QSIM_DASHBOARD_LANG"
+WORDS: dict[str, dict[str, str]] = {
+    "en": {"on": "on", "capacity": "capacity", "eur_year": "EUR a year", "funding": "funding", "seed": "seed",
+           "area_shown": "area shown", "block_layer": "block layer", "month": "Month {month} of {months} (year {year})",
+           "block_x": "block x", "block_y": "block y", "map_title": "area {area}, month {month}",
+           "indicator": "indicator (all areas)", "option": "this option", "baseline": "without measures (same seed)",
+           "this_run": "This run", "off": "off", "start_hint": "Press Step or Play: the time series of this option and "
+           "of the same neighbourhood without measures (same seed) appear after the first month.",
+           "title": "qsim dashboard: {name}", "year": "year"},
+    "de": {"on": "an", "capacity": "Umfang", "eur_year": "EUR im Jahr", "funding": "Förderung", "seed": "Zufallsstart",
+           "area_shown": "gezeigtes Gebiet", "block_layer": "Kartenebene", "month": "Monat {month} von {months} "
+           "(Jahr {year})", "block_x": "Block x", "block_y": "Block y", "map_title": "Gebiet {area}, Monat {month}",
+           "indicator": "Indikator (alle Gebiete)", "option": "diese Option",
+           "baseline": "ohne Maßnahmen (gleicher Zufallsstart)", "this_run": "Dieser Lauf", "off": "aus",
+           "start_hint": "Auf Step oder Play drücken: die Zeitreihen dieser Option und desselben Quartiers ohne "
+           "Maßnahmen (gleicher Zufallsstart) erscheinen nach dem ersten Monat.",
+           "title": "qsim-Dashboard: {name}", "year": "Jahr"},
+}
+"""The dashboard's own words in each language (indicator names come from the registry, measure and funding names
+from the scenario's ``label_<lang>`` or the catalogue)."""
+LAYER_WORDS = {"households": "Haushalte", "minority_share": "Anteil Minderheit", "unemployment": "Arbeitslosigkeit",
+               "disorder": "Verwahrlosung", "collective_efficacy": "kollektive Wirksamkeit",
+               "building_quality": "Gebäudezustand"}
+"""The block layers in German (in English their names)."""
 MAIN_INDICATORS = ("unemployment_rate", "out_group_trust", "collective_efficacy", "participation_rate",
                    "segregation_index", "cumulative_cost")
 """qsim's indicators plotted over time and listed under the map (with every indicator registered beyond
@@ -69,29 +93,53 @@ def _money_step(amount: float) -> float:
     return float(max(1000, round(amount / 20, -3)))
 
 
-def scenario_controls(scenario: Scenario) -> dict[str, dict[str, Any]]:
-    """The dashboard's controls of a scenario, as Mesa user parameters keyed by setting.
+def scenario_controls(scenario: Scenario, lang: str = "en") -> dict[str, dict[str, Any]]:
+    """The dashboard's controls of a scenario, as Mesa user parameters keyed by setting, labelled in ``lang``
+    with the scenario's names for readers and the value they start at.
 
     Keys: ``measures.<name>.on``, ``measures.<name>.capacity`` (in the type's unit),
     ``measures.<name>.budget_per_year`` (EUR, only where the scenario sets it) and
     ``funding.<source>.amount_per_year`` (EUR); each starts at the scenario's value.
     """
+    w = WORDS[lang]
     params: dict[str, dict[str, Any]] = {}
     for m in scenario.measures:
-        name, unit = m.label, CATALOGUE[m.type].unit
-        params[f"measures.{name}.on"] = {"type": "Checkbox", "label": f"{name}: on", "value": True}
+        name, title, unit = m.label, m.title(lang), CATALOGUE[m.type].unit
+        params[f"measures.{name}.on"] = {"type": "Checkbox", "label": f"{title}: {w['on']}", "value": True}
         units = float(m.units)
         step = 1.0 if units.is_integer() and units >= 2 else units / 4  # capacity must stay above 0
-        params[f"measures.{name}.capacity"] = _slider(f"{name}: {unit}", units, step, 3 * units, step)
+        params[f"measures.{name}.capacity"] = _slider(f"{title}: {w['capacity']} ({unit}; {units:g} {unit} at the "
+                                                      f"start)" if lang == "en" else f"{title}: {w['capacity']} "
+                                                      f"(Start {_de(units)})", units, step, 3 * units, step)
         if m.budget_per_year is not None:
             step = _money_step(m.budget_per_year)
             params[f"measures.{name}.budget_per_year"] = _slider(
-                f"{name}: EUR/year", m.budget_per_year, 0, max(3 * m.budget_per_year, 20 * step), step)
+                f"{title}: {w['eur_year']} ({_money(m.budget_per_year, lang)})", m.budget_per_year, 0,
+                max(3 * m.budget_per_year, 20 * step), step)
     for source, f in scenario.funding.items():
         step = _money_step(f.amount_per_year)
         params[f"funding.{source}.amount_per_year"] = _slider(
-            f"funding {source}: EUR/year", f.amount_per_year, 0, max(3 * f.amount_per_year, 20 * step), step)
+            f"{w['funding']} {scenario.funding_title(source, lang)}: {w['eur_year']} "
+            f"({_money(f.amount_per_year, lang)})", f.amount_per_year, 0, max(3 * f.amount_per_year, 20 * step), step)
     return params
+
+
+def _de(x: float) -> str:
+    """A number in German notation (decimal comma, thousands dot)."""
+    return f"{x:,.6g}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def _money(eur: float, lang: str) -> str:
+    """An amount in EUR as written in ``lang`` (``320,000 EUR``, ``320.000 EUR``)."""
+    text = f"{eur:,.0f}"
+    return (text.replace(",", ".") if lang == "de" else text) + " EUR"
+
+
+def baseline_of(scenario: Scenario) -> Scenario:
+    """The same neighbourhood without measures, QM office or funding: what the dashboard draws beside the option."""
+    data = scenario.model_dump()
+    data.update(measures=[], qm_office=None, funding={})
+    return scenario_from_dict(data, scenario.source, Path(scenario.source).parent)
 
 
 def apply_controls(scenario: Scenario, controls: dict[str, Any]) -> Scenario:
@@ -113,29 +161,43 @@ def apply_controls(scenario: Scenario, controls: dict[str, Any]) -> Scenario:
     return scenario_from_dict(data, scenario.source, Path(scenario.source).parent)
 
 
-def model_params(scenario: Scenario) -> dict[str, Any]:
-    """SolaraViz's ``model_params`` for :class:`DashboardModel`: the scenario, seed, area and controls."""
-    params: dict[str, Any] = {"scenario": scenario,
-                              "seed": {"type": "SliderInt", "label": "seed", "value": scenario.scenario.seed,
+def model_params(scenario: Scenario, lang: str = "en") -> dict[str, Any]:
+    """SolaraViz's ``model_params`` for :class:`DashboardModel`: the scenario, language, seed, area and controls."""
+    w = WORDS[lang]
+    params: dict[str, Any] = {"scenario": scenario, "lang": lang,
+                              "seed": {"type": "SliderInt", "label": f"{w['seed']} ({scenario.scenario.seed} at "
+                                       "the start)" if lang == "en" else f"{w['seed']} (Start "
+                                       f"{scenario.scenario.seed})", "value": scenario.scenario.seed,
                                        "min": 0, "max": max(100, scenario.scenario.seed), "step": 1}}
     areas = [a.name for a in scenario.areas]
-    params["area"] = {"type": "Select", "label": "area shown", "value": areas[0], "values": areas} \
+    params["area"] = {"type": "Select", "label": w["area_shown"], "value": areas[0], "values": areas} \
         if len(areas) > 1 else areas[0]
-    return params | scenario_controls(scenario)
+    return params | scenario_controls(scenario, lang)
 
 
 class DashboardModel(QsimModel):
-    """A :class:`QsimModel` of ``scenario`` changed by the dashboard's controls (keys of :func:`scenario_controls`)."""
+    """A :class:`QsimModel` of ``scenario`` changed by the dashboard's controls (keys of :func:`scenario_controls`),
+    stepped together with ``baseline``: the same neighbourhood without measures and with the same seed (so that
+    the difference between the two is the option's effect, not chance). ``lang``: the language of its texts."""
 
     # Mesa's SolaraViz accepts a catch-all of keyword arguments only under the name ``kwargs``
-    def __init__(self, scenario: Scenario, seed: int | None = None, area: str | None = None, **kwargs: Any):
+    def __init__(self, scenario: Scenario, seed: int | None = None, area: str | None = None, lang: str = "en",
+                 **kwargs: Any):
         super().__init__(apply_controls(scenario, kwargs), seed=seed, area=area)
         self.controls = dict(kwargs)
+        self.lang = lang
+        self.baseline = QsimModel(baseline_of(scenario), seed=seed, area=area) if scenario.all_measures() else None
+
+    def step(self) -> None:
+        super().step()
+        if self.baseline is not None:
+            self.baseline.step()
 
 
 # ---------------------------------------------------------------- components
-def _month_label(model: QsimModel) -> str:
-    return f"Month {model.month} of {model.simulation.months} (year {max(1, -(-model.month // 12))})"
+def _month_label(model: DashboardModel) -> str:
+    return WORDS[model.lang]["month"].format(month=model.month, months=model.simulation.months,
+                                             year=max(1, -(-model.month // 12)))
 
 
 def _number(value: float, unit: str) -> str:
@@ -144,22 +206,26 @@ def _number(value: float, unit: str) -> str:
 
 def _settings_text(model: DashboardModel) -> str:
     """The controls this run was built with, in words (what Reset applied)."""
-    sc = model.simulation.scenario
-    parts = [f"seed {model.simulation.seed}"]
+    sc, lang = model.simulation.scenario, model.lang
+    w = WORDS[lang]
+    parts = [f"{w['seed']} {model.simulation.seed}"]
     for m in sc.measures:
-        money = f", {m.budget_per_year:,.0f} EUR/year" if m.budget_per_year is not None else ""
-        parts.append(f"{m.label} {m.units:g} {CATALOGUE[m.type].unit}{money}")
+        money = f", {_money(m.budget_per_year, lang)}/{w['eur_year'].split()[-1]}" if m.budget_per_year is not None \
+            else ""
+        parts.append(f"{m.title(lang)} {m.units:g} {CATALOGUE[m.type].unit}{money}")
     switched_off = [k.removeprefix("measures.").removesuffix(".on") for k, v in model.controls.items()
                     if k.endswith(".on") and not v]
-    parts += [f"{name} off" for name in switched_off]
-    parts += [f"funding {name} {f.amount_per_year:,.0f} EUR/year" for name, f in sc.funding.items()]
-    return "This run: " + "; ".join(parts)
+    parts += [f"{name} {w['off']}" for name in switched_off]
+    parts += [f"{w['funding']} {sc.funding_title(name, lang)} {_money(f.amount_per_year, lang)}"
+              for name, f in sc.funding.items()]
+    return f"{w['this_run']}: " + "; ".join(parts)
 
 
 @solara.component
 def BlockMap(model: DashboardModel):
     """The blocks of the shown area coloured by a chosen layer, the main indicators now and the run's settings."""
     update_counter.get()
+    w, lang = WORDS[model.lang], model.lang
     layer = solara.use_reactive("unemployment")
     grid = getattr(model.grid, layer.value).data
     nx, ny = grid.shape
@@ -168,54 +234,75 @@ def BlockMap(model: DashboardModel):
     ax = fig.add_subplot()
     low, high = LAYER_RANGES[layer.value] or (0.0, max(1.0, float(grid.max())))
     image = ax.imshow(grid.T, origin="lower", cmap="viridis", vmin=low, vmax=high)
-    fig.colorbar(image, ax=ax, label=layer.value.replace("_", " "))
+    fig.colorbar(image, ax=ax, label=_layer_label(layer.value, lang))
     ax.set_xticks(range(nx))
     ax.set_yticks(range(ny))
-    ax.set_xlabel("block x")
-    ax.set_ylabel("block y")
-    ax.set_title(f"area {area}, month {model.month}", fontsize=10)
+    ax.set_xlabel(w["block_x"])
+    ax.set_ylabel(w["block_y"])
+    ax.set_title(w["map_title"].format(area=area, month=model.month), fontsize=10)
     values = {name: _number(model.indicator(name), registry.get(name).unit) if model.month > 0 else "–"
               for name in shown_indicators()}
-    rows = "".join(f"<tr><td>{name.replace('_', ' ')}</td><td class='qsim-{name}'>{value}</td></tr>"
+    rows = "".join(f"<tr><td>{registry.get(name).label(lang)}</td><td class='qsim-{name}'>{value}</td></tr>"
                    for name, value in values.items())
     with solara.Column(classes=["qsim-map"]):
-        solara.Select("block layer", value=layer, values=list(BLOCK_LAYERS))
+        solara.Select(w["block_layer"], value=layer, values=list(BLOCK_LAYERS))
         solara.FigureMatplotlib(fig, format="png", dependencies=[model, model.month, layer.value])
         solara.Text(_month_label(model), classes=["qsim-month"])
-        solara.HTML(tag="table", unsafe_innerHTML=f"<tr><th>indicator (all areas)</th><th>now</th></tr>{rows}",
+        solara.HTML(tag="table", unsafe_innerHTML=f"<tr><th>{w['indicator']}</th><th>{w['option']}</th></tr>{rows}",
                     classes=["qsim-now"])
         solara.Text(_settings_text(model), classes=["qsim-settings"])
 
 
-@solara.component
-def IndicatorPlots(model: QsimModel):
-    """Monthly time series of the main indicators (all areas) since the start."""
-    update_counter.get()
+def _layer_label(layer: str, lang: str) -> str:
+    return LAYER_WORDS[layer] if lang == "de" else layer.replace("_", " ")
+
+
+def indicator_figure(model: DashboardModel) -> Figure:
+    """Monthly time series of the main indicators (all areas): the option, and beside it the same neighbourhood
+    without measures and with the same seed (grey)."""
+    w, lang = WORDS[model.lang], model.lang
     frame = model.datacollector.get_model_vars_dataframe().iloc[1:]  # row 0: collected before the first month
     years = frame.index.to_numpy() / 12.0  # row k: after month k
+    base = model.baseline.datacollector.get_model_vars_dataframe().iloc[1:] if model.baseline is not None else None
     names = shown_indicators()
     rows = -(-len(names) // 2)
-    fig = Figure(figsize=(6.4, 2.4 * rows))
+    fig = Figure(figsize=(6.4, 2.4 * rows + 0.4))
     axes = fig.subplots(rows, 2, squeeze=False)
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)
     for ax, name in zip(axes.flat, names):
-        ax.plot(years, frame[name].to_numpy(), color="tab:blue", lw=1.2)
+        if base is not None:
+            ax.plot(base.index.to_numpy() / 12.0, base[name].to_numpy(), color="0.55", lw=1.2, label=w["baseline"])
+        ax.plot(years, frame[name].to_numpy(), color="tab:blue", lw=1.4, label=w["option"])
         ax.set_xlim(0, model.simulation.months / 12)
-        label_panel(ax, name, registry.get(name).unit)
-    fig.suptitle(f"{model.simulation.scenario.name}: month {model.month}", fontsize=10)
-    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.07, top=0.92, wspace=0.38, hspace=0.5)  # tight_layout: slow
+        label_panel(ax, name, registry.get(name).unit_label(lang))
+        ax.set_title(registry.get(name).label(lang), fontsize=8)
+        ax.set_xlabel(w["year"], fontsize=8)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=2, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.995))
+    fig.suptitle(f"{model.simulation.scenario.title(lang)}: {_month_label(model)}", fontsize=10, y=0.955)
+    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.07, top=0.88, wspace=0.38, hspace=0.6)  # tight_layout: slow
+    return fig
+
+
+@solara.component
+def IndicatorPlots(model: DashboardModel):
+    """The indicator time series (:func:`indicator_figure`); before the first month a hint instead of empty axes."""
+    update_counter.get()
     with solara.Column(classes=["qsim-plots"]):
-        solara.FigureMatplotlib(fig, format="png", dependencies=[model, model.month])
+        if model.month == 0:
+            solara.Info(WORDS[model.lang]["start_hint"], classes=["qsim-start-hint"])
+        else:
+            solara.FigureMatplotlib(indicator_figure(model), format="png", dependencies=[model, model.month])
 
 
-def dashboard(scenario: Scenario) -> solara.Element:
-    """The SolaraViz page of ``scenario`` (a fresh model per browser session)."""
-    params = model_params(scenario)
+def dashboard(scenario: Scenario, lang: str = "en") -> solara.Element:
+    """The SolaraViz page of ``scenario`` in ``lang`` ('en' or 'de'; a fresh model per browser session)."""
+    params = model_params(scenario, lang)
     start = {k: (v["value"] if isinstance(v, dict) else v) for k, v in params.items()}
     model = solara.use_memo(lambda: DashboardModel(**start), [])
     return SolaraViz(model, components=[(BlockMap, 0), (IndicatorPlots, 0)], model_params=params,
-                     name=f"qsim dashboard: {scenario.name}")
+                     name=WORDS[lang]["title"].format(name=scenario.title(lang)))
 
 
 @solara.component
@@ -224,4 +311,4 @@ def Page():
     path = os.environ.get(SCENARIO_ENV)
     if not path:
         raise DashboardError(f"no scenario: set {SCENARIO_ENV} to a scenario file (qsim dashboard does)")
-    return dashboard(load_scenario(path))
+    return dashboard(load_scenario(path), os.environ.get(LANG_ENV, "en"))

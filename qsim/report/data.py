@@ -20,24 +20,25 @@ class ReportError(QsimError):
     """A results folder or input that the report cannot be made from."""
 
 
-def measure_table(scenario: Scenario, horizon: int) -> pd.DataFrame:
-    """One row per measure (the QM office first): label, type, domain, start and end in years from 0 (as in the
+def measure_table(scenario: Scenario, horizon: int, lang: str = "en") -> pd.DataFrame:
+    """One row per measure (the QM office first): label (its name for readers in ``lang``), type, domain, start and end in years from 0 (as in the
     plots: 0-1 is the first year; construction: its planned building time), cost in EUR (per year, or in total for
-    one-off construction), one_off, and the funding shares as text."""
+    one-off construction), one_off, and the funding shares as text (sources named in ``lang``)."""
     rows = []
     for m in scenario.all_measures():
         entry = CATALOGUE[m.type]
         start, end = Timing.of(m, entry).period(horizon * 12)
-        rows.append({"label": m.label, "type": m.type, "domain": entry.domain, "start": start / 12.0,
+        rows.append({"label": m.title(lang), "type": m.type, "domain": entry.domain, "start": start / 12.0,
                      "end": end / 12.0, "cost_eur": float(m.cost), "one_off": entry.one_off,
-                     "funding": ", ".join(f"{s} {v:.0%}" if v < 1 else s for s, v in m.funding_shares.items())})
+                     "funding": ", ".join(scenario.funding_title(s, lang) + (f" {v:.0%}" if v < 1 else "")
+                                         for s, v in m.funding_shares.items())})
     return pd.DataFrame(rows, columns=["label", "type", "domain", "start", "end", "cost_eur", "one_off", "funding"])
 
 
-def planned_inflows(scenario: Scenario, horizon: int) -> pd.DataFrame:
+def planned_inflows(scenario: Scenario, horizon: int, lang: str = "en") -> pd.DataFrame:
     """EUR each funding source plans to pay in every year 1..``horizon``: ``amount_per_year x (1 - degression)
     ** (year - start)`` times the scheduled cuts so far (random cuts are left out: they differ between
-    replications). Columns: source, kind, year, eur."""
+    replications). Columns: source (named in ``lang``), kind, year, eur."""
     rows = []
     for name, spec in scenario.funding.items():
         factor = 1.0
@@ -47,7 +48,7 @@ def planned_inflows(scenario: Scenario, horizon: int) -> pd.DataFrame:
                     factor *= 1.0 - cut.share
             within = spec.start <= year and (spec.end is None or year <= spec.end)
             eur = spec.amount_per_year * (1.0 - spec.degression) ** (year - spec.start) * factor if within else 0.0
-            rows.append({"source": name, "kind": spec.kind, "year": year, "eur": eur})
+            rows.append({"source": scenario.funding_title(name, lang), "kind": spec.kind, "year": year, "eur": eur})
     return pd.DataFrame(rows, columns=["source", "kind", "year", "eur"])
 
 

@@ -24,8 +24,8 @@ from ..scenario import Scenario
 from . import figures
 from .data import ReportError, load_sensitivity, measure_table, planned_inflows, spent_per_year
 from .summary import cost_per_unit, summarise
-from .labels import (LANGUAGES, fixed, indicator_explanation, indicator_label, indicator_unit, measure_title, number,
-                     percent, text)
+from .labels import (FUNDING_KIND_TEXT, LANGUAGES, fixed, indicator_explanation, indicator_label, indicator_unit,
+                     measure_title, number, percent, text)
 
 SECTIONS = ("summary", "overview", "measures", "budget", "trajectories", "differences", "timing", "cost", "ranking",
             "sensitivity", "limits", "indicators")
@@ -115,8 +115,9 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
     horizon = int(c.yearly["year"].max())
     names = [n for n in registry.key_names() if n in c.indicators]
     definitions = {s.name: s for s in c.definitions}
-    measures = {name: measure_table(definitions[name], horizon) for name in c.scenarios}
-    planned = {name: planned_inflows(definitions[name], horizon) for name in c.scenarios}
+    option = {name: definitions[name].title(lang) for name in c.scenarios}  # the options' names for readers
+    measures = {name: measure_table(definitions[name], horizon, lang) for name in c.scenarios}
+    planned = {name: planned_inflows(definitions[name], horizon, lang) for name in c.scenarios}
     spent = spent_per_year(c.yearly, c.area)
     cost = c.cost_effectiveness()
     ranking = c.ranking()
@@ -147,21 +148,20 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
             figures.sensitivity_bars(sensitivity, lang)))
     tables = {
         "overview": _overview_table(c, definitions, planned, lang),
-        "measures": _measures_table(measures, lang),
-        "budget": _budget_table(planned, spent, lang),
-        "differences": _differences_tables(c, names, horizon, lang),
-        "timing": _timing_table(c, names, lang),
-        "persistence": _persistence_table(c, names, lang),
-        "cost": _cost_table(cost, list(c.goal), lang),
-        "ranking": _ranking_table(ranking, ranked, lang),
+        "measures": _measures_table(measures, option, lang),
+        "budget": _budget_table(planned, spent, option, lang),
+        "differences": _differences_tables(c, names, horizon, option, lang),
+        "timing": _timing_table(c, names, option, lang),
+        "persistence": _persistence_table(c, names, option, lang),
+        "cost": _cost_table(cost, list(c.goal), option, lang),
+        "ranking": _ranking_table(ranking, ranked, option, lang),
         "indicators": _indicator_table(c.indicators, lang),
     }
     if sensitivity is not None and len(sensitivity):
         tables["sensitivity"] = _sensitivity_table(sensitivity, lang)
     runs = c.runs
     replications = int(runs["replicate"].nunique()) if len(runs) else 0
-    seeds = ", ".join(str(s) for s in sorted(runs["seed"].unique())) if len(runs) else ""
-    facts = [(t["baseline"], c.baseline), (t["replications"], str(replications)),
+    facts = [(t["baseline"], option[c.baseline]), (t["replications"], str(replications)),
              (t["horizon"], f"{horizon} {t['years']}"), (t["area"], c.area),
              (t["runs_ok"], f"{int((runs['status'] == 'ok').sum()) if 'status' in runs else len(runs)} / {len(runs)}")]
     if meta.get("created"):
@@ -173,7 +173,7 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
         t=t, lang=lang, sections=SECTIONS, figs=figs, tables=tables, facts=facts, horizon=horizon,
         intro=t["sec_overview_intro"].format(
             options=t["one_option"] if len(c.scenarios) == 2 else t["n_options"].format(n=len(c.scenarios) - 1),
-            baseline=html.escape(c.baseline), reps=replications),
+            baseline=html.escape(option[c.baseline]), reps=replications),
         summary=summary, goal_label=t["sum_goal"].format(goal=html.escape(summary.goal)),
         year_intro={k: t[k].format(year=horizon) for k in ("sec_differences_intro", "sec_cost_intro",
                                                            "sec_ranking_intro")},
@@ -220,19 +220,19 @@ def _overview_table(c: Comparison, definitions: dict[str, Scenario], planned: di
     rows = []
     for name in c.scenarios:
         s = definitions[name]
-        rows.append([_cell(name, "name" + (" baseline" if name == c.baseline else "")),
-                     _cell(s.scenario.description), _cell(str(len(s.all_measures())), "num"),
+        rows.append([_cell(s.title(lang), "name" + (" baseline" if name == c.baseline else "")),
+                     _cell(s.description_in(lang)), _cell(str(len(s.all_measures())), "num"),
                      _cell(number(planned[name]["eur"].sum(), lang, thousands=True), "num")])
     return Table("overview", [t["scenario"], t["description"], t["measures_count"], t["total_budget"]], rows)
 
 
-def _measures_table(measures: dict[str, pd.DataFrame], lang: str) -> Table:
+def _measures_table(measures: dict[str, pd.DataFrame], option: dict[str, str], lang: str) -> Table:
     t = text(lang)
     rows = []
     for name, table in measures.items():
         for _, m in table.iterrows():
             cost = number(m["cost_eur"], lang, thousands=True) + (f" ({t['one_off']})" if m["one_off"] else "")
-            rows.append([_cell(name, "name"), _cell(str(m["label"]).replace("_", " ")),
+            rows.append([_cell(option[name], "name"), _cell(str(m["label"]).replace("_", " ")),
                          _cell(measure_title(m["type"], lang)),
                          _cell(number(m["start"] + 1, lang), "num"), _cell(number(m["end"], lang), "num"),
                          _cell(cost, "num"), _cell(m["funding"])])
@@ -240,7 +240,7 @@ def _measures_table(measures: dict[str, pd.DataFrame], lang: str) -> Table:
                               t["funded_by"]], rows)
 
 
-def _budget_table(planned: dict[str, pd.DataFrame], spent: pd.DataFrame, lang: str) -> Table:
+def _budget_table(planned: dict[str, pd.DataFrame], spent: pd.DataFrame, option: dict[str, str], lang: str) -> Table:
     t = text(lang)
     rows = []
     spent_total = spent.groupby("scenario")["eur"].sum()
@@ -249,11 +249,12 @@ def _budget_table(planned: dict[str, pd.DataFrame], spent: pd.DataFrame, lang: s
             paying = part[part["eur"] > 0]
             years = f"{paying['year'].min()}-{paying['year'].max()}" if len(paying) else ""
             first = paying["eur"].iloc[0] if len(paying) else 0.0
-            rows.append([_cell(name, "name"), _cell(source), _cell(part["kind"].iloc[0].replace("_", " ")),
+            rows.append([_cell(option[name], "name"), _cell(source),
+                         _cell(FUNDING_KIND_TEXT[part["kind"].iloc[0]][lang]),
                          _cell(number(first, lang, thousands=True), "num"), _cell(years, "num"),
                          _cell(number(part["eur"].sum(), lang, thousands=True), "num"), _cell("", "num")])
         # the ledger's payments are not split by source: what was spent stands on the scenario's total row
-        rows.append([_cell(name, "name total"), _cell(t["all_sources"] if len(table) else t["no_funding"], "total"),
+        rows.append([_cell(option[name], "name total"), _cell(t["all_sources"] if len(table) else t["no_funding"], "total"),
                      _cell(""), _cell(""), _cell(""),
                      _cell(number(table["eur"].sum(), lang, thousands=True), "num total"),
                      _cell(number(spent_total.get(name, 0.0), lang, thousands=True), "num total")])
@@ -274,7 +275,8 @@ def _practical_class(name: str, mean: float, practical: str) -> str:
     return _signed_class(name, mean, True) + (" strong" if practical == "important" else " tiny")
 
 
-def _differences_tables(c: Comparison, names: list[str], year: int, lang: str, per_table: int = 5) -> list[Table]:
+def _differences_tables(c: Comparison, names: list[str], year: int, option: dict[str, str], lang: str,
+                        per_table: int = 5) -> list[Table]:
     """Indicators x options (at most ``per_table`` options a table, so that it fits a page): the paired
     difference in ``year`` and, below it, its interval."""
     t = text(lang)
@@ -290,38 +292,38 @@ def _differences_tables(c: Comparison, names: list[str], year: int, lang: str, p
             important = fixed(factor * registry.get(name).important, _decimals(factor * registry.get(name).important),
                               lang)
             row = [_cell(indicator_label(name, lang), "name", t["important_short"].format(value=important, unit=unit))]
-            for option in chunk:
-                if (option, name) not in diff.index:
+            for o in chunk:
+                if (o, name) not in diff.index:
                     row.append(_cell(""))
                     continue
-                d = diff.loc[(option, name)]
+                d = diff.loc[(o, name)]
                 value, interval = _difference(name, d["mean"], d["ci_low"], d["ci_high"], lang)
                 size = fixed(d["effect_size"], 1, lang, sign=True) if pd.notna(d["effect_size"]) else "–"
                 row.append(_cell(value + " " + t[f"mark_{d['practical']}"],
                                  _practical_class(name, d["mean"], d["practical"]) + f" {d['practical']}",
                                  f"{interval} · {t['effect_size_short']} {size}"))
             rows.append(row)
-        tables.append(Table("differences", [t["indicator"], *chunk], rows))
+        tables.append(Table("differences", [t["indicator"], *[option[o] for o in chunk]], rows))
     return tables
 
 
-def _timing_table(c: Comparison, names: list[str], lang: str) -> Table:
+def _timing_table(c: Comparison, names: list[str], option: dict[str, str], lang: str) -> Table:
     t = text(lang)
     first = c.time_to_effect().set_index(["option", "indicator"])
     rows = []
     for name in names:
         row = [_cell(indicator_label(name, lang), "name")]
-        for option in c.scenarios[1:]:
-            if (option, name) not in first.index or pd.isna(first.loc[(option, name), "first_year"]):
+        for o in c.scenarios[1:]:
+            if (o, name) not in first.index or pd.isna(first.loc[(o, name), "first_year"]):
                 row.append(_cell("–", "num muted"))
                 continue
-            year = int(first.loc[(option, name), "first_year"])
-            row.append(_cell(str(year), _signed_class(name, first.loc[(option, name), "difference"], True)))
+            year = int(first.loc[(o, name), "first_year"])
+            row.append(_cell(str(year), _signed_class(name, first.loc[(o, name), "difference"], True)))
         rows.append(row)
-    return Table("timing", [t["indicator"], *c.scenarios[1:]], rows)
+    return Table("timing", [t["indicator"], *[option[o] for o in c.scenarios[1:]]], rows)
 
 
-def _persistence_table(c: Comparison, names: list[str], lang: str) -> Table:
+def _persistence_table(c: Comparison, names: list[str], option: dict[str, str], lang: str) -> Table:
     """Option x indicator pairs with a clear effect in the last funded year: that effect, and the share of it
     kept 2, 5 and 10 years later."""
     t = text(lang)
@@ -334,7 +336,7 @@ def _persistence_table(c: Comparison, names: list[str], lang: str) -> Table:
         later = p.set_index(["option", "indicator", "years_after"])
         for _, r in clear.iterrows():
             value, interval = _difference(r["indicator"], r["difference"], r["ci_low"], r["ci_high"], lang)
-            row = [_cell(r["option"], "name"), _cell(indicator_label(r["indicator"], lang), "",
+            row = [_cell(option[r["option"]], "name"), _cell(indicator_label(r["indicator"], lang), "",
                                                      figures.display_unit(r["indicator"], lang)[1]),
                    _cell(str(r["end_year"]), "num"),
                    _cell(value, _signed_class(r["indicator"], r["difference"], True), interval)]
@@ -347,21 +349,21 @@ def _persistence_table(c: Comparison, names: list[str], lang: str) -> Table:
                                  *[t["after"].format(k=k) for k in after]], rows)
 
 
-def _cost_table(cost: pd.DataFrame, goal: list[str], lang: str) -> Table:
+def _cost_table(cost: pd.DataFrame, goal: list[str], option: dict[str, str], lang: str) -> Table:
     """Per option: the extra cost, and per goal indicator the cost per unit bought with its bootstrap interval,
     or 'not meaningful' where the gain's interval includes zero."""
     t = text(lang)
     names = [n for n in goal if n in set(cost["indicator"])]
     rows = []
-    for option, part in cost.groupby("option", sort=False):
+    for name, part in cost.groupby("option", sort=False):
         per = part.set_index("indicator")
-        row = [_cell(option, "name"), _cell(number(part["extra_cost_eur"].iloc[0], lang, thousands=True), "num")]
-        for name in names:
-            r = per.loc[name]
+        row = [_cell(option[name], "name"), _cell(number(part["extra_cost_eur"].iloc[0], lang, thousands=True), "num")]
+        for indicator in names:
+            r = per.loc[indicator]
             if not r["meaningful"]:
                 row.append(_cell(t["not_meaningful"], "num muted not-meaningful"))
                 continue
-            value, low, high, _ = cost_per_unit(r, name, lang)
+            value, low, high, _ = cost_per_unit(r, indicator, lang)
             row.append(_cell(value, "num", f"[{low}; {high}]"))
         rows.append(row)
     header = [t["option"], t["extra_cost"]]
@@ -371,7 +373,7 @@ def _cost_table(cost: pd.DataFrame, goal: list[str], lang: str) -> Table:
     return Table("cost", header, rows)
 
 
-def _ranking_table(ranking: pd.DataFrame, names: list[str], lang: str) -> Table:
+def _ranking_table(ranking: pd.DataFrame, names: list[str], option: dict[str, str], lang: str) -> Table:
     """Per indicator: the scenario most often best and its share, and the runner-up."""
     t = text(lang)
     rows = []
@@ -381,9 +383,9 @@ def _ranking_table(ranking: pd.DataFrame, names: list[str], lang: str) -> Table:
             continue
         top = part.iloc[0]
         second = part.iloc[1] if len(part) > 1 and part.iloc[1]["share_best"] > 0 else None
-        rows.append([_cell(indicator_label(name, lang), "name"), _cell(top["scenario"]),
+        rows.append([_cell(indicator_label(name, lang), "name"), _cell(option[top["scenario"]]),
                      _cell(percent(top["share_best"], lang), "num"),
-                     _cell("" if second is None else second["scenario"]),
+                     _cell("" if second is None else option[second["scenario"]]),
                      _cell("" if second is None else percent(second["share_best"], lang), "num")])
     first, runner = ("best", "second") if lang == "en" else ("am besten", "an zweiter Stelle")
     return Table("ranking", [t["indicator"], f"{t['scenario']} ({first})", "%", f"{t['scenario']} ({runner})", "%"],

@@ -517,6 +517,14 @@ DOMAIN_TEXT: dict[str, dict[str, str]] = {
 }
 """The measure domains of the catalogue (``qsim.measures.catalogue.DOMAINS``)."""
 
+FUNDING_KIND_TEXT: dict[str, dict[str, str]] = {
+    "public_programme": {"en": "public programme", "de": "Förderprogramm"},
+    "co_financing": {"en": "co-financing", "de": "Kofinanzierung"},
+    "donation": {"en": "donation", "de": "Spende"},
+    "own_funds": {"en": "own funds", "de": "Eigenmittel"},
+}
+"""The kinds of funding source (``FundingSource.kind``)."""
+
 
 def measure_title(measure_type: str, lang: str) -> str:
     """The title of a measure type of the catalogue in ``lang``."""

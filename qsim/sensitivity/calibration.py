@@ -216,6 +216,20 @@ class CalibrationResult:
         """The estimates table."""
         return self.estimates
 
+    def __repr__(self) -> str:
+        return (f"CalibrationResult({self.name!r}, {len(self.priors)} parameters, {len(self.statistics)} target "
+                f"statistics, {len(self.posterior)} accepted draws)")
+
+    def _repr_html_(self) -> str:
+        """A notebook's display: each parameter's calibrated value and credible interval, and the shrinkage."""
+        from ..display import table
+
+        e = self.estimates
+        rows = [[p.name, e.loc[p.name, "estimate"], e.loc[p.name, "lower"], e.loc[p.name, "upper"],
+                 e.loc[p.name, "shrinkage"]] for p in self.priors]
+        return table(repr(self), ["parameter", "calibrated", "lower", "upper", "shrinkage"], rows,
+                     "calibrated: posterior median; lower-upper: the credible interval")
+
     # ---------------------------------------------------------- scenario file
     def scenario_toml(self, path: str | Path) -> str:
         """The calibrated scenario as TOML that extends the original file, for writing at ``path``."""

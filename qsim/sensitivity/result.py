@@ -60,6 +60,24 @@ class SensitivityResult:
     runs_executed: int | None = None
     run_seconds: float | None = None
 
+    def __repr__(self) -> str:
+        return (f"SensitivityResult({self.name!r}, {self.method}, {len(self.parameters)} parameters, "
+                f"{len(self.output_names)} output(s), {self.runs} runs)")
+
+    def _repr_html_(self) -> str:
+        """A notebook's display: per output the parameters with the largest main index (S1, ST, mu_star or
+        delta, whichever the method gives) and its interval."""
+        from ..display import table
+
+        shown = [i for i in ("ST", "S1", "mu_star", "delta") if i in set(self.indices["index"])][:1]
+        rows = []
+        for output in self.output_names:
+            part = self.indices[(self.indices["output"] == output) & self.indices["index"].isin(shown)]
+            for _, r in part.sort_values("value", ascending=False).head(3).iterrows():
+                rows.append([output, r["parameter"], r["index"], r["value"], r["ci_low"], r["ci_high"]])
+        return table(repr(self), ["output", "parameter", "index", "value", "ci low", "ci high"], rows,
+                     "the three parameters with the largest index per output")
+
     def robustness(self) -> pd.DataFrame:
         """How often each option beats the baseline and each other option, per outcome (see
         :func:`qsim.sensitivity.robustness.win_rates`); empty without a ``[robustness]`` table."""

@@ -1,4 +1,4 @@
-"""Validation: the model's pattern checks against DOMAIN.md and the literature (``qsim validation``).
+"""Validation: the model's pattern checks against docs/sources.md and the literature (``qsim validation``).
 
 >>> from qsim.validation import validate
 >>> rows = validate("experiments/validation.toml", quick=True)     # doctest: +SKIP

@@ -43,7 +43,7 @@ def render(rows: list[Row], sizes: Sizes, command: str, seconds: float) -> str:
         "",
         "The model's pattern checks (`qsim/validation/`): each row measures what the model produces, by "
         "stepping runs and counting or from the indicators of runs, never by quoting a parameter value, and "
-        "compares it with a target from DOMAIN.md or the literature. A row fails when the measured value lies "
+        "compares it with a target from docs/sources.md or the literature. A row fails when the measured value lies "
         "outside the accepted interval; the value is shown either way.",
         "",
         f"- **Date:** {now}",

@@ -2,7 +2,7 @@
 
 A check measures what the model produces (by stepping runs and counting, or
 from the indicators of runs) and compares it with a target from
-/work/shared/DOMAIN.md or the literature. Every check takes a
+docs/sources.md or the literature. Every check takes a
 :class:`Context` (the sizes, the seed, the scenarios to run), so a test can
 feed it a deliberately broken scenario and see it fail.
 """
@@ -24,7 +24,7 @@ from .observe import (SPELL_BINS, Transitions, count_transitions, first_year_rea
                       yearly_mean)
 from .settings import Sizes
 
-D1, D3, D4, D5 = ("DOMAIN.md §1 (MSS)", "DOMAIN.md §3", "DOMAIN.md §4", "DOMAIN.md §5 (QM evaluations)")
+D1, D3, D4, D5 = ("docs/sources.md §1 (MSS)", "docs/sources.md §3", "docs/sources.md §4", "docs/sources.md §5 (QM evaluations)")
 ISSUE = "issue 15"
 
 
