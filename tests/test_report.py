@@ -163,8 +163,8 @@ def _check_summary(info: dict, lang: str, comparison) -> None:
     assert f"{needed}" in info["warning"] and f"-r {needed}" in info["warning"]
     recommendation = parts["recommendation"]["text"]
     decision = comparison.decision()
-    for option in decision.loc[decision["recommended"], "option"]:
-        assert option in recommendation
+    for option in decision.loc[decision["recommended"], "option"]:  # by its name for readers of ``lang``
+        assert {s.name: s for s in comparison.definitions}[option].title(lang) in recommendation
 
 
 def _check_cost_cells(info: dict, lang: str, comparison) -> None:

@@ -123,7 +123,7 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
     ranking = c.ranking()
     ranked = [n for n in names if registry.better(n) != 0]
     goal = sorted(c.goal, key=lambda n: -c.goal[n])[:TRAJECTORY_INDICATORS]
-    summary = summarise(c, lang, cost, sensitivity)
+    summary = summarise(c, lang, cost, sensitivity, option)
 
     def uri(fig) -> str:
         return figures.data_uri(fig, lang)
@@ -161,6 +161,7 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
         tables["sensitivity"] = _sensitivity_table(sensitivity, lang)
     runs = c.runs
     replications = int(runs["replicate"].nunique()) if len(runs) else 0
+    seeds = ", ".join(str(s) for s in sorted(runs["seed"].unique())) if len(runs) else ""
     facts = [(t["baseline"], option[c.baseline]), (t["replications"], str(replications)),
              (t["horizon"], f"{horizon} {t['years']}"), (t["area"], c.area),
              (t["runs_ok"], f"{int((runs['status'] == 'ok').sum()) if 'status' in runs else len(runs)} / {len(runs)}")]

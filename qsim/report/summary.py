@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
+from typing import Mapping
 
 import pandas as pd
 
@@ -54,10 +55,16 @@ def _eur(x: float, lang: str) -> str:
     return number(x, lang, thousands=True) + " EUR"
 
 
-def summarise(c: Comparison, lang: str, cost: pd.DataFrame, sensitivity: pd.DataFrame | None) -> Summary:
+def summarise(c: Comparison, lang: str, cost: pd.DataFrame, sensitivity: pd.DataFrame | None,
+              titles: Mapping[str, str] | None = None) -> Summary:
     """The summary of comparison ``c`` in ``lang``; ``cost``: its cost-effectiveness table, ``sensitivity``:
-    sensitivity indices, if any."""
+    sensitivity indices, if any; ``titles``: each option's name for readers in ``lang`` (default: its id)."""
     t = text(lang)
+    titles = titles or {}
+
+    def named(option: str) -> str:
+        return _b(titles.get(option, option))
+
     decision = c.decision()
     year = int(decision["year"].iloc[0])
     replications = int(c.differences()["n"].max())
@@ -68,7 +75,7 @@ def summarise(c: Comparison, lang: str, cost: pd.DataFrame, sensitivity: pd.Data
     score = (number(best["score"], lang, 2), number(best["ci_low"], lang, 2), number(best["ci_high"], lang, 2))
     statements = []
     if recommended:
-        line = t["sum_recommend"].format(options=_names(recommended, lang), best=_b(chosen), year=year,
+        line = t["sum_recommend"].format(options=_names([titles.get(o, o) for o in recommended], lang), best=named(chosen), year=year,
                                          score=score[0], low=score[1], high=score[2])
         if len(recommended) > 1:
             line += " " + t["sum_recommend_tie"]
@@ -77,14 +84,14 @@ def summarise(c: Comparison, lang: str, cost: pd.DataFrame, sensitivity: pd.Data
         statements.append(Statement("recommendation", line, "differences"))
     else:
         statements.append(Statement("recommendation", t["sum_recommend_none"].format(
-            option=_b(best["option"]), year=year, score=score[0], low=score[1], high=score[2]), "differences"))
+            option=named(best["option"]), year=year, score=score[0], low=score[1], high=score[2]), "differences"))
     wins = decision.set_index("option")["share_wins"]
     statements.append(Statement("certainty", t["sum_certainty"].format(
-        option=_b(chosen), share=percent(wins[chosen], lang), n=replications), "ranking"))
+        option=named(chosen), share=percent(wins[chosen], lang), n=replications), "ranking"))
     statements.append(_across_parameters(c, sensitivity, lang))
-    statements.append(_timing(c, chosen, lang))
-    statements.append(_persistence(c, chosen, lang))
-    statements.append(_cost(c, chosen, cost, lang))
+    statements.append(_timing(c, chosen, named(chosen), lang))
+    statements.append(_persistence(c, chosen, named(chosen), lang))
+    statements.append(_cost(c, chosen, named(chosen), cost, lang))
     statements.append(Statement("who_gains", t["sum_who_gains"], "summary"))
     needed = c.replications_needed()
     warning = (t["sum_few_replications"].format(n=replications, needed=needed) if replications < needed else None)
@@ -106,7 +113,7 @@ def _across_parameters(c: Comparison, sensitivity: pd.DataFrame | None, lang: st
         parameters=", ".join(_b(str(p)) for p in top.index)), "sensitivity")
 
 
-def _timing(c: Comparison, option: str, lang: str) -> Statement:
+def _timing(c: Comparison, option: str, title: str, lang: str) -> Statement:
     """The first year with a clear effect on each goal indicator."""
     t = text(lang)
     first = c.time_to_effect().set_index(["option", "indicator"])
@@ -118,36 +125,36 @@ def _timing(c: Comparison, option: str, lang: str) -> Statement:
         else:
             shown.append((int(year), indicator_label(name, lang)))
     if not shown:
-        return Statement("timing", t["sum_timing_none"].format(option=_b(option)), "timing")
+        return Statement("timing", t["sum_timing_none"].format(option=title), "timing")
     year, label = min(shown)
-    line = t["sum_timing"].format(option=_b(option), year=year, indicator=html.escape(label))
+    line = t["sum_timing"].format(option=title, year=year, indicator=html.escape(label))
     if never:
         line += " " + t["sum_timing_never"].format(indicators=html.escape(", ".join(never)))
     return Statement("timing", line, "timing")
 
 
-def _persistence(c: Comparison, option: str, lang: str) -> Statement:
+def _persistence(c: Comparison, option: str, title: str, lang: str) -> Statement:
     """What remains of the chosen option's clear goal effects the latest year after its funding ends."""
     t = text(lang)
     p = c.persistence()
     p = p[(p["option"] == option) & p["indicator"].isin(c.goal)]
     if not len(p):
-        return Statement("persistence", t["sum_persistence_none"].format(option=_b(option)), "timing")
+        return Statement("persistence", t["sum_persistence_none"].format(option=title), "timing")
     at_end = p[p["years_after"] == 0]
     clear = at_end[(at_end["ci_low"] > 0) | (at_end["ci_high"] < 0)]["indicator"]
     later = p[p["indicator"].isin(clear) & (p["years_after"] > 0)]
     end_year = int(p["end_year"].iloc[0])
     if not len(later):
-        return Statement("persistence", t["sum_persistence_short"].format(option=_b(option), end=end_year),
+        return Statement("persistence", t["sum_persistence_short"].format(option=title, end=end_year),
                          "timing")
     k = int(later["years_after"].max())
     parts = [f"{html.escape(indicator_label(r['indicator'], lang))} {percent(r['share_of_end_effect'], lang)}"
              for _, r in later[later["years_after"] == k].iterrows() if not math.isnan(r["share_of_end_effect"])]
-    return Statement("persistence", t["sum_persistence"].format(option=_b(option), end=end_year, k=k,
+    return Statement("persistence", t["sum_persistence"].format(option=title, end=end_year, k=k,
                                                                 parts="; ".join(parts)), "timing")
 
 
-def _cost(c: Comparison, option: str, cost: pd.DataFrame, lang: str) -> Statement:
+def _cost(c: Comparison, option: str, title: str, cost: pd.DataFrame, lang: str) -> Statement:
     """The extra cost of the chosen option and its cost per unit of improvement of each goal indicator, with
     intervals, or 'not meaningful' where the gain's interval includes zero."""
     t = text(lang)
@@ -167,7 +174,7 @@ def _cost(c: Comparison, option: str, cost: pd.DataFrame, lang: str) -> Statemen
         parts.append(t["sum_cost_item"].format(indicator=label, value=value, low=low, high=high, unit=unit))
     if len(priced) > COST_ITEMS:
         parts.append(t["sum_cost_more"].format(k=len(priced) - COST_ITEMS))
-    return Statement("cost", t["sum_cost"].format(option=_b(option), extra=_eur(rows["extra_cost_eur"].iloc[0], lang),
+    return Statement("cost", t["sum_cost"].format(option=title, extra=_eur(rows["extra_cost_eur"].iloc[0], lang),
                                                   year=int(rows["year"].iloc[0]), parts="; ".join(parts)), "cost")
 
 
