@@ -148,36 +148,37 @@ def describe(error: ValidationError, prefix: str = "") -> str:
 
 def check_input_file(path: str | Path, error: type[FileError] = FileError, field: str | None = None) -> Path:
     """``path`` as an absolute Path if it is a regular file of at most :data:`MAX_FILE_BYTES` outside /proc,
-    /sys and /dev; otherwise ``error`` (naming ``field``, the key that gave the path, if any). Nothing is read."""
-    where = f"{field}: " if field else ""
+    /sys and /dev; otherwise ``error`` (naming ``field``, the key that gave the path, if any), whose ``reason``
+    says what is wrong without the path. Nothing is read."""
     text = str(path)
     if "\0" in text or len(text) > MAX_PATH_CHARS:
         shown = text.replace("\0", "\\0")[:60]
-        raise _path_error(error, f"{where}not a usable file path ({shown!r}...: NUL characters or over "
-                          f"{MAX_PATH_CHARS} characters)", None, field)
+        raise _path_error(error, f"{shown!r}...", "not a usable file path (it has NUL characters or over "
+                          f"{MAX_PATH_CHARS} characters)", field)
     path = Path(os.path.abspath(path))
     try:
         real = path.resolve()
         info = real.stat()
     except FileNotFoundError:
-        raise _path_error(error, f"{path}: no such {error.kind} file", str(path), field) from None
+        raise _path_error(error, str(path), f"no such {error.kind} file", field) from None
     except (OSError, RuntimeError) as e:  # too long, a symlink loop, no permission
-        raise _path_error(error, f"{path}: cannot be read ({e.strerror or e})", str(path), field) from None
+        raise _path_error(error, str(path), f"cannot be read ({e.strerror or e})", field) from None
     if any(real == Path(root) or Path(root) in real.parents for root in SPECIAL_ROOTS) or \
             not stat.S_ISREG(info.st_mode):
-        raise _path_error(error, f"{path}: not a regular file (special files and folders, and anything under "
-                          f"{', '.join(SPECIAL_ROOTS)}, are never read); expected a regular {error.kind} file", str(path),
-                          field)
+        raise _path_error(error, str(path), "not a regular file (special files and folders, and anything under "
+                          f"{', '.join(SPECIAL_ROOTS)}, are never read); expected a regular file", field)
     if info.st_size > MAX_FILE_BYTES:
-        raise _path_error(error, f"{path}: {info.st_size:,} bytes; a {error.kind} file may have at most "
-                          f"{MAX_FILE_BYTES:,}", str(path), field)
+        raise _path_error(error, str(path), f"{info.st_size:,} bytes; a {error.kind} file may have at most "
+                          f"{MAX_FILE_BYTES:,}", field)
     return path
 
 
-def _path_error(error: type[FileError], message: str, source: str | None, field: str | None) -> FileError:
-    if issubclass(error, AreaTableError):
-        return error(field or "", message)
-    return error(message, source, field)
+def _path_error(error: type[FileError], path: str, reason: str, field: str | None) -> FileError:
+    """``error`` with the message ``path: reason`` and ``reason`` kept apart (for callers that name the path)."""
+    message = f"{path}: {reason}"
+    e = error(field or "", message) if issubclass(error, AreaTableError) else error(message, path, field)
+    e.reason = reason
+    return e
 
 
 def read_toml(path: str | Path, error: type[FileError] = FileError) -> dict:
@@ -191,6 +192,8 @@ def read_toml(path: str | Path, error: type[FileError] = FileError) -> dict:
         raise error(f"{path}: cannot be read ({e})", str(path)) from None
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise error(f"{path}: not usable TOML: arrays or tables nested too deeply", str(path)) from None
     except tomllib.TOMLDecodeError as e:
         where = "" if "line" in str(e) else f" (line {text.count(chr(10)) + 1})"
         raise error(f"{path}: not valid TOML: {e}{where}", str(path)) from None

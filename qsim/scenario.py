@@ -789,7 +789,10 @@ def _extend(data: dict, source: str, base_dir: Path, chain: list[str]) -> dict:
     try:
         path = check_input_file(base_dir / parent, ScenarioError, "extends").resolve()
     except ScenarioError as e:
-        raise ScenarioError(f"{source}: extends: {str(e).removeprefix('extends: ')}", source, "extends") from None
+        shown = repr(parent) if len(parent) <= 200 and "\0" not in parent else "(this path)"
+        what = f"{e.reason} {shown} (looked for {e.source})" if e.reason.startswith("no such") else \
+            f"{shown}: {e.reason}"
+        raise ScenarioError(f"{source}: extends: {what}", source, "extends") from None
     if str(path) in {str(Path(c).resolve()) for c in chain}:
         raise ScenarioError(f"{source}: extends: cycle {' -> '.join(chain + [parent])}")
     chain.append(str(path))
