@@ -202,8 +202,9 @@ def read_table(path: str | Path, field: str, columns: tuple[Column, ...],
     unknown = [name for name in header if name not in known]
     twice = sorted({name for name in header if header.count(name) > 1})
     missing = [c.name for c in columns if c.required and c.name not in header]
-    if unknown:  # named by position: the header of a wrong file is not echoed
-        problems.append(f"unknown column(s) at position(s) {', '.join(str(header.index(n) + 1) for n in unknown)}")
+    if unknown:  # a name like a column's is shown, anything else by position (a wrong file's line is not echoed)
+        problems.append("unknown column(s) " + ", ".join(repr(n) if re.fullmatch(r"[A-Za-z_]\w{0,39}", n) else
+                                                         f"at position {header.index(n) + 1}" for n in unknown))
     if twice:
         problems.append(f"column(s) {', '.join(map(repr, twice))} appear twice")
     if missing:

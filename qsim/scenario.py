@@ -40,6 +40,7 @@ from .state import GROUP_NAMES, LABOUR_STATES, LONG_TERM_UNEMPLOYED, ORG_KINDS, 
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Money = Annotated[float, Field(ge=0.0, le=1e10, allow_inf_nan=False)]
+MAX_CHILDREN = 4  # children under 15 a synthetic household has at most (qsim.population)
 MAX_DWELLINGS = 20_000_000  # per area: a bound that keeps a mistyped number from exhausting memory
 
 
@@ -283,6 +284,9 @@ class Area(StrictModel):
         if self.household_size < adults:
             raise ValueError(f"household_size {self.household_size:g} is below the mean number of adults {adults:g} "
                              "(1 + two_adult_share)")
+        if self.household_size - adults > MAX_CHILDREN:
+            raise ValueError(f"household_size {self.household_size:g} means {self.household_size - adults:g} children "
+                             f"per household; at most {MAX_CHILDREN} (household_size up to {adults + MAX_CHILDREN:g})")
         return self
 
     def _from_tables(self):
@@ -434,15 +438,18 @@ class _Timed(_Typed):
 
 
 
+MAX_EFFECT = 1e6  # an effect size above this is no longer a measure's effect (1e300 overflowed rents and qualities)
+
+
 def _check_effects(kind: str, effect: dict[str, float]) -> None:
-    """Effect overrides must name effects of the measure type and be finite numbers >= 0."""
+    """Effect overrides must name effects of the measure type and be finite numbers in [0, MAX_EFFECT]."""
     entry = CATALOGUE[kind]
     for key, value in effect.items():
         if key not in entry.effects:
             raise FieldError(f"effect.{key}", f"{kind} has no effect {key!r}; expected one of "
                              f"{', '.join(entry.effects)}")
-        if not math.isfinite(value) or value < 0:
-            raise FieldError(f"effect.{key}", "must be a finite number >= 0")
+        if not 0 <= value <= MAX_EFFECT:
+            raise FieldError(f"effect.{key}", f"must be a number from 0 to {MAX_EFFECT:g}")
 
 class Measure(_Timed):
     """One measure: a catalogue type with timing, target, capacity, budget and funding."""

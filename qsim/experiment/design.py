@@ -32,7 +32,7 @@ from scipy.stats import qmc
 
 from ..measures.catalogue import CATALOGUE
 from ..parameters import BY_NAME, ParameterError, check_value
-from ..scenario import Scenario, scenario_from_dict
+from ..scenario import MAX_EFFECT, Scenario, scenario_from_dict
 
 DesignKind = Literal["grid", "lhs", "sobol", "table"]
 MACRO_PATHS = ("labour_demand", "rent_pressure")
@@ -40,7 +40,7 @@ MEASURE_SETTINGS = {"capacity": (0.0, 1e6), "budget_per_year": (0.0, 1e10)}
 """Measure settings a factor may vary, with their bounds (the scenario's own)."""
 EFFECT_SCALE_BOUNDS = (0.0, 100.0)
 """Bounds of ``measures.<name>.effect_scale`` (a factor on the measure's effect sizes)."""
-EFFECT_BOUNDS = (0.0, 1e6)
+EFFECT_BOUNDS = (0.0, MAX_EFFECT)
 """Bounds of ``measures.<name>.effect.<effect>`` (an effect size; the scenario requires >= 0)."""
 
 
