@@ -9,7 +9,13 @@ are merged key by key, everything else (values and arrays, including
 ``[[areas]]`` and ``[[measures]]``) replaces the parent's. CSV paths
 (``buildings_csv``, ``households_csv``) are relative to the file in which
 they are written. Every malformed value is rejected with a message that
-names the file, the field path and what was expected.
+names the file, the field path and what was expected. A scenario that
+validates runs: every number is finite and within its bounds (those of the
+parameters are listed below), the scenario's name is safe as a file name and
+figure title (letters, digits, spaces and ``. , ( ) + -``), area and measure
+names have no control characters, ``$`` or ``\\``, and ``extends`` and
+table paths must name regular files (never anything under /proc, /sys or
+/dev; at most 200 MB).
 
 Time in scenario files: years are numbered from 1; ``start = 1`` is the
 beginning of the first year, ``end = 4`` the end of the fourth year (month

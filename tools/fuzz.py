@@ -19,7 +19,7 @@ Every mutant ends in one of these outcomes:
 
 Usage (from the repository root)::
 
-    python tools/fuzz.py --count 100000 --report docs/reliability.md
+    python tools/fuzz.py --count 100000 --report docs/reliability.md [--minutes 30] [--workers 2]
 
 Mutant ``k`` of seed ``s`` is the same on every machine (``--first k --count 1 --show`` prints it).
 """
@@ -299,18 +299,20 @@ def _corpus_in(workdir: Path) -> list:
 
 
 def fuzz(count: int, seed: int = 1, first: int = 0, chunk: int = 250, workers: int = 1,
-         progress: bool = True) -> tuple[Counter, list[dict]]:
+         progress: bool = True, seconds: float = math.inf) -> tuple[Counter, list[dict]]:
     """Check ``count`` mutants in child processes (a crashed child is a ``crash``, and the next resumes after
-    it); returns the outcome counts and the bugs found."""
+    it; no chunk starts after ``seconds``); returns the outcome counts and the bugs found."""
     counts: Counter = Counter()
     bugs: list[dict] = []
+    started = time.time()
     with tempfile.TemporaryDirectory(prefix="qsim-fuzz-") as tmp:
         workdir = Path(tmp)
         prepare(workdir)
         pending = [(start, min(chunk, first + count - start)) for start in range(first, first + count, chunk)]
         running: list = []
-        started = time.time()
         while pending or running:
+            if time.time() - started > seconds:
+                pending = []
             while pending and len(running) < workers:
                 start, n = pending.pop(0)
                 proc = subprocess.Popen([sys.executable, __file__, "--child", str(workdir), "--seed", str(seed),
@@ -363,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="seed of the mutations (default 1)")
     parser.add_argument("--first", type=int, default=0, help="index of the first mutant (default 0)")
     parser.add_argument("--workers", type=int, default=1, help="child processes at once (default 1)")
+    parser.add_argument("--minutes", type=float, default=math.inf, help="stop starting new mutants after this "
+                        "many minutes (the report says how many ran)")
     parser.add_argument("--report", type=Path, default=None, help="write the counts into this Markdown file, "
                         "between the markers <!-- fuzz --> and <!-- /fuzz -->")
     parser.add_argument("--show", action="store_true", help="print the mutants' TOML instead of checking them")
@@ -379,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"# mutant {index}: {path.relative_to(tmp)} ({kind})\n{text}")
         return 0
     started = time.time()
-    counts, bugs = fuzz(args.count, args.seed, args.first, workers=args.workers)
+    counts, bugs = fuzz(args.count, args.seed, args.first, workers=args.workers, seconds=args.minutes * 60)
     for b in bugs:
         print(f"mutant {b['index']}: {b['outcome']} {b['file']}\n{b['detail']}", file=sys.stderr)
     if args.report is not None:
