@@ -35,13 +35,13 @@ class StrictModel(BaseModel):
 MAX_FILE_BYTES = 200_000_000  # an input file (TOML or CSV table) larger than this is refused before it is read
 MAX_PATH_CHARS = 1024  # a path written in a file (extends, tables) longer than this is refused
 SPECIAL_ROOTS = ("/proc", "/sys", "/dev")  # kernel and device files: never input files
-_FILE_NAME = re.compile(r"\w[\w .,()+-]*")
-MAX_NAME_CHARS = 80
+_FILE_NAME = re.compile(r"\w[\w .,()+@-]*")  # @: the points of a sweep (name@3)
+MAX_NAME_CHARS = 120
 
 
 def _file_name(value: str) -> str:
     if len(value) > MAX_NAME_CHARS or not _FILE_NAME.fullmatch(value):
-        raise ValueError(f"expected a name of at most {MAX_NAME_CHARS} letters, digits, spaces and . , ( ) + - "
+        raise ValueError(f"expected a name of at most {MAX_NAME_CHARS} letters, digits, spaces and . , ( ) + - @ "
                          "starting with a letter or digit (it names output files and figure titles)")
     return value
 

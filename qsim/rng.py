@@ -39,6 +39,7 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 _INV32 = 1.0 / 4294967296.0  # 2**-32
 
 MAX_SEED = 2**64 - 1  # seeds and replicates are 64-bit unsigned keys of the mixer
+MAX_SAMPLER_SEED = 2**32 - 1  # seeds SALib's delta and PAWN analyses pass to np.random.seed
 
 
 class SeedError(QsimError, ValueError):

@@ -12,7 +12,7 @@ they are written. Every malformed value is rejected with a message that
 names the file, the field path and what was expected. A scenario that
 validates runs: every number is finite and within its bounds (those of the
 parameters are listed below), the scenario's name is safe as a file name and
-figure title (letters, digits, spaces and ``. , ( ) + -``), area and measure
+figure title (letters, digits, spaces and ``. , ( ) + - @``), area and measure
 names have no control characters, ``$`` or ``\\``, and ``extends`` and
 table paths must name regular files (never anything under /proc, /sys or
 /dev; at most 200 MB).
@@ -51,7 +51,7 @@ MAX_DWELLINGS = 20_000_000  # per area: a bound that keeps a mistyped number fro
 
 
 class Meta(StrictModel):
-    name: SafeName = Field(min_length=1, description="Name of the scenario: letters, digits, spaces and . , ( ) + - "
+    name: SafeName = Field(min_length=1, description="Name of the scenario: letters, digits, spaces and . , ( ) + - @ "
                            "(it names output files and figure titles).")
     description: str = Field(default="", max_length=10_000)
     years: int = Field(gt=0, le=200, description="Simulated horizon in years.")

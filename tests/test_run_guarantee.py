@@ -103,7 +103,7 @@ def test_unusable_extends_names_are_file_errors(name):
     assert "not a usable file path" in message
 
 
-@pytest.mark.parametrize("name", ["$\\frac{", "../../X", "a/b", ".hidden", "x" * 81, "tab\tname"])
+@pytest.mark.parametrize("name", ["$\\frac{", "../../X", "a/b", ".hidden", "x" * 121, "tab\tname"])
 def test_scenario_names_must_be_safe_as_file_names_and_labels(name):
     rejected(with_(SMALL, "scenario.name", name), "scenario.name")
 
@@ -250,3 +250,23 @@ def test_any_valid_scenario_runs_a_year_with_finite_indicators(data):
     result = qsim.Simulation(scenario).run(years=1)
     values = result.indicators.select_dtypes("number").to_numpy(dtype=float)
     assert np.isfinite(values).all(), "NaN or inf in the indicators"
+
+
+def test_experiment_seeds_are_bounded_by_what_uses_them():
+    """Sweep and calibration seeds key runs (up to 2**64 - 1); a sensitivity seed reaches np.random.seed in
+    SALib's delta and PAWN analyses (up to 2**32 - 1)."""
+    from pydantic import ValidationError
+
+    from qsim.experiment.sweep import DesignSpec
+    from qsim.rng import MAX_SAMPLER_SEED
+    from qsim.sensitivity.spec import SensitivitySettings
+
+    assert DesignSpec.model_validate({"seed": MAX_SEED}).seed == MAX_SEED
+    with pytest.raises(ValidationError):
+        DesignSpec.model_validate({"seed": MAX_SEED + 1})
+    assert SensitivitySettings.model_validate({"n": 8, "seed": MAX_SAMPLER_SEED}).seed == MAX_SAMPLER_SEED
+    with pytest.raises(ValidationError):
+        SensitivitySettings.model_validate({"n": 8, "seed": MAX_SAMPLER_SEED + 1})
+    np.random.seed(MAX_SAMPLER_SEED)
+    with pytest.raises(ValueError):
+        np.random.seed(MAX_SAMPLER_SEED + 1)

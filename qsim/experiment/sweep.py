@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal, Mapping, Sequence
 import pandas as pd
 from pydantic import AfterValidator, Field, PrivateAttr, ValidationError, model_validator
 
+from ..rng import MAX_SEED
 from .. import indicators as registry
 from ..files import ExperimentFileError, FieldError, FileError, StrictModel, read_toml
 from ..result import write_tables
@@ -172,7 +173,7 @@ class ExperimentMeta(StrictModel):
     scenarios: list[str] = Field(min_length=1, description="Scenario files (relative to the experiment file); "
                                  "effects are differences to the first.")
     replications: int = Field(default=10, ge=1, le=100_000)
-    seed: int = Field(default=1, ge=0)
+    seed: int = Field(default=1, ge=0, le=MAX_SEED)
     years: float | None = Field(default=None, gt=0, le=200, description="Horizon (default: each scenario's).")
 
 
@@ -190,7 +191,7 @@ class DesignSpec(StrictModel):
     kind: Literal["grid", "lhs", "sobol", "table"] = "grid"
     size: int | None = Field(default=None, ge=1, le=1_000_000, description="Points (lhs, sobol: a power of "
                              "two), or levels per factor with bounds (grid, default 3).")
-    seed: int = Field(default=1, ge=0, description="Seed of the lhs and sobol points.")
+    seed: int = Field(default=1, ge=0, le=MAX_SEED, description="Seed of the lhs and sobol points.")
     points: str | None = Field(default=None, min_length=1, description="CSV of points (table design), relative "
                                "to the experiment file.")
 
