@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import resource
 
 import numpy as np
@@ -270,3 +271,16 @@ def test_experiment_seeds_are_bounded_by_what_uses_them():
     np.random.seed(MAX_SAMPLER_SEED)
     with pytest.raises(ValueError):
         np.random.seed(MAX_SAMPLER_SEED + 1)
+
+
+def test_the_command_line_refuses_a_huge_scenario_and_has_the_override(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("QSIM_MEMORY_CHECK", "1")
+    lines = ['[scenario]\nname = "huge"\nyears = 1\n']
+    lines += [f'[[areas]]\nname = "A{k}"\nhouseholds = 20000000\ngrid = [1000, 1000]\nbuildings_per_block = 2\n'
+              f'dwellings_per_building = 10\n' for k in range(8)]
+    (tmp_path / "huge.toml").write_text("\n".join(lines), encoding="utf-8")
+    assert main(["validate", str(tmp_path / "huge.toml")]) == 1
+    err = capsys.readouterr().err
+    assert "GiB of memory" in err and "--no-memory-check" in err and "Traceback" not in err
+    assert main(["--no-memory-check", "parameters", "--process", "labour"]) == 0
+    assert os.environ["QSIM_MEMORY_CHECK"] == "0"  # inherited by worker processes (monkeypatch restores it)
