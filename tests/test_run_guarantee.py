@@ -284,3 +284,13 @@ def test_the_command_line_refuses_a_huge_scenario_and_has_the_override(tmp_path,
     assert "GiB of memory" in err and "--no-memory-check" in err and "Traceback" not in err
     assert main(["--no-memory-check", "parameters", "--process", "labour"]) == 0
     assert os.environ["QSIM_MEMORY_CHECK"] == "0"  # inherited by worker processes (monkeypatch restores it)
+
+
+def test_design_and_mss_tables_are_checked_before_reading():
+    from qsim.city import CityError, _mss_columns
+    from qsim.experiment.design import DesignError, _table_points
+
+    with pytest.raises(DesignError, match="/dev/zero: not a regular file"):
+        _table_points(["labour.job_loss"], "/dev/zero")
+    with pytest.raises(CityError, match="/proc/self/environ: not a regular file"):
+        _mss_columns("/proc/self/environ", ["A"], "city.selections.x")

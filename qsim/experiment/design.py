@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from ..files import FileError, check_input_file
 from ..measures.catalogue import CATALOGUE
 from ..parameters import BY_NAME, ParameterError, check_value
 from ..scenario import MAX_EFFECT, Scenario, scenario_from_dict
@@ -155,7 +156,9 @@ def _table_points(names: list[str], table: pd.DataFrame | str | Path | None) -> 
         raise DesignError("a table design needs a table of points (CSV)")
     if not isinstance(table, pd.DataFrame):
         try:
-            table = pd.read_csv(table)
+            table = pd.read_csv(check_input_file(table, FileError))
+        except FileError as e:
+            raise DesignError(f"table of points {table}: {e.reason}") from None
         except (OSError, ValueError) as e:
             raise DesignError(f"table of points {table}: cannot be read ({e})") from None
     if table.empty or len(table.columns) == 0:
