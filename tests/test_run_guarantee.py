@@ -294,3 +294,19 @@ def test_design_and_mss_tables_are_checked_before_reading():
         _table_points(["labour.job_loss"], "/dev/zero")
     with pytest.raises(CityError, match="/proc/self/environ: not a regular file"):
         _mss_columns("/proc/self/environ", ["A"], "city.selections.x")
+
+
+def test_fuzzer_findings_in_experiment_files_are_file_errors(tmp_path):
+    """Found by tools/fuzz.py: a huge output period overflowed range(); a too-long scenario path raised OSError."""
+    from pydantic import ValidationError
+
+    from qsim.experiment.sweep import experiment_scenarios
+    from qsim.files import ExperimentFileError
+    from qsim.sensitivity.spec import OutputSpec
+
+    with pytest.raises(ValidationError):
+        OutputSpec.model_validate({"indicator": "unemployment_rate", "period": [1, 10**30]})
+    with pytest.raises(ExperimentFileError, match="experiment.scenarios.0: .*not a usable file path"):
+        experiment_scenarios(["x" * 5000], tmp_path, "e.toml")
+    with pytest.raises(ExperimentFileError, match="no such scenario file 'none.toml'"):
+        experiment_scenarios(["none.toml"], tmp_path, "e.toml")

@@ -22,7 +22,7 @@ from pydantic import AfterValidator, Field, PrivateAttr, ValidationError, model_
 
 from ..rng import MAX_SEED
 from .. import indicators as registry
-from ..files import ExperimentFileError, FieldError, FileError, StrictModel, read_toml
+from ..files import ExperimentFileError, FieldError, FileError, StrictModel, check_input_file, read_toml
 from ..result import write_tables
 from ..scenario import Scenario, load_scenario
 from .compare import Comparison
@@ -258,9 +258,13 @@ def experiment_scenarios(files: Sequence[str], base: Path, source: str,
     scenarios = []
     for k, name in enumerate(files):
         path = base / name
-        if not path.is_file():
-            raise error.invalid(source, f"experiment.scenarios.{k}", f"no such scenario file {name!r} (looked for "
-                                f"{path})")
+        try:
+            check_input_file(path, error)
+        except FileError as e:
+            shown = repr(name) if len(name) <= 200 and "\0" not in name else "(this path)"
+            what = f"{e.reason} {shown} (looked for {path})" if e.reason.startswith("no such") else f"{shown}: {e.reason}"
+            raise error.invalid(source, f"experiment.scenarios.{k}", what.replace(f"no such {error.kind} file",
+                                                                                 "no such scenario file")) from None
         scenarios.append(load_scenario(path))
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):

@@ -39,7 +39,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     Field,
@@ -108,8 +108,8 @@ class OutputSpec(StrictModel):
 
     indicator: IndicatorName
     year: int | None = Field(default=None, ge=1, le=200)
-    period: list[int] | None = Field(default=None, min_length=2, max_length=2, description="[first, last] year, "
-                                     "both included.")
+    period: list[Annotated[int, Field(ge=1, le=200)]] | None = Field(
+        default=None, min_length=2, max_length=2, description="[first, last] year, both included (1-200).")
     stat: Literal["mean", "sum", "min", "max"] = Field(default="mean", description="How a period is summarised.")
     area: str = "all"
     option: str | None = Field(default=None, min_length=1, description="Scenario name (default: the first).")
