@@ -16,6 +16,7 @@ import copy
 import math
 import os
 import resource
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -310,3 +311,15 @@ def test_fuzzer_findings_in_experiment_files_are_file_errors(tmp_path):
         experiment_scenarios(["x" * 5000], tmp_path, "e.toml")
     with pytest.raises(ExperimentFileError, match="no such scenario file 'none.toml'"):
         experiment_scenarios(["none.toml"], tmp_path, "e.toml")
+
+
+def test_a_too_long_scenarios_folder_in_a_validation_file_is_a_file_error(tmp_path):
+    """Found by tools/fuzz.py (mutant 17713 of seed 1): the folder check raised OSError."""
+    from qsim.validation import ValidationFileError, read_settings
+
+    text = (Path("experiments/validation.toml").read_text(encoding="utf-8")
+            .replace('scenarios = "../scenarios"', 'scenarios = "' + "x" * 5000 + '"'))
+    assert "x" * 5000 in text
+    (tmp_path / "v.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationFileError, match="no such folder"):
+        read_settings(tmp_path / "v.toml")

@@ -354,7 +354,7 @@ def report(counts: Counter, bugs: list[dict], seed: int, first: int, seconds: fl
     lines += [f"| {k} | {counts[k]:,} | {meaning[k]} |" for k in OUTCOMES]
     if bugs:
         lines += ["", "Bugs found (mutant index: outcome, file, detail):", ""]
-        lines += [f"- {b['index']}: {b['outcome']}, {b['file']}, {b['detail'].splitlines()[0] if b['detail'] else ''}"
+        lines += [f"- {b['index']}: {b['outcome']}, {b['file']}, {b['detail'].splitlines()[0][:120] if b['detail'] else ''}"
                   for b in bugs[:50]]
     return "\n".join(lines) + "\n"
 

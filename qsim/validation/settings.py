@@ -60,9 +60,10 @@ def read_settings(path: str | Path) -> tuple[Settings, Path]:
         raise ValidationFileError(f"{path}: invalid validation file\n" + "\n".join(lines)) from None
     try:
         folder = (path.parent / settings.scenarios).resolve()
+        is_folder = folder.is_dir()
     except (OSError, ValueError, RuntimeError):  # a NUL in the name, too long, a symlink loop
-        folder = None
-    if folder is None or not folder.is_dir():
+        folder, is_folder = path.parent / settings.scenarios, False
+    if not is_folder:
         raise ValidationFileError(f"{path}: validation.scenarios: no such folder {settings.scenarios!r} "
                                   f"(looked for {folder})")
     return settings, folder
