@@ -49,6 +49,12 @@ and what was expected, and exit status 2 (`qsim validate` exits 1 when a
 file is invalid). Runs are bit-identical for the same seed and replicate on
 any machine and worker count.
 
+Before a run is built (and before a sweep starts its local workers), qsim
+estimates the memory it needs (dwellings, tie slots, indicator records; a
+sweep: the largest scenario once per worker) and refuses with a message when
+the machine has less available. `qsim --no-memory-check COMMAND ...` (or
+`QSIM_MEMORY_CHECK=0` in the environment) switches the check off.
+
 """
 
 

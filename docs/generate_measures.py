@@ -136,8 +136,22 @@ def reference_page() -> str:
         parts.append(_model_table(model, title, intro))
         if model is Area:
             parts.append(tables_section())
+    parts.append(parameters_section())
     parts.append(city_section())
     parts.append("\nMeasure types and their effect names: [measures.md](measures.md).\n")
+    return "".join(parts)
+
+
+def parameters_section() -> str:
+    """The ranges of the parameter overrides (``[parameters]``), from the registry."""
+    from qsim.parameters import PARAMETERS
+
+    parts = ["\n## [parameters]: the ranges of overrides\n\n",
+             "An override must be a finite number within the parameter's range (inclusive; rates written as "
+             "`{per_year = p}` are converted to per month first). Every value within these ranges runs without "
+             "NaN or inf; `qsim parameters` lists them with defaults and sources, docs/model.md with their "
+             "meaning.\n\n| parameter | unit | range |\n|---|---|---|\n"]
+    parts += [f"| `{p.dotted}` | {p.unit} | {p.range} |\n" for p in PARAMETERS]
     return "".join(parts)
 
 

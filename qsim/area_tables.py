@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import math
 import os
 import re
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import AreaTableError
+from .files import MAX_FILE_BYTES, AreaTableError, check_input_file
 from .state import LABOUR_STATES, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED
 
 MAX_ERRORS = 10  # problems listed in one message
@@ -154,6 +155,12 @@ def _parse(text: str, col: Column) -> object:
     return value
 
 
+def _shown(cell: str) -> str:
+    """``, got 'cell'`` for a short cell of plain characters; nothing for anything else (no file contents are
+    echoed in messages beyond what a table cell holds)."""
+    return f", got {cell!r}" if len(cell) <= 24 and re.fullmatch(r"[\w .,+-]*", cell) else ""
+
+
 def read_table(path: str | Path, field: str, columns: tuple[Column, ...],
                blank: tuple[str, ...] = ("",)) -> tuple[dict[str, list], list[int]]:
     """Read and check one table: its values by column (None for empty optional cells) and the file line of each row.
@@ -168,15 +175,20 @@ def read_table(path: str | Path, field: str, columns: tuple[Column, ...],
         return AreaTableError(field, f"{path}: {message}")
 
     rows: list[tuple[int, list[str]]] = []
+    path = check_input_file(path, AreaTableError, field)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(("\n" if line.lstrip().startswith("#") else line for line in f), strict=True)
-            for row in reader:
-                rows.append((reader.line_num, row))
-    except FileNotFoundError:
-        raise fail("no such file") from None
-    except (OSError, ValueError, csv.Error) as e:  # ValueError: not UTF-8, or a NUL in the path
-        raise fail(f"cannot be read as a CSV file in UTF-8 ({e})") from None
+        with path.open("rb") as f:
+            text = f.read(MAX_FILE_BYTES + 1).decode("utf-8-sig")
+        reader = csv.reader(("\n" if line.lstrip().startswith("#") else line
+                             for line in io.StringIO(text, newline="")), strict=True)
+        for row in reader:
+            rows.append((reader.line_num, row))
+    except UnicodeDecodeError as e:
+        raise fail(f"cannot be read as a CSV file in UTF-8 (byte {e.start}: not UTF-8)") from None
+    except OSError as e:
+        raise fail(f"cannot be read ({e.strerror or e})") from None
+    except csv.Error as e:  # the message names the line, not its contents
+        raise fail(f"cannot be read as a CSV file (line {reader.line_num}: {e})") from None
     rows = [(n, row) for n, row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise fail("empty; expected a header line naming the columns and one line per row")
@@ -190,8 +202,9 @@ def read_table(path: str | Path, field: str, columns: tuple[Column, ...],
     unknown = [name for name in header if name not in known]
     twice = sorted({name for name in header if header.count(name) > 1})
     missing = [c.name for c in columns if c.required and c.name not in header]
-    if unknown:
-        problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}")
+    if unknown:  # a name like a column's is shown, anything else by position (a wrong file's line is not echoed)
+        problems.append("unknown column(s) " + ", ".join(repr(n) if re.fullmatch(r"[A-Za-z_]\w{0,39}", n) else
+                                                         f"at position {header.index(n) + 1}" for n in unknown))
     if twice:
         problems.append(f"column(s) {', '.join(map(repr, twice))} appear twice")
     if missing:
@@ -220,7 +233,7 @@ def read_table(path: str | Path, field: str, columns: tuple[Column, ...],
                 values[c.name].append(_parse(text, c))
             except ValueError:
                 values[c.name].append(None)
-                problems.append(f"line {n}, column {c.name!r}: expected {c.expected()}, got {text!r}")
+                problems.append(f"line {n}, column {c.name!r}: expected {c.expected()}{_shown(text)}")
         if len(problems) > MAX_ERRORS:
             break
     if len(problems) == 1:

@@ -49,7 +49,7 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from .area_tables import Column, read_table
-from .files import AreaTableError, FileError, StrictModel
+from .files import AreaTableError, FileError, StrictModel, check_input_file
 from .measures.catalogue import CATALOGUE
 from .mss import DYNAMICS_CLASSES, STATUS_CLASSES, status_classes, status_index
 
@@ -413,7 +413,9 @@ def _mss_columns(path: str, names: list[str], where: str) -> tuple[np.ndarray, n
     import pandas as pd
 
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(check_input_file(path, CityError))
+    except CityError as e:
+        raise CityError(f"{where}: {path}: {e.reason}") from None
     except (OSError, ValueError) as e:
         raise CityError(f"{where}: {path}: cannot be read as a CSV table of `qsim mss` ({e})") from None
     columns = ("area", "status_class", "dynamics_index", "dynamics_class")

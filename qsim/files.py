@@ -13,19 +13,50 @@ subclass with its ``kind``, and reads the file with :func:`read_toml` (see docs/
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from .errors import QsimError
 
 
 class StrictModel(BaseModel):
-    """The base of every table of an input file: unknown fields are errors, and validated values are frozen."""
+    """The base of every table of an input file: unknown fields are errors, numbers are finite (no NaN or inf),
+    and validated values are frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+MAX_FILE_BYTES = 200_000_000  # an input file (TOML or CSV table) larger than this is refused before it is read
+MAX_PATH_CHARS = 1024  # a path written in a file (extends, tables) longer than this is refused
+SPECIAL_ROOTS = ("/proc", "/sys", "/dev")  # kernel and device files: never input files
+_FILE_NAME = re.compile(r"\w[\w .,()+@-]*")  # @: the points of a sweep (name@3)
+MAX_NAME_CHARS = 120
+
+
+def _file_name(value: str) -> str:
+    if len(value) > MAX_NAME_CHARS or not _FILE_NAME.fullmatch(value):
+        raise ValueError(f"expected a name of at most {MAX_NAME_CHARS} letters, digits, spaces and . , ( ) + - @ "
+                         "starting with a letter or digit (it names output files and figure titles)")
+    return value
+
+
+def _label(value: str) -> str:
+    if len(value) > 2 * MAX_NAME_CHARS or re.search(r"[\x00-\x1f\x7f$\\]", value):
+        raise ValueError(f"expected a label of at most {2 * MAX_NAME_CHARS} characters without control "
+                         "characters, '$' or '\\' (it is printed in tables and figure titles)")
+    return value
+
+
+SafeName = Annotated[str, AfterValidator(_file_name)]
+"""A name that is safe as a file name and as a figure label (scenario and experiment names)."""
+SafeLabel = Annotated[str, AfterValidator(_label)]
+"""A name printed in tables and figures, not used as a file name (areas, measures, funding sources)."""
 
 
 class FieldError(ValueError):
@@ -115,21 +146,59 @@ def describe(error: ValidationError, prefix: str = "") -> str:
     return "\n".join(lines)
 
 
-def read_toml(path: str | Path, error: type[FileError] = FileError) -> dict:
-    """The tables of a TOML file; a missing, unreadable or malformed file raises ``error`` (the file's kind)."""
-    path = Path(path)
+def check_input_file(path: str | Path, error: type[FileError] = FileError, field: str | None = None) -> Path:
+    """``path`` as an absolute Path if it is a regular file of at most :data:`MAX_FILE_BYTES` outside /proc,
+    /sys and /dev; otherwise ``error`` (naming ``field``, the key that gave the path, if any), whose ``reason``
+    says what is wrong without the path. Nothing is read."""
+    text = str(path)
+    if "\0" in text or len(text) > MAX_PATH_CHARS:
+        shown = text.replace("\0", "\\0")[:60]
+        raise _path_error(error, f"{shown!r}...", "not a usable file path (it has NUL characters or over "
+                          f"{MAX_PATH_CHARS} characters)", field)
+    path = Path(os.path.abspath(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        real = path.resolve()
+        info = real.stat()
     except FileNotFoundError:
-        raise error(f"{path}: no such {error.kind} file", str(path)) from None
+        raise _path_error(error, str(path), f"no such {error.kind} file", field) from None
+    except (OSError, RuntimeError) as e:  # too long, a symlink loop, no permission
+        raise _path_error(error, str(path), f"cannot be read ({e.strerror or e})", field) from None
+    if any(real == Path(root) or Path(root) in real.parents for root in SPECIAL_ROOTS) or \
+            not stat.S_ISREG(info.st_mode):
+        raise _path_error(error, str(path), "not a regular file (special files and folders, and anything under "
+                          f"{', '.join(SPECIAL_ROOTS)}, are never read); expected a regular file", field)
+    if info.st_size > MAX_FILE_BYTES:
+        raise _path_error(error, str(path), f"{info.st_size:,} bytes; a {error.kind} file may have at most "
+                          f"{MAX_FILE_BYTES:,}", field)
+    return path
+
+
+def _path_error(error: type[FileError], path: str, reason: str, field: str | None) -> FileError:
+    """``error`` with the message ``path: reason`` and ``reason`` kept apart (for callers that name the path)."""
+    message = f"{path}: {reason}"
+    e = error(field or "", message) if issubclass(error, AreaTableError) else error(message, path, field)
+    e.reason = reason
+    return e
+
+
+def read_toml(path: str | Path, error: type[FileError] = FileError) -> dict:
+    """The tables of a TOML file; a missing, unreadable, special or malformed file raises ``error`` (the file's
+    kind)."""
+    path = check_input_file(path, error)
+    try:
+        with path.open("rb") as f:
+            text = f.read(MAX_FILE_BYTES + 1).decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise error(f"{path}: cannot be read ({e})", str(path)) from None
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise error(f"{path}: not usable TOML: arrays or tables nested too deeply", str(path)) from None
     except tomllib.TOMLDecodeError as e:
         where = "" if "line" in str(e) else f" (line {text.count(chr(10)) + 1})"
         raise error(f"{path}: not valid TOML: {e}{where}", str(path)) from None
 
 
-__all__ = ["AreaTableError", "CalibrationFileError", "ExperimentFileError", "FieldError", "FileError", "ScenarioError",
-           "SensitivityFileError", "StrictModel", "describe", "read_toml"]
+__all__ = ["AreaTableError", "CalibrationFileError", "ExperimentFileError", "FieldError", "FileError",
+           "MAX_FILE_BYTES", "SafeLabel", "SafeName", "ScenarioError", "SensitivityFileError", "StrictModel",
+           "check_input_file", "describe", "read_toml"]

@@ -27,6 +27,8 @@ class Parameter:
 
     ``unit`` uses ``1/month`` for monthly probabilities (rates), ``EUR/month``
     for money, ``months`` for durations and ``-`` for dimensionless numbers.
+    ``low`` and ``high`` are the physical bounds a scenario's override must lie in
+    (inclusive, finite): every value within them runs without NaN or inf.
     """
 
     process: str
@@ -43,11 +45,16 @@ class Parameter:
         return f"{self.process}.{self.name}"
 
     @property
+    def range(self) -> str:
+        """The accepted values, ``[low, high]`` in the parameter's unit (validation refuses others)."""
+        return f"[{self.low:g}, {self.high:g}]"
+
+    @property
     def is_rate(self) -> bool:
         return self.unit == "1/month"
 
 
-def _p(process, name, default, unit, source, description, low=-math.inf, high=math.inf):
+def _p(process, name, default, unit, source, description, low, high):
     return Parameter(process, name, float(default), unit, source, description, float(low), float(high))
 
 
@@ -109,7 +116,8 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Weight of the parent's skill in the children's education target (the rest: school, places, efficacy).", 0, 1),
     # ------------------------------------------------------------ encounters
     _p("encounters", "encounters_per_month", 2, "1/month", ASSUMPTION,
-       "Encounter attempts a household starts per month (it also meets those who approach it).", 0, 30),
+       "Encounter attempts a household starts per month (it also meets those who approach it); at least 0.01 "
+       "(switch encounters off with processes.encounters = false).", 0.01, 30),
     _p("encounters", "share_building", 0.45, "-", ASSUMPTION, "Share of encounters in the own building.", 0, 1),
     _p("encounters", "share_block", 0.35, "-", ASSUMPTION,
        "Share of encounters in the own block (the rest at places, scaled by place quality).", 0, 1),

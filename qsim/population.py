@@ -41,6 +41,7 @@ from .kernels.environment import market_rent
 from .kernels.households import draw_attitudes
 from .levers import N_LEVERS, N_PROGRAMMES
 from .parameters import ModelParameters
+from .resources import check_run
 from .rng import STREAM_POPULATION, agent_key, below, id_keys, normal, run_key, step_key, uniform
 from .scenario import Area, Thresholds
 from .state import (EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS, SHORT_TERM_UNEMPLOYED,
@@ -320,7 +321,9 @@ def starting_thresholds(key, spec: Thresholds, slots: np.ndarray) -> np.ndarray:
 
 def build_state(areas: list[Area], params: ModelParameters, seed: int, replicate: int = 0,
                 tie_slots: int = 8) -> State:
-    """The initial city for a list of areas (households, dwellings, places, organisations)."""
+    """The initial city for a list of areas (households, dwellings, places, organisations); refused with a
+    :class:`qsim.resources.ResourceError` before anything is allocated if the machine lacks the memory."""
+    check_run(areas, tie_slots)
     key = run_key(seed, replicate)
     n_areas = len(areas)
     # ---- layout: blocks of each area row by row, buildings by block, dwellings by building

@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .errors import QsimError
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -35,6 +37,14 @@ _INV53 = 1.0 / 9007199254740992.0  # 2**-53
 _S32 = np.uint64(32)
 _LOW32 = np.uint64(0xFFFFFFFF)
 _INV32 = 1.0 / 4294967296.0  # 2**-32
+
+MAX_SEED = 2**64 - 1  # seeds and replicates are 64-bit unsigned keys of the mixer
+MAX_SAMPLER_SEED = 2**32 - 1  # seeds SALib's delta and PAWN analyses pass to np.random.seed
+
+
+class SeedError(QsimError, ValueError):
+    """A seed or replicate outside 0 .. 2**64 - 1."""
+
 
 # Streams: one per process, so that switching one process on or off never
 # shifts the draws of another. Stable numbers; append, never renumber.
@@ -73,8 +83,8 @@ def run_key(seed: int, replicate: int) -> np.uint64:
     (A key passed to numba as a Python int would be typed int64 when it fits,
     and signed shifts would break the mixer.)
     """
-    if seed < 0 or replicate < 0:
-        raise ValueError(f"seed and replicate must be >= 0, got {seed}, {replicate}")
+    if not (0 <= seed <= MAX_SEED and 0 <= replicate <= MAX_SEED):
+        raise SeedError(f"seed and replicate must lie in 0 .. 2**64 - 1, got {seed}, {replicate}")
     return np.uint64(_run_key(np.uint64(seed), np.uint64(replicate)))
 
 

@@ -9,7 +9,13 @@ are merged key by key, everything else (values and arrays, including
 ``[[areas]]`` and ``[[measures]]``) replaces the parent's. CSV paths
 (``buildings_csv``, ``households_csv``) are relative to the file in which
 they are written. Every malformed value is rejected with a message that
-names the file, the field path and what was expected.
+names the file, the field path and what was expected. A scenario that
+validates runs: every number is finite and within its bounds (those of the
+parameters are listed below), the scenario's name is safe as a file name and
+figure title (letters, digits, spaces and ``. , ( ) + - @``), area and measure
+names have no control characters, ``$`` or ``\\``, and ``extends`` and
+table paths must name regular files (never anything under /proc, /sys or
+/dev; at most 200 MB).
 
 Time in scenario files: years are numbered from 1; ``start = 1`` is the
 beginning of the first year, ``end = 4`` the end of the fourth year (month
@@ -28,16 +34,19 @@ from pydantic import (ConfigDict, Field, PrivateAttr, ValidationError, WithJsonS
                       model_serializer, model_validator)
 
 from .area_tables import AreaTables, read_tables
-from .files import AreaTableError, FieldError, ScenarioError, StrictModel, read_toml
+from .files import (AreaTableError, FieldError, SafeLabel, SafeName, ScenarioError, StrictModel, check_input_file,
+                    read_toml)
 from .city import CityAreas, CityError, expand_city, resolve_city_paths
 from .levers import N_PROGRAMMES
 from .measures.catalogue import CARRIERS, CATALOGUE
 from .measures.timing import Timing
+from .rng import MAX_SEED
 from .parameters import PROCESSES, ModelParameters, ParameterError, check_value, to_monthly
 from .state import GROUP_NAMES, LABOUR_STATES, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS, SHORT_TERM_UNEMPLOYED
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Money = Annotated[float, Field(ge=0.0, le=1e10, allow_inf_nan=False)]
+MAX_CHILDREN = 4  # children under 15 a synthetic household has at most (qsim.population)
 MAX_DWELLINGS = 20_000_000  # per area: a bound that keeps a mistyped number from exhausting memory
 
 
@@ -45,8 +54,8 @@ class Labelled(StrictModel):
     """Names for readers: ``label_en`` and ``label_de`` name a scenario (an option), a measure or a funding source
     in the report and the dashboard of that language; without one the name (or the catalogue's title) is used."""
 
-    label_en: str | None = Field(default=None, min_length=1, description="Name shown in English reports.")
-    label_de: str | None = Field(default=None, min_length=1, description="Name shown in German reports "
+    label_en: SafeLabel | None = Field(default=None, min_length=1, max_length=200, description="Name shown in English reports.")
+    label_de: SafeLabel | None = Field(default=None, min_length=1, max_length=200, description="Name shown in German reports "
                                  "(Bericht, Dashboard).")
 
     def label_in(self, lang: str, default: str) -> str:
@@ -56,12 +65,13 @@ class Labelled(StrictModel):
 
 
 class Meta(Labelled):
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: SafeName = Field(min_length=1, description="Name of the scenario: letters, digits, spaces and . , ( ) + - @ "
+                           "(it names output files and figure titles).")
+    description: str = Field(default="", max_length=10_000)
     description_de: str | None = Field(default=None, min_length=1, description="The description in German "
                                        "(German reports; default: description).")
     years: int = Field(gt=0, le=200, description="Simulated horizon in years.")
-    seed: int = Field(default=1, ge=0, description="Default seed of the run.")
+    seed: int = Field(default=1, ge=0, le=MAX_SEED, description="Default seed of the run (0 to 2**64 - 1).")
 
 
 class Processes(StrictModel):
@@ -76,11 +86,15 @@ class Processes(StrictModel):
     organisations: bool = True
 
 
+MacroYear = Annotated[float, Field(ge=-1000.0, le=1000.0, description="Year of a point (0 = the start of the run).")]
+MacroLevel = Annotated[float, Field(gt=0.0, le=10.0, description="Level relative to today (1.0 = today's level).")]
+
+
 class Macro(StrictModel):
     """Macro paths as [year, value] points, linear between points and flat outside."""
 
-    labour_demand: list[tuple[float, float]] = Field(default_factory=lambda: [(0.0, 1.0)])
-    rent_pressure: list[tuple[float, float]] = Field(default_factory=lambda: [(0.0, 1.0)])
+    labour_demand: list[tuple[MacroYear, MacroLevel]] = Field(default_factory=lambda: [(0.0, 1.0)], max_length=10_000)
+    rent_pressure: list[tuple[MacroYear, MacroLevel]] = Field(default_factory=lambda: [(0.0, 1.0)], max_length=10_000)
 
     @field_validator("labour_demand", "rent_pressure")
     @classmethod
@@ -90,8 +104,6 @@ class Macro(StrictModel):
         years = [y for y, _ in points]
         if any(b <= a for a, b in zip(years, years[1:])):
             raise ValueError("years must increase strictly from point to point")
-        if any(v <= 0 or not math.isfinite(v) for _, v in points):
-            raise ValueError("values must be positive numbers (1.0 = today's level)")
         return points
 
 
@@ -156,7 +168,7 @@ class Thresholds(StrictModel):
 class Area(StrictModel):
     """One planning area, synthesised from its marginals or read from tables of buildings and households."""
 
-    name: str = Field(min_length=1)
+    name: SafeLabel = Field(min_length=1)
     households: int | None = Field(default=None, gt=0, le=MAX_DWELLINGS, description="Resident households at the "
                                    "start (required unless the area comes from tables).")
     grid: tuple[int, int] | None = Field(default=None, description="Blocks as [columns, rows] (required unless the "
@@ -175,7 +187,8 @@ class Area(StrictModel):
                               "whose skill is not given).")
     building_quality: Share = 0.55
     place_quality: Share = 0.5
-    rent_level: float = Field(default=520.0, gt=0, description="Market rent of an average dwelling, EUR/month.")
+    rent_level: float = Field(default=520.0, gt=0, le=100_000, description="Market rent of an average dwelling, "
+                              "EUR/month (at most 100,000).")
     places: dict[str, int] = Field(default_factory=lambda: {"park": 1, "centre": 1, "playground": 3, "school": 2})
     organisations: dict[str, int] = Field(default_factory=lambda: {
         "municipality": 1, "housing_company": 2, "social_institution": 3, "association": 4, "business": 3})
@@ -293,6 +306,9 @@ class Area(StrictModel):
         if self.household_size < adults:
             raise ValueError(f"household_size {self.household_size:g} is below the mean number of adults {adults:g} "
                              "(1 + two_adult_share)")
+        if self.household_size - adults > MAX_CHILDREN:
+            raise ValueError(f"household_size {self.household_size:g} means {self.household_size - adults:g} children "
+                             f"per household; at most {MAX_CHILDREN} (household_size up to {adults + MAX_CHILDREN:g})")
         return self
 
     def _from_tables(self):
@@ -444,22 +460,25 @@ class _Timed(_Typed, Labelled):
 
 
 
+MAX_EFFECT = 1e6  # an effect size above this is no longer a measure's effect (1e300 overflowed rents and qualities)
+
+
 def _check_effects(kind: str, effect: dict[str, float]) -> None:
-    """Effect overrides must name effects of the measure type and be finite numbers >= 0."""
+    """Effect overrides must name effects of the measure type and be finite numbers in [0, MAX_EFFECT]."""
     entry = CATALOGUE[kind]
     for key, value in effect.items():
         if key not in entry.effects:
             raise FieldError(f"effect.{key}", f"{kind} has no effect {key!r}; expected one of "
                              f"{', '.join(entry.effects)}")
-        if not math.isfinite(value) or value < 0:
-            raise FieldError(f"effect.{key}", "must be a finite number >= 0")
+        if not 0 <= value <= MAX_EFFECT:
+            raise FieldError(f"effect.{key}", f"must be a number from 0 to {MAX_EFFECT:g}")
 
 class Measure(_Timed):
     """One measure: a catalogue type with timing, target, capacity, budget and funding."""
 
     type: str = Field(description="Measure type from the catalogue (`qsim measures`).")
-    name: str | None = Field(default=None, min_length=1, description="Unique name (default: the type).")
-    description: str = ""
+    name: SafeLabel | None = Field(default=None, min_length=1, description="Unique name (default: the type).")
+    description: str = Field(default="", max_length=10_000)
     target: Target = Field(default_factory=Target)
     capacity: float | None = Field(default=None, gt=0.0, le=1e6, allow_inf_nan=False,
                                    description="Capacity in the type's unit (default: the catalogue's).")
@@ -835,11 +854,15 @@ def _extend(data: dict, source: str, base_dir: Path, chain: list[str]) -> dict:
     parent = data["extends"]
     if not isinstance(parent, str) or not parent:
         raise ScenarioError(f"{source}: extends: expected the name of a scenario file, got {parent!r}")
-    path = (base_dir / parent).resolve()
+    try:
+        path = check_input_file(base_dir / parent, ScenarioError, "extends").resolve()
+    except ScenarioError as e:
+        shown = repr(parent) if len(parent) <= 200 and "\0" not in parent else "(this path)"
+        what = f"{e.reason} {shown} (looked for {e.source})" if e.reason.startswith("no such") else \
+            f"{shown}: {e.reason}"
+        raise ScenarioError(f"{source}: extends: {what}", source, "extends") from None
     if str(path) in {str(Path(c).resolve()) for c in chain}:
         raise ScenarioError(f"{source}: extends: cycle {' -> '.join(chain + [parent])}")
-    if not path.is_file():
-        raise ScenarioError(f"{source}: extends: no such scenario file {parent!r} (looked for {path})")
     chain.append(str(path))
     parent_data = _resolve_tables(read_toml(path, ScenarioError), path.parent)
     if parent_data.get("extends") is not None:

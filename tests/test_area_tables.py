@@ -170,7 +170,7 @@ def test_paths_are_relative_to_the_file_that_names_them(tmp_path, monkeypatch):
     # an [[areas]] array written in the child replaces the parent's, and its paths are the child's
     child.write_text('extends = "../base/parent.toml"\n\n[[areas]]\nname = "K"\n'
                      'buildings_csv = "data/b.csv"\nhouseholds_csv = "data/h.csv"\n')
-    with pytest.raises(qsim.ScenarioError, match=r"options/data/b\.csv: no such file"):
+    with pytest.raises(qsim.ScenarioError, match=r"options/data/b\.csv: no such area table file"):
         qsim.load_scenario("child.toml")
 
 
@@ -322,5 +322,5 @@ def test_measure_targets_are_checked_against_the_tables(tmp_path):
 
 def test_read_tables_directly_raises_a_value_error(tmp_path):
     (tmp_path / "b.csv").write_text(BUILDINGS)
-    with pytest.raises(ValueError, match="no such file"):
+    with pytest.raises(ValueError, match="no such area table file"):
         read_tables(tmp_path / "b.csv", tmp_path / "missing.csv")

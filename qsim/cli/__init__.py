@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 
+from .. import resources
 from ..errors import QsimError
 
 # one module per command (group); each has register(subparsers)
@@ -26,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qsim", description="Agent-based simulation of neighbourhood "
                                      "intervention scenarios (Quartiersmanagement).", epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-memory-check", action="store_true", help="run even when the memory estimate "
+                        "exceeds what the machine has (as QSIM_MEMORY_CHECK=0; docs/cli.md)")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)
@@ -44,6 +48,8 @@ def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.no_memory_check:  # in the environment, so that worker processes inherit it
+        os.environ[resources.ENVIRONMENT] = "0"
     try:
         with warnings.catch_warnings(record=True) as caught:  # printed when the command ends
             try:

@@ -45,8 +45,7 @@ def _validate(args) -> int:
     for path in args.files:
         try:
             sc = load_scenario_file(path)
-            if sc.measures:
-                check_targets(sc)
+            check_targets(sc)  # builds the initial city: what only the households drawn can show (and memory)
             print(f"{path}: ok ({sc.name}, {len(sc.areas)} area(s), {sc.years} years, {len(sc.measures)} measures)")
         except QsimError as e:
             print(str(e), file=sys.stderr)
@@ -75,15 +74,15 @@ def _parameters(args) -> int:
         print(parameter_table_markdown(rows))
         return 0
     for p in rows:
-        print(f"{p.dotted:48s} {p.default:>10g} {p.unit:10s} {p.description}")
+        print(f"{p.dotted:48s} {p.default:>10g} {p.unit:10s} {p.range:>14s}  {p.description}")
     return 0
 
 
 def parameter_table_markdown(rows) -> str:
     """The parameter table of docs/model.md, generated from the registry."""
-    lines = ["| parameter | default | unit | meaning | source |", "|---|---|---|---|---|"]
+    lines = ["| parameter | default | unit | range | meaning | source |", "|---|---|---|---|---|---|"]
     for p in rows:
-        lines.append(f"| `{p.dotted}` | {p.default:g} | {p.unit} | {p.description} | {p.source} |")
+        lines.append(f"| `{p.dotted}` | {p.default:g} | {p.unit} | {p.range} | {p.description} | {p.source} |")
     return "\n".join(lines)
 
 

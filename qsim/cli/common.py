@@ -63,6 +63,16 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def seed_number(text: str) -> int:
+    """An argparse type: a seed or replicate, a whole number from 0 to 2**64 - 1."""
+    from ..rng import MAX_SEED
+
+    value = non_negative_int(text)
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be at most 2**64 - 1 = {MAX_SEED}, got {text}")
+    return value
+
+
 def positive_years(text: str) -> float:
     """An argparse type: a horizon in years, more than 0 and at most 200."""
     value = _number(text, float, "a number of years")

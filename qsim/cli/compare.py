@@ -7,8 +7,8 @@ import math
 import sys
 from pathlib import Path
 
-from .common import (add_executor_options, add_store_options, executor_for, load_scenario_file, non_negative_int,
-                     positive_int, positive_years, report_failures)
+from .common import (add_executor_options, add_store_options, executor_for, load_scenario_file, positive_int,
+                     positive_years, report_failures, seed_number)
 from .report import add_report_language
 
 
@@ -126,7 +126,7 @@ def register(sub) -> None:
     cmp.add_argument("options", nargs="+", metavar="OPTION", help="option scenario files")
     cmp.add_argument("-r", "--replications", type=positive_int, default=10, metavar="R",
                      help="replications per scenario (default 10)")
-    cmp.add_argument("--seed", type=non_negative_int, default=1, metavar="S",
+    cmp.add_argument("--seed", type=seed_number, default=1, metavar="S",
                      help="random seed shared by all scenarios (default 1)")
     add_executor_options(cmp)
     add_store_options(cmp)

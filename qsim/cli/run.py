@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import load_scenario_file, non_negative_int, positive_years, safe_name
+from .common import load_scenario_file, positive_years, safe_name, seed_number
 
 
 EPILOG_RUN = """example:
@@ -70,8 +70,8 @@ def register(sub) -> None:
     run = sub.add_parser("run", help="run one scenario and write indicators, flows, the budget ledger and a plot",
                          epilog=EPILOG_RUN, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("scenario", help="scenario file (TOML)")
-    run.add_argument("--seed", type=non_negative_int, default=None, help="random seed (default: the scenario's)")
-    run.add_argument("--replicate", type=non_negative_int, default=0, help="replicate number (default 0)")
+    run.add_argument("--seed", type=seed_number, default=None, help="random seed (default: the scenario's)")
+    run.add_argument("--replicate", type=seed_number, default=0, help="replicate number (default 0)")
     run.add_argument("--years", type=positive_years, default=None, help="years to simulate (default: the scenario's)")
     run.add_argument("--out", default=None, help="output folder (default out/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..resources import check_scenarios
 from .common import (add_experiment_file_options, add_store_options, executor_for, load_experiment_file,
                      report_failures, safe_name)
 
@@ -27,6 +28,8 @@ def _sweep(args) -> int:
     from ..experiment.sweep import run_experiment
 
     experiment = load_experiment_file(args.experiment)
+    if args.scheduler is None:  # local workers: their memory is this machine's
+        check_scenarios(experiment.scenarios, args.workers, f"{args.experiment}: the sweep")
     out = Path(args.out or f"out/{safe_name(experiment.experiment.name)}")
     with executor_for(args) as executor:
         result = run_experiment(experiment, quick=args.quick, executor=executor,

@@ -30,9 +30,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from ..files import FileError, check_input_file
 from ..measures.catalogue import CATALOGUE
 from ..parameters import BY_NAME, ParameterError, check_value
-from ..scenario import Scenario, scenario_from_dict
+from ..scenario import MAX_EFFECT, Scenario, scenario_from_dict
 
 DesignKind = Literal["grid", "lhs", "sobol", "table"]
 MACRO_PATHS = ("labour_demand", "rent_pressure")
@@ -40,7 +41,7 @@ MEASURE_SETTINGS = {"capacity": (0.0, 1e6), "budget_per_year": (0.0, 1e10)}
 """Measure settings a factor may vary, with their bounds (the scenario's own)."""
 EFFECT_SCALE_BOUNDS = (0.0, 100.0)
 """Bounds of ``measures.<name>.effect_scale`` (a factor on the measure's effect sizes)."""
-EFFECT_BOUNDS = (0.0, 1e6)
+EFFECT_BOUNDS = (0.0, MAX_EFFECT)
 """Bounds of ``measures.<name>.effect.<effect>`` (an effect size; the scenario requires >= 0)."""
 
 
@@ -155,7 +156,9 @@ def _table_points(names: list[str], table: pd.DataFrame | str | Path | None) -> 
         raise DesignError("a table design needs a table of points (CSV)")
     if not isinstance(table, pd.DataFrame):
         try:
-            table = pd.read_csv(table)
+            table = pd.read_csv(check_input_file(table, FileError))
+        except FileError as e:
+            raise DesignError(f"table of points {table}: {e.reason}") from None
         except (OSError, ValueError) as e:
             raise DesignError(f"table of points {table}: cannot be read ({e})") from None
     if table.empty or len(table.columns) == 0:

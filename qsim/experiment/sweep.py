@@ -20,8 +20,9 @@ from typing import Annotated, Any, Literal, Mapping, Sequence
 import pandas as pd
 from pydantic import AfterValidator, Field, PrivateAttr, ValidationError, model_validator
 
+from ..rng import MAX_SEED
 from .. import indicators as registry
-from ..files import ExperimentFileError, FieldError, FileError, StrictModel, read_toml
+from ..files import ExperimentFileError, FieldError, FileError, StrictModel, check_input_file, read_toml
 from ..result import write_tables
 from ..scenario import Scenario, load_scenario
 from .compare import Comparison
@@ -184,7 +185,7 @@ class ExperimentMeta(StrictModel):
     scenarios: list[str] = Field(min_length=1, description="Scenario files (relative to the experiment file); "
                                  "effects are differences to the first.")
     replications: int = Field(default=10, ge=1, le=100_000)
-    seed: int = Field(default=1, ge=0)
+    seed: int = Field(default=1, ge=0, le=MAX_SEED)
     years: float | None = Field(default=None, gt=0, le=200, description="Horizon (default: each scenario's).")
 
 
@@ -202,7 +203,7 @@ class DesignSpec(StrictModel):
     kind: Literal["grid", "lhs", "sobol", "table"] = "grid"
     size: int | None = Field(default=None, ge=1, le=1_000_000, description="Points (lhs, sobol: a power of "
                              "two), or levels per factor with bounds (grid, default 3).")
-    seed: int = Field(default=1, ge=0, description="Seed of the lhs and sobol points.")
+    seed: int = Field(default=1, ge=0, le=MAX_SEED, description="Seed of the lhs and sobol points.")
     points: str | None = Field(default=None, min_length=1, description="CSV of points (table design), relative "
                                "to the experiment file.")
 
@@ -269,9 +270,13 @@ def experiment_scenarios(files: Sequence[str], base: Path, source: str,
     scenarios = []
     for k, name in enumerate(files):
         path = base / name
-        if not path.is_file():
-            raise error.invalid(source, f"experiment.scenarios.{k}", f"no such scenario file {name!r} (looked for "
-                                f"{path})")
+        try:
+            check_input_file(path, error)
+        except FileError as e:
+            shown = repr(name) if len(name) <= 200 and "\0" not in name else "(this path)"
+            what = f"{e.reason} {shown} (looked for {path})" if e.reason.startswith("no such") else f"{shown}: {e.reason}"
+            raise error.invalid(source, f"experiment.scenarios.{k}", what.replace(f"no such {error.kind} file",
+                                                                                 "no such scenario file")) from None
         scenarios.append(load_scenario(path))
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):

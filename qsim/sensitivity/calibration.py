@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from ..rng import MAX_SEED
 from ..errors import QsimError
 from ..experiment.sweep import IndicatorName
 from .. import indicators as registry
@@ -536,7 +537,7 @@ class CalibrationMeta(StrictModel):
     draws: int = Field(default=256, ge=2, le=1_048_576, description="Prior draws (Sobol points, a power of two).")
     replications: int = Field(default=2, ge=1, le=1000, description="Runs per draw (each with its own random numbers).")
     accept: float = Field(default=0.1, gt=0, le=1, description="Share of draws kept (nearest to the targets).")
-    seed: int = Field(default=1, ge=0)
+    seed: int = Field(default=1, ge=0, le=MAX_SEED)
     years: int | None = Field(default=None, ge=1, le=200, description="Horizon (default: the scenario's).")
     check_replications: int = Field(default=10, ge=1, le=10_000, description="Runs of the original and the "
                                     "calibrated scenario for the fit table.")

@@ -39,7 +39,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     Field,
@@ -48,6 +48,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..rng import MAX_SAMPLER_SEED
 from ..experiment.design import DesignError, check_measure_factors
 from ..experiment.sweep import ExperimentMeta, IndicatorName, experiment_scenarios
 from ..files import FieldError, SensitivityFileError, StrictModel, read_toml
@@ -71,7 +72,8 @@ class SensitivitySettings(StrictModel):
                         "harmonics M (n > 4 M, its bootstrap uses half the points).")
     bootstrap: int = Field(default=1000, ge=10, le=100_000, description="Bootstrap resamples for the intervals.")
     confidence: float = Field(default=0.95, gt=0, lt=1, description="Level of the intervals.")
-    seed: int = Field(default=1, ge=0, description="Seed of the sample and of the bootstrap.")
+    seed: int = Field(default=1, ge=0, le=MAX_SAMPLER_SEED, description="Seed of the sample and of the bootstrap "
+                      "(0 to 2**32 - 1: SALib's delta and PAWN analyses seed numpy's legacy generator).")
     convergence: list[int] = Field(default_factory=list, description="Smaller base sizes to analyse as well "
                                    "(prefixes of the sample).")
     crn: Literal["replicates", "blocks"] = Field(default="replicates", description="replicates: replicate r "
@@ -106,8 +108,8 @@ class OutputSpec(StrictModel):
 
     indicator: IndicatorName
     year: int | None = Field(default=None, ge=1, le=200)
-    period: list[int] | None = Field(default=None, min_length=2, max_length=2, description="[first, last] year, "
-                                     "both included.")
+    period: list[Annotated[int, Field(ge=1, le=200)]] | None = Field(
+        default=None, min_length=2, max_length=2, description="[first, last] year, both included (1-200).")
     stat: Literal["mean", "sum", "min", "max"] = Field(default="mean", description="How a period is summarised.")
     area: str = "all"
     option: str | None = Field(default=None, min_length=1, description="Scenario name (default: the first).")
@@ -287,7 +289,7 @@ class GivenDataSettings(StrictModel):
     fast_m: int = Field(default=4, ge=1, le=20, description="RBD-FAST harmonics M (points > 4 M).")
     bootstrap: int = Field(default=1000, ge=10, le=100_000)
     confidence: float = Field(default=0.95, gt=0, lt=1)
-    seed: int = Field(default=1, ge=0)
+    seed: int = Field(default=1, ge=0, le=MAX_SAMPLER_SEED)
     convergence: list[int] = Field(default_factory=list)
 
 

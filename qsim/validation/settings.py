@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
-from ..errors import QsimError
+from ..files import FileError, StrictModel, read_toml
+from ..rng import MAX_SEED
 
 
-class ValidationFileError(QsimError):
+class ValidationFileError(FileError):
     """A validation file that cannot be used; the message names the file and the field."""
 
+    kind = "validation"
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+class _Strict(StrictModel):
+    model_config = ConfigDict(strict=True)  # merged with StrictModel's (unknown fields, finite numbers)
 
 
 class Sizes(_Strict):
@@ -37,7 +39,7 @@ class Sizes(_Strict):
 class Settings(_Strict):
     """The [validation] table and the [full] and [quick] sizes."""
 
-    seed: int = Field(ge=0, description="Seed of every run (replicate r of run r).")
+    seed: int = Field(ge=0, le=MAX_SEED, description="Seed of every run (replicate r of run r).")
     scenarios: str = Field(min_length=1, description="Folder of the shipped scenarios, relative to this file.")
     full: Sizes
     quick: Sizes
@@ -46,12 +48,7 @@ class Settings(_Strict):
 def read_settings(path: str | Path) -> tuple[Settings, Path]:
     """The settings of a validation file and the folder of its scenarios (resolved against the file)."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValidationFileError(f"{path}: no such validation file") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise ValidationFileError(f"{path}: cannot be read ({e})") from None
+    data = read_toml(path, ValidationFileError)
     table = dict(data.pop("validation", {})) if isinstance(data.get("validation"), dict) else {}
     if "validation" in data:
         raise ValidationFileError(f"{path}: validation: expected a table [validation]")
@@ -61,8 +58,12 @@ def read_settings(path: str | Path) -> tuple[Settings, Path]:
         lines = [f"  {'.'.join(str(p) for p in err['loc']) or '(top level)'}: "
                  f"{'unknown field' if err['type'] == 'extra_forbidden' else err['msg']}" for err in e.errors()]
         raise ValidationFileError(f"{path}: invalid validation file\n" + "\n".join(lines)) from None
-    folder = (path.parent / settings.scenarios).resolve()
-    if not folder.is_dir():
+    try:
+        folder = (path.parent / settings.scenarios).resolve()
+        is_folder = folder.is_dir()
+    except (OSError, ValueError, RuntimeError):  # a NUL in the name, too long, a symlink loop
+        folder, is_folder = path.parent / settings.scenarios, False
+    if not is_folder:
         raise ValidationFileError(f"{path}: validation.scenarios: no such folder {settings.scenarios!r} "
                                   f"(looked for {folder})")
     return settings, folder

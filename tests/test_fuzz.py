@@ -1,0 +1,57 @@
+"""The mutation fuzzer (tools/fuzz.py) over every shipped scenario and experiment file, at a size that fits the
+suite: 200 mutants (stacked mutations with extreme values, deep nesting and damaged TOML), each loaded and, when
+it loads, run for a year at a reduced size. None may raise anything but a QsimError, crash, or give NaN.
+The full run (100,000 mutants) is the script's: `python tools/fuzz.py --count 100000 --report docs/reliability.md`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("qsim_fuzz", ROOT / "tools" / "fuzz.py")
+fuzz = importlib.util.module_from_spec(_spec)
+sys.modules["qsim_fuzz"] = fuzz
+_spec.loader.exec_module(fuzz)
+
+
+def test_the_corpus_is_every_shipped_scenario_and_experiment_file():
+    files = {str(f) for f in fuzz.corpus_files()}
+    assert "scenarios/baseline.toml" in files and "experiments/validation.toml" in files
+    assert len(files) == len(list((ROOT / "scenarios").rglob("*.toml"))) + len(list((ROOT / "experiments").rglob("*.toml")))
+
+
+def test_mutants_are_reproducible_and_stack_extreme_values(tmp_path):
+    corpus = fuzz.prepare(tmp_path)
+    assert [fuzz.mutant(corpus, 7, k)[2] for k in range(5)] == [fuzz.mutant(corpus, 7, k)[2] for k in range(5)]
+    texts = [fuzz.mutant(corpus, 7, k)[2] for k in range(300)]
+    assert any("nan" in t for t in texts) and any("inf" in t for t in texts)
+    assert any("\\u0000" in t for t in texts) and any("[[[[[" in t for t in texts)
+
+
+def test_outcomes_are_classified(tmp_path, monkeypatch):
+    """The fuzzer's verdicts can fail: a valid file runs, a broken one is rejected, any other exception is a bug."""
+    import tomli_w
+
+    corpus = fuzz.prepare(tmp_path)
+    path, kind, data = next(c for c in corpus if c[0].name == "schelling.toml")
+    assert fuzz.check_mutant(path, kind, tomli_w.dumps(data)) == ("ran", "")
+    assert fuzz.check_mutant(path, kind, "[scenario\n")[0] == "rejected"
+
+    def broken_loader(path, kind):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(fuzz, "load", broken_loader)
+    outcome, detail = fuzz.check_mutant(path, kind, tomli_w.dumps(data))
+    assert outcome == "uncaught" and "RuntimeError: a bug" in detail
+
+
+def test_200_mutants_raise_only_qsim_errors_and_run_with_finite_indicators():
+    counts, bugs = fuzz.fuzz(200, seed=20261208, chunk=200, progress=False)
+    assert sum(counts.values()) == 200
+    assert not bugs, "\n".join(f"mutant {b['index']}: {b['outcome']} {b['file']}\n{b['detail']}" for b in bugs)
+    assert counts["ran"] >= 10, f"too few mutants load and run to test the runs: {dict(counts)}"
