@@ -8,7 +8,7 @@ message names the file, the field (or line and column) and what was expected::
       areas.0.households: Input should be greater than 0
 
 A loader of a new file kind declares a ``StrictModel`` subclass for its tables and a ``FileError``
-subclass with its ``kind``, and reads the file with :func:`read_toml` (see docs/contributing/files.md).
+subclass with its ``kind``, and reads the file with :func:`read_toml` (see docs/contributing.md ("Input files")).
 """
 
 from __future__ import annotations

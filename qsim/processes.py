@@ -13,7 +13,7 @@ A :class:`Fusion` runs several processes' steps in one pass over the households 
 (``when_off``) that keeps what later processes read current, e.g. the mean place quality without the
 environment process.
 
-Adding a process: see docs/contributing/processes.md.
+Adding a process: see docs/contributing.md ("Processes and kernels").
 """
 
 from __future__ import annotations

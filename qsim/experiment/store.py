@@ -20,7 +20,7 @@ took over. Every file is written to a uniquely named temporary file, fsynced
 and moved into place with ``os.replace``; only then is its checksum appended
 to the journal. A batch counts as stored only if its file matches its journal
 line, so a torn write, a flipped bit or a lost file is found on the next open
-and the batch is redone. See docs/contributing/store.md.
+and the batch is redone. See docs/contributing.md ("How the result store stays consistent").
 """
 
 from __future__ import annotations

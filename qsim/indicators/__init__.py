@@ -7,7 +7,7 @@
 
 Every month the engine records one value per registered indicator for each area and for the whole city
 ("all"), for each group and for all households ("all"). :mod:`.registry` defines the entry and the
-computation, :mod:`.catalogue` qsim's own indicators; docs/contributing/indicators.md shows how to add one.
+computation, :mod:`.catalogue` qsim's own indicators; docs/contributing.md ("Adding an indicator") shows how to add one.
 """
 
 from . import registry as _registry
