@@ -85,3 +85,48 @@ def test_the_slot_sort_carries_the_cohorts():
     before = _by_uid(sim, "moved_in"), _by_uid(sim, "origin_area")
     assert sim.state.sort_households() is not None, "the slots were in order: the test sorted nothing"
     assert (_by_uid(sim, "moved_in"), _by_uid(sim, "origin_area")) == before
+
+
+# ------------------------------------------------------------------ indicators by cohort
+def test_result_cohorts_is_a_tidy_frame():
+    result = qsim.Simulation(small_scenario(areas=TWO_AREAS, parameters=MOVING, years=1)).run()
+    frame = result.cohorts()
+    names = qsim.indicators.cohorts.names()
+    assert list(frame.columns) == ["month", "year", "area", "cohort"] + names
+    assert len(frame) == 12 * 3 * 2, "one row per month, area (A, B, all) and cohort"
+    assert set(frame["cohort"]) == {"stayers", "newcomers"} and set(frame["area"]) == {"A", "B", "all"}
+    for name in ("unemployment_rate", "long_term_unemployment_rate", "transfer_rate", "child_poverty_rate",
+                 "mean_income", "out_group_trust", "participation_rate", "satisfaction", "households"):
+        assert name in names, f"{name} is not recorded by cohort"
+    # the cohorts partition the households present: their counts add up to the area's, every month
+    counts = frame.pivot_table(index=["month", "area"], columns="cohort", values="households")
+    area = result.indicators.set_index(["month", "area"])["households"]
+    assert np.array_equal((counts["stayers"] + counts["newcomers"]).loc[area.index].to_numpy(), area.to_numpy())
+    assert counts["newcomers"].loc[11].min() > 0, "no newcomers after a year: the test did not exercise mobility"
+    # a household-weighted mean of the cohorts is the area's value (up to rounding of the sums)
+    for name in ("mean_income", "satisfaction", "participation_rate"):
+        values = frame.pivot_table(index=["month", "area"], columns="cohort", values=name)
+        mixed = ((values * counts).sum(axis=1) / counts.sum(axis=1)).loc[area.index]
+        expected = result.indicators.set_index(["month", "area"])[name]
+        np.testing.assert_allclose(mixed.to_numpy(), expected.to_numpy(), rtol=1e-9,  # float64 sums of 1e3 terms
+                                   err_msg=f"{name}: the cohorts' weighted mean is not the area's value")
+
+
+def test_without_mobility_the_stayers_are_the_area():
+    result = qsim.Simulation(small_scenario(areas=TWO_AREAS, processes={"mobility": False}, years=1)).run()
+    frame = result.cohorts()
+    names = qsim.indicators.cohorts.names()
+    stayers = frame[frame["cohort"] == "stayers"].set_index(["month", "area"])[names]
+    newcomers = frame[frame["cohort"] == "newcomers"]
+    area = result.indicators.set_index(["month", "area"]).loc[stayers.index, names]
+    assert np.array_equal(stayers.to_numpy(), area.to_numpy()), "stayers differ from the area without mobility"
+    assert (newcomers[names].to_numpy() == 0).all(), "newcomers without mobility"
+
+
+def test_run_writes_the_cohorts(tmp_path):
+    result = qsim.Simulation(small_scenario(years=1)).run()
+    files = result.save(tmp_path)
+    assert tmp_path / "cohorts.parquet" in files and tmp_path / "cohorts.csv" in files
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "cohorts.parquet"), result.cohorts())
