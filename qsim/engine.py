@@ -74,7 +74,7 @@ class Simulation:
         self.area_place_quality = np.zeros(n_areas)
         self._records: list[np.ndarray] = []
         self._flow_records: list[np.ndarray] = []
-        self._cohort_records: list[np.ndarray] = []
+        self._cohort_records: list[tuple[int, np.ndarray]] = []  # (month, record) in the months cohorts.recorded
         self._sums = np.zeros((n_areas + 1, 3, N_SUMS))  # the month's household sums, for the cohorts
         self._schedule = processes.schedule(lambda name: getattr(self.processes, name))
         self._spin_up(scenario.spinup_months)
@@ -173,7 +173,8 @@ class Simulation:
         p = self.params
         self._records.append(ind.compute(s, p, self.flows, block_efficacy, self.area_place_quality, self._sums))
         self._flow_records.append(self.flows.copy())
-        self._cohort_records.append(cohorts.compute(s, p, self._sums))
+        if cohorts.recorded(t):
+            self._cohort_records.append((t, cohorts.compute(s, p, self._sums)))
         s.month = t + 1
 
     def run(self, years: float | None = None, progress: bool = False,
@@ -198,11 +199,16 @@ class Simulation:
         self._rent_pressure = np.array(macro_path(self.scenario.macro.rent_pressure, months))
 
     def result(self) -> Result:
-        """Everything recorded so far as a :class:`Result`."""
+        """Everything recorded so far as a :class:`Result` (the cohorts also of the last month, if it ended
+        within a year)."""
+        cohort_records = list(self._cohort_records)
+        last = self.state.month - 1
+        if last >= 0 and not cohorts.recorded(last):  # the state and the sums are still those of that month
+            cohort_records.append((last, cohorts.compute(self.state, self.params, self._sums)))
         return Result.from_records(self.scenario.name, self.state.area_names, self._records, self._flow_records,
                                    seed=self.seed, replicate=self.replicate,
                                    ledger=self.ledger.frame(self.state.area_names),
-                                   cohort_records=self._cohort_records)
+                                   cohort_records=cohort_records)
 
 
 def checked_hooks(hooks: Iterable[Hook]) -> list[Hook]:

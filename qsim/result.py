@@ -43,7 +43,7 @@ class Result:
     def from_records(cls, scenario: str, area_names: Sequence[str], records: list[np.ndarray],
                      flow_records: list[np.ndarray], seed: int = 0, replicate: int = 0,
                      ledger: pd.DataFrame | None = None,
-                     cohort_records: list[np.ndarray] | None = None) -> "Result":
+                     cohort_records: list[tuple[int, np.ndarray]] | None = None) -> "Result":
         areas = list(area_names) + ["all"]
         months = len(records)
         names = _registered_columns(records)
@@ -72,9 +72,9 @@ class Result:
         return df[df["group"] == "all"].drop(columns="group").reset_index(drop=True)
 
     def cohorts(self) -> pd.DataFrame:
-        """Monthly indicators by cohort (``qsim.indicators.cohorts``): columns month, year, area ('all' = the
-        city), cohort (stayers: original residents still in their area; newcomers: moved in since month 0) and
-        one per indicator that splits by cohort."""
+        """Indicators by cohort (``qsim.indicators.cohorts``) at the end of every year and of the run: columns
+        month, year, area ('all' = the city), cohort (stayers: original residents still in their area;
+        newcomers: moved in since month 0) and one per stock indicator that splits by cohort."""
         if self.by_cohort is None:
             raise QsimError(f"result {self.scenario!r} has no indicators by cohort (it was not recorded by "
                             "qsim.Simulation, or comes from an older version)")
@@ -151,8 +151,10 @@ class Result:
         return write_tables(folder, tables)
 
 
-def _cohort_frame(area_names: Sequence[str], records: list[np.ndarray]) -> pd.DataFrame:
-    """The tidy frame of the monthly cohort records (n_areas + 1, cohorts, indicators)."""
+def _cohort_frame(area_names: Sequence[str], months_and_records: list[tuple[int, np.ndarray]]) -> pd.DataFrame:
+    """The tidy frame of the cohort records: (month, array (n_areas + 1, cohorts, indicators)) pairs."""
+    months = [m for m, _ in months_and_records]
+    records = [r for _, r in months_and_records]
     names = cohort_indicators.names()
     widths = {r.shape[-1] for r in records}
     if widths and widths != {len(names)}:
@@ -161,7 +163,7 @@ def _cohort_frame(area_names: Sequence[str], records: list[np.ndarray]) -> pd.Da
                         "unregister indicators (qsim.indicators) before building a Simulation, not during its run")
     areas = list(area_names) + ["all"]
     data = np.stack(records) if records else np.zeros((0, len(areas), len(cohort_indicators.COHORTS), len(names)))
-    idx = pd.MultiIndex.from_product([range(len(records)), areas, cohort_indicators.COHORTS],
+    idx = pd.MultiIndex.from_product([months, areas, cohort_indicators.COHORTS],
                                      names=["month", "area", "cohort"])
     frame = pd.DataFrame(data.reshape(-1, len(names)), index=idx, columns=names).reset_index()
     frame.insert(1, "year", frame["month"] // 12 + 1)

@@ -93,21 +93,22 @@ def test_result_cohorts_is_a_tidy_frame():
     frame = result.cohorts()
     names = qsim.indicators.cohorts.names()
     assert list(frame.columns) == ["month", "year", "area", "cohort"] + names
-    assert len(frame) == 12 * 3 * 2, "one row per month, area (A, B, all) and cohort"
+    assert len(frame) == 3 * 2, "one row per recorded month (December), area (A, B, all) and cohort"
+    assert set(frame["month"]) == {11} and set(frame["year"]) == {1}
     assert set(frame["cohort"]) == {"stayers", "newcomers"} and set(frame["area"]) == {"A", "B", "all"}
     for name in ("unemployment_rate", "long_term_unemployment_rate", "transfer_rate", "child_poverty_rate",
                  "mean_income", "out_group_trust", "participation_rate", "satisfaction", "households"):
         assert name in names, f"{name} is not recorded by cohort"
     # the cohorts partition the households present: their counts add up to the area's, every month
     counts = frame.pivot_table(index=["month", "area"], columns="cohort", values="households")
-    area = result.indicators.set_index(["month", "area"])["households"]
-    assert np.array_equal((counts["stayers"] + counts["newcomers"]).loc[area.index].to_numpy(), area.to_numpy())
+    area = result.indicators.set_index(["month", "area"]).loc[counts.index, "households"]
+    assert np.array_equal((counts["stayers"] + counts["newcomers"]).to_numpy(), area.to_numpy())
     assert counts["newcomers"].loc[11].min() > 0, "no newcomers after a year: the test did not exercise mobility"
     # a household-weighted mean of the cohorts is the area's value (up to rounding of the sums)
     for name in ("mean_income", "satisfaction", "participation_rate"):
         values = frame.pivot_table(index=["month", "area"], columns="cohort", values=name)
-        mixed = ((values * counts).sum(axis=1) / counts.sum(axis=1)).loc[area.index]
-        expected = result.indicators.set_index(["month", "area"])[name]
+        mixed = (values * counts).sum(axis=1) / counts.sum(axis=1)
+        expected = result.indicators.set_index(["month", "area"]).loc[counts.index, name]
         np.testing.assert_allclose(mixed.to_numpy(), expected.to_numpy(), rtol=1e-9,  # float64 sums of 1e3 terms
                                    err_msg=f"{name}: the cohorts' weighted mean is not the area's value")
 
@@ -121,6 +122,17 @@ def test_without_mobility_the_stayers_are_the_area():
     area = result.indicators.set_index(["month", "area"]).loc[stayers.index, names]
     assert np.array_equal(stayers.to_numpy(), area.to_numpy()), "stayers differ from the area without mobility"
     assert (newcomers[names].to_numpy() == 0).all(), "newcomers without mobility"
+
+
+def test_cohorts_are_recorded_every_december_and_at_the_end_of_a_run():
+    sim = qsim.Simulation(small_scenario(areas=TWO_AREAS, parameters=MOVING, years=2))
+    partial = sim.run(years=1.5).cohorts()
+    assert sorted(set(partial["month"])) == [11, 17], "December of year 1 and the run's last month"
+    full = sim.run(years=0.5).cohorts()
+    assert sorted(set(full["month"])) == [11, 23], "the last month of year 2 once, not twice"
+    h = sim.state.households
+    stayers = full[(full["month"] == 23) & (full["area"] == "all") & (full["cohort"] == "stayers")]["households"]
+    assert stayers.item() == int((h.alive & (h.moved_in < 0)).sum())
 
 
 def test_run_writes_the_cohorts(tmp_path):

@@ -2,8 +2,9 @@
 
 A household present in an area is a *stayer* if it lived there when the run began and never left
 (``households.moved_in < 0``), else a *newcomer* (it came from outside the city or from another simulated
-area since month 0; see :mod:`qsim.state`). Each month the engine records, for every area and the city and
-for each cohort, the registered indicators that are shares, means or counts of the household sums
+area since month 0; see :mod:`qsim.state`). At the end of every year (and of a run) the engine records, for
+every area and the city and for each cohort, the registered stock indicators that are shares, means or counts
+of the household sums
 (:mod:`qsim.kernels.indicators`), from the same sums over the cohort's households: without mobility everyone
 is a stayer and the stayers' values equal the area's exactly. Indicators of the
 household's block (collective efficacy, disorder), of flows and of the area are not split by cohort.
@@ -25,6 +26,8 @@ _BLOCK_SUMS = {SUMS[S_CE], SUMS[S_DISORDER]}  # summed per block, not per househ
 def _sums_of(ind: registry.Indicator) -> tuple[str, str | None] | None:
     """(numerator sum, denominator sum or None for a count) of an indicator that splits by cohort, else None."""
     c = ind.compute
+    if ind.kind != "stock":  # recorded once a year: only stocks keep their yearly meaning
+        return None
     if isinstance(c, Share):
         pair = (c.numerator, c.denominator)
     elif isinstance(c, Mean):
@@ -34,6 +37,17 @@ def _sums_of(ind: registry.Indicator) -> tuple[str, str | None] | None:
     else:
         return None
     return None if _BLOCK_SUMS & set(pair) else pair
+
+
+RECORD_EVERY = 12
+"""Months between cohort records: the last month of every year (stocks: a year's value is December's, as the
+MSS reads its indicators on 31 December), and the last month of a run. Monthly records cost about 10% of a
+step at 1e5 households (the newcomers' sums: one more pass over the slots every month)."""
+
+
+def recorded(month: int) -> bool:
+    """Whether the engine records the cohorts at the end of ``month`` (besides a run's last month)."""
+    return month % RECORD_EVERY == RECORD_EVERY - 1
 
 
 def names() -> list[str]:
