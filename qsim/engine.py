@@ -4,7 +4,7 @@ A month (docs/model.md, 3.1 "The monthly schedule"): the hooks (budget ledger, m
 ``qsim.hooks``) change levers, parameters and state; then the processes run in the order of their records
 in ``qsim.processes`` (environment, labour market, encounters, trust with collective efficacy and disorder,
 participation, organisations, mobility with reputation), a fusion of several in one pass where all of them
-are on; then the indicators are recorded. ``Simulation.schedule()`` prints a run's schedule.
+are on; then the indicators are recorded, for all households and by cohort (``qsim.indicators.cohorts``). ``Simulation.schedule()`` prints a run's schedule.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import indicators as ind
+from .indicators import cohorts
 from . import processes
 from .kernels.common import lever_table
+from .kernels.indicators import N_SUMS
 from .kernels.mobility import N_FLOWS, reputation_step
 from .kernels.participation import area_responsiveness
 from .kernels.trust import block_aggregates, collective_efficacy, disorder_step
@@ -72,6 +74,8 @@ class Simulation:
         self.area_place_quality = np.zeros(n_areas)
         self._records: list[np.ndarray] = []
         self._flow_records: list[np.ndarray] = []
+        self._cohort_records: list[tuple[int, np.ndarray]] = []  # (month, record) in the months cohorts.recorded
+        self._sums = np.zeros((n_areas + 1, 3, N_SUMS))  # the month's household sums, for the cohorts
         self._schedule = processes.schedule(lambda name: getattr(self.processes, name))
         self._spin_up(scenario.spinup_months)
         self._initialise_neighbourhood()
@@ -167,8 +171,10 @@ class Simulation:
             entry.step(self, month)
         block_efficacy = month.block_efficacy
         p = self.params
-        self._records.append(ind.compute(s, p, self.flows, block_efficacy, self.area_place_quality))
+        self._records.append(ind.compute(s, p, self.flows, block_efficacy, self.area_place_quality, self._sums))
         self._flow_records.append(self.flows.copy())
+        if cohorts.recorded(t):
+            self._cohort_records.append((t, cohorts.compute(s, p, self._sums)))
         s.month = t + 1
 
     def run(self, years: float | None = None, progress: bool = False,
@@ -193,10 +199,16 @@ class Simulation:
         self._rent_pressure = np.array(macro_path(self.scenario.macro.rent_pressure, months))
 
     def result(self) -> Result:
-        """Everything recorded so far as a :class:`Result`."""
+        """Everything recorded so far as a :class:`Result` (the cohorts also of the last month, if it ended
+        within a year)."""
+        cohort_records = list(self._cohort_records)
+        last = self.state.month - 1
+        if last >= 0 and not cohorts.recorded(last):  # the state and the sums are still those of that month
+            cohort_records.append((last, cohorts.compute(self.state, self.params, self._sums)))
         return Result.from_records(self.scenario.name, self.state.area_names, self._records, self._flow_records,
                                    seed=self.seed, replicate=self.replicate,
-                                   ledger=self.ledger.frame(self.state.area_names))
+                                   ledger=self.ledger.frame(self.state.area_names),
+                                   cohort_records=cohort_records)
 
 
 def checked_hooks(hooks: Iterable[Hook]) -> list[Hook]:

@@ -44,7 +44,7 @@ from .parameters import ModelParameters
 from .resources import check_run
 from .rng import STREAM_POPULATION, agent_key, below, id_keys, normal, run_key, step_key, uniform
 from .scenario import Area, Thresholds
-from .state import (EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, ORG_KINDS, PLACE_KINDS, SHORT_TERM_UNEMPLOYED,
+from .state import (EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, NO_ONE, ORG_KINDS, PLACE_KINDS, SHORT_TERM_UNEMPLOYED,
                     TRANSFER, Areas, Blocks, Buildings, Dwellings, Households, Organisations, Places, State,
                     empty_households)
 
@@ -319,6 +319,16 @@ def starting_thresholds(key, spec: Thresholds, slots: np.ndarray) -> np.ndarray:
     return spec.mean + spec.sd * ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))
 
 
+def mark_original_residents(h: Households, dwelling_area: np.ndarray) -> None:
+    """Mark every household present now as an original resident (in place): ``origin_area`` its area,
+    ``moved_in`` = -1 - tenure, the month before the run in which it moved in (tenure counts months)."""
+    alive = h.alive
+    h.origin_area[:] = NO_ONE
+    h.origin_area[alive] = dwelling_area[h.dwelling[alive]]
+    h.moved_in[:] = 0
+    h.moved_in[alive] = -1 - h.tenure[alive].astype(np.int32)
+
+
 def build_state(areas: list[Area], params: ModelParameters, seed: int, replicate: int = 0,
                 tie_slots: int = 8) -> State:
     """The initial city for a list of areas (households, dwellings, places, organisations); refused with a
@@ -434,6 +444,7 @@ def build_state(areas: list[Area], params: ModelParameters, seed: int, replicate
             h.threshold[slots] = starting_thresholds(key, area.thresholds, slots)
         np.add.at(blocks.group_count, (dwellings.block[chosen], h.group[slots]), 1)
 
+    mark_original_residents(h, dwellings.area)
     area_levers = np.zeros((n_areas, N_LEVERS))
     programme_levers = np.zeros((N_PROGRAMMES, N_LEVERS))
     return State(h, dwellings, buildings, blocks, area_arrays, places, organisations, area_levers, programme_levers,

@@ -12,6 +12,7 @@ import pandas as pd
 from .budget import empty_ledger
 from .errors import QsimError
 from . import indicators as registry
+from .indicators import cohorts as cohort_indicators
 from .kernels.mobility import N_FLOWS
 
 GROUPS = ("majority", "minority", "all")
@@ -36,11 +37,13 @@ class Result:
     replicate: int = 0
     meta: dict = field(default_factory=dict)
     ledger: pd.DataFrame = field(default_factory=empty_ledger)  # budget flows by month, source, measure (qsim.budget)
+    by_cohort: pd.DataFrame | None = None  # indicators by cohort (Result.cohorts()); None: not recorded
 
     @classmethod
     def from_records(cls, scenario: str, area_names: Sequence[str], records: list[np.ndarray],
                      flow_records: list[np.ndarray], seed: int = 0, replicate: int = 0,
-                     ledger: pd.DataFrame | None = None) -> "Result":
+                     ledger: pd.DataFrame | None = None,
+                     cohort_records: list[tuple[int, np.ndarray]] | None = None) -> "Result":
         areas = list(area_names) + ["all"]
         months = len(records)
         names = _registered_columns(records)
@@ -53,7 +56,9 @@ class Result:
                                           names=["month", "area", "group"])
         flows = pd.DataFrame(frows.reshape(-1, N_FLOWS), index=fidx, columns=list(FLOW_NAMES)).reset_index()
         flows.insert(1, "year", flows["month"] // 12 + 1)
-        return cls(scenario, frame, flows, seed, replicate, ledger=empty_ledger() if ledger is None else ledger)
+        by_cohort = None if cohort_records is None else _cohort_frame(area_names, cohort_records)
+        return cls(scenario, frame, flows, seed, replicate, ledger=empty_ledger() if ledger is None else ledger,
+                   by_cohort=by_cohort)
 
     @property
     def indicator_names(self) -> list[str]:
@@ -65,6 +70,15 @@ class Result:
         """Monthly indicators for all households: columns month, year, area and one per indicator."""
         df = self.indicators_by_group
         return df[df["group"] == "all"].drop(columns="group").reset_index(drop=True)
+
+    def cohorts(self) -> pd.DataFrame:
+        """Indicators by cohort (``qsim.indicators.cohorts``) at the end of every year and of the run: columns
+        month, year, area ('all' = the city), cohort (stayers: original residents still in their area;
+        newcomers: moved in since month 0) and one per stock indicator that splits by cohort."""
+        if self.by_cohort is None:
+            raise QsimError(f"result {self.scenario!r} has no indicators by cohort (it was not recorded by "
+                            "qsim.Simulation, or comes from an older version)")
+        return self.by_cohort
 
     def yearly(self, by_group: bool = False) -> pd.DataFrame:
         """One row per year and area: stocks at December, flows summed, rates per year (12 x monthly mean)."""
@@ -147,9 +161,31 @@ class Result:
         return plot_result(self, checked[:6] if names is None else checked, area, path, marks)
 
     def save(self, folder: str | Path) -> list[Path]:
-        """Write indicators (all groups), flows and the budget ledger as Parquet and CSV; returns the files."""
-        return write_tables(folder, {"indicators": self.indicators_by_group, "flows": self.flows,
-                                     "ledger": self.ledger})
+        """Write indicators (all groups), flows, the budget ledger and the indicators by cohort as Parquet and
+        CSV; returns the files."""
+        tables = {"indicators": self.indicators_by_group, "flows": self.flows, "ledger": self.ledger}
+        if self.by_cohort is not None:
+            tables["cohorts"] = self.by_cohort
+        return write_tables(folder, tables)
+
+
+def _cohort_frame(area_names: Sequence[str], months_and_records: list[tuple[int, np.ndarray]]) -> pd.DataFrame:
+    """The tidy frame of the cohort records: (month, array (n_areas + 1, cohorts, indicators)) pairs."""
+    months = [m for m, _ in months_and_records]
+    records = [r for _, r in months_and_records]
+    names = cohort_indicators.names()
+    widths = {r.shape[-1] for r in records}
+    if widths and widths != {len(names)}:
+        raise QsimError(f"the months of this run have {' or '.join(map(str, sorted(widths)))} cohort indicator "
+                        f"columns, but {len(names)} indicators split by cohort are registered now: register or "
+                        "unregister indicators (qsim.indicators) before building a Simulation, not during its run")
+    areas = list(area_names) + ["all"]
+    data = np.stack(records) if records else np.zeros((0, len(areas), len(cohort_indicators.COHORTS), len(names)))
+    idx = pd.MultiIndex.from_product([months, areas, cohort_indicators.COHORTS],
+                                     names=["month", "area", "cohort"])
+    frame = pd.DataFrame(data.reshape(-1, len(names)), index=idx, columns=names).reset_index()
+    frame.insert(1, "year", frame["month"] // 12 + 1)
+    return frame
 
 
 def _registered_columns(records: list[np.ndarray]) -> list[str]:

@@ -8,7 +8,11 @@ block, blocks per area, so "all dwellings of block b" is the slice
 Households are never deleted. The household arrays have one slot per
 dwelling; a household that leaves the city vacates its slot, which a later
 in-mover refills (with a new ``uid``). A household that moves within the
-city keeps its slot and uid and changes ``dwelling``. A household's random
+city keeps its slot and uid and changes ``dwelling``. Cohorts: ``moved_in``
+is the month a household moved into its current area (negative for the
+original residents, who lived there at month 0 and never left), and
+``origin_area`` the area it lived in at month 0 (NO_ONE for newcomers from
+outside the city). A household's random
 numbers are keyed by its uid (``rng_key``), not by its slot.
 
 Moves scatter neighbours over the slots, and kernels that read neighbours'
@@ -108,6 +112,9 @@ class Households(_Arrays):
     participating: np.ndarray      # int8, 1 if taking part this month
     satisfaction: np.ndarray       # float32, 0-1
     tenure: np.ndarray             # int16, months in the current dwelling
+    moved_in: np.ndarray           # int16, month it moved into its current area (-1 - tenure at the start
+                                   # for households there at month 0: negative = before the run)
+    origin_area: np.ndarray        # int16, area it lived in at month 0; NO_ONE if it came from outside since
     programme: np.ndarray          # int8, programme enrolled in (NO_ONE if none)
     friendly_contacts: np.ndarray  # int8, inter-group encounters without conflict this month
     conflicts: np.ndarray          # int8, conflicts this month
@@ -313,6 +320,7 @@ def empty_households(n: int, tie_slots: int) -> Households:
         labour=np.zeros(n, np.int8), unemployed_months=np.zeros(n, np.int16), skill=f4(), wage=f4(), income=f4(),
         child_education=f4(), trust_in=f4(), trust_out=f4(), trust_inst=f4(), efficacy=f4(), attachment=f4(),
         threshold=f4(), participating=np.zeros(n, np.int8), satisfaction=f4(), tenure=np.zeros(n, np.int16),
+        moved_in=np.zeros(n, np.int16), origin_area=np.full(n, NO_ONE, np.int16),
         programme=np.full(n, NO_ONE, np.int8), friendly_contacts=np.zeros(n, np.int8), conflicts=np.zeros(n, np.int8),
         tie_target=np.full((n, tie_slots), NO_ONE, np.int32), tie_strength=np.zeros((n, tie_slots), np.float32),
         tie_back=np.full((n, tie_slots), NO_ONE, np.int8),

@@ -311,14 +311,18 @@ def _rebuild() -> None:
     _evaluated = tuple((k, ind) for k, ind in enumerate(_REGISTRY.values()) if not ind.declared)
 
 
-def compute(state, params, flows: np.ndarray, block_efficacy: np.ndarray,
-            area_place_quality: np.ndarray) -> np.ndarray:
+def compute(state, params, flows: np.ndarray, block_efficacy: np.ndarray, area_place_quality: np.ndarray,
+            sums_out: np.ndarray | None = None) -> np.ndarray:
     """All registered indicators for one month: array (n_areas + 1, 3, number of indicators); row n_areas is
-    the city, column 2 all groups. ``block_efficacy``: the current collective efficacy of every block."""
-    table = month_indicators(params.labour, params.environment.housing_cost_limit, state.households.view(),
+    the city, column 2 all groups. ``block_efficacy``: the current collective efficacy of every block.
+    ``sums_out``: if given, an array (n_areas + 1, 3, len(SUMS)) that receives the month's household sums
+    (``qsim.kernels.indicators.household_sums``; the indicators by cohort start from them)."""
+    table, sums = month_indicators(params.labour, params.environment.housing_cost_limit, state.households.view(),
                              state.dwellings.view(), state.buildings.block, state.buildings.quality,
                              state.blocks.view(), state.areas.view(), block_efficacy, flows, area_place_quality,
                              _layout)
+    if sums_out is not None:
+        sums_out[...] = sums
     if _evaluated:
         weights = _household_rows(state)
         for column, ind in _evaluated:

@@ -465,11 +465,12 @@ def indicator_table(s, f, area, layout):
 @njit(cache=True)
 def month_indicators(lp, housing_cost_limit, h, dw, bld_block, bld_quality, blk, ar, block_efficacy, flows,
                      place_quality, layout):
-    """The built-in indicators of one month (n_areas + 1, 3, layout.width) from the state at its end."""
+    """The built-in indicators of one month (n_areas + 1, 3, layout.width) from the state at its end, and the
+    household sums they come from (n_areas + 1, 3, N_SUMS)."""
     n_areas = ar.nx.shape[0]
     s = household_sums(lp, h, dw, blk.area, blk.group_count, block_efficacy, blk.disorder, housing_cost_limit,
                        n_areas)
     props = area_properties(ar.n_dwellings, s[:, 2, S_N], bld_block, bld_quality, blk.area, blk.group_count)
     area = area_values(s, props, place_quality, ar.network_density, ar.reputation, ar.budget_available,
                        ar.budget_spent, ar.cumulative_cost)
-    return indicator_table(s, row_flows(flows), area, layout)
+    return indicator_table(s, row_flows(flows), area, layout), s

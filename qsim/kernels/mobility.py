@@ -27,7 +27,9 @@ vacates its slot; in a scenario of several areas part of the out-movers
 are then let to outside households with probability
 ``vacancy_fill_rate * (0.5 + reputation)``; in-movers are poorer where
 reputation is low (filtering) and take a dwelling only if they can afford
-its market rent. Reputation follows the area's unemployment, disorder and
+its market rent. A household that moves into another area, and every
+in-mover from outside, records the month in ``moved_in`` (its cohort:
+a newcomer; ``qsim.state``). Reputation follows the area's unemployment, disorder and
 building quality with time constant ``reputation_lag``.
 
 With every other process off, base moves, displacement and in-movers at 0,
@@ -379,6 +381,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
             if a_new == a_old:
                 flows[a_old, g, F_INTERNAL] += 1.0
             else:
+                h.moved_in[i] = step  # a newcomer in its new area (origin_area stays its area at month 0)
                 flows[a_old, g, F_OUT] += 1.0
                 flows[a_old, g, F_OUT_INCOME] += h.income[i]
                 flows[a_new, g, F_IN] += 1.0
@@ -458,6 +461,7 @@ def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quali
     skills, wages, incomes, child_education, tenure = h.skill, h.wage, h.income, h.child_education, h.tenure
     trust_in, trust_out, trust_inst, efficacy = h.trust_in, h.trust_out, h.trust_inst, h.efficacy
     threshold, attachment, participating, satisfaction = h.threshold, h.attachment, h.participating, h.satisfaction
+    moved_in, origin_area = h.moved_in, h.origin_area
     programme, friendly_contacts, conflicts = h.programme, h.friendly_contacts, h.conflicts
     tie_target, tie_strength, tie_back = h.tie_target, h.tie_strength, h.tie_back
     occupant, dw_rent, dw_area, dw_block, dw_building = dw.occupant, dw.rent, dw.area, dw.block, dw.building
@@ -517,6 +521,8 @@ def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quali
         incomes[i] = income
         child_education[i] = skill
         tenure[i] = 0
+        moved_in[i] = step
+        origin_area[i] = -1  # a newcomer from outside the city
         trust_in[i], trust_out[i], trust_inst[i], efficacy[i], threshold[i] = attitudes(dkey, 20, tp, pp)
         attachment[i] = 0.2
         clear_household(i, participating, satisfaction, programme, friendly_contacts, conflicts, tie_target,
