@@ -32,10 +32,12 @@ browser: $(CHROMIUM)
 OPTIONS := social_cohesion participation employment education environment renovation networking integrated funding_cut
 
 # the main job: every shipped scenario validated, then the baseline compared with every option
-# (5 paired replications each; tables, plots and the resumable run store in out/demo/)
+# (5 paired replications each; tables, plots, the resumable run store and the report in English and German
+# in out/demo/)
 demo: $(STAMP)
 	$(BIN)/qsim validate scenarios/*.toml
 	$(BIN)/qsim compare scenarios/baseline.toml $(OPTIONS:%=scenarios/%.toml) -r 5 --out out/demo --report out/demo/report.html
+	$(BIN)/qsim report out/demo -o out/demo/report-de.html --lang de
 
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -q

@@ -27,6 +27,7 @@ from .hooks import Hook, HookContext
 from .measures.runner import build_hooks
 from .parameters import ModelParameters
 from .population import build_state
+from .progress import construction
 from .result import Result
 from .rng import run_key
 from .scenario import Scenario, macro_path
@@ -48,10 +49,12 @@ class Simulation:
     formation. ``step()`` advances one month; ``run()`` runs to the horizon.
     ``hooks`` are called as ``hook(context, month)`` at the start of every
     month, after the budget ledger and the measures (see :mod:`qsim.hooks`).
+    With ``progress`` a bar on stderr follows the construction (the first one
+    compiles numba's kernels); ``run(progress=True)`` follows the months.
     """
 
     def __init__(self, scenario: Scenario | str, seed: int | None = None, replicate: int = 0,
-                 hooks: Iterable[Hook] = ()):
+                 hooks: Iterable[Hook] = (), progress: bool = False):
         if not isinstance(scenario, Scenario):
             from .scenario import load_scenario
 
@@ -63,6 +66,17 @@ class Simulation:
         self.params = ModelParameters(scenario.parameters)
         self.processes = scenario.processes
         self.months = scenario.years * 12
+        spin_up = scenario.spinup_months if self.processes.encounters else 0
+        with construction(scenario.name, spin_up, enabled=progress) as begin:
+            begin("households, dwellings and measures")
+            self._build(scenario, hooks)
+            self._spin_up(scenario.spinup_months, begin)
+            begin("neighbourhood")
+            self._initialise_neighbourhood()
+
+    # -------------------------------------------------------------- set-up
+    def _build(self, scenario: Scenario, hooks: Iterable[Hook]) -> None:
+        """The state (households, dwellings, places, ...), the budget ledger and the hooks."""
         self._demand = np.array(macro_path(scenario.macro.labour_demand, self.months + 1))
         self._rent_pressure = np.array(macro_path(scenario.macro.rent_pressure, self.months + 1))
         self.state = build_state(scenario.areas, self.params, self.seed, self.replicate, scenario.tie_slots)
@@ -77,18 +91,17 @@ class Simulation:
         self._cohort_records: list[tuple[int, np.ndarray]] = []  # (month, record) in the months cohorts.recorded
         self._sums = np.zeros((n_areas + 1, 3, N_SUMS))  # the month's household sums, for the cohorts
         self._schedule = processes.schedule(lambda name: getattr(self.processes, name))
-        self._spin_up(scenario.spinup_months)
-        self._initialise_neighbourhood()
 
-    # -------------------------------------------------------------- set-up
-    def _spin_up(self, months: int) -> None:
-        """Form the initial ties: encounters only, nothing recorded, steps -months .. -1."""
+    def _spin_up(self, months: int, begin: Callable[[str], None]) -> None:
+        """Form the initial ties: encounters only, nothing recorded, steps -months .. -1; ``begin(label)`` is
+        called as each month starts (the progress bar)."""
         if not self.processes.encounters:
             return
         s = self.state
         self.update_place_quality()
         levers = lever_table(s.area_levers, s.programme_levers)
         for step in range(-months, 0):
+            begin(f"spin-up month {months + step + 1}/{months} (tie formation)")
             processes.encounters(self, step, levers, record=False)
         s.households.friendly_contacts[:] = 0
         s.households.conflicts[:] = 0

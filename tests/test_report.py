@@ -277,7 +277,8 @@ def test_compare_takes_report_and_lang_options():
 def test_report_goal_option_decides_for_that_goal_and_rejects_a_bad_one(results, capsys):
     folder, _ = results
     out = folder / "report-goal.html"
-    assert main(["report", str(folder), "-o", str(out), "--goal", "participation_rate=3,out_group_trust=1"]) == 0
+    assert main(["report", str(folder), "-o", str(out), "--goal", "participation_rate=3,out_group_trust=1",
+                 "--quiet"]) == 0
     html = out.read_text(encoding="utf-8")
     goal = re.search(r'data-summary="goal">(.*?)<a', html, re.S).group(1)
     assert "Participation" in goal and "×3" in goal and "Unemployment" not in goal

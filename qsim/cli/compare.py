@@ -65,7 +65,7 @@ def _compare(args) -> int:
         report = Path(args.report) if args.report else out / "report.html"
         from ..report import write_report
 
-        written = write_report(comparison, report, lang=args.lang)
+        written = write_report(comparison, report, lang=args.lang, progress=not args.quiet)
         print("wrote " + ", ".join(str(f) for f in written))
     return report_failures(comparison.runs, again)
 

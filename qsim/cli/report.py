@@ -26,7 +26,7 @@ def _report(args) -> int:
 
     out = Path(args.output) if args.output else Path(args.results) / "report.html"
     files = report_from_folder(args.results, out, lang=args.lang, sensitivity=args.sensitivity, pdf=args.pdf,
-                               area=args.area, goal=args.goal)
+                               area=args.area, goal=args.goal, progress=not args.quiet)
     print("wrote " + ", ".join(str(f) for f in files))
     return 0
 
@@ -56,4 +56,5 @@ def register(sub) -> None:
                           "if it has one)")
     rep.add_argument("--area", default="all", metavar="NAME",
                      help="area whose results are reported (default 'all': the whole city)")
+    rep.add_argument("--quiet", action="store_true", help="no progress bar")
     rep.set_defaults(func=_report)

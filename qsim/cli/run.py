@@ -17,7 +17,7 @@ def _run(args) -> int:
     from ..engine import Simulation
 
     scenario = load_scenario_file(args.scenario)
-    sim = Simulation(scenario, seed=args.seed, replicate=args.replicate)
+    sim = Simulation(scenario, seed=args.seed, replicate=args.replicate, progress=not args.quiet)
     years = args.years if args.years is not None else scenario.years
     result = sim.run(years=years, progress=not args.quiet)
     out = Path(args.out or f"out/{safe_name(scenario.name)}")

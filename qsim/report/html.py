@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from ..version import __version__
 from .. import indicators as registry
 from ..experiment.compare import GOAL_FILE, Comparison
+from ..progress import stages
 from ..scenario import Scenario
 from . import figures
 from .data import ReportError, load_sensitivity, measure_table, planned_inflows, spent_per_year
@@ -30,6 +32,12 @@ from .labels import (FUNDING_KIND_TEXT, LANGUAGES, fixed, indicator_explanation,
 SECTIONS = ("summary", "overview", "measures", "budget", "trajectories", "differences", "timing", "cost", "ranking",
             "sensitivity", "limits", "indicators")
 """The ids (and ``data-section`` attributes) of the report's sections, in order."""
+
+FIGURES = ("measures", "budget", "trajectories", "differences", "persistence", "cost", "ranking", "sensitivity")
+"""The report's figures, in order; the last only with sensitivity indices."""
+
+REPORT_STAGES = 4
+"""The stages of writing a report besides one per figure (and the PDF): summary, tables, rendering, writing."""
 
 TRAJECTORY_INDICATORS = 4
 """At most this many goal indicators (the heaviest weights first) in the trajectory figure."""
@@ -57,25 +65,36 @@ class Picture:
 
 
 def write_report(comparison: Comparison, path: str | Path, lang: str = "en", sensitivity: str | Path | None = None,
-                 pdf: bool = False, meta: dict | None = None) -> list[Path]:
+                 pdf: bool = False, meta: dict | None = None, progress: bool = False) -> list[Path]:
     """Write the report of ``comparison`` to ``path`` (HTML) in ``lang`` ('en' or 'de'); with ``pdf`` also a
     PDF next to it (needs Chromium). ``sensitivity``: a folder (or CSV) of sensitivity indices to include.
-    ``meta``: what the store knows (created, versions). Returns the files written."""
+    ``meta``: what the store knows (created, versions). ``progress``: a bar on stderr over the stages (summary,
+    each figure, tables, rendering, writing, PDF). Returns the files written."""
     if lang not in LANGUAGES:
         raise ReportError(f"--lang: expected one of {', '.join(LANGUAGES)}, got {lang!r}")
     if not comparison.definitions:
         raise ReportError("the comparison holds no scenario definitions; make it with qsim.compare or "
                           "Comparison.from_store")
-    page = render(comparison, lang, load_sensitivity(sensitivity), meta or {})
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
-    written = [path]
-    if pdf:
-        written.append(print_pdf(path, path.with_suffix(".pdf")))
+    sensitivity = load_sensitivity(sensitivity)
+    count = REPORT_STAGES + len(figure_keys(sensitivity)) + pdf
+    with stages(f"report {path.name}", count, enabled=progress) as begin:
+        page = render(comparison, lang, sensitivity, meta or {}, begin)
+        begin("writing")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(path)
+        written = [path]
+        if pdf:
+            begin("PDF (Chromium)")
+            written.append(print_pdf(path, path.with_suffix(".pdf")))
     return written
+
+
+def figure_keys(sensitivity: pd.DataFrame | None) -> tuple[str, ...]:
+    """The report's figures (:data:`FIGURES`): the sensitivity figure only with sensitivity indices."""
+    return FIGURES if sensitivity is not None and len(sensitivity) else FIGURES[:-1]
 
 
 def find_chromium() -> str | None:
@@ -108,8 +127,10 @@ def print_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 120.
 
 
 # ------------------------------------------------------------------ content
-def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, meta: dict) -> str:
-    """The report page as HTML text."""
+def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, meta: dict,
+           begin: Callable[[str], None] = lambda label: None) -> str:
+    """The report page as HTML text; ``begin(label)`` is called as each stage starts (see :data:`REPORT_STAGES`)."""
+    begin("summary")
     t = text(lang)
     c = comparison
     horizon = int(c.yearly["year"].max())
@@ -125,27 +146,24 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
     goal = sorted(c.goal, key=lambda n: -c.goal[n])[:TRAJECTORY_INDICATORS]
     summary = summarise(c, lang, cost, sensitivity, option)
 
-    def uri(fig) -> str:
-        return figures.data_uri(fig, lang)
-
-    figs = {
-        "measures": Picture("measures", t["fig_measures"], uri(
-            figures.measures_timeline(measures, horizon, lang))),
-        "budget": Picture("budget", t["fig_budget"], uri(
-            figures.budget_by_source(planned, spent, horizon, lang))),
-        "trajectories": Picture("trajectories", t["fig_trajectories"], uri(
-            figures.trajectories(c, goal, c.scenarios[1:], lang))),
-        "differences": Picture("differences", t["fig_differences"].format(year=horizon), uri(
-            figures.differences_forest(c, names, horizon, lang))),
-        "persistence": Picture("persistence", t["fig_persistence"], uri(
-            figures.differences_over_time(c, names, lang))),
-        "cost": Picture("cost", t["fig_cost"], uri(figures.extra_cost(cost, c.scenarios, lang))),
-        "ranking": Picture("ranking", t["fig_ranking"], uri(
-            figures.ranking_heatmap(ranking, c.scenarios, ranked, lang))),
+    drawings = {  # key: (caption, the figure drawn when its stage comes)
+        "measures": (t["fig_measures"], lambda: figures.measures_timeline(measures, horizon, lang)),
+        "budget": (t["fig_budget"], lambda: figures.budget_by_source(planned, spent, horizon, lang)),
+        "trajectories": (t["fig_trajectories"], lambda: figures.trajectories(c, goal, c.scenarios[1:], lang)),
+        "differences": (t["fig_differences"].format(year=horizon),
+                        lambda: figures.differences_forest(c, names, horizon, lang)),
+        "persistence": (t["fig_persistence"], lambda: figures.differences_over_time(c, names, lang)),
+        "cost": (t["fig_cost"], lambda: figures.extra_cost(cost, c.scenarios, lang)),
+        "ranking": (t["fig_ranking"], lambda: figures.ranking_heatmap(ranking, c.scenarios, ranked, lang)),
     }
     if sensitivity is not None and len(sensitivity):
-        figs["sensitivity"] = Picture("sensitivity", t["fig_sensitivity"], uri(
-            figures.sensitivity_bars(sensitivity, lang)))
+        drawings["sensitivity"] = (t["fig_sensitivity"], lambda: figures.sensitivity_bars(sensitivity, lang))
+    assert tuple(drawings) == figure_keys(sensitivity), "FIGURES must name every figure of the report, in order"
+    figs = {}
+    for key, (caption, draw) in drawings.items():
+        begin(f"figure: {key}")
+        figs[key] = Picture(key, caption, figures.data_uri(draw(), lang))
+    begin("tables")
     tables = {
         "overview": _overview_table(c, definitions, planned, lang),
         "measures": _measures_table(measures, option, lang),
@@ -168,6 +186,7 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
     if meta.get("created"):
         facts.append((t["runs_made"], _when(meta["created"])))
     facts.append((t["generated"], _now()))
+    begin("rendering the page")
     env = Environment(loader=PackageLoader("qsim.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
     template = env.get_template("report.html.j2")
     return template.render(
@@ -424,12 +443,13 @@ def _indicator_table(names: list[str], lang: str) -> Table:
 
 
 def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", sensitivity: str | Path | None = None,
-                       pdf: bool = False, area: str = "all", goal: str | dict | None = None) -> list[Path]:
+                       pdf: bool = False, area: str = "all", goal: str | dict | None = None,
+                       progress: bool = False) -> list[Path]:
     """Write the report of the comparison in ``results`` (a folder written by ``qsim compare --out``, holding
     ``store/``, or the store itself). A ``sensitivity_indices.csv`` in ``results`` is included unless
     ``sensitivity`` names another folder. ``goal``: the decision's goal (see
     :func:`qsim.experiment.compare.checked_goal`; default: the one saved in ``results/goal.json`` by
-    ``qsim compare``, else the default goal)."""
+    ``qsim compare``, else the default goal). ``progress``: see :func:`write_report`."""
     from ..experiment.store import Store
 
     results = Path(results)
@@ -448,7 +468,7 @@ def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", 
     if sensitivity is None and (results / "sensitivity_indices.csv").exists():
         sensitivity = results
     meta = {"created": store.manifest.get("created"), "versions": store.manifest.get("versions", {})}
-    return write_report(comparison, path, lang, sensitivity, pdf, meta)
+    return write_report(comparison, path, lang, sensitivity, pdf, meta, progress)
 
 
 def _saved_goal(path: Path) -> dict:
