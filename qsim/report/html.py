@@ -181,7 +181,7 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
     replications = int(runs["replicate"].nunique()) if len(runs) else 0
     seeds = ", ".join(str(s) for s in sorted(runs["seed"].unique())) if len(runs) else ""
     facts = [(t["baseline"], option[c.baseline]), (t["replications"], str(replications)),
-             (t["horizon"], f"{horizon} {t['years']}"), (t["area"], c.area),
+             (t["horizon"], f"{horizon} {t['years']}"), (t["area"], t["whole_area"] if c.area == "all" else c.area),
              (t["runs_ok"], f"{int((runs['status'] == 'ok').sum()) if 'status' in runs else len(runs)} / {len(runs)}")]
     if meta.get("created"):
         facts.append((t["runs_made"], _when(meta["created"])))
