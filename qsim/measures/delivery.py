@@ -27,6 +27,7 @@ A new kind is a subclass registered with :func:`register_delivery`.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
@@ -87,7 +88,7 @@ class EmptyTarget(Exception):
         self.message = message
 
 
-class Delivery:
+class Delivery(ABC):
     """One measure of a scenario, delivered in the way of its kind (subclasses)."""
 
     kind: ClassVar[str]
@@ -155,9 +156,9 @@ class Delivery:
             at = {(int(b.x[i]), int(b.y[i])): i for i in in_area}
             self.blocks = np.array([at[(x, y)] for x, y in blocks], np.int32)
 
+    @abstractmethod
     def apply(self, state: State, month: int, funding: "Funding", households: float) -> Delivered:
         """What the measure delivers in ``month``; ``households``: households living in its area now."""
-        raise NotImplementedError
 
     def households_reordered(self, new_slot: np.ndarray) -> None:
         """The engine moved household ``old`` to slot ``new_slot[old]`` (records per slot must follow)."""
