@@ -78,8 +78,10 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Extra weight of an employed tie who lives in the same block.", 0, 5),
     _p("labour", "referral_same_group_bonus", 0.3, "-", D4 + " (Bayer et al. 2008: stronger between similar people); size "
        + ASSUMPTION, "Extra weight of an employed tie of the same group.", 0, 5),
-    _p("labour", "stigma_strength", 0.2, "-", ASSUMPTION + " (address discrimination)",
-       "Relative fall of the finding hazard at area reputation 0 (none at reputation 1).", 0, 1),
+    _p("labour", "stigma_strength", 0.0, "-", "off: field experiments find no general address discrimination in "
+       "hiring (Tunstall et al. 2014; Carlsson, Abrar Reshid & Rooth 2018); a size above 0 is an " + ASSUMPTION,
+       "Address stigma (a measure channel, docs/measures.md): relative fall of the finding hazard at area "
+       "reputation 0 (none at reputation 1).", 0, 1),
     _p("labour", "care_penalty", 0.5, "-", ASSUMPTION + " (single parents: care duties; the group with the highest SGB II rate)",
        "Relative fall of the job-finding hazard of a single adult with children under 15.", 0, 1),
     _p("labour", "skill_depreciation", 0.0175, "1/month", ASSUMPTION + " (human-capital depreciation and loss of work habits, about 19% a year; calibrated with job_finding_max)",
@@ -114,6 +116,11 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Rate at which children's education moves towards its neighbourhood target.", 0, 1),
     _p("labour", "child_education_parent_weight", 0.5, "-", ASSUMPTION,
        "Weight of the parent's skill in the children's education target (the rest: school, places, efficacy).", 0, 1),
+    _p("labour", "child_education_place_effect", 0.0, "-", "off: no evaluation links parks or playgrounds to "
+       "children's later skills; a size above 0 is an " + ASSUMPTION,
+       "Place quality on children's education (a measure channel, docs/measures.md): share of the area's place "
+       "quality above or below 0.5 passed on to the children's education target (1: the place term is the "
+       "area's place quality).", 0, 1),
     # ------------------------------------------------------------ encounters
     _p("encounters", "encounters_per_month", 2, "1/month", ASSUMPTION,
        "Encounter attempts a household starts per month (it also meets those who approach it); at least 0.01 "
@@ -220,6 +227,13 @@ PARAMETERS: tuple[Parameter, ...] = (
     _p("mobility", "in_mover_skill_mean", 0.45, "-", ASSUMPTION, "Median skill of in-movers at reputation 0.5 (logit-normal).", 0, 1),
     _p("mobility", "in_mover_skill_reputation", 0.3, "-", D4 + " (filtering); size " + ASSUMPTION,
        "Rise of the in-mover median skill per unit of reputation above 0.5.", 0, 2),
+    _p("mobility", "in_mover_skill_income", 1.0, "-", "Hedman, van Ham & Manley 2011 (households choose "
+       "neighbourhoods whose population matches their own; income drives the sorting most); size " + ASSUMPTION
+       + ", bounded by the persistence patterns (docs/sources.md §5 pattern 2: at 1 the spread of area "
+       "unemployment holds within about +10% over 15 years in scenarios/city_persistence.toml, at 2 it grows by "
+       "60%)",
+       "Rise of the in-mover median skill per unit of the area's mean income relative to the simulated city's "
+       "(area / city - 1; 0 in a city of one area).", 0, 5),
     _p("mobility", "in_mover_unemployed", 0.1, "-", ASSUMPTION, "Share of in-movers unemployed on arrival (at reputation 0.5).", 0, 1),
     _p("mobility", "in_mover_transfer", 0.10, "-", ASSUMPTION, "Share of in-movers in transfer receipt without unemployment.", 0, 1),
     _p("mobility", "in_mover_inactive", 0.08, "-", ASSUMPTION, "Share of in-movers inactive.", 0, 1),
@@ -231,10 +245,16 @@ PARAMETERS: tuple[Parameter, ...] = (
        "In a scenario of several areas: share of out-of-area moves that go to another simulated area.", 0, 1),
     _p("mobility", "in_mover_minority_share", 0.45, "-", ASSUMPTION + " (Berlin QM areas)", "Share of group 1 among in-movers.", 0, 1),
     # ---------------------------------------------------------- organisations
-    _p("organisations", "tie_formation", 0.01, "1/month", ASSUMPTION,
+    _p("organisations", "tie_formation", 0.08, "1/month", "docs/sources.md §5 pattern 1 (networks respond within 1-3 "
+       "years): equal to tie_decay, so that the baseline network keeps its density; " + ASSUMPTION + " otherwise",
        "Monthly probability of a cooperation tie between two organisations, times both capacities.", 0, 1),
-    _p("organisations", "tie_decay", 0.01, "1/month", ASSUMPTION, "Relative loss of cooperation tie strength per month.", 0, 1),
-    _p("organisations", "capacity_relax", 0.01, "1/month", ASSUMPTION, "Rate at which organisation capacity relaxes to its base.", 0, 1),
+    _p("organisations", "tie_decay", 0.08, "1/month", "docs/sources.md §5 pattern 1: a time constant of 12.5 "
+       "months, so that half of a change in tie formation shows in the network within a year (validation row "
+       "'Networks of organisations respond within 1-3 years')",
+       "Relative loss of cooperation tie strength per month.", 0, 1),
+    _p("organisations", "capacity_relax", 0.1, "1/month", "docs/sources.md §5 pattern 1: a time constant of 10 "
+       "months, so that organisations supported by measures gain capacity within 1-3 years",
+       "Rate at which organisation capacity relaxes to its base (plus the org_capacity lever).", 0, 1),
 )
 
 PROCESSES = ("labour", "encounters", "trust", "participation", "environment", "mobility", "organisations")

@@ -67,7 +67,7 @@ C_SLOPE = 5
 C_GAIN = 10       # the state's skill gain (share of the distance to 1) when the head stays in it
 C_LOSS = 15       # job_loss / max(D, 0.05)
 C_FIND = 16       # job_finding_max D (1 - stigma (1 - reputation)) (1 + JOB_FINDING lever)
-C_EDUCATION = 17  # (1 - parent weight) / 2 * area place quality + CHILD_EDUCATION lever
+C_EDUCATION = 17  # (1 - parent weight) / 2 * (0.5 + place effect (place quality - 0.5)) + CHILD_EDUCATION lever
 N_CONSTANTS = 18
 
 
@@ -93,7 +93,8 @@ def area_constants(p, demand, reputation, area_place_quality, levers):
             loss = p.job_loss / max(local_demand, 0.05)
             c3[a, q, C_LOSS] = loss
             c3[a, q, C_FIND] = p.job_finding_max * local_demand * stigma * finding
-            c3[a, q, C_EDUCATION] = half_rest * area_place_quality[a] + lever(levers, a, prog, L.CHILD_EDUCATION)
+            place = 0.5 + p.child_education_place_effect * (area_place_quality[a] - 0.5)  # (channel, off at 0)
+            c3[a, q, C_EDUCATION] = half_rest * place + lever(levers, a, prog, L.CHILD_EDUCATION)
             # employed: loss (1 + g (0.5 - s)) + transfer_entry (1 - s) + inactive_entry, the same sum as the
             # hazards in labour_step (rounded differently in the last bit)
             g = p.job_loss_skill_gradient

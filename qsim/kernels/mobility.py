@@ -296,6 +296,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
                 residents[a] += 1.0
     for a in range(n_areas):
         ar.reference_income[a] = income_sum[a] / residents[a] if residents[a] > 0 else 0.0
+    city_income = income_sum.sum() / max(residents.sum(), 1.0)  # the simulated city's mean (in-mover sorting)
 
     # -- decide, every household on the same state; collects the movers and the empty slots
     movers = np.empty(n, np.int64)  # arrays of n slots of which only the first pages are touched
@@ -408,7 +409,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
     if p.vacancy_fill_rate > 0.0 and n_vac > 0:
         n_vac = _vacancies(dw.occupant, vac)
         next_uid = _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, blk, ar, flows,
-                                  vac[:n_vac], free[:n_free], next_uid)
+                                  vac[:n_vac], free[:n_free], next_uid, city_income)
 
     return next_uid
 
@@ -446,11 +447,20 @@ def _choose_vacancy(p, w, table, lp, akey, candidates, same_area, area, i, h, dw
     return best
 
 
+@njit(cache=True, inline="always")
+def in_mover_median_skill(p, reputation, area_income, city_income):
+    """Median skill of the households that move into an area from outside: higher where its reputation is
+    better (filtering) and where its residents earn more than the simulated city's (sorting by income; 0 in
+    a city of one area). Incomes in EUR/month."""
+    relative = area_income / city_income - 1.0 if (city_income > 0.0) & (area_income > 0.0) else 0.0
+    return p.in_mover_skill_mean + p.in_mover_skill_reputation * (reputation - 0.5) + p.in_mover_skill_income * relative
+
+
 @njit(cache=True)
 def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, blk, ar, flows, vacancies,
-                   free, next_uid):
+                   free, next_uid, city_income):
     """Let vacant dwellings to outside households who can afford them, in the empty slots ``free``;
-    returns the next uid."""
+    returns the next uid. ``city_income``: the mean income of all simulated areas' residents (EUR/month)."""
     skey = step_key(key, STREAM_IN_MOVERS, step)
     n_free = free.shape[0]
     used = 0
@@ -475,7 +485,7 @@ def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quali
         if uniform(dkey, 0) >= p.vacancy_fill_rate * (0.5 + rep):
             continue
         g = 1 if uniform(dkey, 1) < p.in_mover_minority_share else 0
-        skill = logit_normal(normal(dkey, 2), p.in_mover_skill_mean + p.in_mover_skill_reputation * (rep - 0.5), 5.0)
+        skill = logit_normal(normal(dkey, 2), in_mover_median_skill(p, rep, ar.reference_income[a], city_income), 5.0)
         u = uniform(dkey, 4) * max(1.0, p.in_mover_unemployed * (1.5 - rep) + p.in_mover_transfer
                                    + p.in_mover_inactive)  # shares that add up to over 1 are scaled down
         unemployed = p.in_mover_unemployed * (1.5 - rep)

@@ -37,7 +37,10 @@ def in_mover(random: Random, p, lp, area: "Area") -> dict:
     """
     rep = area.reputation
     group = 1 if random.random() < p.in_mover_minority_share else 0
-    skill = logit_normal(random, p.in_mover_skill_mean + p.in_mover_skill_reputation * (rep - 0.5), 5.0)
+    relative = (area.reference_income / area.city_income - 1.0
+                if area.city_income > 0.0 and area.reference_income > 0.0 else 0.0)
+    skill = logit_normal(random, p.in_mover_skill_mean + p.in_mover_skill_reputation * (rep - 0.5)
+                         + p.in_mover_skill_income * relative, 5.0)
     unemployed = p.in_mover_unemployed * (1.5 - rep)
     u = random.random() * max(1.0, unemployed + p.in_mover_transfer + p.in_mover_inactive)
     months = 0

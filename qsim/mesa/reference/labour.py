@@ -94,7 +94,8 @@ def labour_step(model: "ReferenceModel", demand: float) -> None:
 
         # children's education: parent, places and the block's lagged efficacy, plus measures
         target = (p.child_education_parent_weight * s
-                  + (1.0 - p.child_education_parent_weight) * 0.5 * (area.place_quality + hh.cell.efficacy_lagged)
+                  + (1.0 - p.child_education_parent_weight) * 0.5
+                  * (0.5 + p.child_education_place_effect * (area.place_quality - 0.5) + hh.cell.efficacy_lagged)
                   + hh.lever(L.CHILD_EDUCATION))
         hh.child_education += p.child_education_rate * (clip01(target) - hh.child_education)
 

@@ -110,6 +110,9 @@ def mobility_step(model: "ReferenceModel", rent_pressure: float) -> None:
     for area in model.areas:
         incomes = [hh.income for hh in households if hh.cell.area is area]
         area.reference_income = sum(incomes) / len(incomes) if incomes else 0.0
+    city = sum(hh.income for hh in households) / max(len(households), 1)
+    for area in model.areas:
+        area.city_income = city  # the simulated city's mean income: in-movers sort by the area's relative income
 
     # -- decide, every household on the same state
     around = {}

@@ -110,6 +110,7 @@ class Area:
         self.reputation = 0.5
         self.participation_share = 0.0
         self.reference_income = 0.0
+        self.city_income = 0.0  # mean income of all simulated areas' residents (mobility)
         self.coordination = 0.0
         self.network_density = 0.0
         self.place_quality = 0.0           # mean quality of the area's places this month
