@@ -17,8 +17,9 @@ the markers is written by hand and left alone.
     python docs/generate.py --check    # exit 1 if docs/model.md is out of date
 
 Regions: ``parameters:<process>`` (one per process of the registry, all
-required), ``indicators`` and ``levers`` (required), ``streams`` and
-``base_capacity`` (optional).
+required), ``indicators`` and ``levers`` (required), ``streams``,
+``base_capacity`` and ``channels`` (the measure channels of
+``qsim.measures.channels``; optional).
 """
 
 from __future__ import annotations
@@ -182,10 +183,18 @@ def base_capacity() -> str:
                   [[f"`{k}`", f"{BASE_CAPACITY[k]:g}", "assumption"] for k in ORG_KINDS])
 
 
+# ---------------------------------------------------------------- measure channels
+def channels() -> str:
+    from qsim.measures.channels import table_markdown
+
+    return table_markdown().rstrip("\n")
+
+
 # ---------------------------------------------------------------- driver
 def generators() -> dict[str, object]:
     out = {f"parameters:{p}": (lambda p=p: parameters(p)) for p in _processes()}
-    out.update({"indicators": indicators, "levers": levers, "streams": streams, "base_capacity": base_capacity})
+    out.update({"indicators": indicators, "levers": levers, "streams": streams, "base_capacity": base_capacity,
+                "channels": channels})
     return out
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from qsim import area_tables, levers
 from qsim.measures import catalogue as cat
+from qsim.measures import channels as chan
 from qsim.scenario import (Allocation, Area, Cut, FundingSource, Macro, Measure, Meta, Processes, QmOffice, Scenario,
                            Target, Thresholds)
 
@@ -53,6 +54,10 @@ def measures_page() -> str:
            "Money comes from the budget ledger (`qsim/budget.py`): a measure runs at the share of its cost that "
            "is funded; below its `minimum_funding` it does not run. Construction is built when its one-off cost "
            "has been paid, so underfunding delays it.\n\n",
+           "## Channels: how measures reach outcomes\n\n",
+           chan.__doc__.split("\n\n", 1)[1].split("The tables in")[0].strip(), " The table is generated from "
+           "`qsim/measures/channels.py`; the effect sizes of each type are in its section below.\n\n",
+           chan.table_markdown(), "\n",
            "## Overview\n\n",
            "| type | delivery | unit of capacity | default | cost (EUR) | lag | ramp-up | after the end |\n",
            "|---|---|---|---|---|---|---|---|\n"]
