@@ -44,9 +44,9 @@ EXPECTED = {
     "action_fund": ("efficacy", +1, 0.0008),
     "resident_council": ("institutional_trust", +1, 0.01),
     "network_coordination": ("actor_network_density", +1, 0.003),
-    "job_coaching": ("unemployment_rate", -1, 0.001),
+    "job_coaching": ("unemployment_rate", -1, 0.0005),  # (job finding +10% for 40 participants: Card et al.)
     "qualification": ("mean_skill", +1, 0.003),
-    "startup_support": ("unemployment_rate", -1, 0.001),
+    "startup_support": ("unemployment_rate", -1, 0.0005),
     "homework_help": ("child_education", +1, 0.0015),
     "mediation": ("conflicts", -1, 1.0),
     "green_space": ("place_quality", +1, 0.01),
