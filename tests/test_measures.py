@@ -45,7 +45,7 @@ EXPECTED = {
     "resident_council": ("institutional_trust", +1, 0.01),
     "network_coordination": ("actor_network_density", +1, 0.003),
     "job_coaching": ("unemployment_rate", -1, 0.0005),  # (job finding +10% for 40 participants: Card et al.)
-    "qualification": ("mean_skill", +1, 0.003),
+    "qualification": ("mean_skill", +1, 0.001),  # (skill gain 0.4% a month: Card et al. 2018, Lechner et al. 2011)
     "startup_support": ("unemployment_rate", -1, 0.0005),
     "homework_help": ("child_education", +1, 0.0015),
     "mediation": ("conflicts", -1, 1.0),
