@@ -476,6 +476,7 @@ def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quali
     tie_target, tie_strength, tie_back = h.tie_target, h.tie_strength, h.tie_back
     occupant, dw_rent, dw_area, dw_block, dw_building = dw.occupant, dw.rent, dw.area, dw.block, dw.building
     group_count, reputation, rent_level = blk.group_count, ar.reputation, ar.rent_level
+    area_income = ar.reference_income
     for v in vacancies:
         if used >= n_free:
             break
@@ -485,7 +486,7 @@ def _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quali
         if uniform(dkey, 0) >= p.vacancy_fill_rate * (0.5 + rep):
             continue
         g = 1 if uniform(dkey, 1) < p.in_mover_minority_share else 0
-        skill = logit_normal(normal(dkey, 2), in_mover_median_skill(p, rep, ar.reference_income[a], city_income), 5.0)
+        skill = logit_normal(normal(dkey, 2), in_mover_median_skill(p, rep, area_income[a], city_income), 5.0)
         u = uniform(dkey, 4) * max(1.0, p.in_mover_unemployed * (1.5 - rep) + p.in_mover_transfer
                                    + p.in_mover_inactive)  # shares that add up to over 1 are scaled down
         unemployed = p.in_mover_unemployed * (1.5 - rep)
