@@ -23,6 +23,7 @@ from qsim.experiment.design import (
     check_measure_factors,
 )
 from qsim.files import SensitivityFileError
+from qsim.measures import CATALOGUE
 from qsim.scenario import load_scenario
 from qsim.sensitivity.methods import MethodSettings, run_pipeline
 from qsim.sensitivity.robustness import deciders, win_rates
@@ -160,7 +161,7 @@ def test_measure_effect_factors_scale_and_set_effect_sizes():
     scenario = load_scenario(ROOT / "scenarios" / "employment.toml")
     point = {"measures.job_coaching.effect_scale": 0.5, "measures.qualification.effect.job_finding": 0.3}
     changed = {m.label: m.effect for m in apply_point(scenario, point).measures}
-    assert changed["job_coaching"] == pytest.approx({"job_finding": 0.25, "skill_gain": 0.001})
+    assert changed["job_coaching"] == pytest.approx({k: 0.5 * v for k, v in CATALOGUE["job_coaching"].effects.items()})
     assert changed["qualification"] == {"job_finding": 0.3}
     Factor("measures.job_coaching.effect_scale", 0.0, 2.0)
     with pytest.raises(DesignError, match="has no effect 'speed'"):
