@@ -103,3 +103,13 @@ def mostly_composition(total: float, low: float, high: float, composition: float
     goes the same way as the total and exceeds ``threshold`` of it."""
     clear = low > 0 or high < 0
     return bool(clear and np.sign(composition) == np.sign(total) and abs(composition) > threshold * abs(total))
+
+
+def flagged(decomposition: pd.DataFrame, area: str, year: int) -> set[tuple[str, str]]:
+    """The (option, indicator) pairs of a :meth:`qsim.Comparison.decomposition` table whose clear change of
+    ``area`` in ``year`` is mostly composition (:func:`mostly_composition`)."""
+    d = decomposition[(decomposition["area"] == area) & (decomposition["year"] == year)]
+    d = d.set_index(["option", "indicator", "part"])
+    return {(o, n) for o, n, part in d.index if part == "total" and mostly_composition(
+        d.loc[(o, n, "total"), "mean"], d.loc[(o, n, "total"), "ci_low"], d.loc[(o, n, "total"), "ci_high"],
+        d.loc[(o, n, "composition"), "mean"])}
