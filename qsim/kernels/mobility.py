@@ -49,6 +49,7 @@ from .common import household_income, housing_covered, logit_normal, prefetch, r
 from .encounters import drop_all_ties
 from .environment import market_rent
 from .households import attitudes, clear_household
+from .leavers import depart
 from .trust import B_COUNT, B_QUALITY, B_UNEMPLOYED
 
 # flows (n_areas, 2 groups, N_FLOWS), counted per month
@@ -268,8 +269,10 @@ def _screen(p, lp, ep, w, skey, h, start, stop, rent, place, c0, c1, share, sche
 
 @njit(cache=True)
 def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, bld_block, blk, ar,
-                  area_place_quality, flows, next_uid, income_sum, residents):
-    """One month of residential mobility (in place). Returns the next free household uid.
+                  area_place_quality, flows, next_uid, income_sum, residents, departed):
+    """One month of residential mobility (in place). Returns the next free household uid and the number of
+    original residents who left the city, written into the first rows of ``departed`` (``state.LeaversView``
+    of a capacity of one row per household slot; ``kernels.leavers.depart``).
 
     ``bld_quality`` and ``bld_block``: each building's quality and block. ``flows`` (n_areas, 2, N_FLOWS) is
     zeroed and filled. ``income_sum`` (EUR/month) and ``residents``:
@@ -303,6 +306,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
     free = np.empty(n, np.int32)
     n_movers = 0
     n_free = 0
+    n_departed = 0
     schelling = p.unhappy_move_probability > 0.0
     if schelling:
         around = neighbourhood_counts(blk.group_count, ar, radius)
@@ -392,6 +396,9 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
             flows[a_old, g, F_OUT_INCOME] += h.income[i]
             if what == DISPLACE:
                 flows[a_old, g, F_DISPLACED] += 1.0
+            if h.origin_area[i] >= 0:  # an original resident: followed outside the city
+                depart(departed, n_departed, h, i, step, what == DISPLACE, dw.rent[d_old])
+                n_departed += 1
             dw.occupant[d_old] = -1
             vac[unsigned(n_vac)] = d_old
             n_vac += 1
@@ -410,7 +417,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
         next_uid = _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, blk, ar, flows,
                                   vac[:n_vac], free[:n_free], next_uid)
 
-    return next_uid
+    return next_uid, n_departed
 
 
 @njit(cache=True, inline="always")

@@ -1,0 +1,71 @@
+"""Original residents who left the city, followed: their record, their labour market, their sums.
+
+Submodel (docs/model.md, "Following the leavers"). An original resident (``households.origin_area >= 0``)
+who leaves the city is written by the mobility kernel into a compact record (:func:`depart`,
+``state.Leavers``): its origin area, the month it left, whether it was displaced, its adults and children,
+its labour state, spell, skill, wage, income and the rent of the dwelling it left. From the next month on
+:func:`leavers_step` advances it by the residents' labour equations (``labour.transition``, with the
+constants of ``labour.area_constants``) under the conditions of a place outside the simulated city: the
+city's labour demand, no address stigma (reputation 1), no measures, and no referrals (its ties were
+dropped when it left; a network outside is not modelled). It draws on its own random-number stream
+(``rng.STREAM_LEAVERS``, keyed by its uid), so that following it changes no draw of the city.
+Not modelled outside: the successor of the head (generation turnover), children's education, trust,
+participation, satisfaction and the dwelling (the rent stays that of the dwelling it left).
+
+``kernels.indicators.leaver_sums`` gives the household sums of the record by origin area for the
+indicators by cohort (``qsim.indicators.cohorts``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .. import levers as L
+from ..rng import STREAM_LEAVERS, household_key, id_key, key_halves, step_key
+from .common import clip01, household_income
+from .labour import area_constants, transition
+
+@njit(cache=True, inline="always")
+def depart(lv, k, h, i, step, displaced, rent):
+    """Write the household in slot ``i``, leaving the city in month ``step``, into row ``k`` of the record
+    ``lv`` (``state.LeaversView``); ``rent``: EUR/month, of the dwelling it leaves."""
+    lv.uid[k] = h.uid[i]
+    lv.origin_area[k] = h.origin_area[i]
+    lv.left_month[k] = step
+    lv.displaced[k] = displaced
+    lv.adults[k] = h.adults[i]
+    lv.children[k] = h.children[i]
+    lv.labour[k] = h.labour[i]
+    lv.unemployed_months[k] = h.unemployed_months[i]
+    lv.skill[k] = h.skill[i]
+    lv.wage[k] = h.wage[i]
+    lv.income[k] = h.income[i]
+    lv.rent[k] = rent
+
+
+@njit(cache=True)
+def outside_constants(p, demand):
+    """The labour constants (``labour.area_constants``, one row) of a place outside the city: labour
+    demand ``demand``, reputation 1 (no stigma), no measures."""
+    return area_constants(p, demand, np.ones(1), np.zeros(1), np.zeros((1, 1, L.N_LEVERS)))
+
+
+@njit(cache=True)
+def leavers_step(key, step, p, demand, lv, n):
+    """Advance the first ``n`` leavers of the record ``lv`` one month in the labour market (in place):
+    labour state, spell, skill, wage and income. ``p``: the labour parameters; ``demand``: labour demand
+    D(t) of the month."""
+    skey = step_key(key, STREAM_LEAVERS, step)
+    c = outside_constants(p, demand)
+    labour, months, skill, wage, income = lv.labour, lv.unemployed_months, lv.skill, lv.wage, lv.income
+    adults, children = lv.adults, lv.children
+    for k in range(n):
+        u, _ = key_halves(household_key(skey, id_key(lv.uid[k])))
+        state, spell, s, w = transition(p, c, 0, u, labour[k], months[k], skill[k], wage[k], 0.0,
+                                        (adults[k] == 1) & (children[k] > 0))
+        labour[k] = state
+        months[k] = spell
+        skill[k] = clip01(s)
+        wage[k] = w
+        income[k] = household_income(p, state, spell, w, adults[k], children[k])
