@@ -49,9 +49,11 @@ def cohort_columns(cohorts: pd.DataFrame) -> pd.DataFrame:
 
 
 def recorded(yearly: pd.DataFrame, names: list[str]) -> list[str]:
-    """The indicators of ``names`` whose original residents' and stayers' values ``yearly`` holds."""
+    """The indicators of ``names`` whose original residents' and stayers' values ``yearly`` holds, known in
+    every row (an indicator not followed outside the city, such as trust, is NaN for the original residents
+    once some have left it: it is not split, and judged on the area's values)."""
     return [n for n in names if cohort_column("original", n) in yearly.columns
-            and cohort_column("stayers", n) in yearly.columns]
+            and cohort_column("stayers", n) in yearly.columns and yearly[cohort_column("original", n)].notna().all()]
 
 
 def residents_values(yearly: pd.DataFrame, names: list[str]) -> pd.DataFrame:
