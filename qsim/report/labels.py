@@ -207,7 +207,8 @@ TEXT: dict[str, dict[str, str]] = {
         "important_column": "Minimum important difference (why)",
         "sum_who_gains": "Who gains: of {option}'s effect on the area's goal score ({total} minimum important "
                          "differences), {residents} is the original residents' own gain and {composition} comes "
-                         "from who moved in and out (composition, {share} of the total).",
+                         "from who moved in and out (composition, {share} of the total); {rest} from indicators that "
+                         "are not followed person by person (trust, participation, properties of the area).",
         "sum_who_gains_none": "Who gains: these results do not follow residents (made without indicators by "
                               "cohort), so the area's change cannot be split into residents' gain and population "
                               "change; rerun the comparison.",
@@ -489,7 +490,9 @@ TEXT: dict[str, dict[str, str]] = {
         "important_column": "Kleinster bedeutsamer Unterschied (Begründung)",
         "sum_who_gains": "Wer gewinnt: Von der Wirkung von {option} auf den Zielwert des Gebiets ({total} kleinste "
                          "bedeutsame Unterschiede) sind {residents} eigener Gewinn der ursprünglichen Bewohner und "
-                         "{composition} Folge von Zu- und Wegzügen (Zusammensetzung, {share} des Ganzen).",
+                         "{composition} Folge von Zu- und Wegzügen (Zusammensetzung, {share} des Ganzen); {rest} "
+                         "stammen aus Indikatoren, die nicht Person für Person verfolgt werden (Vertrauen, "
+                         "Beteiligung, Eigenschaften des Gebiets).",
         "sum_who_gains_none": "Wer gewinnt: Diese Ergebnisse verfolgen die Bewohner nicht (ohne Indikatoren nach "
                               "Kohorten gerechnet); die Veränderung des Gebiets lässt sich daher nicht in Gewinn der "
                               "Bewohner und Bevölkerungswechsel aufteilen. Rechnen Sie den Vergleich neu.",

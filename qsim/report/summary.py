@@ -120,6 +120,7 @@ def _who_gains(parts: pd.DataFrame | None, option: str, title: str, lang: str) -
         option=title, total=fixed(mine.loc["total", "mean"], 2, lang, sign=True),
         residents=fixed(mine.loc["residents", "mean"], 2, lang, sign=True),
         composition=fixed(mine.loc["composition", "mean"], 2, lang, sign=True),
+        rest=fixed(mine.loc["not_split", "mean"], 2, lang, sign=True),
         share=percent(mine.loc["composition", "share_of_total"], lang)), "residents")
 
 
