@@ -50,8 +50,8 @@ def newcomers_only() -> qsim.Comparison:
 
 @pytest.fixture(scope="module")
 def residents_only() -> qsim.Comparison:
-    """(c): no mobility at all; the option raises the job-finding hazard of every unemployed head (job_finding_max 1.0 instead
-    of the default 0.8)."""
+    """(c): no mobility at all; the option raises the job-finding hazard of every unemployed head
+    (job_finding_max 1.0 instead of the default 0.8)."""
     off = {"mobility": False}
     return _compare(_scenario("baseline", {}, processes=off),
                     _scenario("better_job_finding", {"labour.job_finding_max": 1.0}, processes=off))
@@ -139,3 +139,21 @@ def test_older_results_without_cohorts_fall_back_to_the_area(newcomers_only):
         qsim.Comparison(c.scenarios, plain, c.runs, c.periods, basis="residents")
     with pytest.raises(qsim.errors.QsimError, match="expected one of residents, area"):
         qsim.Comparison(c.scenarios, c.yearly, c.runs, c.periods, basis="people")
+
+
+def test_save_writes_the_decomposition_and_the_basis(newcomers_only, tmp_path):
+    import dataclasses
+    import json
+
+    from qsim.report.html import _saved_goal
+
+    newcomers_only.save(tmp_path)
+    for name in ("decomposition", "goal_parts", "leavers", "cost_effectiveness"):
+        assert (tmp_path / f"{name}.csv").exists() and (tmp_path / f"{name}.parquet").exists(), name
+    assert json.loads((tmp_path / "goal.json").read_text())["basis"] == "residents"
+    area = dataclasses.replace(newcomers_only, basis="area")
+    area.save(tmp_path)
+    assert _saved_goal(tmp_path / "goal.json")[1] == "area"
+    decision = area.decision().set_index("option")
+    assert decision.loc["skilled_newcomers", "score"] > newcomers_only.decision().set_index("option").loc[
+        "skilled_newcomers", "score"]

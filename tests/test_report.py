@@ -272,6 +272,10 @@ def test_compare_takes_report_and_lang_options():
     assert build_parser().parse_args(["compare", "a.toml", "b.toml"]).report is None
     args = build_parser().parse_args(["compare", "a.toml", "b.toml", "--goal", "unemployment_rate=2"])
     assert args.goal == "unemployment_rate=2"
+    assert build_parser().parse_args(["compare", "a.toml", "b.toml"]).basis is None
+    assert build_parser().parse_args(["report", "out", "--basis", "area"]).basis == "area"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["report", "out", "--basis", "people"])
 
 
 def test_report_goal_option_decides_for_that_goal_and_rejects_a_bad_one(results, capsys):

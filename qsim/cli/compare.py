@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 from pathlib import Path
@@ -45,6 +46,8 @@ def _compare(args) -> int:
         comparison = compare(scenarios, replications=args.replications, seed=args.seed, executor=executor,
                              years=args.years, store=out / "store", progress=not args.quiet, wait=args.wait,
                              retry_failed=args.retry_failed, goal=args.goal)
+    if args.basis is not None:
+        comparison = dataclasses.replace(comparison, basis=args.basis)
     again = f"qsim compare {' '.join([args.baseline, *args.options])}"
     if set(comparison.yearly["scenario"]) != set(names):  # a scenario without a finished run: no comparison
         return report_failures(comparison.runs, again)
@@ -61,7 +64,8 @@ def _compare(args) -> int:
     if comparison.by_cohort:
         print(residents_lines(comparison, year))
     print(f"\nwrote {len(files)} files to {out}/ (tables as Parquet and CSV"
-          f"{', decomposition: residents or newcomers' if comparison.by_cohort else ''}, trajectories.png, differences.png"
+          f"{', decomposition: residents or newcomers' if comparison.by_cohort else ''}, trajectories.png, "
+          f"differences.png"
           f"{'; effects by zone and difference maps of the city' if scenarios[0].city is not None else ''}); "
           f"runs in {out / 'store'}")
     if args.report is not None:

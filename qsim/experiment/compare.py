@@ -335,8 +335,9 @@ class Comparison:
                 gain = sign * change.xs(name, level="indicator")
                 low, high = _t_interval(gain.to_numpy(), self.level)
                 pair = extra.reindex(gain.index).to_numpy()
-                row = {"option": option, "indicator": name, "year": year, "basis": basis, "extra_cost_eur": float(extra.mean()),
-                       "gain": float(gain.mean()), "gain_low": low, "gain_high": high, "meaningful": bool(low > 0),
+                row = {"option": option, "indicator": name, "year": year, "basis": basis,
+                       "extra_cost_eur": float(extra.mean()), "gain": float(gain.mean()), "gain_low": low,
+                       "gain_high": high, "meaningful": bool(low > 0),
                        "unit": registry.get(name).unit, "eur_per_unit": _ratio(extra.mean(), gain.mean())}
                 row["eur_per_unit_low"], row["eur_per_unit_high"] = bootstrap_ratio(pair, gain.to_numpy(),
                                                                                     self.level)
@@ -576,12 +577,12 @@ class Comparison:
         return tables
 
     def save(self, folder: str | Path) -> list[Path]:
-        """Write every table as Parquet and CSV, both plots as PNG and the goal (``GOAL_FILE``, read by
+        """Write every table as Parquet and CSV, both plots as PNG and the goal and basis (``GOAL_FILE``, read by
         :func:`qsim.report.report_from_folder`) into ``folder``; returns the files."""
         folder = Path(folder)
         written = write_tables(folder, self.tables())
         goal = folder / GOAL_FILE
-        goal.write_text(json.dumps({"goal": self.goal}, indent=1) + "\n", encoding="utf-8")
+        goal.write_text(json.dumps({"goal": self.goal, "basis": self.basis}, indent=1) + "\n", encoding="utf-8")
         written.append(goal)
         for kind in ("trajectories", "differences"):
             path = folder / f"{kind}.png"

@@ -254,16 +254,22 @@ def differences_forest(comparison: Comparison, names: Sequence[str], year: int, 
         important = registry.get(name).important
         if important:  # differences inside the grey band are too small to matter
             ax.axvspan(-factor * important, factor * important, color="0.9", lw=0, zorder=0)
-        ax.axvline(0.0, color="0.3", lw=0.8)
-        ax.set_yticks(y, options, fontsize=8)
-        ax.set_ylim(-0.6, len(options) - 0.4)
-        ax.set_title(indicator_label(name, lang), fontsize=9)
-        ax.set_xlabel(f"{text(lang)['difference']} ({unit})", fontsize=8)
-        ax.xaxis.set_major_locator(MaxNLocator(5))
-        ax.tick_params(labelsize=8)
-        ax.grid(axis="x", color="0.92", lw=0.6)
-        ax.set_axisbelow(True)
+        _options_axis(ax, options, y, name, unit, lang)
     return _finish(fig, axes, len(names))
+
+
+def _options_axis(ax, options: Sequence[str], y: np.ndarray, name: str, unit: str, lang: str) -> None:
+    """A panel of differences of indicator ``name``: the options at heights ``y``, zero marked, the difference
+    in ``unit`` along x."""
+    ax.axvline(0.0, color="0.3", lw=0.8)
+    ax.set_yticks(y, list(options), fontsize=8)
+    ax.set_ylim(-0.6, len(options) - 0.4)
+    ax.set_title(indicator_label(name, lang), fontsize=9)
+    ax.set_xlabel(f"{text(lang)['difference']} ({unit})", fontsize=8)
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.tick_params(labelsize=8)
+    ax.grid(axis="x", color="0.92", lw=0.6)
+    ax.set_axisbelow(True)
 
 
 def differences_over_time(comparison: Comparison, names: Sequence[str], lang: str) -> Figure:
@@ -386,15 +392,7 @@ def residents_split(decomposition: pd.DataFrame, options: Sequence[str], names: 
                 total = d.loc[(option, name, "total")]
                 ax.plot([factor * total["ci_low"], factor * total["ci_high"]], [yk, yk], color="black", lw=1.2)
                 ax.plot([factor * total["mean"]], [yk], "o", color="black", ms=4)
-        ax.axvline(0.0, color="0.3", lw=0.8)
-        ax.set_yticks(y, list(options), fontsize=8)
-        ax.set_ylim(-0.6, len(options) - 0.4)
-        ax.set_title(indicator_label(name, lang), fontsize=9)
-        ax.set_xlabel(f"{t['difference']} ({unit})", fontsize=8)
-        ax.xaxis.set_major_locator(MaxNLocator(5))
-        ax.tick_params(labelsize=8)
-        ax.grid(axis="x", color="0.92", lw=0.6)
-        ax.set_axisbelow(True)
+        _options_axis(ax, options, y, name, unit, lang)
     legend = [(matplotlib.patches.Patch(color=c), t[f"part_{p}"]) for p, c in RESIDENTS_COLOURS.items()]
     legend.append((matplotlib.lines.Line2D([], [], color="black", marker="o", ms=4, lw=1.2), t["part_total"]))
     return _finish(fig, axes, len(names), legend)

@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..version import __version__
 from .. import indicators as registry
-from ..experiment.compare import GOAL_FILE, Comparison
+from ..experiment.compare import BASES, GOAL_FILE, Comparison
 from ..experiment.decomposition import cohort_column, flagged
 from ..progress import stages
 from ..scenario import Scenario
@@ -181,7 +181,7 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
         drawings["sensitivity"] = (t["fig_sensitivity"], lambda: figures.sensitivity_bars(sensitivity, lang))
     if not cohorts:
         del drawings["residents"]
-    assert tuple(drawings) == figure_keys(sensitivity, cohorts), "FIGURES must name every figure of the report, in order"
+    assert tuple(drawings) == figure_keys(sensitivity, cohorts), "FIGURES must name every figure, in order"
     figs = {}
     for key, (caption, draw) in drawings.items():
         begin(f"figure: {key}")
@@ -410,8 +410,9 @@ def _cost_table(cost: pd.DataFrame, goal: list[str], option: dict[str, str], lan
     rows = []
     for name, part in cost.groupby("option", sort=False):
         for basis in bases:
-            per = part[part["basis"] == basis].set_index("indicator") if "basis" in part else part.set_index("indicator")
-            row = [_cell(option[name], "name"), _cell(number(per["extra_cost_eur"].iloc[0], lang, thousands=True), "num")]
+            per = (part[part["basis"] == basis] if "basis" in part else part).set_index("indicator")
+            extra = number(per["extra_cost_eur"].iloc[0], lang, thousands=True)
+            row = [_cell(option[name], "name"), _cell(extra, "num")]
             if len(bases) > 1:
                 row.insert(1, _cell(t[f"basis_{basis}"]))
             for indicator in names:
@@ -536,8 +537,8 @@ def _leavers_table(leavers: pd.DataFrame, year: int, area: str, option: dict[str
         return percent(value, lang) if registry.get(name).unit == "share" else number(value, lang, thousands=True)
 
     options = list(dict.fromkeys(d.index.get_level_values("option")))
-    rows = [[_cell(option[baseline], "name baseline"), *[_cell(level(n, d.loc[(options[0], n), "baseline_value"]),
-                                                                 "num") for n in names]]] if options else []
+    rows = [[_cell(option[baseline], "name baseline"),
+             *[_cell(level(n, d.loc[(options[0], n), "baseline_value"]), "num") for n in names]]] if options else []
     for o in options:
         row = [_cell(option[o], "name")]
         for n in names:
@@ -582,12 +583,14 @@ def _indicator_table(names: list[str], lang: str) -> Table:
 
 def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", sensitivity: str | Path | None = None,
                        pdf: bool = False, area: str = "all", goal: str | dict | None = None,
-                       progress: bool = False) -> list[Path]:
+                       progress: bool = False, basis: str | None = None) -> list[Path]:
     """Write the report of the comparison in ``results`` (a folder written by ``qsim compare --out``, holding
     ``store/``, or the store itself). A ``sensitivity_indices.csv`` in ``results`` is included unless
     ``sensitivity`` names another folder. ``goal``: the decision's goal (see
     :func:`qsim.experiment.compare.checked_goal`; default: the one saved in ``results/goal.json`` by
-    ``qsim compare``, else the default goal). ``progress``: see :func:`write_report`."""
+    ``qsim compare``, else the default goal). ``basis``: what the ranking judges (see :class:`Comparison`;
+    default: the one saved with the goal, else the original residents where recorded). ``progress``: see
+    :func:`write_report`."""
     from ..experiment.store import Store
 
     results = Path(results)
@@ -598,9 +601,11 @@ def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", 
         raise ReportError(f"{results}: not a comparison results folder: missing store/manifest.json "
                           "(written by `qsim compare --out DIR`)")
     store = Store(store_path)
-    if goal is None and (results / GOAL_FILE).exists():  # the goal the comparison was saved with
-        goal = _saved_goal(results / GOAL_FILE)
-    comparison = Comparison.from_store(store_path, area=area, goal=goal)
+    if (results / GOAL_FILE).exists():  # the goal and basis the comparison was saved with
+        saved_goal, saved_basis = _saved_goal(results / GOAL_FILE)
+        goal = saved_goal if goal is None else goal
+        basis = saved_basis if basis is None else basis
+    comparison = Comparison.from_store(store_path, area=area, goal=goal, basis=basis)
     if comparison.yearly.empty:
         raise ReportError(f"{store_path}: the store holds no finished runs; run `qsim compare` again to finish it")
     if sensitivity is None and (results / "sensitivity_indices.csv").exists():
@@ -609,12 +614,17 @@ def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", 
     return write_report(comparison, path, lang, sensitivity, pdf, meta, progress)
 
 
-def _saved_goal(path: Path) -> dict:
-    """The goal in ``path`` (written by :meth:`Comparison.save`); a ReportError if it cannot be read."""
+def _saved_goal(path: Path) -> tuple[dict, str | None]:
+    """The goal and the basis in ``path`` (written by :meth:`Comparison.save`; no basis in files of older
+    versions); a ReportError if it cannot be read."""
     try:
-        goal = json.loads(path.read_text(encoding="utf-8"))["goal"]
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        goal = saved["goal"]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ReportError(f"{path}: cannot be read as a saved goal ({e}); delete it or pass --goal") from None
     if not isinstance(goal, dict):
         raise ReportError(f"{path}: field goal is {goal!r}; expected indicator: weight pairs")
-    return goal
+    basis = saved.get("basis")
+    if basis is not None and basis not in BASES:
+        raise ReportError(f"{path}: field basis is {basis!r}; expected one of {', '.join(BASES)}")
+    return goal, basis

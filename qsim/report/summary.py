@@ -89,8 +89,8 @@ def summarise(c: Comparison, lang: str, cost: pd.DataFrame, sensitivity: pd.Data
         statements.append(Statement("recommendation", t["sum_recommend_none"].format(
             option=named(best["option"]), year=year, score=score[0], low=score[1], high=score[2]), "differences"))
     if goal_parts is not None:  # flagged where the ranking is shown: area effects that are mostly composition
-        flagged = [o for o in decision["option"] if goal_parts[(goal_parts["option"] == o)
-                                                                & goal_parts["mostly_composition"]].shape[0]]
+        flagged = [o for o in decision["option"]
+                   if goal_parts[(goal_parts["option"] == o) & goal_parts["mostly_composition"]].shape[0]]
         if flagged:
             statements[-1].html += " " + t["sum_composition_flag"].format(options=_names(
                 [titles.get(o, o) for o in flagged], lang))
