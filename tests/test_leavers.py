@@ -78,26 +78,36 @@ def test_leavers_are_followed_by_uid_wherever_they_go():
 
 def test_leavers_indicators_exist_every_year_after_they_left():
     sim = qsim.Simulation(small_scenario(parameters=MOVING, years=4))
-    frame = sim.run().cohorts()
+    sim.run(years=1)
+    n = sim.state.n_leavers
+    at_one_year = _record(sim, "labour").copy(), _record(sim, "skill").copy()
+    frame = sim.run(years=3).cohorts()
+    # the record moves after they left: labour states change, skills grow or depreciate
+    assert (_record(sim, "labour")[:n] != at_one_year[0]).mean() > 0.05, "the leavers' labour states stand still"
+    assert (_record(sim, "skill")[:n] != at_one_year[1]).mean() > 0.5, "the leavers' skills stand still"
     first = int(_record(sim, "left_month").min())
     leavers = frame[(frame["cohort"] == "leavers") & (frame["month"] >= first)]
     assert sorted(leavers["month"].unique()) == [11, 23, 35, 47]
-    labour = ["households", "unemployment_rate", "long_term_unemployment_rate", "transfer_rate",
+    known = ["households", "unemployment_rate", "long_term_unemployment_rate", "transfer_rate",
               "child_poverty_rate", "mean_income", "mean_skill"]
-    assert leavers[labour].notna().all().all(), "a labour indicator of the leavers is missing"
+    assert leavers[known].notna().all().all(), "a labour indicator of the leavers is missing"
     assert (leavers["households"] > 0).all() and (leavers["mean_income"] > 0).all()
     # not known outside the city: NaN, for the leavers and for the original residents they belong to
     for cohort in ("leavers", "original"):
         rows = frame[(frame["cohort"] == cohort) & (frame["month"] >= first)]
         assert rows[["out_group_trust", "participation_rate", "satisfaction", "mean_rent"]].isna().all().all()
-    # the record moves: labour states change after leaving, and income follows the state
-    early = _record(sim, "left_month") < 12
+    # the leavers' mean income is that of their labour state now (docs/model.md 7.1, written out here)
     lp = sim.params.labour
-    assert early.sum() > 20
-    employed = _record(sim, "labour") == EMPLOYED
-    np.testing.assert_allclose(_record(sim, "income")[employed],
-                               _record(sim, "wage")[employed] + lp.child_benefit * _record(sim, "children")[employed],
-                               rtol=1e-6)
+    labour, wage, spell = _record(sim, "labour"), _record(sim, "wage").astype(float), _record(sim, "unemployed_months")
+    adults, children = _record(sim, "adults").astype(float), _record(sim, "children").astype(float)
+    need = lp.need_adult * (1.0 + 0.8 * (adults - 1)) + lp.need_child * children
+    insured = (labour == SHORT_TERM_UNEMPLOYED) & (spell < lp.insurance_months)
+    income = np.where(labour == EMPLOYED, wage + lp.child_benefit * children,
+                      np.where(insured, np.maximum(lp.insurance_replacement * wage + lp.child_benefit * children, need),
+                               need))
+    last = leavers[(leavers["month"] == 47) & (leavers["area"] == "all")]
+    assert last["households"].item() == sim.state.n_leavers
+    np.testing.assert_allclose(last["mean_income"].item(), income.mean(), rtol=1e-9)
 
 
 def _job_finding(lp, demand: float, skill: np.ndarray, single_parent: np.ndarray) -> np.ndarray:
@@ -167,7 +177,7 @@ def test_without_the_labour_market_the_record_stays_as_they_left():
     sim = qsim.Simulation(small_scenario(parameters=MOVING, processes={"labour": False}, years=1))
     sim.run(years=0.5)
     n = sim.state.n_leavers
-    at_leaving = {name: _record(sim, name).copy() for name in ("labour", "skill", "income")}
+    at_leaving = {name: _record(sim, name).copy() for name in ("labour", "skill", "wage", "unemployed_months")}
     sim.run(years=0.5)
     assert n > 0 and sim.state.n_leavers > n
     for name, values in at_leaving.items():
