@@ -29,7 +29,6 @@ from .parameters import ModelParameters
 from .population import build_state
 from .progress import construction
 from .result import Result
-from .state import empty_leavers
 from .rng import run_key
 from .scenario import Scenario, macro_path
 
@@ -94,9 +93,6 @@ class Simulation:
         self._flow_records: list[np.ndarray] = []
         self._cohort_records: list[tuple[int, np.ndarray]] = []  # (month, record) in the months cohorts.recorded
         self._sums = np.zeros((n_areas + 1, 3, N_SUMS))  # the month's household sums, for the cohorts
-        # the original residents who leave the city in a month, before they join state.leavers: a row per slot
-        # (only the rows written are touched, so only they take memory)
-        self.departed = empty_leavers(len(self.state.households))
         self._schedule = processes.schedule(lambda name: getattr(self.processes, name))
 
     def _spin_up(self, months: int, begin: Callable[[str], None]) -> None:

@@ -216,11 +216,11 @@ class Leavers(_Arrays):
 
 
 def empty_leavers(n: int) -> Leavers:
-    """A leaver record of capacity ``n`` (contents undefined: rows are written before they are read)."""
-    dtypes = {"uid": np.uint32, "origin_area": np.int16, "left_month": np.int16, "displaced": np.int8,
-              "adults": np.int8, "children": np.int8, "labour": np.int8, "unemployed_months": np.int16,
-              "skill": np.float32, "wage": np.float32, "rent": np.float32}
-    return Leavers(**{f.name: np.empty(n, dtypes[f.name]) for f in fields(Leavers)})
+    """A leaver record of capacity ``n`` (contents undefined: rows are written before they are read; only the
+    rows written take memory, ``kernels.leavers.departures``)."""
+    from .kernels.leavers import departures  # the kernels import this module
+
+    return Leavers(*departures(n))
 
 
 LEAVER_GROWTH = 1.25  # capacity factor when the leaver record is full (at most a quarter of it spare)
@@ -261,10 +261,11 @@ class State:
     leavers: Leavers = field(default_factory=lambda: empty_leavers(0))  # original residents outside the city
     n_leavers: int = 0  # rows of ``leavers`` in use
 
-    def add_leavers(self, departed: Leavers, n: int) -> None:
-        """Append the first ``n`` rows of ``departed`` to the leaver record. A full record grows by a quarter,
-        to at most one row per original resident (only they are followed), one array at a time (so that the
-        old and the new record are never held at once)."""
+    def add_leavers(self, departed, n: int) -> None:
+        """Append the first ``n`` rows of ``departed`` (a ``Leavers`` or ``LeaversView``) to the leaver record.
+        A full record grows by a quarter, to at most one row per original resident (only they are followed),
+        one array at a time (the old and the new record are never held at once; a new array is touched only
+        where written)."""
         if n == 0:
             return
         need = self.n_leavers + n
@@ -272,8 +273,7 @@ class State:
             h = self.households
             originals = self.n_leavers + int(np.count_nonzero(h.alive & (h.origin_area != NO_ONE)))
             capacity = max(need, min(int(LEAVER_GROWTH * len(self.leavers)), originals), 1024)
-            for f in fields(Leavers):
-                grown = np.empty(capacity, getattr(self.leavers, f.name).dtype)
+            for f, grown in zip(fields(Leavers), empty_leavers(capacity).view()):
                 grown[:self.n_leavers] = getattr(self.leavers, f.name)[:self.n_leavers]
                 setattr(self.leavers, f.name, grown)
         for f in fields(Leavers):
