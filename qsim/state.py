@@ -286,8 +286,8 @@ class State:
 
     @property
     def nbytes(self) -> int:
-        parts = (self.households, self.dwellings, self.buildings, self.blocks, self.areas, self.places, self.organisations,
-                 self.leavers)
+        parts = (self.households, self.dwellings, self.buildings, self.blocks, self.areas, self.places,
+                 self.organisations, self.leavers)
         return sum(p.nbytes for p in parts) + self.area_levers.nbytes + self.programme_levers.nbytes
 
     def sort_households(self) -> np.ndarray | None:

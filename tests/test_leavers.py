@@ -117,11 +117,11 @@ def _job_finding(lp, demand: float, skill: np.ndarray, single_parent: np.ndarray
 
 
 def test_leavers_find_jobs_at_the_models_hazard():
-    """Referrals and stigma off (their only differences outside the city): over a long run the unemployed
-    leavers' job findings and the unemployed residents' each match the sum of the model's hazard over their
-    unemployed months (successions off: only residents have them). Tolerance: 4 binomial standard deviations of that sum (Poisson-binomial variance
-    sum h (1 - h)), with fixed seed 3 (about 630 expected findings among the leavers, 870 among the
-    residents, sd 23 and 27): a hazard 20% off would miss by 5-6 sd."""
+    """Referrals and stigma off (their only differences outside the city): over a long run the unemployed leavers'
+    job findings and the unemployed residents' each match the sum of the model's hazard over their unemployed
+    months (successions off: only residents have them). Tolerance: 4 binomial standard deviations of that sum
+    (Poisson-binomial variance sum h (1 - h)), with fixed seed 3 (about 630 expected findings among the
+    leavers, 870 among the residents, sd 23 and 27): a hazard 20% off would miss by 5-6 sd."""
     params = dict(MOVING, **{"labour.referral_strength": 0.0, "labour.stigma_strength": 0.0,
                              "labour.generation_turnover": 0.0})  # no successor replacing a head: residents only
     sim = qsim.Simulation(small_scenario(parameters=params, years=15), seed=3)

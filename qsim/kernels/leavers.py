@@ -1,19 +1,19 @@
 """Original residents who left the city, followed: their record, their labour market, their sums.
 
-Submodel (docs/model.md, "Following the leavers"). An original resident (``households.origin_area >= 0``)
-who leaves the city is written by the mobility kernel into a compact record (:func:`depart`,
-``state.Leavers``): its origin area, the month it left, whether it was displaced, its adults and children,
-its labour state, spell, skill, wage and the rent of the dwelling it left (its income follows from them). From the next month on
-:func:`leavers_step` advances it by the residents' labour equations (``labour.transition``, with the
-constants of ``labour.area_constants``) under the conditions of a place outside the simulated city: the
-city's labour demand, no address stigma (reputation 1), no measures, and no referrals (its ties were
-dropped when it left; a network outside is not modelled). It draws on its own random-number stream
-(``rng.STREAM_LEAVERS``, keyed by its uid), so that following it changes no draw of the city.
-Not modelled outside: the successor of the head (generation turnover), children's education, trust,
-participation, satisfaction and the dwelling (the rent stays that of the dwelling it left).
+Submodel (docs/model.md, 7.11 "Leavers followed outside the city"). An original resident
+(``households.origin_area >= 0``) who leaves the city is written by the mobility kernel into a compact record
+(:func:`depart`, ``state.Leavers``): its origin area, the month it left, whether it was displaced, its adults
+and children, its labour state, spell, skill, wage and the rent of the dwelling it left (its income follows
+from them: :func:`income_of`). From the next month on :func:`leavers_step` advances it by the residents'
+labour equations (``labour.transition``, with the constants of ``labour.area_constants``) under the conditions
+of a place outside the simulated city: the city's labour demand, no address stigma (reputation 1), no
+measures, and no referrals (its ties were dropped when it left; a network outside is not modelled). It draws
+on its own random-number stream (``rng.STREAM_LEAVERS``, keyed by its uid), so that following it changes no
+draw of the city. Not modelled outside: the successor of the head (generation turnover), children's education,
+trust, participation, satisfaction and the dwelling (the rent stays that of the dwelling it left).
 
-``kernels.indicators.leaver_sums`` gives the household sums of the record by origin area for the
-indicators by cohort (``qsim.indicators.cohorts``).
+``kernels.indicators.leaver_sums`` gives the household sums of the record by origin area for the indicators by
+cohort (``qsim.indicators.cohorts``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ..rng import STREAM_LEAVERS, household_key, id_key, key_halves, step_key
 from ..state import LeaversView
 from .common import clip01, household_income
 from .labour import area_constants, transition
+
 
 @njit(cache=True)
 def departures(n):
@@ -66,8 +67,8 @@ def outside_constants(p, demand):
 @njit(cache=True)
 def leavers_step(key, step, p, demand, lv, n):
     """Advance the first ``n`` leavers of the record ``lv`` one month in the labour market (in place):
-    labour state, spell, skill and wage (the income follows: :func:`income_of`). ``p``: the labour parameters; ``demand``: labour demand
-    D(t) of the month."""
+    labour state, spell, skill and wage (the income follows: :func:`income_of`). ``p``: the labour
+    parameters; ``demand``: labour demand D(t) of the month."""
     skey = step_key(key, STREAM_LEAVERS, step)
     c = outside_constants(p, demand)
     labour, months, skill, wage = lv.labour, lv.unemployed_months, lv.skill, lv.wage
