@@ -29,7 +29,6 @@ from .parameters import ModelParameters
 from .population import build_state
 from .progress import construction
 from .result import Result
-from .state import empty_leavers
 from .rng import run_key
 from .scenario import Scenario, macro_path
 
@@ -81,6 +80,9 @@ class Simulation:
         self._demand = np.array(macro_path(scenario.macro.labour_demand, self.months + 1))
         self._rent_pressure = np.array(macro_path(scenario.macro.rent_pressure, self.months + 1))
         self.state = build_state(scenario.areas, self.params, self.seed, self.replicate, scenario.tie_slots)
+        if self.state.next_uid > np.iinfo(np.uint32).max:  # the leaver record keeps uids of original residents
+            raise QsimError(f"scenario {scenario.name!r}: {self.state.next_uid} households at the start; the leaver "
+                            "record (qsim.state.Leavers) holds at most 2**32")
         self.ledger, measure_hooks = build_hooks(scenario, self.state, self.key)  # the budget ledger first
         self.hooks: list[Hook] = measure_hooks + checked_hooks(hooks)
         self.hook_context = HookContext(self.state, self._parameters, self.set_parameters)
@@ -91,9 +93,6 @@ class Simulation:
         self._flow_records: list[np.ndarray] = []
         self._cohort_records: list[tuple[int, np.ndarray]] = []  # (month, record) in the months cohorts.recorded
         self._sums = np.zeros((n_areas + 1, 3, N_SUMS))  # the month's household sums, for the cohorts
-        # the original residents who leave the city in a month, before they join state.leavers: a row per slot
-        # (only the rows written are touched, so only they take memory)
-        self.departed = empty_leavers(len(self.state.households))
         self._schedule = processes.schedule(lambda name: getattr(self.processes, name))
 
     def _spin_up(self, months: int, begin: Callable[[str], None]) -> None:

@@ -195,12 +195,14 @@ class Organisations(_Arrays):
 
 @dataclass
 class Leavers(_Arrays):
-    """Original residents who left the city (to the outside pool), one row each in the order they left.
+    """Original residents who left the city (to the outside pool), one row each in the order they left
+    (26 bytes a row; their income is ``kernels.common.household_income`` of the state).
 
-    The rows past ``State.n_leavers`` are spare capacity (the record grows by half when full).
+    The rows past ``State.n_leavers`` are spare capacity (``State.add_leavers``).
     """
 
-    uid: np.ndarray                # int64, the household's uid (its random numbers: rng.id_key(uid))
+    uid: np.ndarray                # uint32, the household's uid (its random numbers: rng.id_key(uid)); an original
+                                   # resident's uid was given before month 0 and fits (checked by the engine)
     origin_area: np.ndarray        # int16, area it lived in at month 0
     left_month: np.ndarray         # int16, month it left the city
     displaced: np.ndarray          # int8, 1 if it left displaced by its rent burden
@@ -209,20 +211,19 @@ class Leavers(_Arrays):
     labour: np.ndarray             # int8, labour-market state of the head (advanced every month)
     unemployed_months: np.ndarray  # int16, months in the current unemployment spell
     skill: np.ndarray              # float32, 0-1
-    wage: np.ndarray               # float32, EUR/month, current or last net wage
-    income: np.ndarray             # float32, EUR/month, net household income excl. housing support
+    wage: np.ndarray               # float32, EUR/month, current or last net wage (income follows from the state)
     rent: np.ndarray               # float32, EUR/month, rent of the dwelling it left (its housing cost since)
 
 
 def empty_leavers(n: int) -> Leavers:
-    """A leaver record of capacity ``n`` (contents undefined: rows are written before they are read)."""
-    dtypes = {"uid": np.int64, "origin_area": np.int16, "left_month": np.int16, "displaced": np.int8,
-              "adults": np.int8, "children": np.int8, "labour": np.int8, "unemployed_months": np.int16,
-              "skill": np.float32, "wage": np.float32, "income": np.float32, "rent": np.float32}
-    return Leavers(**{f.name: np.empty(n, dtypes[f.name]) for f in fields(Leavers)})
+    """A leaver record of capacity ``n`` (contents undefined: rows are written before they are read; only the
+    rows written take memory, ``kernels.leavers.departures``)."""
+    from .kernels.leavers import departures  # the kernels import this module
+
+    return Leavers(*departures(n))
 
 
-LEAVER_GROWTH = 1.5  # capacity factor when the leaver record is full
+LEAVER_GROWTH = 1.25  # capacity factor when the leaver record is full (at most a quarter of it spare)
 
 
 def _view_class(cls):
@@ -260,16 +261,21 @@ class State:
     leavers: Leavers = field(default_factory=lambda: empty_leavers(0))  # original residents outside the city
     n_leavers: int = 0  # rows of ``leavers`` in use
 
-    def add_leavers(self, departed: Leavers, n: int) -> None:
-        """Append the first ``n`` rows of ``departed`` to the leaver record, growing it by half when full."""
+    def add_leavers(self, departed, n: int) -> None:
+        """Append the first ``n`` rows of ``departed`` (a ``Leavers`` or ``LeaversView``) to the leaver record.
+        A full record grows by a quarter, to at most one row per original resident (only they are followed),
+        one array at a time (the old and the new record are never held at once; a new array is touched only
+        where written)."""
         if n == 0:
             return
         need = self.n_leavers + n
         if need > len(self.leavers):
-            grown = empty_leavers(max(need, int(LEAVER_GROWTH * len(self.leavers)), 1024))
-            for f in fields(Leavers):
-                getattr(grown, f.name)[:self.n_leavers] = getattr(self.leavers, f.name)[:self.n_leavers]
-            self.leavers = grown
+            h = self.households
+            originals = self.n_leavers + int(np.count_nonzero(h.alive & (h.origin_area != NO_ONE)))
+            capacity = max(need, min(int(LEAVER_GROWTH * len(self.leavers)), originals), 1024)
+            for f, grown in zip(fields(Leavers), empty_leavers(capacity).view()):
+                grown[:self.n_leavers] = getattr(self.leavers, f.name)[:self.n_leavers]
+                setattr(self.leavers, f.name, grown)
         for f in fields(Leavers):
             getattr(self.leavers, f.name)[self.n_leavers:need] = getattr(departed, f.name)[:n]
         self.n_leavers = need
@@ -280,8 +286,8 @@ class State:
 
     @property
     def nbytes(self) -> int:
-        parts = (self.households, self.dwellings, self.buildings, self.blocks, self.areas, self.places, self.organisations,
-                 self.leavers)
+        parts = (self.households, self.dwellings, self.buildings, self.blocks, self.areas, self.places,
+                 self.organisations, self.leavers)
         return sum(p.nbytes for p in parts) + self.area_levers.nbytes + self.programme_levers.nbytes
 
     def sort_households(self) -> np.ndarray | None:

@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from .common import basic_support, rent_burden, unsigned
+from .leavers import income_of
 from .mobility import F_BETWEEN, F_IN, F_OUT
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 
@@ -346,7 +347,8 @@ def leaver_sums(lp, lv, n, housing_cost_limit, n_areas):
     out = np.zeros((n_areas + 1, N_SUMS))
     for k in range(n):
         a = lv.origin_area[k]
-        poor = basic_support(lp, lv.labour[k], lv.income[k], lv.adults[k], lv.children[k], lv.rent[k],
+        income = income_of(lp, lv, k)
+        poor = basic_support(lp, lv.labour[k], income, lv.adults[k], lv.children[k], lv.rent[k],
                              housing_cost_limit)
         c = _counts(poor, 0, 0, lv.labour[k], lv.children[k], 0, 0)
         for r in (np.int64(a), n_areas):
@@ -357,7 +359,7 @@ def leaver_sums(lp, lv, n, housing_cost_limit, n_areas):
             out[r, S_TRANSFER] += c[2]
             out[r, S_CHILDREN] += c[3]
             out[r, S_POOR_CHILDREN] += c[4]
-            out[r, S_INCOME] += lv.income[k]
+            out[r, S_INCOME] += income
             out[r, S_SKILL] += lv.skill[k]
     outside = np.zeros(N_SUMS, np.bool_)
     for col in OUTSIDE_SUMS:

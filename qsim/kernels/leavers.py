@@ -1,19 +1,19 @@
 """Original residents who left the city, followed: their record, their labour market, their sums.
 
-Submodel (docs/model.md, "Following the leavers"). An original resident (``households.origin_area >= 0``)
-who leaves the city is written by the mobility kernel into a compact record (:func:`depart`,
-``state.Leavers``): its origin area, the month it left, whether it was displaced, its adults and children,
-its labour state, spell, skill, wage, income and the rent of the dwelling it left. From the next month on
-:func:`leavers_step` advances it by the residents' labour equations (``labour.transition``, with the
-constants of ``labour.area_constants``) under the conditions of a place outside the simulated city: the
-city's labour demand, no address stigma (reputation 1), no measures, and no referrals (its ties were
-dropped when it left; a network outside is not modelled). It draws on its own random-number stream
-(``rng.STREAM_LEAVERS``, keyed by its uid), so that following it changes no draw of the city.
-Not modelled outside: the successor of the head (generation turnover), children's education, trust,
-participation, satisfaction and the dwelling (the rent stays that of the dwelling it left).
+Submodel (docs/model.md, 7.11 "Leavers followed outside the city"). An original resident
+(``households.origin_area >= 0``) who leaves the city is written by the mobility kernel into a compact record
+(:func:`depart`, ``state.Leavers``): its origin area, the month it left, whether it was displaced, its adults
+and children, its labour state, spell, skill, wage and the rent of the dwelling it left (its income follows
+from them: :func:`income_of`). From the next month on :func:`leavers_step` advances it by the residents'
+labour equations (``labour.transition``, with the constants of ``labour.area_constants``) under the conditions
+of a place outside the simulated city: the city's labour demand, no address stigma (reputation 1), no
+measures, and no referrals (its ties were dropped when it left; a network outside is not modelled). It draws
+on its own random-number stream (``rng.STREAM_LEAVERS``, keyed by its uid), so that following it changes no
+draw of the city. Not modelled outside: the successor of the head (generation turnover), children's education,
+trust, participation, satisfaction and the dwelling (the rent stays that of the dwelling it left).
 
-``kernels.indicators.leaver_sums`` gives the household sums of the record by origin area for the
-indicators by cohort (``qsim.indicators.cohorts``).
+``kernels.indicators.leaver_sums`` gives the household sums of the record by origin area for the indicators by
+cohort (``qsim.indicators.cohorts``).
 """
 
 from __future__ import annotations
@@ -23,8 +23,22 @@ from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_LEAVERS, household_key, id_key, key_halves, step_key
+from ..state import LeaversView
 from .common import clip01, household_income
 from .labour import area_constants, transition
+
+
+@njit(cache=True)
+def departures(n):
+    """An empty leaver record of ``n`` rows (``state.LeaversView``; the dtypes of ``state.Leavers``).
+
+    Allocated by numba (plain ``malloc``), so that only the rows written take memory: numpy asks the kernel
+    for huge pages for arrays of 4 MB or more, and then the first row written would take 2 MB per array.
+    """
+    return LeaversView(np.empty(n, np.uint32), np.empty(n, np.int16), np.empty(n, np.int16), np.empty(n, np.int8),
+                       np.empty(n, np.int8), np.empty(n, np.int8), np.empty(n, np.int8), np.empty(n, np.int16),
+                       np.empty(n, np.float32), np.empty(n, np.float32), np.empty(n, np.float32))
+
 
 @njit(cache=True, inline="always")
 def depart(lv, k, h, i, step, displaced, rent):
@@ -40,7 +54,6 @@ def depart(lv, k, h, i, step, displaced, rent):
     lv.unemployed_months[k] = h.unemployed_months[i]
     lv.skill[k] = h.skill[i]
     lv.wage[k] = h.wage[i]
-    lv.income[k] = h.income[i]
     lv.rent[k] = rent
 
 
@@ -54,11 +67,11 @@ def outside_constants(p, demand):
 @njit(cache=True)
 def leavers_step(key, step, p, demand, lv, n):
     """Advance the first ``n`` leavers of the record ``lv`` one month in the labour market (in place):
-    labour state, spell, skill, wage and income. ``p``: the labour parameters; ``demand``: labour demand
-    D(t) of the month."""
+    labour state, spell, skill and wage (the income follows: :func:`income_of`). ``p``: the labour
+    parameters; ``demand``: labour demand D(t) of the month."""
     skey = step_key(key, STREAM_LEAVERS, step)
     c = outside_constants(p, demand)
-    labour, months, skill, wage, income = lv.labour, lv.unemployed_months, lv.skill, lv.wage, lv.income
+    labour, months, skill, wage = lv.labour, lv.unemployed_months, lv.skill, lv.wage
     adults, children = lv.adults, lv.children
     for k in range(n):
         u, _ = key_halves(household_key(skey, id_key(lv.uid[k])))
@@ -68,4 +81,9 @@ def leavers_step(key, step, p, demand, lv, n):
         months[k] = spell
         skill[k] = clip01(s)
         wage[k] = w
-        income[k] = household_income(p, state, spell, w, adults[k], children[k])
+
+
+@njit(cache=True, inline="always")
+def income_of(p, lv, k):
+    """Net household income of leaver ``k``, EUR/month (7.1), for labour parameters ``p``."""
+    return household_income(p, lv.labour[k], lv.unemployed_months[k], lv.wage[k], lv.adults[k], lv.children[k])

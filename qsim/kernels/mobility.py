@@ -49,7 +49,7 @@ from .common import household_income, housing_covered, logit_normal, prefetch, r
 from .encounters import drop_all_ties
 from .environment import market_rent
 from .households import attitudes, clear_household
-from .leavers import depart
+from .leavers import depart, departures
 from .trust import B_COUNT, B_QUALITY, B_UNEMPLOYED
 
 # flows (n_areas, 2 groups, N_FLOWS), counted per month
@@ -269,10 +269,10 @@ def _screen(p, lp, ep, w, skey, h, start, stop, rent, place, c0, c1, share, sche
 
 @njit(cache=True)
 def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, bld_block, blk, ar,
-                  area_place_quality, flows, next_uid, income_sum, residents, departed):
-    """One month of residential mobility (in place). Returns the next free household uid and the number of
-    original residents who left the city, written into the first rows of ``departed`` (``state.LeaversView``
-    of a capacity of one row per household slot; ``kernels.leavers.depart``).
+                  area_place_quality, flows, next_uid, income_sum, residents):
+    """One month of residential mobility (in place). Returns the next free household uid, and the original
+    residents who left the city (``kernels.leavers.depart``): a record (``state.LeaversView``) and the number
+    of its rows in use.
 
     ``bld_quality`` and ``bld_block``: each building's quality and block. ``flows`` (n_areas, 2, N_FLOWS) is
     zeroed and filled. ``income_sum`` (EUR/month) and ``residents``:
@@ -304,6 +304,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
     movers = np.empty(n, np.int64)  # arrays of n slots of which only the first pages are touched
     intents = np.empty(n, np.int8)
     free = np.empty(n, np.int32)
+    departed = departures(n)
     n_movers = 0
     n_free = 0
     n_departed = 0
@@ -417,7 +418,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
         next_uid = _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, blk, ar, flows,
                                   vac[:n_vac], free[:n_free], next_uid)
 
-    return next_uid, n_departed
+    return next_uid, departed, n_departed
 
 
 @njit(cache=True, inline="always")
