@@ -203,6 +203,11 @@ class Comparison:
         """Indicators whose original residents' and stayers' values the results hold (the decomposition's)."""
         return recorded(self.yearly, self.indicators)
 
+    @property
+    def follows_leavers(self) -> bool:
+        """Whether the results hold the values of the households that left their area (:meth:`leavers`)."""
+        return bool(self.by_cohort) and cohort_column("leavers", self.by_cohort[0]) in self.yearly.columns
+
     def _yearly_for(self, basis: str | None) -> pd.DataFrame:
         """The yearly rows, with the original residents' values in place of the area's where ``basis`` is
         'residents' (None: the comparison's basis)."""
@@ -380,7 +385,7 @@ class Comparison:
         baseline and under the option, and the paired difference with its interval (n, mean, sd, ci_low,
         ci_high). ``households`` counts the leavers (not a share: how many left)."""
         names = self._recorded()
-        if cohort_column("leavers", names[0]) not in self.yearly.columns:
+        if not self.follows_leavers:
             raise BasisError("these results do not follow the households that left (no leavers' columns)")
         rows = self.yearly.set_index(["scenario", "replicate", "year", "area"])
         rows = rows[[cohort_column("leavers", n) for n in names]].set_axis(names, axis=1)
@@ -572,7 +577,7 @@ class Comparison:
                   "ranking": self.ranking(), "summary": self.summary().reset_index(), "runs": self.runs}
         if self.by_cohort:
             tables |= {"decomposition": self.decomposition(), "goal_parts": self.goal_parts()}
-            if cohort_column("leavers", self.by_cohort[0]) in self.yearly.columns:
+            if self.follows_leavers:
                 tables["leavers"] = self.leavers()
         return tables
 

@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from ..version import __version__
 from .. import indicators as registry
 from ..experiment.compare import BASES, GOAL_FILE, Comparison
-from ..experiment.decomposition import cohort_column, flagged
+from ..experiment.decomposition import flagged
 from ..progress import stages
 from ..scenario import Scenario
 from . import figures
@@ -159,7 +159,7 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
     cohorts = bool(c.by_cohort)
     decomposition = c.decomposition() if cohorts else None
     goal_parts = c.goal_parts() if cohorts else None
-    leavers = c.leavers() if cohorts and cohort_column("leavers", c.by_cohort[0]) in c.yearly.columns else None
+    leavers = c.leavers() if c.follows_leavers else None
     flags = flagged(decomposition, c.area, horizon) if cohorts else set()
     split = list(dict.fromkeys(n for n in [*sorted(c.goal, key=lambda n: -c.goal[n]), *ranked]
                                if n in c.by_cohort))[:RESIDENTS_INDICATORS]
