@@ -162,11 +162,11 @@ def _mobility(sim: "Simulation", m: Month) -> None:
     s = sim.state
     p = sim.params
     blk, ar = s.blocks, s.areas
-    s.next_uid, departed, n_departed = mobility_step(
+    s.next_uid, departed = mobility_step(
         sim.key, m.t, p.mobility, p.labour, p.trust, p.participation, p.environment, sim.rent_pressure(m.t),
         s.households.view(), s.dwellings.view(), s.buildings.quality, s.buildings.block, blk.view(), ar.view(),
         sim.area_place_quality, sim.flows, s.next_uid, m.income_sum, m.residents)
-    s.add_leavers(departed, n_departed)
+    s.add_leavers(departed, len(departed.uid))
     reputation_step(p.mobility, m.block_agg, blk.area, blk.disorder, ar.reputation, False)
 
 

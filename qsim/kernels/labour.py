@@ -109,19 +109,19 @@ def area_constants(p, demand, reputation, area_place_quality, levers):
 
 
 @njit(cache=True, inline="always")
-def transition(p, c, row, u, state, months, s, wage, r, single_parent):
-    """One month of the competing hazards for a head (docs/model.md 7.2): returns the new (labour state,
-    months of the unemployment spell, skill, wage).
+def transition(p, u, state, months, s, wage, r, single_parent, find, loss, base, slope, gain):
+    """One month of the competing hazards for a head (docs/model.md 7.2): its new (labour state, months of
+    the unemployment spell, skill (not clipped yet), wage).
 
-    ``c``, ``row``: the table of :func:`area_constants` and the household's row in it (its area and
-    programme); ``u``: its uniform draw; ``s``: its skill (float64); ``r``: its referral share
-    (:func:`referral_share`, read only while unemployed); ``single_parent``: one adult with children
-    (the care penalty). The skill returned is not clipped yet. Used for the residents (:func:`labour_step`)
-    and for the original residents who left the city (``kernels.leavers``).
+    ``u``: its uniform draw; ``r``: its referral share (:func:`referral_share`, read only while unemployed);
+    ``single_parent``: one adult with children (the care penalty); ``find``, ``loss``: the entries C_FIND and
+    C_LOSS of its row of :func:`area_constants` (its area and programme), ``base``, ``slope``, ``gain``: the
+    entries C_BASE, C_SLOPE and C_GAIN of its state. A function of scalars (array arguments of an inlined
+    function cost reference counts in the loop). Used for the residents (:func:`labour_step`) and for the
+    original residents who left the city (``kernels.leavers``).
     """
     if state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
-        h_find = (c[unsigned(row + C_FIND)] * power(s, p.job_finding_skill_exponent)
-                  * (1.0 + p.referral_strength * r))
+        h_find = find * power(s, p.job_finding_skill_exponent) * (1.0 + p.referral_strength * r)
         if single_parent:
             h_find *= 1.0 - p.care_penalty
         h_find = min(h_find, 0.95)
@@ -132,20 +132,17 @@ def transition(p, c, row, u, state, months, s, wage, r, single_parent):
             return TRANSFER, months, s, wage
         if u < h_find + h_transfer + p.inactive_entry:
             return INACTIVE, months, s, wage
-        if months < 32000:
-            months += 1
+        months = min(months + 1, 32000)
         if months >= p.long_term_after:
             state = LONG_TERM_UNEMPLOYED
         s -= p.skill_depreciation * s
-        s += c[unsigned(row + C_GAIN + state)] * (1.0 - s)
-        return state, months, s, wage
-    # employed, transfer or inactive: the state's hazards and skill gain read from the row by the state
-    # (no branch on it: it is unpredictable from one household to the next); a branch only for the rare
-    # transition
-    if u >= c[unsigned(row + C_BASE + state)] + c[unsigned(row + C_SLOPE + state)] * s:
-        return state, months, s + c[unsigned(row + C_GAIN + state)] * (1.0 - s), wage
+        return state, months, s + gain * (1.0 - s), wage
+    # employed, transfer or inactive: the state's summed hazards and skill gain (no branch on the state: it is
+    # unpredictable from one household to the next); a branch only for the rare transition
+    if u >= base + slope * s:
+        return state, months, s + gain * (1.0 - s), wage
     if state == EMPLOYED:
-        h_loss = c[unsigned(row + C_LOSS)] * (1.0 + p.job_loss_skill_gradient * (0.5 - s))
+        h_loss = loss * (1.0 + p.job_loss_skill_gradient * (0.5 - s))
         if u < h_loss:
             return SHORT_TERM_UNEMPLOYED, 0, s, wage
         if u < h_loss + p.transfer_entry_employed * 2.0 * (1.0 - s):
@@ -209,11 +206,17 @@ def labour_step(key, step, p, demand, h, dw, blk, ar, area_place_quality, levers
             first = blk_first[b]
             r = referral_share(i, tie_target, tie_strength, labour, group, dwelling, first, first + blk_n[b],
                                same_block, same_group)
-        new_state, months, s, w = transition(p, c, row, u, state, unemployed_months[i], s, wage[i], r,
-                                             (adults[i] == 1) & (children[i] > 0))
-        labour[i] = new_state
-        unemployed_months[i] = months
-        wage[i] = w
+        spell, w = unemployed_months[i], wage[i]
+        new_state, new_spell, s, new_w = transition(
+            p, u, state, spell, s, w, r, (adults[i] == 1) & (children[i] > 0),
+            c[unsigned(row + C_FIND)], c[unsigned(row + C_LOSS)], c[unsigned(row + C_BASE + state)],
+            c[unsigned(row + C_SLOPE + state)], c[unsigned(row + C_GAIN + state)])
+        if new_state != state:  # written only when changed, as most households stay in their state
+            labour[i] = new_state
+        if new_spell != spell:
+            unemployed_months[i] = new_spell
+        if new_w != w:
+            wage[i] = new_w
 
         # children's education: parent, places and block efficacy, plus measures
         target = p.child_education_parent_weight * s + half_rest * block_efficacy[b] + c[unsigned(row + C_EDUCATION)]

@@ -2,7 +2,7 @@
 
 Submodel (docs/model.md, 7.11 "Leavers followed outside the city"). An original resident
 (``households.origin_area >= 0``) who leaves the city is written by the mobility kernel into a compact record
-(:func:`depart`, ``state.Leavers``): its origin area, the month it left, whether it was displaced, its adults
+(:func:`departures_of`, ``state.Leavers``): its origin area, the month it left, whether it was displaced, its adults
 and children, its labour state, spell, skill, wage and the rent of the dwelling it left (its income follows
 from them: :func:`income_of`). From the next month on :func:`leavers_step` advances it by the residents'
 labour equations (``labour.transition``, with the constants of ``labour.area_constants``) under the conditions
@@ -25,36 +25,52 @@ from .. import levers as L
 from ..rng import STREAM_LEAVERS, household_key, id_key, key_halves, step_key
 from ..state import LeaversView
 from .common import clip01, household_income
-from .labour import area_constants, transition
+from .labour import C_BASE, C_FIND, C_GAIN, C_LOSS, C_SLOPE, area_constants, transition
 
 
 @njit(cache=True)
 def departures(n):
     """An empty leaver record of ``n`` rows (``state.LeaversView``; the dtypes of ``state.Leavers``).
 
-    Allocated by numba (plain ``malloc``), so that only the rows written take memory: numpy asks the kernel
-    for huge pages for arrays of 4 MB or more, and then the first row written would take 2 MB per array.
+    Allocated by numba (plain ``malloc``): numpy asks the kernel for huge pages for arrays of 4 MB or more,
+    which then take memory in steps of 2 MB.
     """
     return LeaversView(np.empty(n, np.uint32), np.empty(n, np.int16), np.empty(n, np.int16), np.empty(n, np.int8),
                        np.empty(n, np.int8), np.empty(n, np.int8), np.empty(n, np.int8), np.empty(n, np.int16),
                        np.empty(n, np.float32), np.empty(n, np.float32), np.empty(n, np.float32))
 
 
-@njit(cache=True, inline="always")
-def depart(lv, k, h, i, step, displaced, rent):
-    """Write the household in slot ``i``, leaving the city in month ``step``, into row ``k`` of the record
-    ``lv`` (``state.LeaversView``); ``rent``: EUR/month, of the dwelling it leaves."""
-    lv.uid[k] = h.uid[i]
-    lv.origin_area[k] = h.origin_area[i]
-    lv.left_month[k] = step
-    lv.displaced[k] = displaced
-    lv.adults[k] = h.adults[i]
-    lv.children[k] = h.children[i]
-    lv.labour[k] = h.labour[i]
-    lv.unemployed_months[k] = h.unemployed_months[i]
-    lv.skill[k] = h.skill[i]
-    lv.wage[k] = h.wage[i]
-    lv.rent[k] = rent
+@njit(cache=True)
+def departures_of(h, movers, displaced, left, rent, step):
+    """The leaver record (``state.LeaversView``) of the original residents among the households that left
+    the city in month ``step``: ``movers[left[k]]`` are their slots (their rows of ``h`` still as they left),
+    ``displaced[left[k]]`` whether they were displaced, ``rent[k]`` (EUR/month) the rent of the dwelling each
+    left. Called by the mobility kernel before the vacated slots are let again."""
+    n = 0
+    for k in range(left.shape[0]):
+        n += h.origin_area[movers[left[k]]] >= 0
+    lv = departures(n)
+    uid, origin_area, left_month, was_displaced = lv.uid, lv.origin_area, lv.left_month, lv.displaced
+    adults, children, labour, months, skill, wage, lv_rent = lv.adults, lv.children, lv.labour, \
+        lv.unemployed_months, lv.skill, lv.wage, lv.rent
+    j = 0
+    for k in range(left.shape[0]):
+        i = movers[left[k]]
+        if h.origin_area[i] < 0:  # a newcomer leaving again: not an original resident of any area
+            continue
+        uid[j] = h.uid[i]
+        origin_area[j] = h.origin_area[i]
+        left_month[j] = step
+        was_displaced[j] = displaced[left[k]]
+        adults[j] = h.adults[i]
+        children[j] = h.children[i]
+        labour[j] = h.labour[i]
+        months[j] = h.unemployed_months[i]
+        skill[j] = h.skill[i]
+        wage[j] = h.wage[i]
+        lv_rent[j] = rent[k]
+        j += 1
+    return lv
 
 
 @njit(cache=True)
@@ -75,8 +91,10 @@ def leavers_step(key, step, p, demand, lv, n):
     adults, children = lv.adults, lv.children
     for k in range(n):
         u, _ = key_halves(household_key(skey, id_key(lv.uid[k])))
-        state, spell, s, w = transition(p, c, 0, u, labour[k], months[k], skill[k], wage[k], 0.0,
-                                        (adults[k] == 1) & (children[k] > 0))
+        state = labour[k]
+        state, spell, s, w = transition(p, u, state, months[k], np.float64(skill[k]), wage[k], 0.0,
+                                        (adults[k] == 1) & (children[k] > 0), c[C_FIND], c[C_LOSS],
+                                        c[C_BASE + state], c[C_SLOPE + state], c[C_GAIN + state])
         labour[k] = state
         months[k] = spell
         skill[k] = clip01(s)
