@@ -80,6 +80,9 @@ class Simulation:
         self._demand = np.array(macro_path(scenario.macro.labour_demand, self.months + 1))
         self._rent_pressure = np.array(macro_path(scenario.macro.rent_pressure, self.months + 1))
         self.state = build_state(scenario.areas, self.params, self.seed, self.replicate, scenario.tie_slots)
+        if self.state.next_uid > np.iinfo(np.uint32).max:  # the leaver record keeps uids of original residents
+            raise QsimError(f"scenario {scenario.name!r}: {self.state.next_uid} households at the start; the leaver "
+                            "record (qsim.state.Leavers) holds at most 2**32")
         self.ledger, measure_hooks = build_hooks(scenario, self.state, self.key)  # the budget ledger first
         self.hooks: list[Hook] = measure_hooks + checked_hooks(hooks)
         self.hook_context = HookContext(self.state, self._parameters, self.set_parameters)

@@ -27,6 +27,7 @@ from . import rng
 from .kernels.encounters import encounters_step
 from .kernels.environment import environment_step
 from .kernels.labour import labour_step
+from .kernels.leavers import leavers_step
 from .kernels.mobility import mobility_step, reputation_step
 from .kernels.organisations import organisations_step
 from .kernels.participation import participation_step
@@ -98,6 +99,8 @@ def _labour(sim: "Simulation", m: Month) -> None:
     h, dw, blk, ar = s.households, s.dwellings, s.blocks, s.areas
     labour_step(sim.key, m.t, sim.params.labour, sim.labour_demand(m.t), h.view(), dw.view(), blk.view(), ar.view(),
                 sim.area_place_quality, m.levers)
+    if s.n_leavers:  # the original residents who left the city, by the same equations (kernels.leavers)
+        leavers_step(sim.key, m.t, sim.params.labour, sim.labour_demand(m.t), s.leavers.view(), s.n_leavers)
 
 
 def encounters(sim: "Simulation", step: int, levers: np.ndarray, record: bool) -> None:
@@ -159,10 +162,11 @@ def _mobility(sim: "Simulation", m: Month) -> None:
     s = sim.state
     p = sim.params
     blk, ar = s.blocks, s.areas
-    s.next_uid = mobility_step(sim.key, m.t, p.mobility, p.labour, p.trust, p.participation, p.environment,
-                               sim.rent_pressure(m.t), s.households.view(), s.dwellings.view(), s.buildings.quality,
-                               s.buildings.block, blk.view(), ar.view(), sim.area_place_quality, sim.flows,
-                               s.next_uid, m.income_sum, m.residents)
+    s.next_uid, departed = mobility_step(
+        sim.key, m.t, p.mobility, p.labour, p.trust, p.participation, p.environment, sim.rent_pressure(m.t),
+        s.households.view(), s.dwellings.view(), s.buildings.quality, s.buildings.block, blk.view(), ar.view(),
+        sim.area_place_quality, sim.flows, s.next_uid, m.income_sum, m.residents)
+    s.add_leavers(departed, len(departed.uid))
     reputation_step(p.mobility, m.block_agg, blk.area, blk.disorder, ar.reputation, False)
 
 
@@ -178,9 +182,9 @@ PROCESSES: tuple[Process, ...] = (
             step=_environment, when_off=_place_quality, kernel="environment_step"),
     Process("labour", "7.2 Labour market", rng.STREAM_LABOUR,
             writes=("households.labour", "households.unemployed_months", "households.skill", "households.wage",
-                    "households.income", "households.child_education"),
+                    "households.income", "households.child_education", "leavers.*"),
             reads=("households.tie_target", "households.tie_strength", "areas.reputation", "blocks.efficacy_lagged"),
-            step=_labour, kernel="labour_step"),
+            step=_labour, kernel="labour_step, leavers_step"),
     Process("encounters", "7.3 Encounters and ties", rng.STREAM_ENCOUNTERS,
             writes=("households.tie_target", "households.tie_strength", "households.tie_back",
                     "households.friendly_contacts", "households.conflicts"),
@@ -204,7 +208,7 @@ PROCESSES: tuple[Process, ...] = (
             step=_organisations, kernel="organisations_step"),
     Process("mobility", "7.7 Residential mobility and reputation", rng.STREAM_MOBILITY,
             writes=("households.*", "dwellings.occupant", "dwellings.rent", "blocks.group_count", "areas.reputation",
-                    "areas.reference_income"),
+                    "areas.reference_income", "leavers.*"),
             reads=("buildings.quality", "blocks.disorder"),
             step=_mobility, when_off=_no_flows, kernel="mobility_step, reputation_step"),
 )

@@ -72,9 +72,13 @@ class Result:
         return df[df["group"] == "all"].drop(columns="group").reset_index(drop=True)
 
     def cohorts(self) -> pd.DataFrame:
-        """Indicators by cohort (``qsim.indicators.cohorts``) at the end of every year and of the run: columns
-        month, year, area ('all' = the city), cohort (stayers: original residents still in their area;
-        newcomers: moved in since month 0) and one per stock indicator that splits by cohort."""
+        """Indicators by cohort (``qsim.indicators.cohorts``) at the end of every year and of the run, tidy:
+        columns month, year, area ('all' = the city), cohort (original: everyone who lived in the area at
+        month 0, wherever they live now; stayers: original residents still there; leavers: original residents
+        who moved out, followed in other areas and outside the city; newcomers: moved in since month 0),
+        households (the cohort's count) and one column per stock indicator that splits by cohort. A share or
+        mean of an empty cohort is NaN, and so is every indicator that is not known outside the city (trust,
+        participation, satisfaction, rent, ...) for a cohort with members outside it."""
         if self.by_cohort is None:
             raise QsimError(f"result {self.scenario!r} has no indicators by cohort (it was not recorded by "
                             "qsim.Simulation, or comes from an older version)")

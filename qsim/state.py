@@ -15,6 +15,10 @@ original residents, who lived there at month 0 and never left), and
 outside the city). A household's random
 numbers are keyed by its uid (``rng_key``), not by its slot.
 
+Original residents who leave the city are followed in :class:`Leavers`, a compact record of their own
+(``State.leavers``, the first ``State.n_leavers`` rows; ``qsim.kernels.leavers``): the labour market keeps
+advancing them after they left, so that their outcomes stay known until the end of the run.
+
 Moves scatter neighbours over the slots, and kernels that read neighbours'
 arrays then miss the caches; the engine therefore re-orders the household
 slots of a large city by dwelling once a year (:meth:`State.sort_households`), which
@@ -25,7 +29,7 @@ sequential loops visit the households).
 from __future__ import annotations
 
 from collections import namedtuple
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from numba import njit
@@ -189,6 +193,39 @@ class Organisations(_Arrays):
     tie_strength: np.ndarray   # float32 (n_org, n_org), symmetric cooperation network
 
 
+@dataclass
+class Leavers(_Arrays):
+    """Original residents who left the city (to the outside pool), one row each in the order they left
+    (26 bytes a row; their income is ``kernels.common.household_income`` of the state).
+
+    The rows past ``State.n_leavers`` are spare capacity (``State.add_leavers``).
+    """
+
+    uid: np.ndarray                # uint32, the household's uid (its random numbers: rng.id_key(uid)); an original
+                                   # resident's uid was given before month 0 and fits (checked by the engine)
+    origin_area: np.ndarray        # int16, area it lived in at month 0
+    left_month: np.ndarray         # int16, month it left the city
+    displaced: np.ndarray          # int8, 1 if it left displaced by its rent burden
+    adults: np.ndarray             # int8, persons 15+
+    children: np.ndarray           # int8, persons under 15
+    labour: np.ndarray             # int8, labour-market state of the head (advanced every month)
+    unemployed_months: np.ndarray  # int16, months in the current unemployment spell
+    skill: np.ndarray              # float32, 0-1
+    wage: np.ndarray               # float32, EUR/month, current or last net wage (income follows from the state)
+    rent: np.ndarray               # float32, EUR/month, rent of the dwelling it left (its housing cost since)
+
+
+def empty_leavers(n: int) -> Leavers:
+    """A leaver record of capacity ``n`` (contents undefined: rows are written before they are read; only the
+    rows written take memory, ``kernels.leavers.departures``)."""
+    from .kernels.leavers import departures  # the kernels import this module
+
+    return Leavers(*departures(n))
+
+
+LEAVER_GROWTH = 1.25  # capacity factor when the leaver record is full (at most a quarter of it spare)
+
+
 def _view_class(cls):
     return namedtuple(cls.__name__ + "View", [f.name for f in fields(cls)], module=__name__)
 
@@ -200,8 +237,9 @@ BlocksView = _view_class(Blocks)
 AreasView = _view_class(Areas)
 PlacesView = _view_class(Places)
 OrganisationsView = _view_class(Organisations)
+LeaversView = _view_class(Leavers)
 _VIEWS = {Households: HouseholdsView, Dwellings: DwellingsView, Buildings: BuildingsView, Blocks: BlocksView,
-          Areas: AreasView, Places: PlacesView, Organisations: OrganisationsView}
+          Areas: AreasView, Places: PlacesView, Organisations: OrganisationsView, Leavers: LeaversView}
 
 
 @dataclass
@@ -220,6 +258,27 @@ class State:
     area_names: tuple[str, ...]
     next_uid: int = 0
     month: int = 0
+    leavers: Leavers = field(default_factory=lambda: empty_leavers(0))  # original residents outside the city
+    n_leavers: int = 0  # rows of ``leavers`` in use
+
+    def add_leavers(self, departed, n: int) -> None:
+        """Append the first ``n`` rows of ``departed`` (a ``Leavers`` or ``LeaversView``) to the leaver record.
+        A full record grows by a quarter, to at most one row per original resident (only they are followed),
+        one array at a time (the old and the new record are never held at once; a new array is touched only
+        where written)."""
+        if n == 0:
+            return
+        need = self.n_leavers + n
+        if need > len(self.leavers):
+            h = self.households
+            originals = self.n_leavers + int(np.count_nonzero(h.alive & (h.origin_area != NO_ONE)))
+            capacity = max(need, min(int(LEAVER_GROWTH * len(self.leavers)), originals), 1024)
+            for f, grown in zip(fields(Leavers), empty_leavers(capacity).view()):
+                grown[:self.n_leavers] = getattr(self.leavers, f.name)[:self.n_leavers]
+                setattr(self.leavers, f.name, grown)
+        for f in fields(Leavers):
+            getattr(self.leavers, f.name)[self.n_leavers:need] = getattr(departed, f.name)[:n]
+        self.n_leavers = need
 
     @property
     def n_tie_slots(self) -> int:
@@ -227,7 +286,8 @@ class State:
 
     @property
     def nbytes(self) -> int:
-        parts = (self.households, self.dwellings, self.buildings, self.blocks, self.areas, self.places, self.organisations)
+        parts = (self.households, self.dwellings, self.buildings, self.blocks, self.areas, self.places,
+                 self.organisations, self.leavers)
         return sum(p.nbytes for p in parts) + self.area_levers.nbytes + self.programme_levers.nbytes
 
     def sort_households(self) -> np.ndarray | None:
@@ -260,7 +320,7 @@ class State:
 
         return State(dup(self.households), dup(self.dwellings), dup(self.buildings), dup(self.blocks), dup(self.areas),
                      dup(self.places), dup(self.organisations), self.area_levers.copy(), self.programme_levers.copy(),
-                     self.area_names, self.next_uid, self.month)
+                     self.area_names, self.next_uid, self.month, dup(self.leavers), self.n_leavers)
 
 
 @njit(cache=True)

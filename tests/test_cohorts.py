@@ -88,40 +88,61 @@ def test_the_slot_sort_carries_the_cohorts():
 
 
 # ------------------------------------------------------------------ indicators by cohort
+def _pivot(frame, value):
+    return frame.pivot_table(index=["month", "area"], columns="cohort", values=value, dropna=False)
+
+
 def test_result_cohorts_is_a_tidy_frame():
     result = qsim.Simulation(small_scenario(areas=TWO_AREAS, parameters=MOVING, years=1)).run()
     frame = result.cohorts()
     names = qsim.indicators.cohorts.names()
-    assert list(frame.columns) == ["month", "year", "area", "cohort"] + names
-    assert len(frame) == 3 * 2, "one row per recorded month (December), area (A, B, all) and cohort"
+    assert list(frame.columns) == ["month", "year", "area", "cohort", "households"] + names[1:]
+    assert len(frame) == 3 * 4, "one row per recorded month (December), area (A, B, all) and cohort"
     assert set(frame["month"]) == {11} and set(frame["year"]) == {1}
-    assert set(frame["cohort"]) == {"stayers", "newcomers"} and set(frame["area"]) == {"A", "B", "all"}
+    assert list(frame["cohort"].unique()) == ["original", "stayers", "leavers", "newcomers"]
+    assert set(frame["area"]) == {"A", "B", "all"}
     for name in ("unemployment_rate", "long_term_unemployment_rate", "transfer_rate", "child_poverty_rate",
                  "mean_income", "out_group_trust", "participation_rate", "satisfaction", "households"):
         assert name in names, f"{name} is not recorded by cohort"
-    # the cohorts partition the households present: their counts add up to the area's, every month
-    counts = frame.pivot_table(index=["month", "area"], columns="cohort", values="households")
+    # the cohorts partition: present = stayers + newcomers, original = stayers + leavers, and the original
+    # residents never change in number (they are followed wherever they go)
+    counts = _pivot(frame, "households")
     area = result.indicators.set_index(["month", "area"]).loc[counts.index, "households"]
     assert np.array_equal((counts["stayers"] + counts["newcomers"]).to_numpy(), area.to_numpy())
+    assert np.array_equal((counts["stayers"] + counts["leavers"]).to_numpy(), counts["original"].to_numpy())
+    assert counts["original"].loc[11].to_dict() == {"A": 700, "B": 600, "all": 1300}
     assert counts["newcomers"].loc[11].min() > 0, "no newcomers after a year: the test did not exercise mobility"
-    # a household-weighted mean of the cohorts is the area's value (up to rounding of the sums)
+    assert counts["leavers"].loc[11].min() > 0, "no leavers after a year: the test did not exercise mobility"
+    # a household-weighted mean of stayers and newcomers is the area's value (up to rounding of the sums)
     for name in ("mean_income", "satisfaction", "participation_rate"):
-        values = frame.pivot_table(index=["month", "area"], columns="cohort", values=name)
-        mixed = (values * counts).sum(axis=1) / counts.sum(axis=1)
+        values = _pivot(frame, name)
+        mixed = (values[["stayers", "newcomers"]] * counts[["stayers", "newcomers"]]).sum(axis=1) / area
         expected = result.indicators.set_index(["month", "area"]).loc[counts.index, name]
         np.testing.assert_allclose(mixed.to_numpy(), expected.to_numpy(), rtol=1e-9,  # float64 sums of 1e3 terms
                                    err_msg=f"{name}: the cohorts' weighted mean is not the area's value")
+    # and of stayers and leavers the original residents' value, for what is known outside the city too
+    for name in ("mean_income", "unemployment_rate", "transfer_rate"):
+        values = _pivot(frame, name)
+        mixed = (values[["stayers", "leavers"]] * counts[["stayers", "leavers"]]).sum(axis=1) / counts["original"]
+        np.testing.assert_allclose(mixed.to_numpy(), values["original"].to_numpy(), rtol=1e-9)
+    # what is not known outside the city is NaN for the cohorts with members outside it
+    leavers = frame[(frame["cohort"] == "leavers") & (frame["area"] == "all")]
+    assert leavers["out_group_trust"].isna().all() and leavers["mean_income"].notna().all()
 
 
-def test_without_mobility_the_stayers_are_the_area():
+def test_without_mobility_original_and_stayers_are_the_area():
     result = qsim.Simulation(small_scenario(areas=TWO_AREAS, processes={"mobility": False}, years=1)).run()
     frame = result.cohorts()
     names = qsim.indicators.cohorts.names()
-    stayers = frame[frame["cohort"] == "stayers"].set_index(["month", "area"])[names]
-    newcomers = frame[frame["cohort"] == "newcomers"]
-    area = result.indicators.set_index(["month", "area"]).loc[stayers.index, names]
-    assert np.array_equal(stayers.to_numpy(), area.to_numpy()), "stayers differ from the area without mobility"
-    assert (newcomers[names].to_numpy() == 0).all(), "newcomers without mobility"
+    area = None
+    for cohort in ("original", "stayers"):
+        rows = frame[frame["cohort"] == cohort].set_index(["month", "area"])[names]
+        area = result.indicators.set_index(["month", "area"]).loc[rows.index, names]
+        assert np.array_equal(rows.to_numpy(), area.to_numpy()), f"{cohort} differ from the area without mobility"
+    for cohort in ("leavers", "newcomers"):
+        rows = frame[frame["cohort"] == cohort]
+        assert (rows["households"] == 0).all(), f"{cohort} without mobility"
+        assert rows[names[1:]].isna().all().all(), f"{cohort}: an empty cohort has values"
 
 
 def test_cohorts_are_recorded_every_december_and_at_the_end_of_a_run():
@@ -131,8 +152,9 @@ def test_cohorts_are_recorded_every_december_and_at_the_end_of_a_run():
     full = sim.run(years=0.5).cohorts()
     assert sorted(set(full["month"])) == [11, 23], "the last month of year 2 once, not twice"
     h = sim.state.households
-    stayers = full[(full["month"] == 23) & (full["area"] == "all") & (full["cohort"] == "stayers")]["households"]
-    assert stayers.item() == int((h.alive & (h.moved_in < 0)).sum())
+    last = full[(full["month"] == 23) & (full["area"] == "all")].set_index("cohort")["households"]
+    assert last["stayers"] == int((h.alive & (h.origin_area != NO_ONE)).sum()), "city stayers: originals in the city"
+    assert last["leavers"] == sim.state.n_leavers, "city leavers: originals outside the city"
 
 
 def test_run_writes_the_cohorts(tmp_path):

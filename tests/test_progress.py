@@ -63,7 +63,8 @@ def test_report_bar_names_each_figure_and_counts_every_stage(comparison, tmp_pat
     for stage in ("summary", "figure: measures", "figure: ranking", "tables", "rendering the page", "writing"):
         assert stage in err, stage
     done = re.findall(r"(\d+)/(\d+) \[", err)[-1]
-    assert done[0] == done[1] == "11", err  # 4 stages and 7 figures, none missed or counted twice
+    assert "figure: residents" in err
+    assert done[0] == done[1] == "12", err  # 4 stages and 8 figures (with residents'), none missed or counted twice
 
 
 def test_report_is_silent_by_default_and_the_same_with_a_bar(comparison, tmp_path, capsys):

@@ -28,8 +28,9 @@ from qsim.report.labels import LANGUAGES, TEXT, fixed, number, percent
 
 YEARS = 3
 REPLICATIONS = 3
-FIGURES = ("measures", "budget", "trajectories", "differences", "persistence", "cost", "ranking")
-TABLES = ("overview", "measures", "budget", "differences", "timing", "cost", "ranking", "indicators")
+FIGURES = ("measures", "budget", "trajectories", "differences", "residents", "persistence", "cost", "ranking")
+TABLES = ("overview", "measures", "budget", "differences", "residents", "leavers", "timing", "cost", "ranking",
+          "indicators")
 
 
 def scenario(name: str, funding: dict | None = None, measures: list | None = None) -> qsim.Scenario:
@@ -136,9 +137,9 @@ def _check_parts(info: dict, lang: str, figures: tuple[str, ...]) -> None:
         assert key in tables and all(t_["rows"] > 0 for t_ in tables[key]), f"table {key} missing or empty"
 
 
-SUMMARY = ("goal", "recommendation", "certainty", "parameters", "timing", "persistence", "cost", "who_gains",
+SUMMARY = ("goal", "recommendation", "basis", "certainty", "parameters", "timing", "persistence", "cost", "who_gains",
            "caveats")
-"""The parts of the first page, in order (who_gains: a marked place until residents are tracked, issue 14)."""
+"""The parts of the first page, in order."""
 
 
 def _check_summary(info: dict, lang: str, comparison) -> None:
@@ -151,9 +152,6 @@ def _check_summary(info: dict, lang: str, comparison) -> None:
     sections = {s["id"] for s in info["sections"]}
     for key, part in parts.items():
         assert len(part["text"]) > 20, f"summary part {key} says nothing: {part['text']!r}"
-        if key == "who_gains":
-            assert not part["links"], "the placeholder has no evidence yet"
-            continue
         assert part["links"], f"summary part {key} does not link to its evidence"
         for link in part["links"]:
             assert link[1:] in sections - {"summary"}, f"{key}: link {link} leads to no evidence section"
@@ -170,13 +168,15 @@ def _check_summary(info: dict, lang: str, comparison) -> None:
 def _check_cost_cells(info: dict, lang: str, comparison) -> None:
     """A cost per unit where the gain's interval lies above zero (with its interval), 'not meaningful' where it
     includes zero."""
-    cost = comparison.cost_effectiveness()
+    cost = comparison.cost_effectiveness()  # on the comparison's basis: the original residents, listed first
+    assert comparison.basis == "residents"
     goal = [n for n in comparison.goal if n in set(cost["indicator"])]
     table = next(t_["cells"] for t_ in info["tables"] if t_["key"] == "cost")
-    rows = {row[0]: row for row in table}
+    rows = {row[0]: row for row in table if row[1] == TEXT[lang]["basis_residents"]}
+    assert len(rows) == len(comparison.scenarios) - 1 and len(table) == 2 * len(rows), "one row per option and basis"
     checked = {True: 0, False: 0}
     for _, r in cost[cost["indicator"].isin(goal)].iterrows():
-        cell = rows[r["option"]][2 + goal.index(r["indicator"])]
+        cell = rows[r["option"]][3 + goal.index(r["indicator"])]
         if r["meaningful"]:
             assert "EUR" in cell and "[" in cell, (r["option"], r["indicator"], cell)
         else:
@@ -272,6 +272,10 @@ def test_compare_takes_report_and_lang_options():
     assert build_parser().parse_args(["compare", "a.toml", "b.toml"]).report is None
     args = build_parser().parse_args(["compare", "a.toml", "b.toml", "--goal", "unemployment_rate=2"])
     assert args.goal == "unemployment_rate=2"
+    assert build_parser().parse_args(["compare", "a.toml", "b.toml"]).basis is None
+    assert build_parser().parse_args(["report", "out", "--basis", "area"]).basis == "area"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["report", "out", "--basis", "people"])
 
 
 def test_report_goal_option_decides_for_that_goal_and_rejects_a_bad_one(results, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 from pathlib import Path
@@ -45,6 +46,8 @@ def _compare(args) -> int:
         comparison = compare(scenarios, replications=args.replications, seed=args.seed, executor=executor,
                              years=args.years, store=out / "store", progress=not args.quiet, wait=args.wait,
                              retry_failed=args.retry_failed, goal=args.goal)
+    if args.basis is not None:
+        comparison = dataclasses.replace(comparison, basis=args.basis)
     again = f"qsim compare {' '.join([args.baseline, *args.options])}"
     if set(comparison.yearly["scenario"]) != set(names):  # a scenario without a finished run: no comparison
         return report_failures(comparison.runs, again)
@@ -58,7 +61,11 @@ def _compare(args) -> int:
     print(comparison_table(comparison.summary(year)))
     print(cost_lines(comparison.cost_effectiveness(year)))
     print(decision_lines(comparison, args.replications))
-    print(f"\nwrote {len(files)} files to {out}/ (tables as Parquet and CSV, trajectories.png, differences.png"
+    if comparison.by_cohort:
+        print(residents_lines(comparison, year))
+    print(f"\nwrote {len(files)} files to {out}/ (tables as Parquet and CSV"
+          f"{', decomposition: residents or newcomers' if comparison.by_cohort else ''}, trajectories.png, "
+          f"differences.png"
           f"{'; effects by zone and difference maps of the city' if scenarios[0].city is not None else ''}); "
           f"runs in {out / 'store'}")
     if args.report is not None:
@@ -103,9 +110,38 @@ def decision_lines(comparison, replications: int) -> str:
     return "\n".join(lines)
 
 
+RESIDENTS_LINES = ("unemployment_rate", "transfer_rate", "mean_income")
+"""The indicators whose split into residents and composition `qsim compare` prints."""
+
+
+def residents_lines(comparison, year: int) -> str:
+    """Per option: the change of a few key indicators of the area in ``year`` split into the original residents'
+    own change and composition (who moved in and out), and the share of composition (decomposition.csv)."""
+    d = comparison.decomposition()
+    d = d[(d["area"] == comparison.area) & (d["year"] == year)].set_index(["option", "indicator", "part"])
+    lines = [f"\nresidents or newcomers (year {year}; change of the area = residents' own change + composition, "
+             "decomposition.csv):"]
+    for option in comparison.scenarios[1:]:
+        parts = []
+        for name in RESIDENTS_LINES:
+            if (option, name, "total") not in d.index:
+                continue
+            total, residents, composition = (d.loc[(option, name, p), "mean"] for p in
+                                             ("total", "residents", "composition"))
+            share = d.loc[(option, name, "composition"), "share_of_total"]
+            parts.append(f"{name} {total:+.4g} = {residents:+.4g} {composition:+.4g}"
+                         + ("" if math.isnan(share) else f" ({share:.0%} composition)"))
+        lines.append(f"  {option:24s} " + "; ".join(parts))
+    basis = "original residents" if comparison.basis == "residents" else "the area's figures"
+    lines.append(f"  the decision and the cost per household-year judge {basis}")
+    return "\n".join(lines)
+
+
 def cost_lines(table) -> str:
     """Extra cost of each option and the cost per household-year of S1-S3 avoided."""
-    lines = ["\ncost-effectiveness (extra cost against the baseline; EUR per household-year avoided, "
+    basis = table["basis"].iloc[0] if "basis" in table and len(table) else "area"
+    among = "among the original residents" if basis == "residents" else "in the area"
+    lines = [f"\ncost-effectiveness (extra cost against the baseline; EUR per household-year avoided {among}, "
              "December stocks):"]
     for option, rows in table.groupby("option", sort=False):
         per_year = rows.set_index("indicator")["eur_per_household_year"]

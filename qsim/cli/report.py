@@ -26,19 +26,23 @@ def _report(args) -> int:
 
     out = Path(args.output) if args.output else Path(args.results) / "report.html"
     files = report_from_folder(args.results, out, lang=args.lang, sensitivity=args.sensitivity, pdf=args.pdf,
-                               area=args.area, goal=args.goal, progress=not args.quiet)
+                               area=args.area, goal=args.goal, progress=not args.quiet, basis=args.basis)
     print("wrote " + ", ".join(str(f) for f in files))
     return 0
 
 
 def add_report_language(parser: argparse.ArgumentParser) -> None:
-    """The --lang and --goal options (shared with `qsim compare --report`)."""
+    """The --lang, --goal and --basis options (shared with `qsim compare --report`)."""
     parser.add_argument("--lang", choices=("en", "de"), default="en",
                         help="language of the report: en (English, default) or de (German)")
     parser.add_argument("--goal", default=None, metavar="NAME=W,...",
                         help="the indicators the decision weighs and their weights, e.g. "
                              "unemployment_rate=2,out_group_trust=1 (default: every key indicator with a better "
                              "direction, weight 1; see docs/report.md)")
+    parser.add_argument("--basis", choices=("residents", "area"), default=None,
+                        help="what the decision and the cost per household-year judge: residents (the original "
+                             "residents wherever they live now; the default where the runs recorded cohorts) or "
+                             "area (the area's figures, newcomers included)")
 
 
 def register(sub) -> None:

@@ -26,6 +26,8 @@ from ..errors import QsimError
 from ..measures.runner import measure_periods
 from ..result import write_tables
 from ..scenario import Scenario, scenario_from_dict
+from .decomposition import (PARTS, cohort_column, composition_share, mostly_composition, paired_parts, recorded,
+                            residents_values, wide_by_scenario)
 from .executors import execute, executor_workers
 from .plan import as_scenario, replications_plan
 from .store import Store
@@ -39,6 +41,14 @@ GOAL_FILE = "goal.json"
 MIN_REPLICATIONS = 10
 """Fewer replications than this are always too few: a percentile bootstrap over fewer has too few distinct
 resamples to bound its tails."""
+
+
+BASES = ("residents", "area")
+"""What a ranking judges: the original residents' outcomes (wherever they live now) or the area's values."""
+
+
+class BasisError(QsimError):
+    """A basis that is not one of :data:`BASES`, or residents asked of results recorded without cohorts."""
 
 
 class GoalError(QsimError):
@@ -136,18 +146,26 @@ class Comparison:
     level: float = 0.95
     definitions: list[Scenario] = field(default_factory=list, repr=False)  # the scenarios, for the report
     goal: dict[str, float] | None = None  # indicator -> weight; None: the default goal (see checked_goal)
+    basis: str | None = None  # what the decision and costs judge (BASES); None: residents where recorded
 
     @classmethod
     def from_store(cls, path: str | Path, area: str = "all", level: float = 0.95,
-                   goal: str | Mapping[str, float] | None = None) -> "Comparison":
+                   goal: str | Mapping[str, float] | None = None, basis: str | None = None) -> "Comparison":
         """The comparison held in a result store written by :func:`compare`."""
         store = Store(path)
         definitions = [scenario_from_dict(s["definition"], s["source"]) for s in store.manifest["scenarios"]]
         return cls([s.name for s in definitions], store.yearly, store.runs,
-                   {s.name: measure_periods(s) for s in definitions}, area, level, definitions, goal)
+                   {s.name: measure_periods(s) for s in definitions}, area, level, definitions, goal, basis)
 
     def __post_init__(self) -> None:
         self.goal = checked_goal(self.goal, self.indicators)
+        if self.basis is None:
+            self.basis = "residents" if self.by_cohort else "area"
+        if self.basis not in BASES:
+            raise BasisError(f"basis {self.basis!r}: expected one of {', '.join(BASES)}")
+        if self.basis == "residents" and not self.by_cohort:
+            raise BasisError("basis 'residents': these results hold no indicators by cohort (made by an older qsim?)"
+                             "; rerun the comparison, or use basis 'area'")
 
     def __repr__(self) -> str:
         replications = int(self.runs["replicate"].nunique()) if len(self.runs) else 0
@@ -180,8 +198,27 @@ class Comparison:
         """Indicator columns present in the results."""
         return [n for n in registry.names() if n in self.yearly.columns]
 
-    def _long(self) -> pd.DataFrame:
-        df = self.yearly[self.yearly["area"] == self.area]
+    @property
+    def by_cohort(self) -> list[str]:
+        """Indicators whose original residents' and stayers' values the results hold (the decomposition's)."""
+        return recorded(self.yearly, self.indicators)
+
+    @property
+    def follows_leavers(self) -> bool:
+        """Whether the results hold the values of the households that left their area (:meth:`leavers`)."""
+        return bool(self.by_cohort) and cohort_column("leavers", self.by_cohort[0]) in self.yearly.columns
+
+    def _yearly_for(self, basis: str | None) -> pd.DataFrame:
+        """The yearly rows, with the original residents' values in place of the area's where ``basis`` is
+        'residents' (None: the comparison's basis)."""
+        basis = self.basis if basis is None else basis
+        if basis not in BASES:
+            raise BasisError(f"basis {basis!r}: expected one of {', '.join(BASES)}")
+        return residents_values(self.yearly, self.indicators) if basis == "residents" else self.yearly
+
+    def _long(self, basis: str = "area") -> pd.DataFrame:
+        df = self._yearly_for(basis)
+        df = df[df["area"] == self.area]
         return df.melt(id_vars=["scenario", "replicate", "year"], value_vars=self.indicators, var_name="indicator")
 
     def _paired(self, frame: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -208,14 +245,9 @@ class Comparison:
         difference), practical ('important', 'tiny' or 'unclear', see :func:`practical_significance`).
         """
         wide = self._paired()
-        parts = []
-        for option in self.scenarios[1:]:
-            d = (wide[option] - wide[self.baseline]).groupby(level=["indicator", "year"], sort=False)
-            parts.append(pd.DataFrame({"n": d.size(), "mean": d.mean(), "sd": d.std(ddof=1)}).assign(option=option))
-        out = pd.concat(parts).reset_index()
-        se = out["sd"] / np.sqrt(out["n"])
-        half = stats.t.ppf(0.5 + self.level / 2, out["n"] - 1) * se
-        out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
+        out = pd.concat([paired_statistics((wide[option] - wide[self.baseline]).groupby(
+            level=["indicator", "year"], sort=False), self.level).assign(option=option)
+            for option in self.scenarios[1:]]).reset_index()
         out["cohen_d"] = np.where(out["sd"] > 0, out["mean"] / out["sd"].where(out["sd"] > 0), np.nan)
         out["significant"] = (out["ci_low"] > 0) | (out["ci_high"] < 0)
         spread = wide[self.baseline].groupby(level=["indicator", "year"], sort=False).std(ddof=1)
@@ -267,9 +299,12 @@ class Comparison:
     def _last_year(self, year: int | None) -> int:
         return int(self.yearly["year"].max()) if year is None else int(year)
 
-    def cost_effectiveness(self, year: int | None = None) -> pd.DataFrame:
+    def cost_effectiveness(self, year: int | None = None, basis: str | None = None) -> pd.DataFrame:
         """Cost per unit of improvement by ``year`` (default: the last), per option and indicator with a better
-        direction, with intervals.
+        direction, with intervals. ``basis`` (column basis; default the comparison's): 'residents' counts the
+        improvement among the original residents (everyone who lived in the area at the start, wherever they
+        live now: their values and their number of households, for the indicators recorded by cohort), 'area'
+        the area's values and resident households.
 
         extra_cost_eur: mean paired difference of the cumulative cost (EUR); gain: the mean paired change in the
         better direction (indicator units), gain_low, gain_high its t-interval; eur_per_unit = extra_cost_eur /
@@ -282,7 +317,9 @@ class Comparison:
         gain or no extra cost.
         """
         year = self._last_year(year)
-        df = self.yearly[(self.yearly["area"] == self.area) & (self.yearly["year"] <= year)]
+        basis = self.basis if basis is None else basis
+        df = self._yearly_for(basis)
+        df = df[(df["area"] == self.area) & (df["year"] <= year)]
         cost = self._paired(df.melt(id_vars=["scenario", "replicate", "year"], value_vars=["cumulative_cost"],
                                     var_name="indicator"))
         cost = cost.xs(year, level="year").droplevel("indicator")
@@ -303,8 +340,9 @@ class Comparison:
                 gain = sign * change.xs(name, level="indicator")
                 low, high = _t_interval(gain.to_numpy(), self.level)
                 pair = extra.reindex(gain.index).to_numpy()
-                row = {"option": option, "indicator": name, "year": year, "extra_cost_eur": float(extra.mean()),
-                       "gain": float(gain.mean()), "gain_low": low, "gain_high": high, "meaningful": bool(low > 0),
+                row = {"option": option, "indicator": name, "year": year, "basis": basis,
+                       "extra_cost_eur": float(extra.mean()), "gain": float(gain.mean()), "gain_low": low,
+                       "gain_high": high, "meaningful": bool(low > 0),
                        "unit": registry.get(name).unit, "eur_per_unit": _ratio(extra.mean(), gain.mean())}
                 row["eur_per_unit_low"], row["eur_per_unit_high"] = bootstrap_ratio(pair, gain.to_numpy(),
                                                                                     self.level)
@@ -317,12 +355,103 @@ class Comparison:
                 rows.append(row)
         return pd.DataFrame(rows)
 
+    # ------------------------------------------------------------ residents or newcomers
+    def decomposition_pairs(self) -> pd.DataFrame:
+        """The parts of every paired difference (option - baseline) of the indicators recorded by cohort, per
+        option, area (every area and 'all'), indicator, year and replicate: total, residents, composition,
+        departures, arrivals (:mod:`qsim.experiment.decomposition`; total = residents + departures + arrivals up
+        to rounding)."""
+        return paired_parts(self.yearly, self._recorded(), self.scenarios)
+
+    def decomposition(self) -> pd.DataFrame:
+        """Residents or newcomers: each area's paired change split into the original residents' own change and
+        the change of who lives there, per option, area (every area and 'all'), indicator recorded by cohort,
+        year and part (:data:`qsim.experiment.decomposition.PARTS`: total, residents, composition = departures
+        + arrivals). Columns: n (paired replicates), mean, sd, ci_low, ci_high (t-interval at ``level``) and
+        share_of_total (mean / the total's mean; NaN where that is 0). The formula: docs/model.md 4.11."""
+        pairs = self.decomposition_pairs()
+        keys = ["option", "area", "indicator", "year"]
+        out = pd.concat([paired_statistics(pairs.groupby(keys, sort=False)[part], self.level).assign(part=part)
+                         for part in PARTS]).reset_index()
+        total = out[out["part"] == "total"].set_index(keys)["mean"]
+        at = total.reindex(pd.MultiIndex.from_frame(out[keys])).to_numpy()
+        out["share_of_total"] = out["mean"] / np.where(at != 0, at, np.nan)
+        out = out[[*keys, "part", "n", "mean", "sd", "ci_low", "ci_high", "share_of_total"]]
+        return self._order_by(out, keys + ["part"])
+
+    def leavers(self) -> pd.DataFrame:
+        """What happened to those who left: per option, area, indicator recorded by cohort and year, the mean
+        value among the households that had left the area by then (followed wherever they live now) under the
+        baseline and under the option, and the paired difference with its interval (n, mean, sd, ci_low,
+        ci_high). ``households`` counts the leavers (not a share: how many left)."""
+        names = self._recorded()
+        if not self.follows_leavers:
+            raise BasisError("these results do not follow the households that left (no leavers' columns)")
+        rows = self.yearly.set_index(["scenario", "replicate", "year", "area"])
+        rows = rows[[cohort_column("leavers", n) for n in names]].set_axis(names, axis=1)
+        wide = wide_by_scenario(rows, self.scenarios)
+        keys = ["area", "indicator", "year"]
+        means = wide.groupby(level=keys, sort=False).mean()
+        parts = []
+        for option in self.scenarios[1:]:
+            stats_ = paired_statistics((wide[option] - wide[self.baseline]).groupby(level=keys, sort=False),
+                                       self.level)
+            parts.append(stats_.assign(option=option, baseline_value=means[self.baseline],
+                                       option_value=means[option]))
+        out = pd.concat(parts).reset_index()
+        out = out[["option", *keys, "baseline_value", "option_value", "n", "mean", "sd", "ci_low", "ci_high"]]
+        return self._order_by(out, ["option", "area", "indicator", "year"])
+
+    def goal_parts(self, year: int | None = None) -> pd.DataFrame:
+        """The area's goal score (:meth:`goal_scores` on basis 'area') in ``year`` (default: the last) split
+        like its indicators: per option and part (total, residents, composition, not_split: the goal's
+        indicators not recorded by cohort), n, mean, ci_low, ci_high over replications, share_of_total, and
+        mostly_composition (on the total's rows: its interval excludes zero and composition, going the same
+        way, exceeds half of it)."""
+        year = self._last_year(year)
+        scores = self.goal_scores("area")
+        scores = scores[scores["year"] == year].set_index(["option", "replicate"])["score"]
+        split = [n for n in self.goal if n in self._recorded()]
+        weights = pd.Series({n: self.goal[n] * registry.better(n) / registry.get(n).important for n in split},
+                            dtype=float) / sum(self.goal.values())
+        pairs = self.decomposition_pairs() if split else pd.DataFrame(columns=["option", "area", "indicator",
+                                                                                "year", "replicate", *PARTS])
+        pairs = pairs[(pairs["area"] == self.area) & (pairs["year"] == year) & pairs["indicator"].isin(split)]
+        pairs = pairs.assign(w=pairs["indicator"].map(weights))
+        per = {part: (pairs[part] * pairs["w"]).groupby([pairs["option"], pairs["replicate"]]).sum()
+               .reindex(scores.index, fill_value=0.0) for part in ("residents", "composition")}
+        values = pd.DataFrame({"total": scores, **per})
+        values["not_split"] = values["total"] - values["residents"] - values["composition"]
+        rows = []
+        for option in self.scenarios[1:]:
+            mine = values.xs(option, level="option")
+            total = float(mine["total"].mean())
+            low, high = _t_interval(mine["total"].to_numpy(), self.level)
+            for part in ("total", "residents", "composition", "not_split"):
+                p_low, p_high = _t_interval(mine[part].to_numpy(), self.level)
+                mean = float(mine[part].mean())
+                rows.append({"option": option, "year": year, "part": part, "n": len(mine), "mean": mean,
+                             "ci_low": p_low, "ci_high": p_high, "share_of_total": composition_share(total, mean),
+                             "mostly_composition": part == "total" and mostly_composition(
+                                 total, low, high, float(mine["composition"].mean()))})
+        return pd.DataFrame(rows)
+
+    def _recorded(self) -> list[str]:
+        """The indicators recorded by cohort; a BasisError if there are none."""
+        names = self.by_cohort
+        if not names:
+            raise BasisError("these results hold no indicators by cohort (made by an older qsim?): rerun the "
+                             "comparison to split its effects into residents and newcomers")
+        return names
+
     # ------------------------------------------------------------ the decision
-    def goal_scores(self) -> pd.DataFrame:
+    def goal_scores(self, basis: str | None = None) -> pd.DataFrame:
         """Per option, replicate and year: the goal score, the weighted mean over the goal's indicators of the
         paired difference in the better direction in units of each indicator's minimum important difference
-        (1 = one minimum important difference better than the baseline; the baseline scores 0)."""
-        wide = self._paired()
+        (1 = one minimum important difference better than the baseline; the baseline scores 0). ``basis``
+        (default the comparison's): 'residents' scores the original residents' outcomes wherever they live now
+        (for the indicators recorded by cohort; the area's values for the others), 'area' the area's values."""
+        wide = self._paired(self._long(self.basis if basis is None else basis))
         weights = pd.Series(self.goal)
         scores = {}
         for option in self.scenarios[1:]:
@@ -335,7 +464,8 @@ class Comparison:
         return out[["option", "year", "replicate", "score"]].reset_index(drop=True)
 
     def decision(self, year: int | None = None) -> pd.DataFrame:
-        """The options judged by the goal in ``year`` (default: the last), best first. Columns: option, score
+        """The options judged by the goal in ``year`` (default: the last) on the comparison's ``basis`` (the
+        original residents' outcomes where recorded, see :meth:`goal_scores`), best first. Columns: option, score
         (mean goal score, see :meth:`goal_scores`), ci_low, ci_high (t-interval), share_wins (share of
         replications in which the option scores highest of all scenarios, the baseline scoring 0; ties share),
         recommended. Recommended are the options whose score is clearly above zero and cannot be told apart
@@ -405,6 +535,16 @@ class Comparison:
         order = pd.MultiIndex.from_product([names, self.scenarios], names=["indicator", "scenario"])
         return out.reindex(order)
 
+    def _order_by(self, frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+        """Rows in the order of ``keys``: options and scenarios as compared, areas as run ('all' last),
+        indicators as registered, parts as in PARTS, years ascending."""
+        areas = list(dict.fromkeys(self.yearly["area"]))
+        ranks = {"option": self.scenarios, "scenario": self.scenarios, "area": sorted(areas, key=lambda a: a == "all"),
+                 "indicator": registry.names(), "part": PARTS}
+        columns = [frame[k].map({n: i for i, n in enumerate(ranks[k])}) if k in ranks else frame[k] for k in keys]
+        order = np.lexsort(tuple(np.asarray(c) for c in reversed(columns)))
+        return frame.iloc[order].reset_index(drop=True)
+
     def _order(self, frame: pd.DataFrame, column: str) -> pd.DataFrame:
         """Rows in scenario order, then indicator order, then year."""
         rank = {n: k for k, n in enumerate(self.scenarios)}
@@ -426,26 +566,43 @@ class Comparison:
         return plot_comparison(self, self._names(indicators, default=6), kind, path)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table by name: bands, differences, time_to_effect, persistence, decision, cost_effectiveness,
-        ranking, summary, runs."""
-        return {"bands": self.bands(), "differences": self.differences(), "time_to_effect": self.time_to_effect(),
-                "persistence": self.persistence(), "decision": self.decision(),
-                "cost_effectiveness": self.cost_effectiveness(), "ranking": self.ranking(),
-                "summary": self.summary().reset_index(), "runs": self.runs}
+        """Every table by name: bands, differences, time_to_effect, persistence, decision, cost_effectiveness
+        (on both bases where the results hold cohorts), ranking, summary, runs; with cohorts also decomposition,
+        goal_parts and leavers."""
+        bases = [self.basis] + [b for b in BASES if b != self.basis and (b == "area" or self.by_cohort)]
+        tables = {"bands": self.bands(), "differences": self.differences(), "time_to_effect": self.time_to_effect(),
+                  "persistence": self.persistence(), "decision": self.decision(),
+                  "cost_effectiveness": pd.concat([self.cost_effectiveness(basis=b) for b in bases],
+                                                  ignore_index=True),
+                  "ranking": self.ranking(), "summary": self.summary().reset_index(), "runs": self.runs}
+        if self.by_cohort:
+            tables |= {"decomposition": self.decomposition(), "goal_parts": self.goal_parts()}
+            if self.follows_leavers:
+                tables["leavers"] = self.leavers()
+        return tables
 
     def save(self, folder: str | Path) -> list[Path]:
-        """Write every table as Parquet and CSV, both plots as PNG and the goal (``GOAL_FILE``, read by
+        """Write every table as Parquet and CSV, both plots as PNG and the goal and basis (``GOAL_FILE``, read by
         :func:`qsim.report.report_from_folder`) into ``folder``; returns the files."""
         folder = Path(folder)
         written = write_tables(folder, self.tables())
         goal = folder / GOAL_FILE
-        goal.write_text(json.dumps({"goal": self.goal}, indent=1) + "\n", encoding="utf-8")
+        goal.write_text(json.dumps({"goal": self.goal, "basis": self.basis}, indent=1) + "\n", encoding="utf-8")
         written.append(goal)
         for kind in ("trajectories", "differences"):
             path = folder / f"{kind}.png"
             self.plot(kind=kind, path=path)
             written.append(path)
         return written
+
+
+def paired_statistics(differences: "pd.core.groupby.SeriesGroupBy", level: float) -> pd.DataFrame:
+    """Per group of paired differences (option - baseline, one per replicate): n, mean, sd and the t-interval of
+    the mean at ``level`` (ci_low, ci_high)."""
+    out = pd.DataFrame({"n": differences.size(), "mean": differences.mean(), "sd": differences.std(ddof=1)})
+    half = stats.t.ppf(0.5 + level / 2, out["n"] - 1) * out["sd"] / np.sqrt(out["n"])
+    out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
+    return out
 
 
 def _t_interval(values: np.ndarray, level: float) -> tuple[float, float]:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..engine import Simulation
 from ..scenario import Scenario
+from .decomposition import cohort_columns
 
 LEDGER_TOTALS = {"inflow": "paid_in_eur", "payment": "spent_eur", "lapse": "lapsed_eur"}
 """Ledger entries summed per year and area into these columns (EUR)."""
@@ -52,7 +53,9 @@ def reduce_run(sim: Simulation, years: float | None) -> pd.DataFrame:
     """Run ``sim`` for ``years`` (default: the scenario's horizon) and return yearly indicators with ledger totals.
 
     One row per year and area ('all' = the whole city); indicator columns as in
-    :meth:`qsim.Result.yearly`, plus ``paid_in_eur``, ``spent_eur``, ``lapsed_eur``.
+    :meth:`qsim.Result.yearly`, plus ``paid_in_eur``, ``spent_eur``, ``lapsed_eur``, and each cohort's value
+    of the indicators recorded by cohort (``"<cohort>:<indicator>"``, see
+    :func:`qsim.experiment.decomposition.cohort_columns`).
     """
     result = sim.run(years=years)
     yearly = result.yearly()
@@ -69,7 +72,10 @@ def reduce_run(sim: Simulation, years: float | None) -> pd.DataFrame:
         if area:  # inflows belong to a source, not an area
             cents[row[(year, area)], k] += amount
     totals = pd.DataFrame(cents / 100.0, columns=list(LEDGER_TOTALS.values()))
-    return pd.concat([yearly, totals], axis=1)
+    yearly = pd.concat([yearly, totals], axis=1)
+    if result.by_cohort is not None:  # each cohort's December values, for Comparison.decomposition
+        yearly = yearly.merge(cohort_columns(result.by_cohort), on=["year", "area"], how="left", validate="1:1")
+    return yearly
 
 
 def run_batch(batch: int, scenarios: dict[int, Scenario], runs: list[RunSpec],

@@ -1,25 +1,44 @@
-"""Indicators by cohort: original residents still in their area (stayers) and newcomers (issue 14).
+"""Indicators by cohort: original residents, stayers, leavers and newcomers (issue 14).
 
-A household present in an area is a *stayer* if it lived there when the run began and never left
-(``households.moved_in < 0``), else a *newcomer* (it came from outside the city or from another simulated
-area since month 0; see :mod:`qsim.state`). At the end of every year (and of a run) the engine records, for
-every area and the city and for each cohort, the registered stock indicators that are shares, means or counts
-of the household sums
-(:mod:`qsim.kernels.indicators`), from the same sums over the cohort's households: without mobility everyone
-is a stayer and the stayers' values equal the area's exactly. Indicators of the
-household's block (collective efficacy, disorder), of flows and of the area are not split by cohort.
+For an area, with ``households.origin_area`` (the area a household lived in at month 0, NO_ONE for those
+who came from outside the city since; ``qsim.state``):
+
+* *original*: every household that lived in the area at month 0, wherever it lives now: the stayers and
+  the leavers;
+* *stayers*: original residents living in the area now (one that left and came back counts as a stayer);
+* *leavers*: original residents living elsewhere now: in another simulated area (in the household arrays)
+  or outside the city (followed in ``state.leavers``, ``qsim.kernels.leavers``);
+* *newcomers*: households living in the area now that did not live there at month 0 (from outside the
+  city or from another simulated area).
+
+For the city (area 'all') the place is the city: stayers are the original residents still in the city
+(in any area), leavers those who left the city, newcomers those who came from outside it. So in every
+row ``original = stayers + leavers`` and ``households present = stayers + newcomers``: the sums of the
+cohorts add up.
+
+At the end of every year (and of a run) the engine records, for every area and the city and for each
+cohort, the registered stock indicators that are shares, means or counts of the household sums
+(:mod:`qsim.kernels.indicators`), from the same sums over the cohort's households. ``households`` (the
+cohort's count) comes first. Without mobility everyone is a stayer: original and stayers equal the area
+exactly, leavers and newcomers are empty. A share or mean of an empty cohort is NaN. For leavers outside
+the city only the labour-market state, income, skill, transfer receipt and children in poverty are known
+(``kernels.indicators.OUTSIDE_SUMS``): every other indicator (trust, ties, participation, efficacy,
+satisfaction, rent, rent burden) is NaN for a cohort that has members outside the city (the leavers and
+the original residents of an area or the city with any leaver outside). Indicators of the household's
+block (collective efficacy, disorder), of flows and of the area are not split by cohort.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..kernels.indicators import S_CE, S_DISORDER, S_N, SUMS, household_sums
+from ..kernels.indicators import S_CE, S_DISORDER, S_N, SUMS, household_sums, leaver_sums
+from ..state import NO_ONE
 from . import registry
 from .registry import Count, Mean, Share
 
-COHORTS = ("stayers", "newcomers")
-"""The cohorts of the households present in an area, in record order."""
+COHORTS = ("original", "stayers", "leavers", "newcomers")
+"""The cohorts, in record order (see the module's docstring)."""
 _BLOCK_SUMS = {SUMS[S_CE], SUMS[S_DISORDER]}  # summed per block, not per household: no cohort split
 
 
@@ -51,32 +70,65 @@ def recorded(month: int) -> bool:
 
 
 def names() -> list[str]:
-    """The registered indicators recorded by cohort, in registry order."""
-    return [ind.name for ind in registry.indicators() if _sums_of(ind) is not None]
+    """The registered indicators recorded by cohort: ``households`` first, then the others in registry order."""
+    split = [ind.name for ind in registry.indicators() if _sums_of(ind) is not None]
+    return sorted(split, key=lambda name: name != "households")  # stable: the rest keep their order
+
+
+def cohort_sums(state, params, sums: np.ndarray) -> np.ndarray:
+    """The household sums of each cohort: (n_areas + 1 rows, len(COHORTS), N_SUMS); row n_areas is the
+    city. ``sums``: the month's household sums of all households present (``registry.compute(...,
+    sums_out=)``), (n_areas + 1, 3 groups, N_SUMS).
+
+    Three more passes of the household-sums kernel over the few households concerned (it adds households
+    scattered over the slots one by one): those from outside the city by their area, those from another
+    simulated area by their area and by their origin area; and the leavers outside the city
+    (``leaver_sums``). The stayers are the rest of the households present: without mobility, exactly the
+    area's sums.
+    """
+    h, dw = state.households, state.dwellings
+    n_areas = len(state.areas)
+    lp, limit = params.labour, params.environment.housing_cost_limit
+    where = np.where(h.alive, h.dwelling, 0)
+    area_now = dw.area[where]
+    from_outside = h.alive & (h.origin_area == NO_ONE)
+    elsewhere = h.alive & (h.origin_area != NO_ONE) & (h.origin_area != area_now)
+    by_origin = np.full_like(dw.area, NO_ONE)  # a dwelling's "area": the origin area of its occupant
+    by_origin[h.dwelling[elsewhere]] = h.origin_area[elsewhere]
+
+    def sums_of(mask, dwellings):
+        return household_sums(lp, h.view()._replace(alive=mask), dwellings, state.blocks.area[:0], _NO_BLOCKS,
+                              np.zeros(0), state.blocks.disorder[:0], limit, n_areas)[:, 2, :]
+
+    outside = sums_of(from_outside, dw.view())
+    moved_here = sums_of(elsewhere, dw.view())
+    moved_away = sums_of(elsewhere, dw.view()._replace(area=by_origin))
+    gone = leaver_sums(lp, state.leavers.view(), state.n_leavers, limit, n_areas)
+    present = sums[:, 2, :]
+    newcomers = outside + moved_here
+    leavers = moved_away + gone
+    city = n_areas  # the city: moves between its areas are no moves
+    newcomers[city] = outside[city]
+    leavers[city] = gone[city]
+    stayers = present - newcomers
+    return np.stack([stayers + leavers, stayers, leavers, newcomers], axis=1)
+
+
+_NO_BLOCKS = np.zeros((0, 2), np.int32)  # block sums are not split by cohort (nor needed here)
 
 
 def compute(state, params, sums: np.ndarray) -> np.ndarray:
     """The cohort indicators of this month: (n_areas + 1 rows, len(COHORTS), len(names())); row n_areas is
-    the city. ``sums``: the month's household sums of all households (``registry.compute(..., sums_out=)``).
-
-    The newcomers' sums are gathered by the household-sums kernel over the newcomers only (a few, early in a
-    run; the kernel adds households that are scattered over the slots one by one), the stayers' are the rest:
-    without newcomers, exactly the area's sums.
-    """
-    h, dw, blk = state.households, state.dwellings, state.blocks
-    newcomers = h.alive & (h.moved_in >= 0)
-    no_blocks = np.zeros((0, 2), blk.group_count.dtype)  # block sums are not split (nor needed here)
-    new = household_sums(params.labour, h.view()._replace(alive=newcomers), dw.view(), blk.area[:0], no_blocks,
-                         np.zeros(0), blk.disorder[:0], params.environment.housing_cost_limit,
-                         len(state.areas))[:, 2, :]
-    columns = [_columns(ind) for ind in registry.indicators() if _sums_of(ind) is not None]
-    out = np.zeros((len(state.areas) + 1, len(COHORTS), len(columns)))
-    for k, s in enumerate((sums[:, 2, :] - new, new)):
-        for c, (num, den) in enumerate(columns):
-            if den is None:
-                out[:, k, c] = s[:, num]
-            else:
-                np.divide(s[:, num], s[:, den], out=out[:, k, c], where=s[:, den] > 0)
+    the city. ``sums``: as for :func:`cohort_sums`. A share or mean over nobody is NaN."""
+    s = cohort_sums(state, params, sums)
+    by_name = {ind.name: ind for ind in registry.indicators()}
+    out = np.full(s.shape[:2] + (len(names()),), np.nan)
+    for c, name in enumerate(names()):
+        num, den = _columns(by_name[name])
+        if den is None:
+            out[:, :, c] = s[:, :, num]
+        else:
+            np.divide(s[:, :, num], s[:, :, den], out=out[:, :, c], where=s[:, :, den] > 0)
     return out
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from .common import basic_support, rent_burden, unsigned
+from .leavers import income_of
 from .mobility import F_BETWEEN, F_IN, F_OUT
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
 
@@ -330,6 +331,44 @@ def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, h
     for a in range(n_areas + 1):
         for c in range(N_SUMS):
             out[a, 2, c] = out[a, 0, c] + out[a, 1, c]
+    return out
+
+
+OUTSIDE_SUMS = (S_N, S_HEADS, S_UNEMP, S_LTU, S_TRANSFER, S_CHILDREN, S_POOR_CHILDREN, S_INCOME, S_SKILL)
+"""The household sums that exist for the leavers followed outside the city (:func:`leaver_sums`)."""
+
+
+@njit(cache=True)
+def leaver_sums(lp, lv, n, housing_cost_limit, n_areas):
+    """Household sums (n_areas + 1, N_SUMS) of the first ``n`` original residents who left the city (the
+    record ``lv``, ``state.LeaversView``; ``kernels.leavers``) by origin area, last row the city: the
+    columns of OUTSIDE_SUMS; the others (trust, ties, participation, satisfaction, rent, ...) are not known
+    outside the city and are NaN in every row with leavers."""
+    out = np.zeros((n_areas + 1, N_SUMS))
+    for k in range(n):
+        a = lv.origin_area[k]
+        income = income_of(lp, lv, k)
+        poor = basic_support(lp, lv.labour[k], income, lv.adults[k], lv.children[k], lv.rent[k],
+                             housing_cost_limit)
+        c = _counts(poor, 0, 0, lv.labour[k], lv.children[k], 0, 0)
+        for r in (np.int64(a), n_areas):
+            out[r, S_N] += 1.0
+            out[r, S_HEADS] += 1.0
+            out[r, S_UNEMP] += c[0]
+            out[r, S_LTU] += c[1]
+            out[r, S_TRANSFER] += c[2]
+            out[r, S_CHILDREN] += c[3]
+            out[r, S_POOR_CHILDREN] += c[4]
+            out[r, S_INCOME] += income
+            out[r, S_SKILL] += lv.skill[k]
+    outside = np.zeros(N_SUMS, np.bool_)
+    for col in OUTSIDE_SUMS:
+        outside[col] = True
+    for r in range(n_areas + 1):
+        if out[r, S_N] > 0:
+            for col in range(N_SUMS):
+                if not outside[col]:
+                    out[r, col] = np.nan
     return out
 
 

@@ -109,6 +109,51 @@ def area_constants(p, demand, reputation, area_place_quality, levers):
     return c3.ravel()
 
 
+@njit(cache=True, inline="always")
+def transition(p, u, state, months, s, wage, r, single_parent, find, loss, base, slope, gain):
+    """One month of the competing hazards for a head (docs/model.md 7.2): its new (labour state, months of
+    the unemployment spell, skill (not clipped yet), wage).
+
+    ``u``: its uniform draw; ``r``: its referral share (:func:`referral_share`, read only while unemployed);
+    ``single_parent``: one adult with children (the care penalty); ``find``, ``loss``: the entries C_FIND and
+    C_LOSS of its row of :func:`area_constants` (its area and programme), ``base``, ``slope``, ``gain``: the
+    entries C_BASE, C_SLOPE and C_GAIN of its state. A function of scalars (array arguments of an inlined
+    function cost reference counts in the loop). Used for the residents (:func:`labour_step`) and for the
+    original residents who left the city (``kernels.leavers``).
+    """
+    if state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
+        h_find = find * power(s, p.job_finding_skill_exponent) * (1.0 + p.referral_strength * r)
+        if single_parent:
+            h_find *= 1.0 - p.care_penalty
+        h_find = min(h_find, 0.95)
+        h_transfer = p.transfer_entry_unemployed if state == LONG_TERM_UNEMPLOYED else 0.0
+        if u < h_find:
+            return EMPLOYED, 0, s, p.wage_base + p.wage_skill * s
+        if u < h_find + h_transfer:
+            return TRANSFER, months, s, wage
+        if u < h_find + h_transfer + p.inactive_entry:
+            return INACTIVE, months, s, wage
+        months = min(months + 1, 32000)
+        if months >= p.long_term_after:
+            state = LONG_TERM_UNEMPLOYED
+        s -= p.skill_depreciation * s
+        return state, months, s + gain * (1.0 - s), wage
+    # employed, transfer or inactive: the state's summed hazards and skill gain (no branch on the state: it is
+    # unpredictable from one household to the next); a branch only for the rare transition
+    if u >= base + slope * s:
+        return state, months, s + gain * (1.0 - s), wage
+    if state == EMPLOYED:
+        h_loss = loss * (1.0 + p.job_loss_skill_gradient * (0.5 - s))
+        if u < h_loss:
+            return SHORT_TERM_UNEMPLOYED, 0, s, wage
+        if u < h_loss + p.transfer_entry_employed * 2.0 * (1.0 - s):
+            return TRANSFER, months, s, wage
+        return INACTIVE, months, s, wage
+    if state == TRANSFER:
+        return EMPLOYED, months, s, p.wage_base + p.wage_skill * s
+    return SHORT_TERM_UNEMPLOYED, 0, s, wage  # inactive: into job search
+
+
 @njit(cache=True)
 def labour_step(key, step, p, demand, h, dw, blk, ar, area_place_quality, levers):
     """Advance the labour market one month for every household (in place): docs/model.md 7.2.
@@ -157,52 +202,22 @@ def labour_step(key, step, p, demand, h, dw, blk, ar, area_place_quality, levers
         s = skill[i]
         state = labour[i]
         u, u_succession = key_halves(akey)  # 32 bits each: the competing hazards, succession
-        if state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
+        r = 0.0
+        if state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:  # the ties only for the unemployed
             first = blk_first[b]
             r = referral_share(i, tie_target, tie_strength, labour, group, dwelling, first, first + blk_n[b],
                                same_block, same_group)
-            h_find = (c[unsigned(row + C_FIND)] * power(s, p.job_finding_skill_exponent)
-                      * (1.0 + p.referral_strength * r))
-            if (adults[i] == 1) & (children[i] > 0):
-                h_find *= 1.0 - p.care_penalty
-            h_find = min(h_find, 0.95)
-            h_transfer = p.transfer_entry_unemployed if state == LONG_TERM_UNEMPLOYED else 0.0
-            if u < h_find:
-                labour[i] = EMPLOYED
-                unemployed_months[i] = 0
-                wage[i] = p.wage_base + p.wage_skill * s
-            elif u < h_find + h_transfer:
-                labour[i] = TRANSFER
-            elif u < h_find + h_transfer + p.inactive_entry:
-                labour[i] = INACTIVE
-            else:
-                if unemployed_months[i] < 32000:
-                    unemployed_months[i] += 1
-                if unemployed_months[i] >= p.long_term_after:
-                    labour[i] = LONG_TERM_UNEMPLOYED
-                s -= p.skill_depreciation * s
-                s += c[unsigned(row + C_GAIN + state)] * (1.0 - s)
-        else:
-            # employed, transfer or inactive: the state's hazards and skill gain read from the row by the state
-            # (no branch on it: it is unpredictable from one household to the next); a branch only for the rare
-            # transition
-            if u >= c[unsigned(row + C_BASE + state)] + c[unsigned(row + C_SLOPE + state)] * s:
-                s += c[unsigned(row + C_GAIN + state)] * (1.0 - s)
-            elif state == EMPLOYED:
-                h_loss = c[unsigned(row + C_LOSS)] * (1.0 + p.job_loss_skill_gradient * (0.5 - s))
-                if u < h_loss:
-                    labour[i] = SHORT_TERM_UNEMPLOYED
-                    unemployed_months[i] = 0
-                elif u < h_loss + p.transfer_entry_employed * 2.0 * (1.0 - s):
-                    labour[i] = TRANSFER
-                else:
-                    labour[i] = INACTIVE
-            elif state == TRANSFER:
-                labour[i] = EMPLOYED
-                wage[i] = p.wage_base + p.wage_skill * s
-            else:  # inactive
-                labour[i] = SHORT_TERM_UNEMPLOYED
-                unemployed_months[i] = 0
+        spell, w = unemployed_months[i], wage[i]
+        new_state, new_spell, s, new_w = transition(
+            p, u, state, spell, s, w, r, (adults[i] == 1) & (children[i] > 0),
+            c[unsigned(row + C_FIND)], c[unsigned(row + C_LOSS)], c[unsigned(row + C_BASE + state)],
+            c[unsigned(row + C_SLOPE + state)], c[unsigned(row + C_GAIN + state)])
+        if new_state != state:  # written only when changed, as most households stay in their state
+            labour[i] = new_state
+        if new_spell != spell:
+            unemployed_months[i] = new_spell
+        if new_w != w:
+            wage[i] = new_w
 
         # children's education: parent, places and block efficacy, plus measures
         target = p.child_education_parent_weight * s + half_rest * block_efficacy[b] + c[unsigned(row + C_EDUCATION)]

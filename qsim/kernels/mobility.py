@@ -49,6 +49,7 @@ from .common import household_income, housing_covered, logit_normal, prefetch, r
 from .encounters import drop_all_ties
 from .environment import market_rent
 from .households import attitudes, clear_household
+from .leavers import departures_of
 from .trust import B_COUNT, B_QUALITY, B_UNEMPLOYED
 
 # flows (n_areas, 2 groups, N_FLOWS), counted per month
@@ -269,7 +270,8 @@ def _screen(p, lp, ep, w, skey, h, start, stop, rent, place, c0, c1, share, sche
 @njit(cache=True)
 def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, bld_block, blk, ar,
                   area_place_quality, flows, next_uid, income_sum, residents):
-    """One month of residential mobility (in place). Returns the next free household uid.
+    """One month of residential mobility (in place). Returns the next free household uid and the original
+    residents who left the city, as a leaver record (``state.LeaversView``, ``kernels.leavers.departures_of``).
 
     ``bld_quality`` and ``bld_block``: each building's quality and block. ``flows`` (n_areas, 2, N_FLOWS) is
     zeroed and filled. ``income_sum`` (EUR/month) and ``residents``:
@@ -350,6 +352,9 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
             n_movers += what != STAY
 
     # -- act, one by one in a random order
+    left = np.empty(n_movers, np.int64)  # the movers (positions m) who leave the city, and their rents
+    left_rent = np.empty(n_movers, np.float32)
+    n_left = 0
     vac = np.empty(n_dw, np.int32)
     n_vac = _vacancies(dw.occupant, vac)
     for m in random_order(key, STREAM_ORDER, step, np.arange(n_movers), h.rng_key[movers[:n_movers]]):
@@ -393,6 +398,9 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
             flows[a_old, g, F_OUT_INCOME] += h.income[i]
             if what == DISPLACE:
                 flows[a_old, g, F_DISPLACED] += 1.0
+            left[n_left] = m
+            left_rent[n_left] = dw.rent[d_old]
+            n_left += 1
             dw.occupant[d_old] = -1
             vac[unsigned(n_vac)] = d_old
             n_vac += 1
@@ -405,13 +413,15 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
             free[unsigned(n_free)] = i
             n_free += 1
 
+    departed = departures_of(h, movers, intents[:n_movers] == DISPLACE, left[:n_left], left_rent, step)  # before re-letting
+
     # -- vacancies let to households from outside, in dwelling order
     if p.vacancy_fill_rate > 0.0 and n_vac > 0:
         n_vac = _vacancies(dw.occupant, vac)
         next_uid = _let_vacancies(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, blk, ar, flows,
                                   vac[:n_vac], free[:n_free], next_uid, city_income)
 
-    return next_uid
+    return next_uid, departed
 
 
 @njit(cache=True, inline="always")

@@ -254,16 +254,22 @@ def differences_forest(comparison: Comparison, names: Sequence[str], year: int, 
         important = registry.get(name).important
         if important:  # differences inside the grey band are too small to matter
             ax.axvspan(-factor * important, factor * important, color="0.9", lw=0, zorder=0)
-        ax.axvline(0.0, color="0.3", lw=0.8)
-        ax.set_yticks(y, options, fontsize=8)
-        ax.set_ylim(-0.6, len(options) - 0.4)
-        ax.set_title(indicator_label(name, lang), fontsize=9)
-        ax.set_xlabel(f"{text(lang)['difference']} ({unit})", fontsize=8)
-        ax.xaxis.set_major_locator(MaxNLocator(5))
-        ax.tick_params(labelsize=8)
-        ax.grid(axis="x", color="0.92", lw=0.6)
-        ax.set_axisbelow(True)
+        _options_axis(ax, options, y, name, unit, lang)
     return _finish(fig, axes, len(names))
+
+
+def _options_axis(ax, options: Sequence[str], y: np.ndarray, name: str, unit: str, lang: str) -> None:
+    """A panel of differences of indicator ``name``: the options at heights ``y``, zero marked, the difference
+    in ``unit`` along x."""
+    ax.axvline(0.0, color="0.3", lw=0.8)
+    ax.set_yticks(y, list(options), fontsize=8)
+    ax.set_ylim(-0.6, len(options) - 0.4)
+    ax.set_title(indicator_label(name, lang), fontsize=9)
+    ax.set_xlabel(f"{text(lang)['difference']} ({unit})", fontsize=8)
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.tick_params(labelsize=8)
+    ax.grid(axis="x", color="0.92", lw=0.6)
+    ax.set_axisbelow(True)
 
 
 def differences_over_time(comparison: Comparison, names: Sequence[str], lang: str) -> Figure:
@@ -355,3 +361,38 @@ def sensitivity_bars(indices: pd.DataFrame, lang: str, top: int = 10, outputs: i
         ax.grid(axis="x", color="0.92", lw=0.6)
         ax.set_axisbelow(True)
     return _finish(fig, axes, len(names))
+
+
+RESIDENTS_COLOURS = {"residents": "#1f5fa8", "departures": "#e08a1e", "arrivals": "#8e4fb5"}
+"""The colours of the parts of a change: the residents' own change, who left, who came."""
+
+
+def residents_split(decomposition: pd.DataFrame, options: Sequence[str], names: Sequence[str], year: int,
+                    area: str, lang: str) -> Figure:
+    """Per indicator: each option's change of the area in ``year`` (dot and 95% interval) split into the
+    original residents' own change, who left and who came (:meth:`qsim.Comparison.decomposition`), stacked
+    from zero (positive parts to the right, negative to the left)."""
+    import matplotlib
+
+    t = text(lang)
+    d = decomposition[(decomposition["year"] == year) & (decomposition["area"] == area)]
+    d = d.set_index(["option", "indicator", "part"])
+    fig, axes = _grid(len(names), (4.4, 0.9 + 0.3 * len(options)))
+    y = np.arange(len(options))[::-1]
+    for ax, name in zip(axes.flat, names):
+        factor, unit = display_unit(name, lang)
+        for yk, option in zip(y, options):
+            right = left = 0.0
+            for part, colour in RESIDENTS_COLOURS.items():
+                value = factor * float(d.loc[(option, name, part), "mean"]) if (option, name, part) in d.index else 0.0
+                start = right if value >= 0 else left
+                ax.barh(yk, value, left=start, height=0.55, color=colour, lw=0)
+                right, left = (right + value, left) if value >= 0 else (right, left + value)
+            if (option, name, "total") in d.index:
+                total = d.loc[(option, name, "total")]
+                ax.plot([factor * total["ci_low"], factor * total["ci_high"]], [yk, yk], color="black", lw=1.2)
+                ax.plot([factor * total["mean"]], [yk], "o", color="black", ms=4)
+        _options_axis(ax, options, y, name, unit, lang)
+    legend = [(matplotlib.patches.Patch(color=c), t[f"part_{p}"]) for p, c in RESIDENTS_COLOURS.items()]
+    legend.append((matplotlib.lines.Line2D([], [], color="black", marker="o", ms=4, lw=1.2), t["part_total"]))
+    return _finish(fig, axes, len(names), legend)

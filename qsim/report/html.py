@@ -20,7 +20,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..version import __version__
 from .. import indicators as registry
-from ..experiment.compare import GOAL_FILE, Comparison
+from ..experiment.compare import BASES, GOAL_FILE, Comparison
+from ..experiment.decomposition import flagged
 from ..progress import stages
 from ..scenario import Scenario
 from . import figures
@@ -29,12 +30,21 @@ from .summary import cost_per_unit, summarise
 from .labels import (FUNDING_KIND_TEXT, LANGUAGES, fixed, indicator_explanation, indicator_label, indicator_unit,
                      measure_title, number, percent, text)
 
-SECTIONS = ("summary", "overview", "measures", "budget", "trajectories", "differences", "timing", "cost", "ranking",
-            "sensitivity", "limits", "indicators")
+SECTIONS = ("summary", "overview", "measures", "budget", "trajectories", "differences", "residents", "timing", "cost",
+            "ranking", "sensitivity", "limits", "indicators")
 """The ids (and ``data-section`` attributes) of the report's sections, in order."""
 
-FIGURES = ("measures", "budget", "trajectories", "differences", "persistence", "cost", "ranking", "sensitivity")
-"""The report's figures, in order; the last only with sensitivity indices."""
+FIGURES = ("measures", "budget", "trajectories", "differences", "residents", "persistence", "cost", "ranking",
+           "sensitivity")
+"""The report's figures, in order; residents only with indicators by cohort, sensitivity only with sensitivity
+indices."""
+
+RESIDENTS_INDICATORS = 6
+"""At most this many indicators (the goal's first) in the figure and table of "Residents or newcomers?"."""
+
+LEAVERS_INDICATORS = ("unemployment_rate", "transfer_rate", "child_poverty_rate", "mean_income")
+"""What the report shows of the households that left: their labour state, transfer receipt, children in poverty
+and income."""
 
 REPORT_STAGES = 4
 """The stages of writing a report besides one per figure (and the PDF): summary, tables, rendering, writing."""
@@ -77,7 +87,7 @@ def write_report(comparison: Comparison, path: str | Path, lang: str = "en", sen
                           "Comparison.from_store")
     path = Path(path)
     sensitivity = load_sensitivity(sensitivity)
-    count = REPORT_STAGES + len(figure_keys(sensitivity)) + pdf
+    count = REPORT_STAGES + len(figure_keys(sensitivity, bool(comparison.by_cohort))) + pdf
     with stages(f"report {path.name}", count, enabled=progress) as begin:
         page = render(comparison, lang, sensitivity, meta or {}, begin)
         begin("writing")
@@ -92,9 +102,11 @@ def write_report(comparison: Comparison, path: str | Path, lang: str = "en", sen
     return written
 
 
-def figure_keys(sensitivity: pd.DataFrame | None) -> tuple[str, ...]:
-    """The report's figures (:data:`FIGURES`): the sensitivity figure only with sensitivity indices."""
-    return FIGURES if sensitivity is not None and len(sensitivity) else FIGURES[:-1]
+def figure_keys(sensitivity: pd.DataFrame | None, cohorts: bool = True) -> tuple[str, ...]:
+    """The report's figures (:data:`FIGURES`): the sensitivity figure only with sensitivity indices, the
+    residents' figure only with indicators by cohort (``cohorts``)."""
+    return tuple(k for k in FIGURES if (k != "sensitivity" or (sensitivity is not None and len(sensitivity)))
+                 and (k != "residents" or cohorts))
 
 
 def find_chromium() -> str | None:
@@ -144,7 +156,14 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
     ranking = c.ranking()
     ranked = [n for n in names if registry.better(n) != 0]
     goal = sorted(c.goal, key=lambda n: -c.goal[n])[:TRAJECTORY_INDICATORS]
-    summary = summarise(c, lang, cost, sensitivity, option)
+    cohorts = bool(c.by_cohort)
+    decomposition = c.decomposition() if cohorts else None
+    goal_parts = c.goal_parts() if cohorts else None
+    leavers = c.leavers() if c.follows_leavers else None
+    flags = flagged(decomposition, c.area, horizon) if cohorts else set()
+    split = list(dict.fromkeys(n for n in [*sorted(c.goal, key=lambda n: -c.goal[n]), *ranked]
+                               if n in c.by_cohort))[:RESIDENTS_INDICATORS]
+    summary = summarise(c, lang, cost, sensitivity, option, goal_parts)
 
     drawings = {  # key: (caption, the figure drawn when its stage comes)
         "measures": (t["fig_measures"], lambda: figures.measures_timeline(measures, horizon, lang)),
@@ -152,13 +171,17 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
         "trajectories": (t["fig_trajectories"], lambda: figures.trajectories(c, goal, c.scenarios[1:], lang)),
         "differences": (t["fig_differences"].format(year=horizon),
                         lambda: figures.differences_forest(c, names, horizon, lang)),
+        "residents": (t["fig_residents"].format(year=horizon),
+                      lambda: figures.residents_split(decomposition, c.scenarios[1:], split, horizon, c.area, lang)),
         "persistence": (t["fig_persistence"], lambda: figures.differences_over_time(c, names, lang)),
         "cost": (t["fig_cost"], lambda: figures.extra_cost(cost, c.scenarios, lang)),
         "ranking": (t["fig_ranking"], lambda: figures.ranking_heatmap(ranking, c.scenarios, ranked, lang)),
     }
     if sensitivity is not None and len(sensitivity):
         drawings["sensitivity"] = (t["fig_sensitivity"], lambda: figures.sensitivity_bars(sensitivity, lang))
-    assert tuple(drawings) == figure_keys(sensitivity), "FIGURES must name every figure of the report, in order"
+    if not cohorts:
+        del drawings["residents"]
+    assert tuple(drawings) == figure_keys(sensitivity, cohorts), "FIGURES must name every figure, in order"
     figs = {}
     for key, (caption, draw) in drawings.items():
         begin(f"figure: {key}")
@@ -171,12 +194,17 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
         "differences": _differences_tables(c, names, horizon, option, lang),
         "timing": _timing_table(c, names, option, lang),
         "persistence": _persistence_table(c, names, option, lang),
-        "cost": _cost_table(cost, list(c.goal), option, lang),
-        "ranking": _ranking_table(ranking, ranked, option, lang),
+        "cost": _cost_table(pd.concat([cost] + ([c.cost_effectiveness(basis="area")] if c.basis != "area" else []),
+                                      ignore_index=True), list(c.goal), option, lang),
+        "ranking": _ranking_table(ranking, ranked, option, lang, flags),
         "indicators": _indicator_table(c.indicators, lang),
     }
     if sensitivity is not None and len(sensitivity):
         tables["sensitivity"] = _sensitivity_table(sensitivity, lang)
+    if cohorts:
+        tables["residents"] = _residents_table(decomposition, split, horizon, c.area, option, flags, lang)
+    if leavers is not None:
+        tables["leavers"] = _leavers_table(leavers, horizon, c.area, option, c.baseline, lang)
     runs = c.runs
     replications = int(runs["replicate"].nunique()) if len(runs) else 0
     seeds = ", ".join(str(s) for s in sorted(runs["seed"].unique())) if len(runs) else ""
@@ -194,9 +222,12 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
         intro=t["sec_overview_intro"].format(
             options=t["one_option"] if len(c.scenarios) == 2 else t["n_options"].format(n=len(c.scenarios) - 1),
             baseline=html.escape(option[c.baseline]), reps=replications),
-        summary=summary, goal_label=t["sum_goal"].format(goal=html.escape(summary.goal)),
+        summary=summary, cohorts=cohorts, leavers=leavers is not None,
+        residents_words=_residents_words(decomposition, split, horizon, c.area, option, lang) if cohorts else [],
+        goal_label=t["sum_goal"].format(goal=html.escape(summary.goal)),
         year_intro={k: t[k].format(year=horizon) for k in ("sec_differences_intro", "sec_cost_intro",
-                                                           "sec_ranking_intro")},
+                                                           "sec_ranking_intro", "sec_residents_intro",
+                                                           "leavers_intro")},
         sensitivity=sensitivity is not None and len(sensitivity) > 0,
         can=[t[f"can_{k}"] for k in range(1, 5)], cannot=[t[f"cannot_{k}"] for k in range(1, 5)],
         footer=t["footer"].format(version=__version__, seed=seeds))
@@ -370,32 +401,47 @@ def _persistence_table(c: Comparison, names: list[str], option: dict[str, str], 
 
 
 def _cost_table(cost: pd.DataFrame, goal: list[str], option: dict[str, str], lang: str) -> Table:
-    """Per option: the extra cost, and per goal indicator the cost per unit bought with its bootstrap interval,
-    or 'not meaningful' where the gain's interval includes zero."""
+    """Per option (and basis, where there are two: original residents first): the extra cost, and per goal
+    indicator the cost per unit bought with its bootstrap interval, or 'not meaningful' where the gain's interval
+    includes zero."""
     t = text(lang)
     names = [n for n in goal if n in set(cost["indicator"])]
+    bases = list(dict.fromkeys(cost["basis"])) if "basis" in cost else ["area"]
     rows = []
     for name, part in cost.groupby("option", sort=False):
-        per = part.set_index("indicator")
-        row = [_cell(option[name], "name"), _cell(number(part["extra_cost_eur"].iloc[0], lang, thousands=True), "num")]
-        for indicator in names:
-            r = per.loc[indicator]
-            if not r["meaningful"]:
-                row.append(_cell(t["not_meaningful"], "num muted not-meaningful"))
-                continue
-            value, low, high, _ = cost_per_unit(r, indicator, lang)
-            row.append(_cell(value, "num", f"[{low}; {high}]"))
-        rows.append(row)
+        for basis in bases:
+            per = (part[part["basis"] == basis] if "basis" in part else part).set_index("indicator")
+            extra = number(per["extra_cost_eur"].iloc[0], lang, thousands=True)
+            row = [_cell(option[name], "name"), _cell(extra, "num")]
+            if len(bases) > 1:
+                row.insert(1, _cell(t[f"basis_{basis}"]))
+            for indicator in names:
+                r = per.loc[indicator]
+                if not r["meaningful"]:
+                    row.append(_cell(t["not_meaningful"], "num muted not-meaningful"))
+                    continue
+                value, low, high, _ = cost_per_unit(r, indicator, lang)
+                row.append(_cell(value, "num", f"[{low}; {high}]"))
+            rows.append(row)
     header = [t["option"], t["extra_cost"]]
+    if len(bases) > 1:
+        header.insert(1, t["basis"])
     for name in names:
         unit = t["unit_household_year"] if registry.get(name).per_household else t["unit_important_difference"]
         header.append(f"{indicator_label(name, lang)}: {t['eur_per'].format(unit=unit)}")
     return Table("cost", header, rows)
 
 
-def _ranking_table(ranking: pd.DataFrame, names: list[str], option: dict[str, str], lang: str) -> Table:
-    """Per indicator: the scenario most often best and its share, and the runner-up."""
+def _ranking_table(ranking: pd.DataFrame, names: list[str], option: dict[str, str], lang: str,
+                   flags: set[tuple[str, str]] = frozenset()) -> Table:
+    """Per indicator: the scenario most often best and its share, and the runner-up; a scenario whose change of
+    the indicator is mostly composition (``flags``: (option, indicator) pairs) is marked."""
     t = text(lang)
+
+    def named(scenario: str, indicator: str) -> tuple[str, str, str]:
+        return _cell(option[scenario], "flagged" if (scenario, indicator) in flags else "",
+                     t["residents_flag"] if (scenario, indicator) in flags else "")
+
     rows = []
     for name in names:
         part = ranking[ranking["indicator"] == name].sort_values("share_best", ascending=False, kind="stable")
@@ -403,13 +449,106 @@ def _ranking_table(ranking: pd.DataFrame, names: list[str], option: dict[str, st
             continue
         top = part.iloc[0]
         second = part.iloc[1] if len(part) > 1 and part.iloc[1]["share_best"] > 0 else None
-        rows.append([_cell(indicator_label(name, lang), "name"), _cell(option[top["scenario"]]),
+        rows.append([_cell(indicator_label(name, lang), "name"), named(top["scenario"], name),
                      _cell(percent(top["share_best"], lang), "num"),
-                     _cell("" if second is None else option[second["scenario"]]),
+                     _cell("") if second is None else named(second["scenario"], name),
                      _cell("" if second is None else percent(second["share_best"], lang), "num")])
     first, runner = ("best", "second") if lang == "en" else ("am besten", "an zweiter Stelle")
     return Table("ranking", [t["indicator"], f"{t['scenario']} ({first})", "%", f"{t['scenario']} ({runner})", "%"],
                  rows)
+
+
+def _part_cell(name: str, row: pd.Series, lang: str, css: str = "") -> tuple[str, str, str]:
+    """A part of a change: its mean and, below, its interval (display unit of the indicator)."""
+    value, interval = _difference(name, row["mean"], row["ci_low"], row["ci_high"], lang)
+    return _cell(value, f"num {css}".strip(), interval)
+
+
+def _residents_table(decomposition: pd.DataFrame, names: list[str], year: int, area: str, option: dict[str, str],
+                     flags: set[tuple[str, str]], lang: str) -> Table:
+    """Per option and indicator: the change of the area in ``year`` and its parts (residents' own change,
+    composition, who left, who came) with intervals, and the composition's share of the change."""
+    t = text(lang)
+    d = decomposition[(decomposition["year"] == year) & (decomposition["area"] == area)]
+    d = d.set_index(["option", "indicator", "part"])
+    rows = []
+    for o in dict.fromkeys(d.index.get_level_values("option")):
+        for name in names:
+            if (o, name, "total") not in d.index:
+                continue
+            total = d.loc[(o, name, "total")]
+            clear = total["ci_low"] > 0 or total["ci_high"] < 0
+            share = d.loc[(o, name, "composition"), "share_of_total"]
+            flag = (o, name) in flags
+            rows.append([_cell(option[o], "name"), _cell(indicator_label(name, lang), "",
+                                                         figures.display_unit(name, lang)[1]),
+                         _part_cell(name, total, lang, _signed_class(name, total["mean"], clear).replace("num", "")),
+                         *[_part_cell(name, d.loc[(o, name, p)], lang) for p in ("residents", "composition",
+                                                                                  "departures", "arrivals")],
+                         _cell(percent(share, lang) if clear and pd.notna(share) else "–",
+                               "num strong" if flag else "num", t["residents_flag"] if flag else "")])
+    return Table("residents", [t["option"], t["indicator"], t["part_total"], t["part_residents"],
+                               t["part_composition"], t["part_departures"], t["part_arrivals"],
+                               t["composition_share"]], rows)
+
+
+def _residents_words(decomposition: pd.DataFrame, names: list[str], year: int, area: str, option: dict[str, str],
+                     lang: str) -> list[str]:
+    """Per option, in plain words: how much of its change of the goal's first indicators in ``year`` is the
+    residents' own change and how much composition."""
+    t = text(lang)
+    d = decomposition[(decomposition["year"] == year) & (decomposition["area"] == area)]
+    d = d.set_index(["option", "indicator", "part"])
+    words = []
+    for o in dict.fromkeys(d.index.get_level_values("option")):
+        for name in names[:2]:
+            if (o, name, "total") not in d.index:
+                continue
+            total = d.loc[(o, name, "total")]
+            label = html.escape(indicator_label(name, lang))
+            if not (total["ci_low"] > 0 or total["ci_high"] < 0):
+                words.append(t["residents_sentence_unclear"].format(option=_bold(option[o]), indicator=label))
+                continue
+            factor, unit = figures.display_unit(name, lang)
+            k = _decimals(abs(total["mean"]) * factor / 10)
+            value = {p: fixed(factor * d.loc[(o, name, p), "mean"], k, lang, sign=True)
+                     for p in ("total", "residents", "composition")}
+            words.append(t["residents_sentence"].format(
+                option=_bold(option[o]), indicator=label, unit=html.escape(unit), total=value["total"],
+                residents=value["residents"], composition=value["composition"],
+                share=percent(d.loc[(o, name, "composition"), "share_of_total"], lang)))
+    return words
+
+
+def _bold(value: str) -> str:
+    return f"<b>{html.escape(value)}</b>"
+
+
+def _leavers_table(leavers: pd.DataFrame, year: int, area: str, option: dict[str, str], baseline: str,
+                   lang: str) -> Table:
+    """Per scenario: the households that had left the area by ``year`` and how they fare (their labour state,
+    transfer receipt, children in poverty, income): each option's leavers against the baseline's, with the
+    paired difference and its interval below."""
+    t = text(lang)
+    d = leavers[(leavers["year"] == year) & (leavers["area"] == area)].set_index(["option", "indicator"])
+    names = ["households"] + [n for n in LEAVERS_INDICATORS if n in set(d.index.get_level_values("indicator"))]
+
+    def level(name: str, value: float) -> str:
+        return percent(value, lang) if registry.get(name).unit == "share" else number(value, lang, thousands=True)
+
+    options = list(dict.fromkeys(d.index.get_level_values("option")))
+    rows = [[_cell(option[baseline], "name baseline"),
+             *[_cell(level(n, d.loc[(options[0], n), "baseline_value"]), "num") for n in names]]] if options else []
+    for o in options:
+        row = [_cell(option[o], "name")]
+        for n in names:
+            r = d.loc[(o, n)]
+            value, interval = _difference(n, r["mean"], r["ci_low"], r["ci_high"], lang)
+            clear = r["ci_low"] > 0 or r["ci_high"] < 0
+            row.append(_cell(level(n, r["option_value"]), _signed_class(n, r["mean"], clear) if n != "households"
+                             else "num", f"{value} {interval}"))
+        rows.append(row)
+    return Table("leavers", [t["scenario"], t["leavers_count"], *[indicator_label(n, lang) for n in names[1:]]], rows)
 
 
 def _sensitivity_table(indices: pd.DataFrame, lang: str, top: int = 8) -> Table:
@@ -444,12 +583,14 @@ def _indicator_table(names: list[str], lang: str) -> Table:
 
 def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", sensitivity: str | Path | None = None,
                        pdf: bool = False, area: str = "all", goal: str | dict | None = None,
-                       progress: bool = False) -> list[Path]:
+                       progress: bool = False, basis: str | None = None) -> list[Path]:
     """Write the report of the comparison in ``results`` (a folder written by ``qsim compare --out``, holding
     ``store/``, or the store itself). A ``sensitivity_indices.csv`` in ``results`` is included unless
     ``sensitivity`` names another folder. ``goal``: the decision's goal (see
     :func:`qsim.experiment.compare.checked_goal`; default: the one saved in ``results/goal.json`` by
-    ``qsim compare``, else the default goal). ``progress``: see :func:`write_report`."""
+    ``qsim compare``, else the default goal). ``basis``: what the ranking judges (see :class:`Comparison`;
+    default: the one saved with the goal, else the original residents where recorded). ``progress``: see
+    :func:`write_report`."""
     from ..experiment.store import Store
 
     results = Path(results)
@@ -460,9 +601,11 @@ def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", 
         raise ReportError(f"{results}: not a comparison results folder: missing store/manifest.json "
                           "(written by `qsim compare --out DIR`)")
     store = Store(store_path)
-    if goal is None and (results / GOAL_FILE).exists():  # the goal the comparison was saved with
-        goal = _saved_goal(results / GOAL_FILE)
-    comparison = Comparison.from_store(store_path, area=area, goal=goal)
+    if (results / GOAL_FILE).exists():  # the goal and basis the comparison was saved with
+        saved_goal, saved_basis = _saved_goal(results / GOAL_FILE)
+        goal = saved_goal if goal is None else goal
+        basis = saved_basis if basis is None else basis
+    comparison = Comparison.from_store(store_path, area=area, goal=goal, basis=basis)
     if comparison.yearly.empty:
         raise ReportError(f"{store_path}: the store holds no finished runs; run `qsim compare` again to finish it")
     if sensitivity is None and (results / "sensitivity_indices.csv").exists():
@@ -471,12 +614,17 @@ def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", 
     return write_report(comparison, path, lang, sensitivity, pdf, meta, progress)
 
 
-def _saved_goal(path: Path) -> dict:
-    """The goal in ``path`` (written by :meth:`Comparison.save`); a ReportError if it cannot be read."""
+def _saved_goal(path: Path) -> tuple[dict, str | None]:
+    """The goal and the basis in ``path`` (written by :meth:`Comparison.save`; no basis in files of older
+    versions); a ReportError if it cannot be read."""
     try:
-        goal = json.loads(path.read_text(encoding="utf-8"))["goal"]
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        goal = saved["goal"]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ReportError(f"{path}: cannot be read as a saved goal ({e}); delete it or pass --goal") from None
     if not isinstance(goal, dict):
         raise ReportError(f"{path}: field goal is {goal!r}; expected indicator: weight pairs")
-    return goal
+    basis = saved.get("basis")
+    if basis is not None and basis not in BASES:
+        raise ReportError(f"{path}: field basis is {basis!r}; expected one of {', '.join(BASES)}")
+    return goal, basis

@@ -205,8 +205,20 @@ TEXT: dict[str, dict[str, str]] = {
         "sum_cost_item": "{indicator} {value} per {unit} (95% interval {low} to {high})",
         "sum_cost_more": "{k} more indicators in the cost section",
         "important_column": "Minimum important difference (why)",
-        "sum_who_gains": "Who gains, residents who stay or newcomers: to follow once the model tracks residents "
-                         "(issue 14).",
+        "sum_who_gains": "Who gains: of {option}'s effect on the area's goal score ({total} minimum important "
+                         "differences), {residents} is the original residents' own gain and {composition} comes "
+                         "from who moved in and out (composition, {share} of the total); {rest} from indicators that "
+                         "are not followed person by person (trust, participation, properties of the area).",
+        "sum_who_gains_none": "Who gains: these results do not follow residents (made without indicators by "
+                              "cohort), so the area's change cannot be split into residents' gain and population "
+                              "change; rerun the comparison.",
+        "sum_basis": "The ranking judges the outcomes of the original residents (everyone who lived in the area at "
+                     "the start, wherever they live now), not the area's figures, which also change when people "
+                     "move in and out; so does the cost per household-year.",
+        "sum_basis_area": "The ranking judges the area's figures, which also change when people move in and out: "
+                          "these results do not follow the residents.",
+        "sum_composition_flag": "⚑ Mostly composition: the area figures of {options} improve mostly because of "
+                                "who moved in and out, not because residents are better off.",
         "sum_few_replications": "Too few replications: {n} were run, {needed} are needed so that the interval of "
                                 "every goal indicator reaches at most half a minimum important difference to either "
                                 "side of its mean (from the spread of the paired differences, t-distribution, 95%; "
@@ -245,6 +257,43 @@ TEXT: dict[str, dict[str, str]] = {
         "percent_unit": "%",
         "measures_running": "measures of the option running",
         "footer": "Made with qsim {version}, seed {seed}. Tables as CSV and Parquet are in the results folder.",
+        "sec_residents": "Residents or newcomers?",
+        "sec_residents_intro": "An area's figures change in two ways: the people who live there fare better or "
+                               "worse, and people move in and out. Here each option's change in year {year} (against "
+                               "the baseline, same replication) is split into the original residents' own change "
+                               "(everyone who lived in the area at the start, followed wherever they live now) and "
+                               "composition: who left (departures) and who came (arrivals). The parts add up to the "
+                               "change of the area exactly. An area can improve while its residents do not.",
+        "fig_residents": "Change of the area in year {year} (dot: total with 95% interval) split into the original "
+                         "residents' own change and composition (who left, who came)",
+        "part_total": "change of the area",
+        "part_residents": "residents' own change",
+        "part_composition": "composition",
+        "part_departures": "who left",
+        "part_arrivals": "who came",
+        "composition_share": "composition share",
+        "residents_sentence": "{option}: of its change of {indicator} ({total} {unit}), {residents} is the original "
+                              "residents' own change and {composition} comes from who moved in and out ({share} "
+                              "composition).",
+        "residents_sentence_unclear": "{option}: no clear change of {indicator} in the area (interval includes "
+                                      "zero).",
+        "residents_flag": "⚑ mostly composition",
+        "leavers_heading": "What happened to those who left",
+        "leavers_intro": "Households that left the area since the start are followed wherever they live now (in "
+                         "another area or outside the simulated city). The table compares them under each option "
+                         "with those who left under the baseline, in year {year}: how many left, and how they "
+                         "fare.",
+        "leavers_count": "households that left",
+        "basis": "Counted among",
+        "basis_residents": "original residents",
+        "basis_area": "the area as a whole",
+        "cost_basis_note": "Original residents: improvement among the households that lived in the area at the "
+                           "start, wherever they live now (household-years: their number times the change of their "
+                           "share). The area as a whole: among the households living in the area each year, "
+                           "newcomers included. The summary and the ranking use the original residents.",
+        "no_cohorts": "These results hold no indicators by cohort (made by an older qsim), so the area's change "
+                      "cannot be split into residents and newcomers. Run the comparison again.",
+        "no_leavers": "These results do not follow the households that left the area.",
     },
     "de": {
         "title": "Vergleich von Handlungsoptionen",
@@ -439,8 +488,21 @@ TEXT: dict[str, dict[str, str]] = {
         "sum_cost_item": "{indicator} {value} je {unit} (95%-Intervall {low} bis {high})",
         "sum_cost_more": "{k} weitere Indikatoren im Abschnitt Kosten-Wirksamkeit",
         "important_column": "Kleinster bedeutsamer Unterschied (Begründung)",
-        "sum_who_gains": "Wer gewinnt, Bleibende oder Zugezogene: folgt, sobald das Modell Bewohner verfolgt (Issue "
-                         "14).",
+        "sum_who_gains": "Wer gewinnt: Von der Wirkung von {option} auf den Zielwert des Gebiets ({total} kleinste "
+                         "bedeutsame Unterschiede) sind {residents} eigener Gewinn der ursprünglichen Bewohner und "
+                         "{composition} Folge von Zu- und Wegzügen (Zusammensetzung, {share} des Ganzen); {rest} "
+                         "stammen aus Indikatoren, die nicht Person für Person verfolgt werden (Vertrauen, "
+                         "Beteiligung, Eigenschaften des Gebiets).",
+        "sum_who_gains_none": "Wer gewinnt: Diese Ergebnisse verfolgen die Bewohner nicht (ohne Indikatoren nach "
+                              "Kohorten gerechnet); die Veränderung des Gebiets lässt sich daher nicht in Gewinn der "
+                              "Bewohner und Bevölkerungswechsel aufteilen. Rechnen Sie den Vergleich neu.",
+        "sum_basis": "Die Rangfolge bewertet die ursprünglichen Bewohner (alle, die zu Beginn im Gebiet wohnten, "
+                     "wo immer sie jetzt wohnen), nicht die Kennzahlen des Gebiets, die sich auch durch Zu- und "
+                     "Wegzüge ändern; ebenso die Kosten je Haushaltsjahr.",
+        "sum_basis_area": "Die Rangfolge bewertet die Kennzahlen des Gebiets, die sich auch durch Zu- und Wegzüge "
+                          "ändern: Diese Ergebnisse verfolgen die Bewohner nicht.",
+        "sum_composition_flag": "⚑ Vor allem Zusammensetzung: Die Kennzahlen des Gebiets verbessern sich bei "
+                                "{options} vor allem durch Zu- und Wegzüge, nicht weil es den Bewohnern besser geht.",
         "sum_few_replications": "Zu wenige Wiederholungen: {n} wurden gerechnet, {needed} sind nötig, damit das "
                                 "Intervall jedes Indikators des Ziels höchstens einen halben kleinsten bedeutsamen "
                                 "Unterschied zu jeder Seite seines Mittelwerts reicht (aus der Streuung der "
@@ -483,6 +545,48 @@ TEXT: dict[str, dict[str, str]] = {
         "measures_running": "Maßnahmen der Option laufen",
         "footer": "Erstellt mit qsim {version}, Startwert {seed}. Tabellen als CSV und Parquet liegen im "
                   "Ergebnisordner.",
+        "sec_residents": "Bewohner oder Zuzug?",
+        "sec_residents_intro": "Die Kennzahlen eines Gebiets ändern sich auf zwei Wegen: Den Menschen, die dort "
+                               "wohnen, geht es besser oder schlechter, und Menschen ziehen zu und weg. Hier wird die "
+                               "Veränderung jeder Option im Jahr {year} (gegenüber dem Basisszenario, gleiche "
+                               "Wiederholung) aufgeteilt in die eigene Veränderung der ursprünglichen Bewohner (alle, "
+                               "die zu Beginn im Gebiet wohnten, verfolgt, wo immer sie jetzt wohnen) und die "
+                               "Zusammensetzung: wer wegzog und wer zuzog. Die Teile ergeben zusammen genau die "
+                               "Veränderung des Gebiets. Ein Gebiet kann sich verbessern, ohne dass es seinen "
+                               "Bewohnern besser geht.",
+        "fig_residents": "Veränderung des Gebiets im Jahr {year} (Punkt: gesamt mit 95%-Intervall), aufgeteilt in die "
+                         "eigene Veränderung der ursprünglichen Bewohner und die Zusammensetzung (wer wegzog, wer "
+                         "zuzog)",
+        "part_total": "Veränderung des Gebiets",
+        "part_residents": "eigene Veränderung der Bewohner",
+        "part_composition": "Zusammensetzung",
+        "part_departures": "wer wegzog",
+        "part_arrivals": "wer zuzog",
+        "composition_share": "Anteil Zusammensetzung",
+        "residents_sentence": "{option}: Von der Veränderung von {indicator} ({total} {unit}) sind {residents} eigene "
+                              "Veränderung der ursprünglichen Bewohner und {composition} Folge von Zu- und Wegzügen "
+                              "({share} Zusammensetzung).",
+        "residents_sentence_unclear": "{option}: keine klare Veränderung von {indicator} im Gebiet (das Intervall "
+                                      "schließt null ein).",
+        "residents_flag": "⚑ vor allem Zusammensetzung",
+        "leavers_heading": "Was aus den Weggezogenen wurde",
+        "leavers_intro": "Haushalte, die das Gebiet seit Beginn verlassen haben, werden weiter verfolgt, wo immer sie "
+                         "jetzt wohnen (in einem anderen Gebiet oder außerhalb der simulierten Stadt). Die Tabelle "
+                         "vergleicht sie unter jeder Option mit den Weggezogenen im Basisszenario, im Jahr {year}: "
+                         "wie viele wegzogen und wie es ihnen geht.",
+        "leavers_count": "weggezogene Haushalte",
+        "basis": "Gezählt unter",
+        "basis_residents": "ursprünglichen Bewohnern",
+        "basis_area": "dem Gebiet insgesamt",
+        "cost_basis_note": "Ursprüngliche Bewohner: Verbesserung unter den Haushalten, die zu Beginn im Gebiet "
+                           "wohnten, wo immer sie jetzt wohnen (Haushaltsjahre: ihre Zahl mal die Änderung ihres "
+                           "Anteils). Gebiet insgesamt: unter den Haushalten, die im jeweiligen Jahr im Gebiet "
+                           "wohnen, Zugezogene eingeschlossen. Zusammenfassung und Rangfolge verwenden die "
+                           "ursprünglichen Bewohner.",
+        "no_cohorts": "Diese Ergebnisse enthalten keine Indikatoren nach Kohorten (mit einer älteren qsim-Version "
+                      "gerechnet); die Veränderung des Gebiets lässt sich daher nicht in Bewohner und Zuzug "
+                      "aufteilen. Rechnen Sie den Vergleich neu.",
+        "no_leavers": "Diese Ergebnisse verfolgen die Haushalte nicht, die das Gebiet verlassen haben.",
     },
 }
 

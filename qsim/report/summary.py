@@ -15,7 +15,7 @@ import pandas as pd
 
 from .. import indicators as registry
 from ..experiment.compare import Comparison
-from .labels import indicator_label, number, percent, text
+from .labels import fixed, indicator_label, number, percent, text
 
 COST_ITEMS = 3
 """At most this many goal indicators (the heaviest weights first, then those with a meaningful cost per unit) are
@@ -56,9 +56,10 @@ def _eur(x: float, lang: str) -> str:
 
 
 def summarise(c: Comparison, lang: str, cost: pd.DataFrame, sensitivity: pd.DataFrame | None,
-              titles: Mapping[str, str] | None = None) -> Summary:
-    """The summary of comparison ``c`` in ``lang``; ``cost``: its cost-effectiveness table, ``sensitivity``:
-    sensitivity indices, if any; ``titles``: each option's name for readers in ``lang`` (default: its id)."""
+              titles: Mapping[str, str] | None = None, goal_parts: pd.DataFrame | None = None) -> Summary:
+    """The summary of comparison ``c`` in ``lang``; ``cost``: its cost-effectiveness table (on the comparison's
+    basis), ``sensitivity``: sensitivity indices, if any; ``titles``: each option's name for readers in ``lang``
+    (default: its id); ``goal_parts``: :meth:`Comparison.goal_parts` (computed if None and ``c`` has cohorts)."""
     t = text(lang)
     titles = titles or {}
 
@@ -73,6 +74,8 @@ def summarise(c: Comparison, lang: str, cost: pd.DataFrame, sensitivity: pd.Data
     best = decision.iloc[0]
     chosen = recommended[0] if recommended else best["option"]
     score = (number(best["score"], lang, 2), number(best["ci_low"], lang, 2), number(best["ci_high"], lang, 2))
+    if goal_parts is None and c.by_cohort:
+        goal_parts = c.goal_parts()
     statements = []
     if recommended:
         line = t["sum_recommend"].format(options=_names([titles.get(o, o) for o in recommended], lang), best=named(chosen), year=year,
@@ -85,6 +88,14 @@ def summarise(c: Comparison, lang: str, cost: pd.DataFrame, sensitivity: pd.Data
     else:
         statements.append(Statement("recommendation", t["sum_recommend_none"].format(
             option=named(best["option"]), year=year, score=score[0], low=score[1], high=score[2]), "differences"))
+    if goal_parts is not None:  # flagged where the ranking is shown: area effects that are mostly composition
+        flagged = [o for o in decision["option"]
+                   if goal_parts[(goal_parts["option"] == o) & goal_parts["mostly_composition"]].shape[0]]
+        if flagged:
+            statements[-1].html += " " + t["sum_composition_flag"].format(options=_names(
+                [titles.get(o, o) for o in flagged], lang))
+    statements.append(Statement("basis", t["sum_basis" if c.basis == "residents" else "sum_basis_area"],
+                                "residents"))
     wins = decision.set_index("option")["share_wins"]
     statements.append(Statement("certainty", t["sum_certainty"].format(
         option=named(chosen), share=percent(wins[chosen], lang), n=replications), "ranking"))
@@ -92,10 +103,25 @@ def summarise(c: Comparison, lang: str, cost: pd.DataFrame, sensitivity: pd.Data
     statements.append(_timing(c, chosen, named(chosen), lang))
     statements.append(_persistence(c, chosen, named(chosen), lang))
     statements.append(_cost(c, chosen, named(chosen), cost, lang))
-    statements.append(Statement("who_gains", t["sum_who_gains"], "summary"))
+    statements.append(_who_gains(goal_parts, chosen, named(chosen), lang))
     needed = c.replications_needed()
     warning = (t["sum_few_replications"].format(n=replications, needed=needed) if replications < needed else None)
     return Summary(goal, statements, _caveats(c, lang, warning is not None), warning)
+
+
+def _who_gains(parts: pd.DataFrame | None, option: str, title: str, lang: str) -> Statement:
+    """How much of the chosen option's change of the area's goal score is the original residents' own gain and
+    how much composition (who moved in and out)."""
+    t = text(lang)
+    if parts is None:
+        return Statement("who_gains", t["sum_who_gains_none"], "residents")
+    mine = parts[parts["option"] == option].set_index("part")
+    return Statement("who_gains", t["sum_who_gains"].format(
+        option=title, total=fixed(mine.loc["total", "mean"], 2, lang, sign=True),
+        residents=fixed(mine.loc["residents", "mean"], 2, lang, sign=True),
+        composition=fixed(mine.loc["composition", "mean"], 2, lang, sign=True),
+        rest=fixed(mine.loc["not_split", "mean"], 2, lang, sign=True),
+        share=percent(mine.loc["composition", "share_of_total"], lang)), "residents")
 
 
 def _across_parameters(c: Comparison, sensitivity: pd.DataFrame | None, lang: str) -> Statement:
