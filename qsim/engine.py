@@ -31,6 +31,7 @@ from .progress import construction
 from .result import Result
 from .rng import run_key
 from .scenario import Scenario, macro_path
+from .threads import checked as checked_threads, using as using_threads
 
 
 # Every SORT_MONTHS months (at the start of the month) the household slots are re-ordered by dwelling
@@ -50,11 +51,13 @@ class Simulation:
     ``hooks`` are called as ``hook(context, month)`` at the start of every
     month, after the budget ledger and the measures (see :mod:`qsim.hooks`).
     With ``progress`` a bar on stderr follows the construction (the first one
-    compiles numba's kernels); ``run(progress=True)`` follows the months.
+    compiles numba's kernels); ``run(progress=True)`` follows the months. ``threads``: how many threads the
+    kernels use (default: all cores; results are the same for any number, see :mod:`qsim.threads`).
     """
 
     def __init__(self, scenario: Scenario | str, seed: int | None = None, replicate: int = 0,
-                 hooks: Iterable[Hook] = (), progress: bool = False):
+                 hooks: Iterable[Hook] = (), progress: bool = False, threads: int | None = None):
+        self.threads = checked_threads(threads)
         if not isinstance(scenario, Scenario):
             from .scenario import load_scenario
 
@@ -68,11 +71,12 @@ class Simulation:
         self.months = scenario.years * 12
         spin_up = scenario.spinup_months if self.processes.encounters else 0
         with construction(scenario.name, spin_up, enabled=progress) as begin:
-            begin("households, dwellings and measures")
-            self._build(scenario, hooks)
-            self._spin_up(scenario.spinup_months, begin)
-            begin("neighbourhood")
-            self._initialise_neighbourhood()
+            with using_threads(self.threads):
+                begin("households, dwellings and measures")
+                self._build(scenario, hooks)
+                self._spin_up(scenario.spinup_months, begin)
+                begin("neighbourhood")
+                self._initialise_neighbourhood()
 
     # -------------------------------------------------------------- set-up
     def _build(self, scenario: Scenario, hooks: Iterable[Hook]) -> None:
@@ -170,6 +174,10 @@ class Simulation:
 
     def step(self) -> None:
         """Advance the city by one month."""
+        with using_threads(self.threads):
+            self._step()
+
+    def _step(self) -> None:
         s = self.state
         t = s.month
         if t + 1 >= len(self._demand):
@@ -200,10 +208,11 @@ class Simulation:
 
             steps = month_bar(self.scenario.name, months)
         started = time.perf_counter()
-        for _ in steps:
-            self.step()
-            if callback is not None:
-                callback(self)
+        with using_threads(self.threads):
+            for _ in steps:
+                self._step()
+                if callback is not None:
+                    callback(self)
         self.elapsed = time.perf_counter() - started
         return self.result()
 

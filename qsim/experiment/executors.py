@@ -201,14 +201,17 @@ def batches_to_run(store: Store, retry_failed: bool = False, batches: Iterable[i
 
 
 def execute(plan: Plan, store: Store, executor: Executor | int | None = None, progress: bool = True,
-            retry_failed: bool = False, batches: Iterable[int] | None = None) -> ExecutionReport:
+            retry_failed: bool = False, batches: Iterable[int] | None = None,
+            threads: int | None = None) -> ExecutionReport:
     """Run every batch of ``plan`` that ``store`` (opened with :meth:`Store.for_plan`) does not hold yet and store
     each as it finishes.
 
     ``executor``: an Executor (used as is, not shut down; a :class:`DaskExecutor` warms
     up its workers), a number of local worker processes (1: serial in this process),
     or None for all cores. Results do not depend on the executor. ``retry_failed``:
-    also rerun the batches with failed runs; ``batches``: only these batches.
+    also rerun the batches with failed runs; ``batches``: only these batches. ``threads``: the kernels'
+    threads in each run (default: all cores when the runs are serial in this process, one in worker processes
+    and Dask workers, whose parallelism is the workers; see :mod:`qsim.threads`).
 
     A task that raises (a local worker killed, a Dask worker lost) is tried again;
     after that, its batch runs alone, and once it has been lost :data:`MAX_ATTEMPTS`
@@ -244,6 +247,7 @@ def execute(plan: Plan, store: Store, executor: Executor | int | None = None, pr
     pending: dict[Future, tuple[int, bool]] = {}  # future -> (batch, ran alone)
     # a serial executor runs a task when it is submitted: one at a time, so each batch is stored as it ends;
     # a local pool gets a few tasks per worker, so that few are lost and redone if a worker dies
+    run_threads = threads if threads is not None or isinstance(executor, SerialExecutor) else 1
     window = (1 if isinstance(executor, SerialExecutor) else 2 * workers if isinstance(owned, ProcessPoolExecutor)
               else max(1, len(todo)))
 
@@ -252,7 +256,7 @@ def execute(plan: Plan, store: Store, executor: Executor | int | None = None, pr
         specs = [runs[r] for r in store.batches[b]]
         scenarios = {s.scenario: plan.scenarios[s.scenario] for s in specs}
         try:
-            pending[executor.submit(run_batch, b, scenarios, specs, plan.years)] = (b, solo)
+            pending[executor.submit(run_batch, b, scenarios, specs, plan.years, run_threads)] = (b, solo)
         except BrokenExecutor:
             (alone if solo else queue).appendleft(b)
             return False

@@ -27,18 +27,20 @@ the head is succeeded by a grown child whose skill is that education.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .. import levers as L
 from ..rng import STREAM_LABOUR, household_key, key_halves, normal, step_key, uniform
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
+from ..threads import explicit_prange
 from .common import clip01, household_income, lever, power, prefetch, unsigned
 
 PREFETCH_AHEAD = 64  # households ahead whose data are prefetched
+CHUNK = 4096  # households one thread advances at a time (threads.py)
 
 
 @njit(cache=True, inline="always")
-def referral_share(i, tie_target, tie_strength, labour, group, dwelling, block_first, block_end,
+def referral_share(i, tie_target, tie_strength, labour, old_labour, group, dwelling, block_first, block_end,
                    same_block, same_group):
     """Strength-weighted share of employed ties, shrunk towards 0 for small networks: sum(w e) / (sum(w) + 1).
 
@@ -56,7 +58,7 @@ def referral_share(i, tie_target, tie_strength, labour, group, dwelling, block_f
         w = w * same_block if (d >= block_first) & (d < block_end) else w
         w = w * same_group if group[j] == group[i] else w
         den += w
-        num += w if labour[j] == EMPLOYED else 0.0
+        num += w if (labour[j] if j < i else old_labour[j]) == EMPLOYED else 0.0
     return num / den
 
 
@@ -108,7 +110,33 @@ def area_constants(p, demand, reputation, area_place_quality, levers):
     return c3.ravel()
 
 
-@njit(cache=True)
+# the phases of the labour month (labour_phases): households that read no tie's labour state first, then the
+# job seekers none of whose ties in earlier slots seeks a job, then the other job seekers in slot order
+INDEPENDENT = 0
+FIRST_SEEKERS = 1
+LATER_SEEKERS = 2
+NOT_ALIVE = 3
+
+
+@njit(cache=True, parallel=explicit_prange())
+def labour_phases(alive, labour, tie_target):
+    """The phase of every slot's labour month (INDEPENDENT, FIRST_SEEKERS, LATER_SEEKERS, NOT_ALIVE), from
+    last month's labour states: only job seekers read their ties' states (:func:`referral_share`)."""
+    n = alive.shape[0]
+    phase = np.empty(n, np.int8)
+    for i in prange(n):
+        seeks = (labour[i] == SHORT_TERM_UNEMPLOYED) | (labour[i] == LONG_TERM_UNEMPLOYED)
+        later = False
+        for k in range(tie_target.shape[1]):
+            j = tie_target[i, k]
+            later |= (j >= 0) & (j < i) & ((labour[max(j, 0)] == SHORT_TERM_UNEMPLOYED)
+                                           | (labour[max(j, 0)] == LONG_TERM_UNEMPLOYED))
+        phase[i] = NOT_ALIVE if not alive[i] else INDEPENDENT if not seeks else LATER_SEEKERS if later \
+            else FIRST_SEEKERS
+    return phase
+
+
+@njit(cache=True, parallel=explicit_prange())
 def labour_step(key, step, p, demand, h, dw, blk, ar, area_place_quality, levers):
     """Advance the labour market one month for every household (in place): docs/model.md 7.2.
 
@@ -116,22 +144,41 @@ def labour_step(key, step, p, demand, h, dw, blk, ar, area_place_quality, levers
     of the households, dwellings, blocks and areas (``State.<group>.view()``); ``area_place_quality``: the
     mean place quality of each area; ``levers``: the month's lever table (``common.lever_table``). Writes the
     households' labour state, spell, skill, wage, income and children's education.
+
+    The result is that of one loop over the slots in order, in which a job seeker reads the states of its ties
+    in earlier slots as updated this month (threads.py). The households are advanced in three phases
+    (:func:`labour_phases`): those that read no tie's state, in parallel chunks; then the job seekers none of
+    whose ties in earlier slots seeks a job (those ties are final after the first phase), in parallel chunks;
+    then the few other job seekers one after the other in slot order.
     """
+    c = area_constants(p, demand, ar.reputation, area_place_quality, levers)
+    old_labour = h.labour.copy()
+    phase = labour_phases(h.alive, h.labour, h.tie_target)
+    n = h.alive.shape[0]
+    for which in range(INDEPENDENT, FIRST_SEEKERS + 1):
+        for chunk in prange((n + CHUNK - 1) // CHUNK):
+            _labour_slots(key, step, p, h, dw, blk, c, levers, old_labour, phase, which, chunk * CHUNK,
+                          min(chunk * CHUNK + CHUNK, n))
+    _labour_slots(key, step, p, h, dw, blk, c, levers, old_labour, phase, LATER_SEEKERS, 0, n)
+
+
+@njit(cache=True)
+def _labour_slots(key, step, p, h, dw, blk, c, levers, old_labour, phase, which, start, stop):
+    """The labour month (:func:`labour_step`) of the households in slots ``start:stop`` whose ``phase`` is
+    ``which``; ``c``: the month's :func:`area_constants`; ``old_labour``: the labour states before the month."""
     # the arrays are read from their tuples once, here (a field read in the loop costs reference counts)
     alive, rng_key, dwelling, group, adults, children = h.alive, h.rng_key, h.dwelling, h.group, h.adults, h.children
     labour, unemployed_months, skill, wage, income = h.labour, h.unemployed_months, h.skill, h.wage, h.income
     child_education, programme, tie_target, tie_strength = h.child_education, h.programme, h.tie_target, h.tie_strength
     dw_block, dw_area = dw.block, dw.area
     blk_first, blk_n, block_efficacy = blk.first_dwelling, blk.n_dwellings, blk.efficacy_lagged
-    reputation = ar.reputation
     skey = step_key(key, STREAM_LABOUR, step)
     K = tie_target.shape[1]
-    c = area_constants(p, demand, reputation, area_place_quality, levers)
     n_columns = levers.shape[1]
     half_rest = (1.0 - p.child_education_parent_weight) * 0.5
     same_block = 1.0 + p.referral_same_block_bonus
     same_group = 1.0 + p.referral_same_group_bonus
-    for i in range(alive.shape[0]):
+    for i in range(start, stop):
         # ask for the data of a household further on: its tie rows (read only if it is unemployed, too sparsely
         # for the hardware to foresee) and its own arrays (more streams than the hardware follows; this pays
         # at 1e6 households, at 1e5 it makes no difference)
@@ -146,7 +193,7 @@ def labour_step(key, step, p, demand, h, dw, blk, ar, area_place_quality, levers
         prefetch(child_education, f)
         prefetch(labour, f)
         prefetch(unemployed_months, f)
-        if not alive[i]:
+        if phase[i] != which:
             continue
         d = unsigned(dwelling[i])  # indices without wrap-around (common.unsigned)
         a = dw_area[d]
@@ -158,8 +205,8 @@ def labour_step(key, step, p, demand, h, dw, blk, ar, area_place_quality, levers
         u, u_succession = key_halves(akey)  # 32 bits each: the competing hazards, succession
         if state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
             first = blk_first[b]
-            r = referral_share(i, tie_target, tie_strength, labour, group, dwelling, first, first + blk_n[b],
-                               same_block, same_group)
+            r = referral_share(i, tie_target, tie_strength, labour, old_labour, group, dwelling, first,
+                               first + blk_n[b], same_block, same_group)
             h_find = (c[unsigned(row + C_FIND)] * power(s, p.job_finding_skill_exponent)
                       * (1.0 + p.referral_strength * r))
             if (adults[i] == 1) & (children[i] > 0):
