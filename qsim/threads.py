@@ -9,16 +9,18 @@ household wrote in the same month: the encounters' play-out, participation, the 
 stay sequential, or run in phases that reproduce the sequential order exactly (the labour market).
 
 The number of threads: ``threads=`` of :class:`qsim.Simulation`, :func:`qsim.compare` and the CLI's
-``--threads``; the default is every core numba was started with (the environment variable
-``NUMBA_NUM_THREADS``, which is the number of cores unless set). More threads than that are not possible in
-a running process: set ``NUMBA_NUM_THREADS`` before Python starts. Worker processes of sweeps and
-comparisons run their kernels on one thread (their parallelism is the workers), unless told otherwise.
+``--threads``. The default is every core numba was started with (the environment variable
+``NUMBA_NUM_THREADS``, which is the number of cores unless set), one per ``HOUSEHOLDS_PER_THREAD`` households
+(:func:`for_size`): a month starts and joins the threads about ten times, which costs a few microseconds on
+an idle machine and up to a time slice of the operating system (milliseconds) when other processes keep the
+cores busy, so small runs are faster on one thread. More threads than ``NUMBA_NUM_THREADS`` are not possible
+in a running process: set it before Python starts. Worker processes of sweeps and comparisons run their
+kernels on one thread (their parallelism is the workers), unless told otherwise.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Iterator
+import threading
 
 import numba
 
@@ -48,28 +50,34 @@ def checked(threads: int | None, where: str = "threads") -> int | None:
     return threads
 
 
-def current() -> int:
-    """The number of threads the kernels use now (in this thread)."""
-    return int(numba.get_num_threads())
+HOUSEHOLDS_PER_THREAD = 50_000
+"""The default number of threads of a run is one per this many households (at least one, at most all): below
+it a thread's share of a month (about 5 ms at 100 ns a household-step) is not worth starting it."""
+
+_most: int | None = None  # the most threads a run uses by default (set_threads); None: available()
+_local = threading.local()  # per Python thread (numba's setting is per thread): the threads last set by use()
 
 
 def set_threads(threads: int | None) -> None:
-    """Let the kernels use ``threads`` threads from now on (None: all that are available)."""
-    numba.set_num_threads(available() if threads is None else checked(threads))
+    """The most threads a run uses by default from now on (None: all that are available); a run's own
+    ``threads=`` overrides it."""
+    global _most
+    _most = checked(threads)
 
 
-@contextmanager
-def using(threads: int | None) -> Iterator[None]:
-    """Run the block with the kernels on ``threads`` threads (None: leave the setting as it is), then restore it."""
-    if threads is None:
-        yield
-        return
-    before = current()
-    numba.set_num_threads(checked(threads))
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
+def for_size(households: int) -> int:
+    """The default threads of a run of ``households``: one per HOUSEHOLDS_PER_THREAD, at least 1, at most
+    :func:`set_threads`'s number (default: all available)."""
+    return max(1, min(available() if _most is None else _most, households // HOUSEHOLDS_PER_THREAD))
+
+
+def use(threads: int) -> None:
+    """Let the kernels called from this Python thread use ``threads`` threads (checked by :func:`checked`).
+    Cheap when it is already so (a month of a small area calls it): numba is asked only when the number
+    changes."""
+    if getattr(_local, "threads", None) != threads:
+        numba.set_num_threads(threads)
+        _local.threads = threads
 
 
 def explicit_prange() -> dict[str, bool]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import load_scenario_file, positive_years, safe_name, seed_number
+from .common import add_threads_option, load_scenario_file, positive_years, safe_name, seed_number
 
 
 EPILOG_RUN = """example:
@@ -17,7 +17,7 @@ def _run(args) -> int:
     from ..engine import Simulation
 
     scenario = load_scenario_file(args.scenario)
-    sim = Simulation(scenario, seed=args.seed, replicate=args.replicate, progress=not args.quiet)
+    sim = Simulation(scenario, seed=args.seed, replicate=args.replicate, progress=not args.quiet, threads=args.threads)
     years = args.years if args.years is not None else scenario.years
     result = sim.run(years=years, progress=not args.quiet)
     out = Path(args.out or f"out/{safe_name(scenario.name)}")
@@ -75,4 +75,5 @@ def register(sub) -> None:
     run.add_argument("--years", type=positive_years, default=None, help="years to simulate (default: the scenario's)")
     run.add_argument("--out", default=None, help="output folder (default out/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_threads_option(run, "all cores, one per 50,000 households")
     run.set_defaults(func=_run)

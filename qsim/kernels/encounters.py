@@ -209,7 +209,7 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
         o = occupant[d]
         resident[d] = (o << 1) | np.int32(group[unsigned(nonnegative(o))] != 0)
     # the households in chunks of CHUNK slots (threads.py): chunk c lists its encounters from met[c * CHUNK *
-    # per_household] on, then the lists are joined in chunk order (the same list as one loop would make)
+    # per_household] on, then the lists are joined in chunk order (the same list as one loop makes)
     n_chunks = (n + CHUNK - 1) // CHUNK
     listed = np.zeros(n_chunks, np.int64)
     for c in prange(n_chunks):
@@ -256,14 +256,11 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
                 cursor += (code >= 0) | arranged
         listed[c] = cursor - c * CHUNK * per_household
     m = 0
-    for c in range(n_chunks):  # where each chunk's list starts in the joined list
-        m, listed[c] = m + listed[c], m
-    joined = np.empty(m, np.int64)
-    for c in prange(n_chunks):
+    for c in range(n_chunks):  # join the lists in chunk order (each moves to an earlier or the same place)
         first = c * CHUNK * per_household
-        end = listed[c + 1] if c + 1 < n_chunks else m
-        joined[listed[c]:end] = met[first:first + end - listed[c]]
-    met = joined
+        if first != m:
+            met[m:m + listed[c]] = met[first:first + listed[c]]
+        m += listed[c]
     if arranged:
         m = _arranged_mixing(skey, p, rng_key, dwelling, occupant, dw_area, group, trust_out, programme, area_first,
                              area_n, place_ends, conflict_chances, mixings, columns, met, m, per_household)

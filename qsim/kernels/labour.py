@@ -110,30 +110,19 @@ def area_constants(p, demand, reputation, area_place_quality, levers):
     return c3.ravel()
 
 
-# the phases of the labour month (labour_phases): households that read no tie's labour state first, then the
-# job seekers none of whose ties in earlier slots seeks a job, then the other job seekers in slot order
-INDEPENDENT = 0
-FIRST_SEEKERS = 1
-LATER_SEEKERS = 2
-NOT_ALIVE = 3
+IN_CHUNK = 0  # a household advanced in its chunk's pass (labour_step)
+LATER = 1     # a job seeker advanced after the chunks' passes
 
 
-@njit(cache=True, parallel=explicit_prange())
-def labour_phases(alive, labour, tie_target):
-    """The phase of every slot's labour month (INDEPENDENT, FIRST_SEEKERS, LATER_SEEKERS, NOT_ALIVE), from
-    last month's labour states: only job seekers read their ties' states (:func:`referral_share`)."""
-    n = alive.shape[0]
-    phase = np.empty(n, np.int8)
-    for i in prange(n):
-        seeks = (labour[i] == SHORT_TERM_UNEMPLOYED) | (labour[i] == LONG_TERM_UNEMPLOYED)
-        later = False
-        for k in range(tie_target.shape[1]):
-            j = tie_target[i, k]
-            later |= (j >= 0) & (j < i) & ((labour[max(j, 0)] == SHORT_TERM_UNEMPLOYED)
-                                           | (labour[max(j, 0)] == LONG_TERM_UNEMPLOYED))
-        phase[i] = NOT_ALIVE if not alive[i] else INDEPENDENT if not seeks else LATER_SEEKERS if later \
-            else FIRST_SEEKERS
-    return phase
+@njit(cache=True, inline="always")
+def reads_unfinished(i, start, tie_target, phase):
+    """True if job seeker i (in the chunk from slot ``start``) has a tie in an earlier slot whose state is not
+    final when its chunk's pass reaches it: in an earlier chunk (advanced in parallel), or LATER itself."""
+    later = False
+    for k in range(tie_target.shape[1]):
+        j = tie_target[i, k]
+        later |= (j >= 0) & (j < i) & ((j < start) | (phase[max(j, start)] == LATER))
+    return later
 
 
 @njit(cache=True, parallel=explicit_prange())
@@ -146,26 +135,25 @@ def labour_step(key, step, p, demand, h, dw, blk, ar, area_place_quality, levers
     households' labour state, spell, skill, wage, income and children's education.
 
     The result is that of one loop over the slots in order, in which a job seeker reads the states of its ties
-    in earlier slots as updated this month (threads.py). The households are advanced in three phases
-    (:func:`labour_phases`): those that read no tie's state, in parallel chunks; then the job seekers none of
-    whose ties in earlier slots seeks a job (those ties are final after the first phase), in parallel chunks;
-    then the few other job seekers one after the other in slot order.
+    in earlier slots as updated this month (threads.py): the chunks of CHUNK slots are advanced in parallel,
+    each in slot order, except the job seekers that would read a state not final yet (:func:`reads_unfinished`,
+    a few per cent of the households), which are then advanced one after the other in slot order.
     """
     c = area_constants(p, demand, ar.reputation, area_place_quality, levers)
     old_labour = h.labour.copy()
-    phase = labour_phases(h.alive, h.labour, h.tie_target)
     n = h.alive.shape[0]
-    for which in range(INDEPENDENT, FIRST_SEEKERS + 1):
-        for chunk in prange((n + CHUNK - 1) // CHUNK):
-            _labour_slots(key, step, p, h, dw, blk, c, levers, old_labour, phase, which, chunk * CHUNK,
-                          min(chunk * CHUNK + CHUNK, n))
-    _labour_slots(key, step, p, h, dw, blk, c, levers, old_labour, phase, LATER_SEEKERS, 0, n)
+    phase = np.zeros(n, np.int8)
+    for chunk in prange((n + CHUNK - 1) // CHUNK):
+        _labour_slots(key, step, p, h, dw, blk, c, levers, old_labour, phase, False, chunk * CHUNK,
+                      min(chunk * CHUNK + CHUNK, n))
+    _labour_slots(key, step, p, h, dw, blk, c, levers, old_labour, phase, True, 0, n)
 
 
 @njit(cache=True)
-def _labour_slots(key, step, p, h, dw, blk, c, levers, old_labour, phase, which, start, stop):
-    """The labour month (:func:`labour_step`) of the households in slots ``start:stop`` whose ``phase`` is
-    ``which``; ``c``: the month's :func:`area_constants`; ``old_labour``: the labour states before the month."""
+def _labour_slots(key, step, p, h, dw, blk, c, levers, old_labour, phase, later, start, stop):
+    """The labour month (:func:`labour_step`) of the households in slots ``start:stop``: a chunk's pass, which
+    marks the job seekers it leaves for later in ``phase``, or (``later``) the pass of those. ``c``: the
+    month's :func:`area_constants`; ``old_labour``: the labour states before the month."""
     # the arrays are read from their tuples once, here (a field read in the loop costs reference counts)
     alive, rng_key, dwelling, group, adults, children = h.alive, h.rng_key, h.dwelling, h.group, h.adults, h.children
     labour, unemployed_months, skill, wage, income = h.labour, h.unemployed_months, h.skill, h.wage, h.income
@@ -179,6 +167,8 @@ def _labour_slots(key, step, p, h, dw, blk, c, levers, old_labour, phase, which,
     same_block = 1.0 + p.referral_same_block_bonus
     same_group = 1.0 + p.referral_same_group_bonus
     for i in range(start, stop):
+        if later & (phase[i] != LATER):
+            continue
         # ask for the data of a household further on: its tie rows (read only if it is unemployed, too sparsely
         # for the hardware to foresee) and its own arrays (more streams than the hardware follows; this pays
         # at 1e6 households, at 1e5 it makes no difference)
@@ -193,7 +183,7 @@ def _labour_slots(key, step, p, h, dw, blk, c, levers, old_labour, phase, which,
         prefetch(child_education, f)
         prefetch(labour, f)
         prefetch(unemployed_months, f)
-        if phase[i] != which:
+        if not alive[i]:
             continue
         d = unsigned(dwelling[i])  # indices without wrap-around (common.unsigned)
         a = dw_area[d]
@@ -204,6 +194,9 @@ def _labour_slots(key, step, p, h, dw, blk, c, levers, old_labour, phase, which,
         state = labour[i]
         u, u_succession = key_halves(akey)  # 32 bits each: the competing hazards, succession
         if state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
+            if (not later) and reads_unfinished(i, start, tie_target, phase):
+                phase[i] = LATER  # advanced after the chunks' passes
+                continue
             first = blk_first[b]
             r = referral_share(i, tie_target, tie_strength, labour, old_labour, group, dwelling, first,
                                first + blk_n[b], same_block, same_group)
