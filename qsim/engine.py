@@ -182,7 +182,12 @@ class Simulation:
 
     def step(self) -> None:
         """Advance the city by one month."""
-        kernel_threads.use(self._threads())
+        threads = self._threads()
+        kernel_threads.use(threads)
+        with kernel_threads.chunks_to_free_threads(threads):
+            self._step()
+
+    def _step(self) -> None:
         s = self.state
         t = s.month
         if t + 1 >= len(self._demand):

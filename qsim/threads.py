@@ -4,7 +4,9 @@ A run's kernels split their loops over the households (and buildings, dwellings,
 fixed size (``CHUNK`` in each kernel module, never derived from the number of threads) and run the chunks on
 numba's threads (``prange``). A chunk's work and its partial sums are the same whichever thread runs it, and
 the partial sums are combined in chunk order afterwards, so that results are bit-identical for any number of
-threads (``tests/test_threads.py``). Steps whose semantics are sequential (a household reads what an earlier
+threads (``tests/test_threads.py``). The chunks go to the threads one at a time as they become free
+(:func:`chunks_to_free_threads`, around every month of a run on more than one thread).
+Steps whose semantics are sequential (a household reads what an earlier
 household wrote in the same month: the encounters' play-out, participation, the movers acting one by one)
 stay sequential, or run in phases that reproduce the sequential order exactly (the labour market).
 
@@ -21,6 +23,8 @@ kernels on one thread (their parallelism is the workers), unless told otherwise.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
+from typing import Iterator
 
 import numba
 
@@ -78,6 +82,23 @@ def use(threads: int) -> None:
     if getattr(_local, "threads", None) != threads:
         numba.set_num_threads(threads)
         _local.threads = threads
+
+
+@contextmanager
+def chunks_to_free_threads(threads: int) -> Iterator[None]:
+    """Run the block with numba handing the chunks of a ``prange`` loop to the threads one at a time as they
+    become free (dynamic scheduling; the default gives each thread a fixed share of the loop up front). On a
+    machine shared with other processes, a thread that the operating system deschedules for a while then
+    holds up one chunk, not its whole share. Results do not change (a chunk's work is the same whichever
+    thread does it). Nothing to do on one thread."""
+    if threads == 1:
+        yield
+        return
+    before = numba.set_parallel_chunksize(1)
+    try:
+        yield
+    finally:
+        numba.set_parallel_chunksize(before)
 
 
 def explicit_prange() -> dict[str, bool]:

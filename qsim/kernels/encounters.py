@@ -159,6 +159,7 @@ def _code(i, j, across, w, conflict_end, form_lo, form_hi, meets):
 
 
 CHUNK = 4096  # households whose encounters one thread lists at a time (threads.py)
+DECAY_CHUNK = 16384  # tie slots one thread decays, dwellings whose residents it packs, at a time (a multiple of 8)
 
 
 @njit(cache=True, parallel=explicit_prange())
@@ -204,10 +205,12 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
     met = np.empty(n * per_household, np.int64)
     # each dwelling's occupant and the occupant's group in one int32: occupant << 1 | group (NO_ONE: -2), so
     # that an attempt reads one array instead of two dependent ones (slots < 2**28 fit)
-    resident = np.empty(occupant.shape[0], np.int32)
-    for d in prange(occupant.shape[0]):
-        o = occupant[d]
-        resident[d] = (o << 1) | np.int32(group[unsigned(nonnegative(o))] != 0)
+    n_dwellings = occupant.shape[0]
+    resident = np.empty(n_dwellings, np.int32)
+    for c in prange((n_dwellings + DECAY_CHUNK - 1) // DECAY_CHUNK):
+        for d in range(c * DECAY_CHUNK, min(c * DECAY_CHUNK + DECAY_CHUNK, n_dwellings)):
+            o = occupant[d]
+            resident[d] = (o << 1) | np.int32(group[unsigned(nonnegative(o))] != 0)
     # the households in chunks of CHUNK slots (threads.py): chunk c lists its encounters from met[c * CHUNK *
     # per_household] on, then the lists are joined in chunk order (the same list as one loop makes)
     n_chunks = (n + CHUNK - 1) // CHUNK
@@ -382,9 +385,6 @@ def encounters_step(key, step, p, h, dw, bld, blk, ar, area_place_quality, lever
         if ((code & 4) != 0) & (not tied):
             _form_tie(tie_target, tie_strength, tie_back, ui, uj, p.tie_initial_strength)
     decay_ties(tie_target, tie_strength, tie_back, np.float32(1.0 - p.tie_decay), np.float32(p.tie_min_strength))
-
-
-DECAY_CHUNK = 16384  # tie slots one thread decays at a time (a multiple of 8; threads.py)
 
 
 @njit(cache=True, parallel=explicit_prange())

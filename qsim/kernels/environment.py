@@ -24,7 +24,7 @@ from ..rng import STREAM_ENVIRONMENT, agent_key, step_key, uniform
 from ..threads import explicit_prange
 from .common import clip01, unsigned
 
-RENT_CHUNK = 1024  # households whose due rents are found at a time
+RENT_CHUNK = 1024  # households whose due rents are found at a time; buildings decayed at a time (threads.py)
 
 
 @njit(cache=True, inline="always")
@@ -50,12 +50,14 @@ def environment_step(key, step, p, rent_pressure, h, dw, bld, blk, ar, pl, area_
     dw_building, dw_area, dw_rent = dw.building, dw.area, dw.rent
     area_rent_level, reputation = ar.rent_level, ar.reputation
     skey = step_key(key, STREAM_ENVIRONMENT, step)
-    for bld in prange(bld_quality.shape[0]):  # buildings independent of each other (threads.py)
-        a = unsigned(blk_area[unsigned(bld_block[bld])])  # indices without wrap-around (common.unsigned)
-        q = bld_quality[bld] - p.building_decay
-        if uniform(agent_key(skey, bld), 0) < p.maintenance_rate + area_levers[a, L.MAINTENANCE]:
-            q += p.maintenance_gain
-        bld_quality[bld] = clip01(q)
+    n_buildings = bld_quality.shape[0]
+    for chunk in prange((n_buildings + RENT_CHUNK - 1) // RENT_CHUNK):  # buildings independent (threads.py)
+        for bld in range(chunk * RENT_CHUNK, min(chunk * RENT_CHUNK + RENT_CHUNK, n_buildings)):
+            a = unsigned(blk_area[unsigned(bld_block[bld])])  # indices without wrap-around (common.unsigned)
+            q = bld_quality[bld] - p.building_decay
+            if uniform(agent_key(skey, bld), 0) < p.maintenance_rate + area_levers[a, L.MAINTENANCE]:
+                q += p.maintenance_gain
+            bld_quality[bld] = clip01(q)
     n_areas = area_place_quality.shape[0]
     count = np.zeros(n_areas)
     total = np.zeros(n_areas)
