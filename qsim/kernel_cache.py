@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sys
 
-COLD_START_SECONDS = "30-60"
-"""How long compiling every kernel takes (seconds; measured on a 2-core machine, docs/benchmarks.md)."""
+COLD_START_SECONDS = "about 60"
+"""How long compiling the kernels of a run takes on 2 free cores (seconds; docs/benchmarks.md, "Start-up")."""
 
 _noted = False
 
@@ -37,7 +37,7 @@ def note_if_cold() -> bool:
         return False
     _noted = True
     sys.stderr.write(f"qsim: compiling the model's kernels for this machine (once after installing or updating "
-                     f"qsim; usually {COLD_START_SECONDS} s on 2 cores). Later runs load them from numba's "
-                     f"cache.\n")
+                     f"qsim; usually {COLD_START_SECONDS} s on 2 free cores, longer on a busy machine). Later runs "
+                     "load them from numba's cache.\n")
     sys.stderr.flush()
     return True
