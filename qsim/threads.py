@@ -5,10 +5,10 @@ fixed size (``CHUNK`` in each kernel module, never derived from the number of th
 numba's threads (``prange``). A chunk's work and its partial sums are the same whichever thread runs it, and
 the partial sums are combined in chunk order afterwards, so that results are bit-identical for any number of
 threads (``tests/test_threads.py``). The chunks go to the threads one at a time as they become free
-(:func:`chunks_to_free_threads`, around every month of a run on more than one thread).
-Steps whose semantics are sequential (a household reads what an earlier
-household wrote in the same month: the encounters' play-out, participation, the movers acting one by one)
-stay sequential, or run in phases that reproduce the sequential order exactly (the labour market).
+(:func:`chunks_to_free_threads`, around every month of a run on more than one thread). Steps whose semantics
+are sequential (a household reads what an earlier household wrote in the same month: the encounters'
+play-out, participation, the movers acting one by one) stay sequential, or run in phases that reproduce the
+sequential order exactly (the labour market).
 
 The number of threads: ``threads=`` of :class:`qsim.Simulation`, :func:`qsim.compare` and the CLI's
 ``--threads``. The default is every core numba was started with (the environment variable

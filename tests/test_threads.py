@@ -137,19 +137,30 @@ class _Recording(Executor):
         return future
 
 
-@pytest.mark.parametrize("threads, expected", [(None, 1), (2, 2)])
-def test_workers_run_their_kernels_on_one_thread_unless_told_otherwise(tmp_path, threads, expected):
+def test_threads_given_to_execute_reach_every_run(tmp_path):
     from qsim.experiment import execute
     from qsim.experiment.plan import replications_plan
     from qsim.experiment.store import Store
+    from qsim.threads import available
     import qsim
 
-    scenario = qsim.load_scenario(ROOT / "scenarios" / "baseline.toml")
-    plan = replications_plan([scenario], 2, 1, 1 / 12, 1)
+    plan = replications_plan([qsim.load_scenario(ROOT / "scenarios" / "baseline.toml")], 2, 1, 1 / 12, 1)
     recording = _Recording()
+    threads = min(2, available())
     with Store.for_plan(tmp_path / "store", plan) as store:
         execute(plan, store, recording, progress=False, threads=threads)
-    assert recording.calls and all(args[-1] == expected for args in recording.calls)
+    assert len(recording.calls) == 2 and all(args[-1] == threads for args in recording.calls)
+
+
+def test_local_worker_processes_default_to_one_thread():
+    """A worker of a local pool gives even a run of 10 million households one thread (the workers are the
+    parallelism); this process would give it all (here 2 or more, as NUMBA_NUM_THREADS allows)."""
+    from qsim.experiment.executors import local_executor
+    from qsim.threads import available, for_size
+
+    with local_executor(1) as pool:
+        assert pool.submit(for_size, 10_000_000).result(timeout=300) == 1
+    assert for_size(10_000_000) == min(available(), 200)
 
 
 def test_a_bad_number_of_threads_is_a_clear_error():
