@@ -482,8 +482,8 @@ def compare(scenarios: Sequence[Scenario | str | Path], replications: int = 10, 
     ``threads``: the kernels' threads per run (default: all cores in a serial run, one per worker process;
     results do not depend on it, see :mod:`qsim.threads`).
     """
-    goal = checked_goal(goal)
-    checked_threads(threads)  # a bad goal fails before the runs
+    goal = checked_goal(goal)  # a bad goal fails before the runs
+    checked_threads(threads)  # and so does a bad number of threads
     loaded = [as_scenario(s) for s in scenarios]
     if len(loaded) < 2:
         raise ValueError("compare needs a baseline and at least one option")
