@@ -1,6 +1,6 @@
 """Throughput of the full qsim model: a benchmark script, not a timed test.
 
-Measured on one core (all kernels are single-threaded), for one area of
+Measured on one core (``threads=1``; ``benchmarks/threads.py`` measures the speed-up on more), for one area of
 ``n`` households (or ``--areas`` equal areas), blocks of about 80 dwellings
 (4 buildings of 16-24) and about 6% vacant, every process on, default
 parameters (the baseline's area fields otherwise):
@@ -162,7 +162,7 @@ def measure_size(n: int, months: int, seed: int, areas: int = 1, breakdown: bool
     reset_peak_rss()
     rss_before = _status("VmRSS")
     start = time.perf_counter()
-    sim = qsim.Simulation(scenario(n, 2 * months + 1, areas), seed=seed)
+    sim = qsim.Simulation(scenario(n, 2 * months + 1, areas), seed=seed, threads=1)  # per core: one thread
     construction = time.perf_counter() - start
     rss_built, rss_build_peak = _status("VmRSS"), _status("VmHWM")
     reset_peak_rss()
@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write all numbers to this JSON file")
     args = parser.parse_args(argv)
 
-    qsim.Simulation(scenario(1000, 12), seed=args.seed).step()  # load every cached kernel before measuring
+    qsim.Simulation(scenario(1000, 12), seed=args.seed, threads=1).step()  # load every cached kernel first
     sizes = []
     for n in (int(s) for s in args.sizes):
         months = args.months or int(min(120, max(6, 1e7 // n)))

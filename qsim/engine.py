@@ -31,6 +31,8 @@ from .progress import construction
 from .result import Result
 from .rng import run_key
 from .scenario import Scenario, macro_path
+from . import threads as kernel_threads
+from .kernel_cache import note_if_cold
 
 
 # Every SORT_MONTHS months (at the start of the month) the household slots are re-ordered by dwelling
@@ -50,15 +52,20 @@ class Simulation:
     ``hooks`` are called as ``hook(context, month)`` at the start of every
     month, after the budget ledger and the measures (see :mod:`qsim.hooks`).
     With ``progress`` a bar on stderr follows the construction (the first one
-    compiles numba's kernels); ``run(progress=True)`` follows the months.
+    compiles numba's kernels); ``run(progress=True)`` follows the months. ``threads``: how many threads the
+    kernels use (default: all cores, one per 50,000 households; results are the same for any number, see
+    :mod:`qsim.threads`).
     """
 
     def __init__(self, scenario: Scenario | str, seed: int | None = None, replicate: int = 0,
-                 hooks: Iterable[Hook] = (), progress: bool = False):
+                 hooks: Iterable[Hook] = (), progress: bool = False, threads: int | None = None):
+        self.threads = kernel_threads.checked(threads)
         if not isinstance(scenario, Scenario):
             from .scenario import load_scenario
 
             scenario = load_scenario(scenario)
+        self._default_threads = kernel_threads.for_size(sum(a.n_households for a in scenario.areas))
+        note_if_cold()
         self.scenario = scenario
         self.seed = scenario.scenario.seed if seed is None else int(seed)
         self.replicate = int(replicate)
@@ -68,11 +75,16 @@ class Simulation:
         self.months = scenario.years * 12
         spin_up = scenario.spinup_months if self.processes.encounters else 0
         with construction(scenario.name, spin_up, enabled=progress) as begin:
+            kernel_threads.use(self._threads())
             begin("households, dwellings and measures")
             self._build(scenario, hooks)
             self._spin_up(scenario.spinup_months, begin)
             begin("neighbourhood")
             self._initialise_neighbourhood()
+
+    def _threads(self) -> int:
+        """The kernels' threads: ``threads`` if given, else by the scenario's households (threads.for_size)."""
+        return self._default_threads if self.threads is None else self.threads
 
     # -------------------------------------------------------------- set-up
     def _build(self, scenario: Scenario, hooks: Iterable[Hook]) -> None:
@@ -173,6 +185,12 @@ class Simulation:
 
     def step(self) -> None:
         """Advance the city by one month."""
+        threads = self._threads()
+        kernel_threads.use(threads)
+        with kernel_threads.chunks_to_free_threads(threads):
+            self._step()
+
+    def _step(self) -> None:
         s = self.state
         t = s.month
         if t + 1 >= len(self._demand):

@@ -39,7 +39,7 @@ def small_file(tmp_path):
 
 def test_run_writes_tables_plot_and_prints_a_summary(small_file, tmp_path, capsys):
     out = tmp_path / "out"
-    code = main(["run", str(small_file), "--seed", "2", "--years", "1", "--out", str(out), "--quiet"])
+    code = main(["run", str(small_file), "--seed", "2", "--years", "1", "--out", str(out), "--quiet", "--plot"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     for name in ("indicators.parquet", "indicators.csv", "flows.parquet", "flows.csv", "indicators.png"):

@@ -257,7 +257,7 @@ def test_command_line_lists_the_catalogue_and_writes_the_ledger(tmp_path, capsys
         '[[measures]]\ntype = "job_coaching"\nend = 2\nfunding = "programme"',
         '[[measures]]\ntype = "playground"\nstart = 2\nfunding = "programme"']) + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    assert main(["run", str(path), "--quiet", "--out", str(out)]) == 0
+    assert main(["run", str(path), "--quiet", "--out", str(out), "--plot"]) == 0
     printed = capsys.readouterr().out
     assert "budget:" in printed and "job_coaching" in printed
     for name in ("ledger.csv", "ledger.parquet", "indicators.png"):

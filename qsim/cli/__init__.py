@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
     """Warnings meant for the user (a damaged store, a lock taken over) as ``qsim: warning: ...``; others as
     Python prints them."""
+    if not caught:  # the usual case: nothing to import (the store module loads the experiment package, scipy)
+        return
     from ..experiment.store import StoreWarning
 
     for w in caught:

@@ -159,6 +159,13 @@ def add_experiment_file_options(parser: argparse.ArgumentParser, what: str = "ex
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def add_threads_option(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--threads N``: the kernels' threads within one run (results do not depend on it; qsim.threads)."""
+    parser.add_argument("--threads", type=positive_int, default=None, metavar="N",
+                        help=f"threads of the compiled kernels within one run (default: {default}; at most "
+                        "NUMBA_NUM_THREADS; results are the same for any number)")
+
+
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=positive_int, default=None, metavar="N",

@@ -8,8 +8,8 @@ import math
 import sys
 from pathlib import Path
 
-from .common import (add_executor_options, add_store_options, executor_for, load_scenario_file, positive_int,
-                     positive_years, report_failures, seed_number)
+from .common import (add_executor_options, add_store_options, add_threads_option, executor_for, load_scenario_file,
+                     positive_int, positive_years, report_failures, seed_number)
 from .report import add_report_language
 
 
@@ -45,7 +45,7 @@ def _compare(args) -> int:
     with executor_for(args) as executor:
         comparison = compare(scenarios, replications=args.replications, seed=args.seed, executor=executor,
                              years=args.years, store=out / "store", progress=not args.quiet, wait=args.wait,
-                             retry_failed=args.retry_failed, goal=args.goal)
+                             retry_failed=args.retry_failed, goal=args.goal, threads=args.threads)
     if args.basis is not None:
         comparison = dataclasses.replace(comparison, basis=args.basis)
     again = f"qsim compare {' '.join([args.baseline, *args.options])}"
@@ -165,6 +165,7 @@ def register(sub) -> None:
     cmp.add_argument("--seed", type=seed_number, default=1, metavar="S",
                      help="random seed shared by all scenarios (default 1)")
     add_executor_options(cmp)
+    add_threads_option(cmp, "all cores with --workers 1, else 1 per worker")
     add_store_options(cmp)
     cmp.add_argument("--years", type=positive_years, default=None, metavar="Y",
                      help="years to simulate (default: each scenario's)")

@@ -1,15 +1,15 @@
-"""`qsim run`: one scenario, its indicators, ledger and plot."""
+"""`qsim run`: one scenario, its indicators and ledger (and, with --plot, its figures)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from .common import load_scenario_file, positive_years, safe_name, seed_number
+from .common import add_threads_option, load_scenario_file, positive_years, safe_name, seed_number
 
 
 EPILOG_RUN = """example:
-  qsim run scenarios/baseline.toml --seed 2 --years 10 --out out/baseline
+  qsim run scenarios/baseline.toml --seed 2 --years 10 --out out/baseline --plot
 """
 
 
@@ -17,16 +17,18 @@ def _run(args) -> int:
     from ..engine import Simulation
 
     scenario = load_scenario_file(args.scenario)
-    sim = Simulation(scenario, seed=args.seed, replicate=args.replicate, progress=not args.quiet)
+    sim = Simulation(scenario, seed=args.seed, replicate=args.replicate, progress=not args.quiet, threads=args.threads)
     years = args.years if args.years is not None else scenario.years
     result = sim.run(years=years, progress=not args.quiet)
     out = Path(args.out or f"out/{safe_name(scenario.name)}")
     files = result.save(out)
-    plot = out / "indicators.png"
-    from ..measures.runner import measure_periods, union_of_periods
+    figures = []
+    if args.plot:  # matplotlib and the figure take about half a second: only when asked
+        from ..measures.runner import measure_periods, union_of_periods
 
-    result.plot(path=plot, marks=union_of_periods(measure_periods(scenario)))
-    maps = city_maps(scenario, result, out)
+        figures.append(out / "indicators.png")
+        result.plot(path=figures[0], marks=union_of_periods(measure_periods(scenario)))
+        figures += city_maps(scenario, result, out)
     import pandas as pd
 
     with pd.option_context("display.width", 120, "display.float_format", "{:,.3f}".format):
@@ -34,7 +36,7 @@ def _run(args) -> int:
               f"households at the end, {sim.elapsed:.2f} s\n")
         print(result.summary().to_string())
     print(budget_summary(result.ledger))
-    print(f"\nwrote {', '.join(str(f) for f in [*files, plot, *maps])}")
+    print(f"\nwrote {', '.join(str(f) for f in [*files, *figures])}")
     return 0
 
 
@@ -67,7 +69,7 @@ def budget_summary(ledger) -> str:
 
 def register(sub) -> None:
     """Add this module's command(s) to the `qsim` parser."""
-    run = sub.add_parser("run", help="run one scenario and write indicators, flows, the budget ledger and a plot",
+    run = sub.add_parser("run", help="run one scenario and write indicators, flows, the budget ledger (and plots)",
                          epilog=EPILOG_RUN, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("scenario", help="scenario file (TOML)")
     run.add_argument("--seed", type=seed_number, default=None, help="random seed (default: the scenario's)")
@@ -75,4 +77,7 @@ def register(sub) -> None:
     run.add_argument("--years", type=positive_years, default=None, help="years to simulate (default: the scenario's)")
     run.add_argument("--out", default=None, help="output folder (default out/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--plot", action="store_true", help="also draw indicators.png (key indicators over time; "
+                     "for a city scenario with polygons also maps)")
+    add_threads_option(run, "all cores, one per 50,000 households")
     run.set_defaults(func=_run)

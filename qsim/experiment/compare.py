@@ -28,6 +28,7 @@ from ..result import write_tables
 from ..scenario import Scenario, scenario_from_dict
 from .decomposition import (PARTS, cohort_column, composition_share, mostly_composition, paired_parts, recorded,
                             residents_values, wide_by_scenario)
+from ..threads import checked as checked_threads
 from .executors import execute, executor_workers
 from .plan import as_scenario, replications_plan
 from .store import Store
@@ -621,7 +622,8 @@ def _ratio(cost: float, gain: float) -> float:
 def compare(scenarios: Sequence[Scenario | str | Path], replications: int = 10, seed: int = 1,
             executor: Executor | int | None = None, years: float | None = None, store: str | Path | None = None,
             area: str = "all", batch_size: int | None = None, progress: bool = True, wait: bool | float = False,
-            retry_failed: bool = False, goal: str | Mapping[str, float] | None = None) -> Comparison:
+            retry_failed: bool = False, goal: str | Mapping[str, float] | None = None,
+            threads: int | None = None) -> Comparison:
     """Run ``replications`` of the baseline (first) and every option with common random numbers and compare them.
 
     ``executor``: an Executor (e.g. :func:`qsim.experiment.dask_executor`), a number of local processes
@@ -634,8 +636,11 @@ def compare(scenarios: Sequence[Scenario | str | Path], replications: int = 10, 
     ``goal``: the indicators the decision weighs, as
     ``{"unemployment_rate": 2, "out_group_trust": 1}`` or ``"unemployment_rate=2,out_group_trust=1"`` (default:
     every key indicator with a better direction, weight 1; see :func:`checked_goal`).
+    ``threads``: the kernels' threads per run (default: all cores in a serial run, one per worker process;
+    results do not depend on it, see :mod:`qsim.threads`).
     """
     goal = checked_goal(goal)  # a bad goal fails before the runs
+    checked_threads(threads)  # and so does a bad number of threads
     loaded = [as_scenario(s) for s in scenarios]
     if len(loaded) < 2:
         raise ValueError("compare needs a baseline and at least one option")
@@ -646,7 +651,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], replications: int = 10, 
     folder = tempfile.TemporaryDirectory(prefix="qsim-compare-") if store is None else nullcontext(store)
     with folder as path:
         with Store.for_plan(path, plan, wait=wait) as target:
-            execute(plan, target, executor, progress, retry_failed=retry_failed)
+            execute(plan, target, executor, progress, retry_failed=retry_failed, threads=threads)
             _check_columns(target.yearly)
             return Comparison([s.name for s in loaded], target.yearly, target.runs, periods, area,
                               definitions=list(loaded), goal=goal)

@@ -25,6 +25,7 @@ import pandas as pd
 from ..engine import Simulation
 from ..errors import QsimError
 from ..scenario import Scenario
+from ..threads import set_threads
 from .plan import Plan
 from .runs import BatchOutput, RunStatus, run_batch
 from .store import Store
@@ -103,7 +104,14 @@ def local_executor(workers: int | None = None) -> ProcessPoolExecutor:
     """
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     return ProcessPoolExecutor(max_workers=workers or default_workers(), mp_context=multiprocessing.get_context(method),
-                               initializer=_die_with_parent, initargs=(os.getpid(),))
+                               initializer=_start_worker, initargs=(os.getpid(),))
+
+
+def _start_worker(parent: int) -> None:
+    """Worker initializer: end with ``parent`` (:func:`_die_with_parent`), and run the kernels on one thread by
+    default: the workers are the parallelism (no oversubscription; ``threads=`` of a plan overrides it)."""
+    _die_with_parent(parent)
+    set_threads(1)
 
 
 class DaskExecutor(Executor):
@@ -135,6 +143,7 @@ class DaskExecutor(Executor):
         the rest, so that workers sharing a numba cache (one host, or a shared file system) only read it."""
         from distributed.comm import get_address_host
 
+        self.client.run(set_threads, 1)  # kernels on one thread per worker process, as in local pools
         self.client.wait_for_workers(1)
         hosts: dict[str, list[str]] = {}
         for address in self.client.nthreads():
@@ -201,14 +210,17 @@ def batches_to_run(store: Store, retry_failed: bool = False, batches: Iterable[i
 
 
 def execute(plan: Plan, store: Store, executor: Executor | int | None = None, progress: bool = True,
-            retry_failed: bool = False, batches: Iterable[int] | None = None) -> ExecutionReport:
+            retry_failed: bool = False, batches: Iterable[int] | None = None,
+            threads: int | None = None) -> ExecutionReport:
     """Run every batch of ``plan`` that ``store`` (opened with :meth:`Store.for_plan`) does not hold yet and store
     each as it finishes.
 
     ``executor``: an Executor (used as is, not shut down; a :class:`DaskExecutor` warms
     up its workers), a number of local worker processes (1: serial in this process),
     or None for all cores. Results do not depend on the executor. ``retry_failed``:
-    also rerun the batches with failed runs; ``batches``: only these batches.
+    also rerun the batches with failed runs; ``batches``: only these batches. ``threads``: the kernels'
+    threads in each run (default: all cores when the runs are serial in this process; one in local worker
+    processes and Dask workers, whose parallelism is the workers; see :mod:`qsim.threads`).
 
     A task that raises (a local worker killed, a Dask worker lost) is tried again;
     after that, its batch runs alone, and once it has been lost :data:`MAX_ATTEMPTS`
@@ -251,8 +263,9 @@ def execute(plan: Plan, store: Store, executor: Executor | int | None = None, pr
         """Submit batch ``b``; False (and ``b`` back in line) if the pool broke before it could take it."""
         specs = [runs[r] for r in store.batches[b]]
         scenarios = {s.scenario: plan.scenarios[s.scenario] for s in specs}
+        args = (b, scenarios, specs, plan.years) + (() if threads is None else (threads,))
         try:
-            pending[executor.submit(run_batch, b, scenarios, specs, plan.years)] = (b, solo)
+            pending[executor.submit(run_batch, *args)] = (b, solo)
         except BrokenExecutor:
             (alone if solo else queue).appendleft(b)
             return False

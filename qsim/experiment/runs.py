@@ -79,13 +79,15 @@ def reduce_run(sim: Simulation, years: float | None) -> pd.DataFrame:
 
 
 def run_batch(batch: int, scenarios: dict[int, Scenario], runs: list[RunSpec],
-              years: float | None) -> BatchOutput:
-    """Execute ``runs`` one after the other; a run that raises is recorded with its error and the rest go on."""
+              years: float | None, threads: int | None = None) -> BatchOutput:
+    """Execute ``runs`` one after the other; a run that raises is recorded with its error and the rest go on.
+    ``threads``: the kernels' threads (None: as set in this process; see :mod:`qsim.threads`)."""
     frames, status = [], []
+    options = {} if threads is None else {"threads": threads}  # (a Simulation replaced in tests takes none)
     for spec in runs:
         started = time.perf_counter()
         try:
-            sim = Simulation(scenarios[spec.scenario], seed=spec.seed, replicate=spec.replicate)
+            sim = Simulation(scenarios[spec.scenario], seed=spec.seed, replicate=spec.replicate, **options)
             yearly = reduce_run(sim, years)
         except Exception as e:  # noqa: BLE001 - a failing run is recorded, not fatal
             tb = traceback.format_exc(limit=-3)

@@ -25,10 +25,11 @@ households that moved away (and meet only at places) fade.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .. import levers as L
 from ..rng import STREAM_ENCOUNTERS, bits64, household_key, below, step_key, uniform
+from ..threads import explicit_prange
 from .common import find_in_row, lever, nonnegative, prefetch, trailing_zeros, unsigned
 
 
@@ -157,7 +158,11 @@ def _code(i, j, across, w, conflict_end, form_lo, form_hi, meets):
     return code if meets & (j >= 0) & (j != i) else -1
 
 
-@njit(cache=True)
+CHUNK = 4096  # households whose encounters one thread lists at a time (threads.py)
+DECAY_CHUNK = 16384  # tie slots one thread decays, dwellings whose residents it packs, at a time (a multiple of 8)
+
+
+@njit(cache=True, parallel=explicit_prange())
 def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building, dw_block, dw_area, group, trust_out,
                        programme, bld_first, bld_n, blk_first, blk_n, area_first, area_n, area_place_quality, levers,
                        record=True):
@@ -198,53 +203,67 @@ def encounter_partners(skey, p, alive, rng_key, dwelling, occupant, dw_building,
     arranged = mixings.max() > 0.0  # MIXING set somewhere: keep every attempt for _arranged_mixing
     per_household = whole + (1 if frac > 0.0 else 0)
     met = np.empty(n * per_household, np.int64)
-    m = 0
-    # first dwelling and number of dwellings of the own building, block and area (site 0, 1, 2), and the
-    # tie-formation range [start, end) of the 'what' draw within the group (6, 8) and between groups (7, 9).
-    # An indexed read from this small table, unlike a conditional expression, is not compiled into a
-    # (mispredicted) branch.
-    ranges = np.empty(10, np.int64)
-    ranges[6], ranges[8] = 0, form_within
     # each dwelling's occupant and the occupant's group in one int32: occupant << 1 | group (NO_ONE: -2), so
     # that an attempt reads one array instead of two dependent ones (slots < 2**28 fit)
-    resident = np.empty(occupant.shape[0], np.int32)
-    for d in range(occupant.shape[0]):
-        o = occupant[d]
-        resident[d] = (o << 1) | np.int32(group[unsigned(nonnegative(o))] != 0)
-    for i in range(n):
-        if not alive[i]:
-            continue
-        d = unsigned(dwelling[i])  # indices without wrap-around (common.unsigned)
-        a = dw_area[d]
-        r = unsigned(a * columns + programme[i] + 1)
-        akey = household_key(skey, rng_key[i])
-        place_end = place_ends[r]
-        conflict_end, form_lo, form_hi = _outcome_thresholds(conflict_chances[r] * (1.0 - trust_out[i]), tf,
-                                                             homophily)
-        ranges[7], ranges[9] = form_lo, form_hi
-        gi = np.int32(group[i] != 0)
-        bld = unsigned(dw_building[d])
-        blk = unsigned(dw_block[d])
-        ranges[0], ranges[3] = bld_first[bld], bld_n[bld]
-        ranges[1], ranges[4] = blk_first[blk], blk_n[blk]
-        ranges[2], ranges[5] = area_first[unsigned(a)], area_n[unsigned(a)]
-        attempts = _attempts(akey, whole, frac)
-        for e in range(per_household):
-            z = bits64(akey, 1 + 8 * e)  # counters 1 + 8e .. 8 + 8e belong to attempt e
-            u = (z >> 48) & 0xFFFF  # where
-            w = (z >> 32) & 0xFFFF  # what
-            v = z & 0xFFFFFFFF  # whom
-            site = np.int64(u >= in_building) + np.int64(u >= in_local)  # building, block or place
-            o = resident[unsigned(ranges[site] + ((v * ranges[3 + site]) >> 32))]
-            j = o >> 1  # NO_ONE at a vacant dwelling
-            across = (o & 1) != gi
-            side = np.int64(across)
-            # nobody met at a place visit without a place to meet at (no branch: too many and too random for
-            # the branch predictor), nor in an attempt not made
-            code = _code(i, j, across, w, conflict_end, ranges[6 + side], ranges[8 + side],
-                         (u < place_end) & (e < attempts))
-            met[unsigned(m)] = (np.int64(i) << 32) | (code & 0xFFFFFFFF)
-            m += (code >= 0) | arranged
+    n_dwellings = occupant.shape[0]
+    resident = np.empty(n_dwellings, np.int32)
+    for c in prange((n_dwellings + DECAY_CHUNK - 1) // DECAY_CHUNK):
+        for d in range(c * DECAY_CHUNK, min(c * DECAY_CHUNK + DECAY_CHUNK, n_dwellings)):
+            o = occupant[d]
+            resident[d] = (o << 1) | np.int32(group[unsigned(nonnegative(o))] != 0)
+    # the households in chunks of CHUNK slots (threads.py): chunk c lists its encounters from met[c * CHUNK *
+    # per_household] on, then the lists are joined in chunk order (the same list as one loop makes)
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    listed = np.zeros(n_chunks, np.int64)
+    for c in prange(n_chunks):
+        cursor = c * CHUNK * per_household
+        # first dwelling and number of dwellings of the own building, block and area (site 0, 1, 2), and the
+        # tie-formation range [start, end) of the 'what' draw within the group (6, 8) and between groups (7, 9).
+        # An indexed read from this small table, unlike a conditional expression, is not compiled into a
+        # (mispredicted) branch.
+        ranges = np.empty(10, np.int64)
+        ranges[6], ranges[8] = 0, form_within
+        for i in range(c * CHUNK, min(c * CHUNK + CHUNK, n)):
+            if not alive[i]:
+                continue
+            d = unsigned(dwelling[i])  # indices without wrap-around (common.unsigned)
+            a = dw_area[d]
+            r = unsigned(a * columns + programme[i] + 1)
+            akey = household_key(skey, rng_key[i])
+            place_end = place_ends[r]
+            conflict_end, form_lo, form_hi = _outcome_thresholds(conflict_chances[r] * (1.0 - trust_out[i]), tf,
+                                                                 homophily)
+            ranges[7], ranges[9] = form_lo, form_hi
+            gi = np.int32(group[i] != 0)
+            bld = unsigned(dw_building[d])
+            blk = unsigned(dw_block[d])
+            ranges[0], ranges[3] = bld_first[bld], bld_n[bld]
+            ranges[1], ranges[4] = blk_first[blk], blk_n[blk]
+            ranges[2], ranges[5] = area_first[unsigned(a)], area_n[unsigned(a)]
+            attempts = _attempts(akey, whole, frac)
+            for e in range(per_household):
+                z = bits64(akey, 1 + 8 * e)  # counters 1 + 8e .. 8 + 8e belong to attempt e
+                u = (z >> 48) & 0xFFFF  # where
+                w = (z >> 32) & 0xFFFF  # what
+                v = z & 0xFFFFFFFF  # whom
+                site = np.int64(u >= in_building) + np.int64(u >= in_local)  # building, block or place
+                o = resident[unsigned(ranges[site] + ((v * ranges[3 + site]) >> 32))]
+                j = o >> 1  # NO_ONE at a vacant dwelling
+                across = (o & 1) != gi
+                side = np.int64(across)
+                # nobody met at a place visit without a place to meet at (no branch: too many and too random
+                # for the branch predictor), nor in an attempt not made
+                code = _code(i, j, across, w, conflict_end, ranges[6 + side], ranges[8 + side],
+                             (u < place_end) & (e < attempts))
+                met[unsigned(cursor)] = (np.int64(i) << 32) | (code & 0xFFFFFFFF)
+                cursor += (code >= 0) | arranged
+        listed[c] = cursor - c * CHUNK * per_household
+    m = 0
+    for c in range(n_chunks):  # join the lists in chunk order (each moves to an earlier or the same place)
+        first = c * CHUNK * per_household
+        if first != m:
+            met[m:m + listed[c]] = met[first:first + listed[c]]
+        m += listed[c]
     if arranged:
         m = _arranged_mixing(skey, p, rng_key, dwelling, occupant, dw_area, group, trust_out, programme, area_first,
                              area_n, place_ends, conflict_chances, mixings, columns, met, m, per_household)
@@ -368,32 +387,35 @@ def encounters_step(key, step, p, h, dw, bld, blk, ar, area_place_quality, lever
     decay_ties(tie_target, tie_strength, tie_back, np.float32(1.0 - p.tie_decay), np.float32(p.tie_min_strength))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=explicit_prange())
 def decay_ties(tie_target, tie_strength, tie_back, keep, min_strength):
     """Every tie loses the share ``1 - keep`` of its strength; ties below ``min_strength`` are dropped at both ends.
 
-    Both ends hold the same strength and decay alike (float32, like the strengths). Empty slots hold strength
-    0 and stay so, and a held tie is never at 0 (it forms above 0 and is dropped before it decays to 0, unless
-    ``min_strength`` is 0, when no tie is dropped): the ties to drop are the slots with 0 < strength <
-    ``min_strength``, found without reading the targets. The decay runs over the flat strengths without a
-    branch, so that it is vectorised; the few ties to drop are then found eight slots at a time.
+    Both ends hold the same strength and decay alike (float32, like the strengths), so both ends of a tie are
+    weak together and each slot is cleared on its own (no thread writes another's slots). Empty slots hold
+    strength 0 and stay so, and a held tie is never at 0 (it forms above 0 and is dropped before it decays to
+    0, unless ``min_strength`` is 0, when no tie is dropped): the ties to drop are the slots with 0 < strength
+    < ``min_strength``, found without reading the targets. The slots are decayed in chunks of DECAY_CHUNK: a
+    vectorised loop without a branch, then the few weak slots found eight at a time.
     """
     strength = tie_strength.reshape(-1)
     target = tie_target.reshape(-1)
+    back = tie_back.reshape(-1)
     n_slots = strength.shape[0]
-    weak = np.empty((n_slots + 7) // 8 * 8, np.uint8)
-    weak[n_slots:] = 0
     zero = np.float32(0.0)
-    for k in range(n_slots):
-        s = strength[k] * keep
-        strength[k] = s
-        weak[k] = (s > zero) & (s < min_strength)
-    K = tie_target.shape[1]
-    words = weak.view(np.uint64)
-    for w in range(words.shape[0]):
-        bits = words[w]  # a byte 1 (one set bit) for each weak slot among eight
-        while bits != 0:
-            k = 8 * w + (trailing_zeros(bits) >> 3)
-            bits &= bits - np.uint64(1)
-            if target[unsigned(k)] >= 0:  # not dropped from its other end already
-                drop_tie(tie_target, tie_strength, tie_back, k // K, k % K)
+    for c in prange((n_slots + DECAY_CHUNK - 1) // DECAY_CHUNK):
+        start = c * DECAY_CHUNK
+        weak = np.zeros(DECAY_CHUNK, np.uint8)
+        for k in range(min(DECAY_CHUNK, n_slots - start)):
+            s = strength[start + k] * keep
+            strength[start + k] = s
+            weak[k] = (s > zero) & (s < min_strength)
+        words = weak.view(np.uint64)
+        for w in range(words.shape[0]):
+            bits = words[w]  # a byte 1 (one set bit) for each weak slot among eight
+            while bits != 0:
+                k = start + 8 * w + (trailing_zeros(bits) >> 3)
+                bits &= bits - np.uint64(1)
+                target[k] = -1
+                strength[k] = 0.0
+                back[k] = -1

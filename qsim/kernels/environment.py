@@ -17,13 +17,14 @@ towards it once a year by at most ``rent_increase_cap`` (Kappungsgrenze).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .. import levers as L
 from ..rng import STREAM_ENVIRONMENT, agent_key, step_key, uniform
+from ..threads import explicit_prange
 from .common import clip01, unsigned
 
-RENT_CHUNK = 1024  # households whose due rents are found at a time
+RENT_CHUNK = 1024  # households whose due rents are found at a time; buildings decayed at a time (threads.py)
 
 
 @njit(cache=True, inline="always")
@@ -33,7 +34,7 @@ def market_rent(p, rent_level, rent_pressure, quality, reputation):
             * max(0.2, 1.0 + p.rent_reputation_weight * (reputation - 0.5)))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=explicit_prange())
 def environment_step(key, step, p, rent_pressure, h, dw, bld, blk, ar, pl, area_levers, area_place_quality):
     """Decay, maintenance, place quality and sitting-tenant rents (in place): docs/model.md 7.6; fills
     ``area_place_quality``.
@@ -49,12 +50,14 @@ def environment_step(key, step, p, rent_pressure, h, dw, bld, blk, ar, pl, area_
     dw_building, dw_area, dw_rent = dw.building, dw.area, dw.rent
     area_rent_level, reputation = ar.rent_level, ar.reputation
     skey = step_key(key, STREAM_ENVIRONMENT, step)
-    for bld in range(bld_quality.shape[0]):
-        a = unsigned(blk_area[unsigned(bld_block[bld])])  # indices without wrap-around (common.unsigned)
-        q = bld_quality[bld] - p.building_decay
-        if uniform(agent_key(skey, bld), 0) < p.maintenance_rate + area_levers[a, L.MAINTENANCE]:
-            q += p.maintenance_gain
-        bld_quality[bld] = clip01(q)
+    n_buildings = bld_quality.shape[0]
+    for chunk in prange((n_buildings + RENT_CHUNK - 1) // RENT_CHUNK):  # buildings independent (threads.py)
+        for bld in range(chunk * RENT_CHUNK, min(chunk * RENT_CHUNK + RENT_CHUNK, n_buildings)):
+            a = unsigned(blk_area[unsigned(bld_block[bld])])  # indices without wrap-around (common.unsigned)
+            q = bld_quality[bld] - p.building_decay
+            if uniform(agent_key(skey, bld), 0) < p.maintenance_rate + area_levers[a, L.MAINTENANCE]:
+                q += p.maintenance_gain
+            bld_quality[bld] = clip01(q)
     n_areas = area_place_quality.shape[0]
     count = np.zeros(n_areas)
     total = np.zeros(n_areas)
@@ -71,10 +74,11 @@ def environment_step(key, step, p, rent_pressure, h, dw, bld, blk, ar, pl, area_
     # sitting tenants whose rent is due (about one household in twelve, unpredictably), chunk by chunk: the
     # due flags in a vectorised loop, the due slots collected without a branch, then only those visited
     n = alive.shape[0]
-    flag = np.empty(RENT_CHUNK, np.uint8)
-    due = np.empty(RENT_CHUNK, np.int32)
-    for start in range(0, n, RENT_CHUNK):
+    for chunk in prange((n + RENT_CHUNK - 1) // RENT_CHUNK):  # each chunk its own dwellings (threads.py)
+        start = chunk * RENT_CHUNK
         end = min(start + RENT_CHUNK, n)
+        flag = np.empty(RENT_CHUNK, np.uint8)
+        due = np.empty(RENT_CHUNK, np.int32)
         for k in range(end - start):
             i = unsigned(start + k)  # (common.unsigned)
             t = tenure[i]

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
+from ..threads import explicit_prange
 from .common import basic_support, rent_burden, unsigned
 from .leavers import income_of
 from .mobility import F_BETWEEN, F_IN, F_OUT
@@ -246,7 +247,10 @@ def block_sums(out, blk_area, blk_group_count, blk_ce, blk_disorder):
             out[a, g, S_DISORDER] += count * blk_disorder[b]
 
 
-@njit(cache=True)
+MAX_PASSES = 8  # vectorised passes over a chunk at most (each pass after the first covers a fifth of it: <= 6)
+
+
+@njit(cache=True, parallel=explicit_prange())
 def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, housing_cost_limit, n_areas):
     """Sums over households by (area or city = n_areas, group 0/1 or all = 2).
 
@@ -256,13 +260,24 @@ def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, h
     areas interleave, the households are added one by one (19 read-modify-writes each), all of them or
     those left after the passes that pay; the work stays bounded however the areas interleave. The block
     columns are summed per block (:func:`block_sums`).
+
+    The chunks' passes run in parallel (threads.py) and keep their sums; then, chunk by chunk in order, the
+    passes' sums and the households left are added to the table: the same additions in the same order as one
+    loop over the chunks.
     """
     n_areas = int(n_areas)
     out = np.zeros((n_areas + 1, 3, N_SUMS))
     n = h.alive.shape[0]
-    later = np.empty(CHUNK, np.int64)
     partner_group = partner_groups(h.group)
-    for start in range(0, n, CHUNK):
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    pass_area = np.full((n_chunks, MAX_PASSES), NOBODY, np.int32)
+    pass_counts = np.empty((n_chunks, MAX_PASSES, 2, len(_COUNTED)), np.float32)
+    pass_amounts = np.empty((n_chunks, MAX_PASSES, 2, len(AMOUNT_COLUMNS)))
+    chunk_after = np.empty(n_chunks, np.int32)
+    chunk_main = np.empty(n_chunks, np.int32)
+    chunk_rest = np.empty(n_chunks, np.int64)
+    for chunk in prange(n_chunks):
+        start = chunk * CHUNK
         stop = min(start + CHUNK, n)
         slot_area = slot_areas(h, dw, n_areas, start, stop)
         # first the area of the middle household (most of the chunk where slot order follows the areas),
@@ -285,23 +300,47 @@ def household_sums(lp, h, dw, blk_area, blk_group_count, blk_ce, blk_disorder, h
         else:
             poor, ties, inter, rent = household_flags(lp, h, dw, partner_group, housing_cost_limit, start, stop)
         rest = left  # households not summed yet (all of them where the areas interleave)
-        while a < NOBODY:
+        passes = 0
+        while a < NOBODY and passes < MAX_PASSES:
             if a != main:
                 after = a  # areas up to this one are done
             c, c1 = _chunk_counts(h, slot_area, poor, ties, inter, np.int32(a), start, stop)
             s, s1 = _chunk_amounts(h, housing_cost_limit, slot_area, poor, rent, np.int32(a), start, stop)
             rest, lowest = _left_after(slot_area, np.int32(after), np.int32(main))
-            for q in range(len(_COUNTED)):  # group 0 = all - group 1
-                out[a, 0, _COUNTED[q]] += np.float64(c[q]) - np.float64(c1[q])
-                out[a, 1, _COUNTED[q]] += np.float64(c1[q])
+            pass_area[chunk, passes] = a
+            for q in range(len(_COUNTED)):
+                pass_counts[chunk, passes, 0, q] = c[q]
+                pass_counts[chunk, passes, 1, q] = c1[q]
             for q in range(len(AMOUNT_COLUMNS)):
-                out[a, 0, AMOUNT_COLUMNS[q]] += s[q] - s1[q]
-                out[a, 1, AMOUNT_COLUMNS[q]] += s1[q]
+                pass_amounts[chunk, passes, 0, q] = s[q]
+                pass_amounts[chunk, passes, 1, q] = s1[q]
+            passes += 1
             if 5 * rest <= m or 5 * (left - rest) <= m:  # few left, or the last pass covered few
                 break
             a, left = lowest, rest
-        listed = 0  # the rest (if any): their slots, listed without a branch, then one by one
-        for k in range(m if rest > 0 else 0):
+        chunk_after[chunk], chunk_main[chunk], chunk_rest[chunk] = after, main, rest
+    later = np.empty(CHUNK, np.int64)
+    for chunk in range(n_chunks):
+        for k in range(MAX_PASSES):
+            a = pass_area[chunk, k]
+            if a == NOBODY:
+                break
+            for q in range(len(_COUNTED)):  # group 0 = all - group 1
+                count, count1 = pass_counts[chunk, k, 0, q], pass_counts[chunk, k, 1, q]
+                out[a, 0, _COUNTED[q]] += np.float64(count) - np.float64(count1)
+                out[a, 1, _COUNTED[q]] += np.float64(count1)
+            for q in range(len(AMOUNT_COLUMNS)):
+                amount, amount1 = pass_amounts[chunk, k, 0, q], pass_amounts[chunk, k, 1, q]
+                out[a, 0, AMOUNT_COLUMNS[q]] += amount - amount1
+                out[a, 1, AMOUNT_COLUMNS[q]] += amount1
+        if chunk_rest[chunk] == 0:
+            continue
+        start = chunk * CHUNK
+        stop = min(start + CHUNK, n)
+        slot_area = slot_areas(h, dw, n_areas, start, stop)
+        after, main = chunk_after[chunk], chunk_main[chunk]
+        listed = 0  # the rest: their slots, listed without a branch, then one by one
+        for k in range(stop - start):
             r = slot_area[k]
             later[listed] = start + k
             listed += (r > after) & (r != main) & (r < NOBODY)

@@ -27,18 +27,20 @@ the head is succeeded by a grown child whose skill is that education.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .. import levers as L
 from ..rng import STREAM_LABOUR, household_key, key_halves, normal, step_key, uniform
 from ..state import EMPLOYED, INACTIVE, LONG_TERM_UNEMPLOYED, SHORT_TERM_UNEMPLOYED, TRANSFER
+from ..threads import explicit_prange
 from .common import clip01, household_income, lever, power, prefetch, unsigned
 
 PREFETCH_AHEAD = 64  # households ahead whose data are prefetched
+CHUNK = 4096  # households one thread advances at a time (threads.py)
 
 
 @njit(cache=True, inline="always")
-def referral_share(i, tie_target, tie_strength, labour, group, dwelling, block_first, block_end,
+def referral_share(i, tie_target, tie_strength, labour, old_labour, group, dwelling, block_first, block_end,
                    same_block, same_group):
     """Strength-weighted share of employed ties, shrunk towards 0 for small networks: sum(w e) / (sum(w) + 1).
 
@@ -56,7 +58,7 @@ def referral_share(i, tie_target, tie_strength, labour, group, dwelling, block_f
         w = w * same_block if (d >= block_first) & (d < block_end) else w
         w = w * same_group if group[j] == group[i] else w
         den += w
-        num += w if labour[j] == EMPLOYED else 0.0
+        num += w if (labour[j] if j < i else old_labour[j]) == EMPLOYED else 0.0
     return num / den
 
 
@@ -154,7 +156,22 @@ def transition(p, u, state, months, s, wage, r, single_parent, find, loss, base,
     return SHORT_TERM_UNEMPLOYED, 0, s, wage  # inactive: into job search
 
 
-@njit(cache=True)
+IN_CHUNK = 0  # a household advanced in its chunk's pass (labour_step)
+LATER = 1     # a job seeker advanced after the chunks' passes
+
+
+@njit(cache=True, inline="always")
+def reads_unfinished(i, start, tie_target, phase):
+    """True if job seeker i (in the chunk from slot ``start``) has a tie in an earlier slot whose state is not
+    final when its chunk's pass reaches it: in an earlier chunk (advanced in parallel), or LATER itself."""
+    later = False
+    for k in range(tie_target.shape[1]):
+        j = tie_target[i, k]
+        later |= (j >= 0) & (j < i) & ((j < start) | (phase[max(j, start)] == LATER))
+    return later
+
+
+@njit(cache=True, parallel=explicit_prange())
 def labour_step(key, step, p, demand, h, dw, blk, ar, area_place_quality, levers):
     """Advance the labour market one month for every household (in place): docs/model.md 7.2.
 
@@ -162,22 +179,42 @@ def labour_step(key, step, p, demand, h, dw, blk, ar, area_place_quality, levers
     of the households, dwellings, blocks and areas (``State.<group>.view()``); ``area_place_quality``: the
     mean place quality of each area; ``levers``: the month's lever table (``common.lever_table``). Writes the
     households' labour state, spell, skill, wage, income and children's education.
+
+    The result is that of one loop over the slots in order, in which a job seeker reads the states of its ties
+    in earlier slots as updated this month (threads.py): the chunks of CHUNK slots are advanced in parallel,
+    each in slot order, except the job seekers that would read a state not final yet (:func:`reads_unfinished`,
+    a few per cent of the households), which are then advanced one after the other in slot order.
     """
+    c = area_constants(p, demand, ar.reputation, area_place_quality, levers)
+    old_labour = h.labour.copy()
+    n = h.alive.shape[0]
+    phase = np.zeros(n, np.int8)
+    for chunk in prange((n + CHUNK - 1) // CHUNK):
+        _labour_slots(key, step, p, h, dw, blk, c, levers, old_labour, phase, False, chunk * CHUNK,
+                      min(chunk * CHUNK + CHUNK, n))
+    _labour_slots(key, step, p, h, dw, blk, c, levers, old_labour, phase, True, 0, n)
+
+
+@njit(cache=True)
+def _labour_slots(key, step, p, h, dw, blk, c, levers, old_labour, phase, later, start, stop):
+    """The labour month (:func:`labour_step`) of the households in slots ``start:stop``: a chunk's pass, which
+    marks the job seekers it leaves for later in ``phase``, or (``later``) the pass of those. ``c``: the
+    month's :func:`area_constants`; ``old_labour``: the labour states before the month."""
     # the arrays are read from their tuples once, here (a field read in the loop costs reference counts)
     alive, rng_key, dwelling, group, adults, children = h.alive, h.rng_key, h.dwelling, h.group, h.adults, h.children
     labour, unemployed_months, skill, wage, income = h.labour, h.unemployed_months, h.skill, h.wage, h.income
     child_education, programme, tie_target, tie_strength = h.child_education, h.programme, h.tie_target, h.tie_strength
     dw_block, dw_area = dw.block, dw.area
     blk_first, blk_n, block_efficacy = blk.first_dwelling, blk.n_dwellings, blk.efficacy_lagged
-    reputation = ar.reputation
     skey = step_key(key, STREAM_LABOUR, step)
     K = tie_target.shape[1]
-    c = area_constants(p, demand, reputation, area_place_quality, levers)
     n_columns = levers.shape[1]
     half_rest = (1.0 - p.child_education_parent_weight) * 0.5
     same_block = 1.0 + p.referral_same_block_bonus
     same_group = 1.0 + p.referral_same_group_bonus
-    for i in range(alive.shape[0]):
+    for i in range(start, stop):
+        if later & (phase[i] != LATER):
+            continue
         # ask for the data of a household further on: its tie rows (read only if it is unemployed, too sparsely
         # for the hardware to foresee) and its own arrays (more streams than the hardware follows; this pays
         # at 1e6 households, at 1e5 it makes no difference)
@@ -204,9 +241,12 @@ def labour_step(key, step, p, demand, h, dw, blk, ar, area_place_quality, levers
         u, u_succession = key_halves(akey)  # 32 bits each: the competing hazards, succession
         r = 0.0
         if state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:  # the ties only for the unemployed
+            if (not later) and reads_unfinished(i, start, tie_target, phase):
+                phase[i] = LATER  # advanced after the chunks' passes
+                continue
             first = blk_first[b]
-            r = referral_share(i, tie_target, tie_strength, labour, group, dwelling, first, first + blk_n[b],
-                               same_block, same_group)
+            r = referral_share(i, tie_target, tie_strength, labour, old_labour, group, dwelling, first,
+                               first + blk_n[b], same_block, same_group)
         spell, w = unemployed_months[i], wage[i]
         new_state, new_spell, s, new_w = transition(
             p, u, state, spell, s, w, r, (adults[i] == 1) & (children[i] > 0),

@@ -40,7 +40,7 @@ With every other process off, base moves, displacement and in-movers at 0,
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ..rng import (STREAM_IN_MOVERS, STREAM_MOBILITY, STREAM_ORDER, agent_key, below, household_key, id_key,
                    normal, random_order, step_key, uniform)
@@ -50,6 +50,7 @@ from .encounters import drop_all_ties
 from .environment import market_rent
 from .households import attitudes, clear_household
 from .leavers import departures_of
+from ..threads import explicit_prange
 from .trust import B_COUNT, B_QUALITY, B_UNEMPLOYED
 
 # flows (n_areas, 2 groups, N_FLOWS), counted per month
@@ -267,7 +268,7 @@ def _screen(p, lp, ep, w, skey, h, start, stop, rent, place, c0, c1, share, sche
                             | ((p.base_move_rate > 0.0) & (not stays)))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=explicit_prange())
 def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_quality, bld_block, blk, ar,
                   area_place_quality, flows, next_uid, income_sum, residents):
     """One month of residential mobility (in place). Returns the next free household uid and the original
@@ -319,15 +320,22 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
     highest_hazard = (1.0 + 1e-9) * p.base_move_rate * np.exp(abs(p.dissatisfaction_sensitivity) * 0.5)
     highest_within = highest_hazard * within_share
     highest_out = highest_hazard * (1.0 - within_share)
-    inputs = np.empty((7, DECIDE_CHUNK))  # per household of a chunk: see _decision_inputs and _screen
-    rent, place, c0, c1, share, sat, burden = inputs[0], inputs[1], inputs[2], inputs[3], inputs[4], inputs[5], \
-        inputs[6]
-    maybe = np.empty(DECIDE_CHUNK, np.bool_)
-    for start in range(0, n, DECIDE_CHUNK):
+    # the chunks of DECIDE_CHUNK slots are decided in parallel (threads.py): chunk c lists its movers and empty
+    # slots from position c * DECIDE_CHUNK on, then the lists are joined in chunk order (as one loop makes them)
+    n_chunks = (n + DECIDE_CHUNK - 1) // DECIDE_CHUNK
+    chunk_movers = np.zeros(n_chunks, np.int64)
+    chunk_free = np.zeros(n_chunks, np.int64)
+    for c in prange(n_chunks):
+        start = c * DECIDE_CHUNK
         stop = min(start + DECIDE_CHUNK, n)
-        n_free = _decision_inputs(h, dw, table, start, stop, rent, place, c0, c1, share, free, n_free)
+        inputs = np.empty((7, DECIDE_CHUNK))  # per household of a chunk: see _decision_inputs and _screen
+        rent, place, c0, c1, share, sat, burden = inputs[0], inputs[1], inputs[2], inputs[3], inputs[4], \
+            inputs[5], inputs[6]
+        maybe = np.empty(DECIDE_CHUNK, np.bool_)
+        chunk_free[c] = _decision_inputs(h, dw, table, start, stop, rent, place, c0, c1, share, free, start) - start
         _screen(p, lp, ep, w, skey, h, start, stop, rent, place, c0, c1, share, schelling, highest_within,
                 highest_out, sat, burden, maybe)
+        listed = start
         for k in range(stop - start):
             if not maybe[k]:  # stays (or an empty slot)
                 continue
@@ -347,9 +355,17 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
                     what = MOVE_WITHIN
                 elif u < within + hazard * (1.0 - within_share) * max(0.2, c0[k] + c1[k] * h.income[i]):
                     what = MOVE_OUT
-            movers[unsigned(n_movers)] = i
-            intents[unsigned(n_movers)] = what
-            n_movers += what != STAY
+            movers[unsigned(listed)] = i
+            intents[unsigned(listed)] = what
+            listed += what != STAY
+        chunk_movers[c] = listed - start
+    for c in range(n_chunks):  # join the chunks' lists (each moves to an earlier or the same position)
+        start = c * DECIDE_CHUNK
+        movers[n_movers:n_movers + chunk_movers[c]] = movers[start:start + chunk_movers[c]]
+        intents[n_movers:n_movers + chunk_movers[c]] = intents[start:start + chunk_movers[c]]
+        free[n_free:n_free + chunk_free[c]] = free[start:start + chunk_free[c]]
+        n_movers += chunk_movers[c]
+        n_free += chunk_free[c]
 
     # -- act, one by one in a random order
     left = np.empty(n_movers, np.int64)  # the movers (positions m) who leave the city, and their rents
