@@ -64,7 +64,7 @@ CALIBRATED = "calibrated (experiments/calibrate_baseline.toml, docs/calibration.
 
 PARAMETERS: tuple[Parameter, ...] = (
     # ---------------------------------------------------------------- labour
-    _p("labour", "job_loss", 0.0072, "1/month", CALIBRATED + "; produces 0.8-0.9% per month, " + D3 + ": 0.7-0.9%",
+    _p("labour", "job_loss", 0.0068, "1/month", CALIBRATED + "; produces 0.8-0.9% per month, " + D3 + ": 0.7-0.9%",
        "Monthly hazard of an employed head losing the job (at skill 0.5, demand 1).", 0, 1),
     _p("labour", "demand_elasticity_finding", 3.0, "-", ASSUMPTION + " (matching: finding ~ tightness ** 0.5, Petrongolo & "
        "Pissarides 2001; tightness moves several times as much as employment), calibrated to Berlin 2006-2016: "
@@ -75,7 +75,7 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Elasticity of job loss with respect to 1 / D (D floored at 0.05).", 0, 10),
     _p("labour", "job_loss_skill_gradient", 1.0, "-", ASSUMPTION,
        "Job loss scales with 1 + gradient * (0.5 - skill).", 0, 2),
-    _p("labour", "job_finding_max", 0.85, "1/month", CALIBRATED + ": the produced hazards match " + D3
+    _p("labour", "job_finding_max", 0.8, "1/month", CALIBRATED + ": the produced hazards match " + D3
        + " (12-16% short-term, 1.5-4% long-term)",
        "Job-finding hazard of an unemployed head with skill 1, no referrals, demand 1, no stigma.", 0, 1),
     _p("labour", "job_finding_skill_exponent", 2.0, "-", ASSUMPTION + ", calibrated as job_finding_max",
@@ -104,7 +104,7 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Hazard of an employed low-skill head entering transfer receipt, times 2 * (1 - skill).", 0, 1),
     _p("labour", "transfer_entry_unemployed", 0.012, "1/month", ASSUMPTION + " (illness, care duties); " + CALIBRATED,
        "Hazard of a long-term unemployed head moving to transfer receipt without unemployment.", 0, 1),
-    _p("labour", "transfer_exit", 0.027, "1/month", CALIBRATED + "; produces about 1.6% a month into work, " + D3
+    _p("labour", "transfer_exit", 0.03, "1/month", CALIBRATED + "; produces about 1.7% a month into work, " + D3
        + ": 1.5-2%, 70% in receipt 21 of 24 months", "Hazard of leaving transfer receipt into employment (times skill/0.5).", 0, 1),
     _p("labour", "inactive_entry", 0.006, "1/month", ASSUMPTION + "; " + CALIBRATED, "Hazard of a head becoming inactive.", 0, 1),
     _p("labour", "inactive_exit", 0.08, "1/month", ASSUMPTION + " (most entries into unemployment do not come from "

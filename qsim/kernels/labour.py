@@ -19,9 +19,11 @@ household draws one uniform number against competing hazards:
 * transfer receipt without unemployment: a sticky state with a low exit rate
   (``transfer_exit * skill / 0.5 * demand**e_find``).
 
-``demand`` is the labour demand D of the macro path (times the area's
-JOB_DEMAND lever), floored at 0.05; ``e_find`` and ``e_loss`` are the
-parameters ``demand_elasticity_finding`` and ``demand_elasticity_loss``.
+``demand`` is the labour demand D of the macro path, floored at 0.05;
+``e_find`` and ``e_loss`` are the parameters ``demand_elasticity_finding``
+and ``demand_elasticity_loss`` (the city's business cycle). A measure's
+JOB_DEMAND lever scales the same hazards proportionally (elasticity 1, as
+before the elasticities), so measures keep their documented size.
 * inactive: leaves for job search at a low rate.
 
 Then income follows the state, children's education moves to a target set
@@ -70,8 +72,8 @@ def referral_share(i, tie_target, tie_strength, labour, group, dwelling, block_f
 C_BASE = 0        # the state's summed exit hazards are base + slope * skill (employed, transfer, inactive)
 C_SLOPE = 5
 C_GAIN = 10       # the state's skill gain (share of the distance to 1) when the head stays in it
-C_LOSS = 15       # job_loss / D ** demand_elasticity_loss (D floored at 0.05)
-C_FIND = 16       # job_finding_max D ** demand_elasticity_finding (1 - stigma (1 - reputation)) (1 + JOB_FINDING lever)
+C_LOSS = 15       # job_loss / (D ** demand_elasticity_loss (1 + JOB_DEMAND lever)) (both floored at 0.05)
+C_FIND = 16       # job_finding_max D ** demand_elasticity_finding (1 + JOB_DEMAND) (1 - stigma (1 - reputation)) (1 + JOB_FINDING)
 C_EDUCATION = 17  # (1 - parent weight) / 2 * area place quality + CHILD_EDUCATION lever
 N_CONSTANTS = 18
 
@@ -92,11 +94,13 @@ def area_constants(p, demand, reputation, area_place_quality, levers):
         stigma = 1.0 - p.stigma_strength * (1.0 - reputation[a])
         for prog in range(-1, n_columns - 1):  # no programme, then each programme
             q = prog + 1
-            local_demand = max(demand * (1.0 + lever(levers, a, prog, L.JOB_DEMAND)), 0.05)
+            # the city's demand D with its elasticities, the area's JOB_DEMAND lever proportionally
+            local_demand = max(demand, 0.05)
+            measure_demand = max(1.0 + lever(levers, a, prog, L.JOB_DEMAND), 0.05)
             finding = 1.0 + lever(levers, a, prog, L.JOB_FINDING)
             training = lever(levers, a, prog, L.SKILL_GAIN)
-            demand_finding = local_demand ** p.demand_elasticity_finding  # D ** e_f: finding and transfer exit
-            loss = p.job_loss / local_demand ** p.demand_elasticity_loss
+            demand_finding = local_demand ** p.demand_elasticity_finding * measure_demand  # finding, transfer exit
+            loss = p.job_loss / (local_demand ** p.demand_elasticity_loss * measure_demand)
             c3[a, q, C_LOSS] = loss
             c3[a, q, C_FIND] = p.job_finding_max * demand_finding * stigma * finding
             c3[a, q, C_EDUCATION] = half_rest * area_place_quality[a] + lever(levers, a, prog, L.CHILD_EDUCATION)
