@@ -60,7 +60,7 @@ STREAM_IN_MOVERS = 9
 STREAM_ORDER = 10
 STREAM_MEASURES = 11
 STREAM_BUDGET = 12
-# 13 retired: the tie spin-up uses the encounters stream at negative steps
+# 13 retired: the spin-up (engine) uses every stream at negative steps
 
 
 @njit(cache=True, inline="always")
