@@ -238,6 +238,8 @@ def settle_out_group_trust(p, alive, trust_out, tenure, months, contacts, confli
         a = p.contact_effect * contacts[i] / months[i]
         b = p.conflict_trust_loss * conflicts[i] / months[i]
         rate = a + b + p.out_group_relax
+        if rate <= 0.0:  # no contact, conflict or relaxation: out-group trust never moves
+            continue
         settled = (a + p.out_group_relax * p.out_group_base) / rate
         before = max(0.0, tenure[i] - months[i])
         trust_out[i] = clip01(settled + (trust_out[i] - settled) * (1.0 - min(rate, 1.0)) ** before)
