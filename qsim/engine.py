@@ -21,12 +21,12 @@ from .kernels.common import lever_table
 from .kernels.indicators import N_SUMS
 from .kernels.mobility import N_FLOWS, reputation_step
 from .kernels.participation import area_responsiveness
-from .kernels.trust import block_aggregates, collective_efficacy, disorder_step
+from .kernels.trust import block_aggregates, collective_efficacy, disorder_step, settle_out_group_trust
 from .errors import QsimError
 from .hooks import Hook, HookContext
 from .measures.runner import build_hooks
 from .parameters import ModelParameters
-from .population import build_state
+from .population import build_state, mark_original_residents
 from .progress import construction
 from .result import Result
 from .rng import run_key
@@ -47,8 +47,9 @@ class Simulation:
     """One run of a scenario: ``Simulation(scenario, seed=1, replicate=0).run()``.
 
     ``scenario`` is a :class:`qsim.Scenario` (or a path to a scenario file).
-    The state is built at construction, including ``spinup_months`` of tie
-    formation. ``step()`` advances one month; ``run()`` runs to the horizon.
+    The state is built at construction, including ``spinup_months`` of
+    spin-up (the whole model burnt in before month 0, not recorded).
+    ``step()`` advances one month; ``run()`` runs to the horizon.
     ``hooks`` are called as ``hook(context, month)`` at the start of every
     month, after the budget ledger and the measures (see :mod:`qsim.hooks`).
     With ``progress`` a bar on stderr follows the construction (the first one
@@ -73,14 +74,13 @@ class Simulation:
         self.params = ModelParameters(scenario.parameters)
         self.processes = scenario.processes
         self.months = scenario.years * 12
-        spin_up = scenario.spinup_months if self.processes.encounters else 0
-        with construction(scenario.name, spin_up, enabled=progress) as begin:
+        with construction(scenario.name, scenario.spinup_months, enabled=progress) as begin:
             kernel_threads.use(self._threads())
             begin("households, dwellings and measures")
             self._build(scenario, hooks)
-            self._spin_up(scenario.spinup_months, begin)
             begin("neighbourhood")
             self._initialise_neighbourhood()
+            self._spin_up(scenario.spinup_months, begin)
 
     def _threads(self) -> int:
         """The kernels' threads: ``threads`` if given, else by the scenario's households (threads.for_size)."""
@@ -108,18 +108,30 @@ class Simulation:
         self._schedule = processes.schedule(lambda name: getattr(self.processes, name))
 
     def _spin_up(self, months: int, begin: Callable[[str], None]) -> None:
-        """Form the initial ties: encounters only, nothing recorded, steps -months .. -1; ``begin(label)`` is
-        called as each month starts (the progress bar)."""
-        if not self.processes.encounters:
+        """Burn the model in to its own steady state (docs/model.md 3.2): the whole monthly schedule for steps
+        -months .. -1 at the macro values of month 0, without hooks (no measures) and without records; then
+        each household's out-group trust carried on through the rest of its tenure at the contact and conflict
+        rates it had in the spin-up, the flows cleared and the households present marked as the original
+        residents. ``begin(label)`` is called as each month starts (the progress bar)."""
+        if months <= 0:
             return
-        s = self.state
-        self.update_place_quality()
-        levers = lever_table(s.area_levers, s.programme_levers)
-        for step in range(-months, 0):
-            begin(f"spin-up month {months + step + 1}/{months} (tie formation)")
-            processes.encounters(self, step, levers, record=False)
-        s.households.friendly_contacts[:] = 0
-        s.households.conflicts[:] = 0
+        h = self.state.households
+        exposure = np.zeros((3, len(h)))  # months seen, friendly inter-group contacts, conflicts; per slot
+        uid = h.uid.copy()
+        for t in range(-months, 0):
+            begin(f"spin-up month {months + t + 1}/{months}")
+            self._advance(t)
+            h = self.state.households
+            exposure[:, h.uid != uid] = 0.0  # a new household in the slot
+            uid = h.uid.copy()
+            exposure[0] += h.alive
+            exposure[1] += np.where(h.alive, h.friendly_contacts, 0)
+            exposure[2] += np.where(h.alive, h.conflicts, 0)
+        settle_out_group_trust(self.params.trust, h.alive, h.trust_out, h.tenure, *exposure)
+        h.friendly_contacts[:] = 0
+        h.conflicts[:] = 0
+        self.flows[:] = 0.0
+        mark_original_residents(h, self.state.dwellings.area)
 
     def update_place_quality(self) -> None:
         """Mean place quality per area (0 without places), when the environment process does not run."""
@@ -151,12 +163,14 @@ class Simulation:
                                 h.labour, h.trust_in, h.efficacy, h.tenure, len(s.blocks))
 
     def labour_demand(self, t: int) -> float:
-        """Labour demand D(t) of month t (the scenario's macro path, 1 = the reference level)."""
-        return self._demand[t]
+        """Labour demand D(t) of month t (the scenario's macro path, 1 = the reference level; the spin-up's
+        months t < 0 at the value of month 0)."""
+        return self._demand[max(t, 0)]
 
     def rent_pressure(self, t: int) -> float:
-        """Rent pressure pi(t) of month t (the scenario's macro path, 1 = the reference level)."""
-        return self._rent_pressure[t]
+        """Rent pressure pi(t) of month t (the scenario's macro path, 1 = the reference level; months t < 0 at
+        the value of month 0)."""
+        return self._rent_pressure[max(t, 0)]
 
     def schedule(self) -> str:
         """This run's monthly schedule as a table: the steps in order, their kernels and ODD sections."""
@@ -199,17 +213,22 @@ class Simulation:
             self.sort_households()
         for hook in self.hooks:
             hook(self.hook_context, t)
-        month = processes.Month(t, lever_table(s.area_levers, s.programme_levers),
-                                area_responsiveness(self.params.participation.responsiveness_base, s.area_levers))
-        for entry in self._schedule:
-            entry.step(self, month)
-        block_efficacy = month.block_efficacy
+        block_efficacy = self._advance(t)
         p = self.params
         self._records.append(ind.compute(s, p, self.flows, block_efficacy, self.area_place_quality, self._sums))
         self._flow_records.append(self.flows.copy())
         if cohorts.recorded(t):
             self._cohort_records.append((t, cohorts.compute(s, p, self._sums)))
         s.month = t + 1
+
+    def _advance(self, t: int) -> np.ndarray:
+        """Run the month's schedule of processes for month (step) ``t``; returns the blocks' collective efficacy."""
+        s = self.state
+        month = processes.Month(t, lever_table(s.area_levers, s.programme_levers),
+                                area_responsiveness(self.params.participation.responsiveness_base, s.area_levers))
+        for entry in self._schedule:
+            entry.step(self, month)
+        return month.block_efficacy
 
     def run(self, years: float | None = None, progress: bool = False,
             callback: Callable[["Simulation"], None] | None = None) -> Result:

@@ -60,19 +60,28 @@ def _p(process, name, default, unit, source, description, low, high):
 
 D3 = "docs/sources.md §3 (German labour-market and housing statistics)"
 D4 = "docs/sources.md §4"
+CALIBRATED = "calibrated (experiments/calibrate_baseline.toml, docs/calibration.md)"
 
 PARAMETERS: tuple[Parameter, ...] = (
     # ---------------------------------------------------------------- labour
-    _p("labour", "job_loss", 0.008, "1/month", D3 + ": 0.7-0.9% per month",
+    _p("labour", "job_loss", 0.0068, "1/month", CALIBRATED + "; produces 0.8-0.9% per month, " + D3 + ": 0.7-0.9%",
        "Monthly hazard of an employed head losing the job (at skill 0.5, demand 1).", 0, 1),
+    _p("labour", "demand_elasticity_finding", 3.0, "-", ASSUMPTION + " (matching: finding ~ tightness ** 0.5, Petrongolo & "
+       "Pissarides 2001; tightness moves several times as much as employment), calibrated to Berlin 2006-2016: "
+       "docs/calibration.md",
+       "Elasticity of job finding and of the exit from transfer receipt with respect to labour demand D.", 0, 10),
+    _p("labour", "demand_elasticity_loss", 1.5, "-", ASSUMPTION + " (separations fall in upturns), calibrated with "
+       "demand_elasticity_finding: docs/calibration.md",
+       "Elasticity of job loss with respect to 1 / D (D floored at 0.05).", 0, 10),
     _p("labour", "job_loss_skill_gradient", 1.0, "-", ASSUMPTION,
        "Job loss scales with 1 + gradient * (0.5 - skill).", 0, 2),
-    _p("labour", "job_finding_max", 0.8, "1/month", ASSUMPTION + ", calibrated so that emergent hazards match " + D3
-       + " (about 14% short-term, 4% SGB II, 1.5-2% long-term)",
+    _p("labour", "job_finding_max", 0.8328, "1/month", CALIBRATED + ": the produced hazards match " + D3
+       + " (12-16% short-term, 1.5-4% long-term)",
        "Job-finding hazard of an unemployed head with skill 1, no referrals, demand 1, no stigma.", 0, 1),
     _p("labour", "job_finding_skill_exponent", 2.0, "-", ASSUMPTION + ", calibrated as job_finding_max",
        "Finding hazard scales with skill ** exponent: heterogeneity from which duration dependence emerges.", 0, 10),
-    _p("labour", "referral_strength", 0.6, "-", D4 + " (Calvo-Armengol & Jackson 2004); size " + ASSUMPTION,
+    _p("labour", "referral_strength", 2.0, "-", D4 + " (Calvo-Armengol & Jackson 2004); size " + ASSUMPTION
+       + ", set so that employment correlates along ties (docs/calibration.md)",
        "Relative rise of the finding hazard with the referral share sum(w e) / (1 + sum(w)) of employed ties (below 1).", 0, 5),
     _p("labour", "referral_same_block_bonus", 0.35, "-", D4 + ": Bayer, Ross & Topa 2008, 'over a third'",
        "Extra weight of an employed tie who lives in the same block.", 0, 5),
@@ -82,9 +91,10 @@ PARAMETERS: tuple[Parameter, ...] = (
        "hiring (Tunstall et al. 2014; Carlsson, Abrar Reshid & Rooth 2018); a size above 0 is an " + ASSUMPTION,
        "Address stigma (a measure channel, docs/measures.md): relative fall of the finding hazard at area "
        "reputation 0 (none at reputation 1).", 0, 1),
-    _p("labour", "care_penalty", 0.5, "-", ASSUMPTION + " (single parents: care duties; the group with the highest SGB II rate)",
+    _p("labour", "care_penalty", 0.8879, "-", ASSUMPTION + " (single parents: care duties; the group with the highest SGB II rate); "
+       + CALIBRATED + ": keeps child poverty (S4) at its level",
        "Relative fall of the job-finding hazard of a single adult with children under 15.", 0, 1),
-    _p("labour", "skill_depreciation", 0.0175, "1/month", ASSUMPTION + " (human-capital depreciation and loss of work habits, about 19% a year; calibrated with job_finding_max)",
+    _p("labour", "skill_depreciation", 0.012, "1/month", ASSUMPTION + " (human-capital depreciation and loss of work habits, about 13% a year); " + CALIBRATED,
        "Skill lost per month of unemployment, as a share of current skill.", 0, 1),
     _p("labour", "skill_gain_employed", 0.002, "1/month", ASSUMPTION,
        "Skill gained per month of employment, as a share of the distance to 1.", 0, 1),
@@ -94,11 +104,13 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Months of unemployment insurance benefit before SGB II.", 0, 36),
     _p("labour", "transfer_entry_employed", 0.0004, "1/month", ASSUMPTION + " (working poor entering SGB II top-up)",
        "Hazard of an employed low-skill head entering transfer receipt, times 2 * (1 - skill).", 0, 1),
-    _p("labour", "transfer_entry_unemployed", 0.005, "1/month", ASSUMPTION + " (illness, care duties)",
+    _p("labour", "transfer_entry_unemployed", 0.01491, "1/month", ASSUMPTION + " (illness, care duties); " + CALIBRATED,
        "Hazard of a long-term unemployed head moving to transfer receipt without unemployment.", 0, 1),
-    _p("labour", "transfer_exit", 0.015, "1/month", D3 + ": sticky state, 70% in receipt 21 of 24 months (0.985 ** 24 = 0.70)", "Hazard of leaving transfer receipt into employment (times skill/0.5).", 0, 1),
-    _p("labour", "inactive_entry", 0.001, "1/month", ASSUMPTION, "Hazard of a head becoming inactive.", 0, 1),
-    _p("labour", "inactive_exit", 0.008, "1/month", ASSUMPTION, "Hazard of an inactive head becoming unemployed (searching).", 0, 1),
+    _p("labour", "transfer_exit", 0.03, "1/month", CALIBRATED + "; produces about 1.7% a month into work, " + D3
+       + ": 1.5-2%, 70% in receipt 21 of 24 months", "Hazard of leaving transfer receipt into employment (times skill/0.5).", 0, 1),
+    _p("labour", "inactive_entry", 0.006, "1/month", ASSUMPTION + "; " + CALIBRATED, "Hazard of a head becoming inactive.", 0, 1),
+    _p("labour", "inactive_exit", 0.05672, "1/month", ASSUMPTION + " (most entries into unemployment do not come from "
+       "employment: training, care, illness, first entry); " + CALIBRATED, "Hazard of an inactive head becoming unemployed (searching).", 0, 1),
     _p("labour", "wage_base", 1300.0, "EUR/month", ASSUMPTION + " (net household earnings, low end of Berlin range)",
        "Net monthly earnings of an employed head with skill 0.", 0, 1e5),
     _p("labour", "wage_skill", 1800.0, "EUR/month", ASSUMPTION, "Extra net monthly earnings at skill 1.", 0, 1e5),

@@ -104,7 +104,8 @@ def _labour(sim: "Simulation", m: Month) -> None:
 
 
 def encounters(sim: "Simulation", step: int, levers: np.ndarray, record: bool) -> None:
-    """One month of encounters (``record`` False: the tie spin-up before month 0, which counts nothing)."""
+    """One month of encounters (``record`` False: no contacts or conflicts counted; the engine, its spin-up
+    included, always records)."""
     s = sim.state
     encounters_step(sim.key, step, sim.params.encounters, s.households.view(), s.dwellings.view(),
                     s.buildings.view(), s.blocks.view(), s.areas.view(), sim.area_place_quality, levers, record)

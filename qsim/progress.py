@@ -47,8 +47,8 @@ def stages(name: str, count: int, enabled: bool = True, note: str = "") -> Itera
 
 
 def construction(name: str, spin_up_months: int, enabled: bool = True) -> AbstractContextManager[Callable[[str], None]]:
-    """The stages of building scenario ``name``: the population, ``spin_up_months`` of tie formation and the
-    neighbourhood's starting point (see :class:`qsim.Simulation`); noting that the first build compiles."""
+    """The stages of building scenario ``name``: the population, the neighbourhood's starting point and
+    ``spin_up_months`` of spin-up (see :class:`qsim.Simulation`); noting that the first build compiles."""
     return stages(f"build {name}", spin_up_months + 2, enabled, BUILD_NOTE)
 
 

@@ -60,7 +60,7 @@ STREAM_IN_MOVERS = 9
 STREAM_ORDER = 10
 STREAM_MEASURES = 11
 STREAM_BUDGET = 12
-# 13 retired: the tie spin-up uses the encounters stream at negative steps
+# 13 retired: the spin-up (engine) uses every stream at negative steps
 STREAM_LEAVERS = 14  # the labour market of the original residents who left the city (kernels.leavers)
 
 

@@ -584,7 +584,10 @@ class Scenario(StrictModel):
     parameters: dict[str, Any] = Field(default_factory=dict, description="Overrides by dotted name, e.g. "
                                        "'labour.job_loss' = 0.008 or {per_year = 0.09}.")
     tie_slots: int = Field(default=6, ge=1, le=32, description="Tie slots per household.")
-    spinup_months: int = Field(default=24, ge=0, le=240, description="Months of tie formation before month 0.")
+    spinup_months: int = Field(default=48, ge=0, le=240, description="Months (unit: months) of spin-up before month "
+                               "0: the whole model runs, unrecorded and without measures, to its own steady state "
+                               "(assumption: 48 months bring ties, spells and long-term unemployment there; "
+                               "docs/model.md 3.2).")
     extends: str | None = Field(default=None, description="Another scenario file (relative to this one) to inherit "
                                 "and override; resolved when the file is loaded.")
     funding: dict[str, FundingSource] = Field(default_factory=dict, description="Funding sources by name.")

@@ -218,7 +218,9 @@ def test_calibration_file_errors_name_the_file_and_field(changes, field, expecte
 def test_shipped_calibration_file_is_valid():
     exp = load_calibration(EXPERIMENTS / "calibrate_baseline.toml")
     assert exp.scenario.name == "baseline"
-    assert len(exp.priors()) >= 4 and exp.calibration.draws * exp.calibration.replications >= 512
+    # a real calibration, not a smoke test: at least 4 parameters and 256 full-size runs (the documented run
+    # of docs/calibration.md keeps 25 draws, about 4 per parameter)
+    assert len(exp.priors()) >= 4 and exp.calibration.draws * exp.calibration.replications >= 256
 
 
 def test_shipped_calibration_runs_from_the_command_line_quick(tmp_path, capsys):
@@ -229,7 +231,7 @@ def test_shipped_calibration_runs_from_the_command_line_quick(tmp_path, capsys):
                  "--out", str(out), "--write-scenario", str(tmp_path / "elsewhere" / "calibrated.toml")])
     printed = capsys.readouterr().out
     assert code == 0
-    assert "posterior median" in printed and "labour.job_loss" in printed
+    assert "posterior median" in printed and "labour.job_finding_max" in printed
     estimates = json.loads((out / "calibration.json").read_text())["values"]
     for path in (out / "baseline_calibrated.toml", tmp_path / "elsewhere" / "calibrated.toml"):
         text = path.read_text()
@@ -283,4 +285,8 @@ def test_shipped_calibrated_scenario_extends_the_baseline_and_loads():
     assert scenario.areas == baseline.areas and scenario.years == baseline.years
     fitted = set(load_calibration(EXPERIMENTS / "calibrate_baseline.toml").parameters)
     assert set(scenario.parameters) == fitted | set(baseline.parameters)
-    assert scenario.parameters["labour.job_loss"] != baseline.parameters.get("labour.job_loss", 0.008)
+    # the documented run's estimates: the registry's labour defaults and the baseline's in-mover shares are
+    # set from them (docs/calibration.md), so the file repeats what the baseline already holds
+    defaults = qsim.ModelParameters(baseline.parameters)
+    for name, value in scenario.parameters.items():
+        assert defaults[name] == value, name

@@ -128,10 +128,11 @@ def test_employment_is_correlated_among_tied_households():
 
 
 def test_a_stronger_referral_channel_correlates_employment_more():
-    """The same comparison with a strong channel (referral_strength 3, inside the registry bounds [0, 5]):
+    """The same comparison with a strong channel (referral_strength 5, the registry's upper bound; the default
+    is 2):
     the gap over its twin without referrals grows to 1.5-2.6 points for every seed (require > 1 point), and
     the pooled raw gap is above 1 point."""
-    strong = np.array([_tie_gap(3.0, s) for s in TIE_SEEDS])
+    strong = np.array([_tie_gap(5.0, s) for s in TIE_SEEDS])
     none = np.array([_tie_gap(0.0, s) for s in TIE_SEEDS])
     default = np.array([_tie_gap(None, s) for s in TIE_SEEDS])
     assert np.all(strong - none > 0.01), f"strong {np.round(strong, 4)} vs none {np.round(none, 4)}"

@@ -27,12 +27,12 @@ def test_construction_bar_names_the_stages_and_every_spin_up_month(capsys):
     assert "households, dwellings and measures" in err and "neighbourhood" in err
     assert BUILD_NOTE in err
     for month in (1, SPIN_UP):
-        assert f"spin-up month {month}/{SPIN_UP} (tie formation)" in err
+        assert f"spin-up month {month}/{SPIN_UP}" in err
     assert f"{SPIN_UP + 2}/{SPIN_UP + 2}" in err  # every stage counted: population, the months, neighbourhood
 
 
-def test_construction_without_encounters_has_no_spin_up_months(capsys):
-    qsim.Simulation(small_scenario(spinup_months=SPIN_UP, processes=only("labour")), seed=3, progress=True)
+def test_construction_without_spin_up_has_no_spin_up_months(capsys):
+    qsim.Simulation(small_scenario(spinup_months=0, processes=only("labour")), seed=3, progress=True)
     err = capsys.readouterr().err
     assert "spin-up month" not in err and "2/2" in err
 

@@ -3,11 +3,11 @@
 Submodel (docs/model.md, "Labour market"). Each month every head of
 household draws one uniform number against competing hazards:
 
-* employed: job loss ``job_loss * (1 + g (0.5 - skill)) / demand``, entry
+* employed: job loss ``job_loss * (1 + g (0.5 - skill)) / demand ** e_loss``, entry
   into transfer receipt (working poor) and into inactivity; otherwise skill
   grows on the job.
 * unemployed: job finding
-  ``job_finding_max * demand * skill**e * (1 + referral_strength * r) * (1 - stigma (1 - reputation))``
+  ``job_finding_max * demand**e_find * skill**e * (1 + referral_strength * r) * (1 - stigma (1 - reputation))``
   (times ``1 - care_penalty`` for single parents)
   where ``r`` in [0, 1) is the strength-weighted share of employed ties
   (same block and same group weigh more; Calvo-Armengol & Jackson 2004,
@@ -16,7 +16,14 @@ household draws one uniform number against competing hazards:
   from heterogeneity (the more employable leave first), depreciation and the
   network; no duration curve is typed in. After ``long_term_after``
   months a spell is long-term.
-* transfer receipt without unemployment: a sticky state with a low exit rate.
+* transfer receipt without unemployment: a sticky state with a low exit rate
+  (``transfer_exit * skill / 0.5 * demand**e_find``).
+
+``demand`` is the labour demand D of the macro path, floored at 0.05;
+``e_find`` and ``e_loss`` are the parameters ``demand_elasticity_finding``
+and ``demand_elasticity_loss`` (the city's business cycle). A measure's
+JOB_DEMAND lever scales the same hazards proportionally (elasticity 1, as
+before the elasticities), so measures keep their documented size.
 * inactive: leaves for job search at a low rate.
 
 Then income follows the state, children's education moves to a target set
@@ -67,8 +74,8 @@ def referral_share(i, tie_target, tie_strength, labour, old_labour, group, dwell
 C_BASE = 0        # the state's summed exit hazards are base + slope * skill (employed, transfer, inactive)
 C_SLOPE = 5
 C_GAIN = 10       # the state's skill gain (share of the distance to 1) when the head stays in it
-C_LOSS = 15       # job_loss / max(D, 0.05)
-C_FIND = 16       # job_finding_max D (1 - stigma (1 - reputation)) (1 + JOB_FINDING lever)
+C_LOSS = 15       # job_loss / (D ** demand_elasticity_loss (1 + JOB_DEMAND lever)) (both floored at 0.05)
+C_FIND = 16       # job_finding_max D ** demand_elasticity_finding (1 + JOB_DEMAND) (1 - stigma (1 - reputation)) (1 + JOB_FINDING)
 C_EDUCATION = 17  # (1 - parent weight) / 2 * (0.5 + place effect (place quality - 0.5)) + CHILD_EDUCATION lever
 N_CONSTANTS = 18
 
@@ -89,12 +96,15 @@ def area_constants(p, demand, reputation, area_place_quality, levers):
         stigma = 1.0 - p.stigma_strength * (1.0 - reputation[a])
         for prog in range(-1, n_columns - 1):  # no programme, then each programme
             q = prog + 1
-            local_demand = demand * (1.0 + lever(levers, a, prog, L.JOB_DEMAND))
+            # the city's demand D with its elasticities, the area's JOB_DEMAND lever proportionally
+            local_demand = max(demand, 0.05)
+            measure_demand = max(1.0 + lever(levers, a, prog, L.JOB_DEMAND), 0.05)
             finding = 1.0 + lever(levers, a, prog, L.JOB_FINDING)
             training = lever(levers, a, prog, L.SKILL_GAIN)
-            loss = p.job_loss / max(local_demand, 0.05)
+            demand_finding = local_demand ** p.demand_elasticity_finding * measure_demand  # finding, transfer exit
+            loss = p.job_loss / (local_demand ** p.demand_elasticity_loss * measure_demand)
             c3[a, q, C_LOSS] = loss
-            c3[a, q, C_FIND] = p.job_finding_max * local_demand * stigma * finding
+            c3[a, q, C_FIND] = p.job_finding_max * demand_finding * stigma * finding
             place = 0.5 + p.child_education_place_effect * (area_place_quality[a] - 0.5)  # (channel, off at 0)
             c3[a, q, C_EDUCATION] = half_rest * place + lever(levers, a, prog, L.CHILD_EDUCATION)
             # employed: loss (1 + g (0.5 - s)) + transfer_entry (1 - s) + inactive_entry, the same sum as the
@@ -102,7 +112,7 @@ def area_constants(p, demand, reputation, area_place_quality, levers):
             g = p.job_loss_skill_gradient
             c3[a, q, C_BASE + EMPLOYED] = loss * (1.0 + 0.5 * g) + transfer_entry + p.inactive_entry
             c3[a, q, C_SLOPE + EMPLOYED] = -(loss * g + transfer_entry)
-            c3[a, q, C_SLOPE + TRANSFER] = p.transfer_exit / 0.5 * local_demand * finding  # exit: (s / 0.5) ...
+            c3[a, q, C_SLOPE + TRANSFER] = p.transfer_exit / 0.5 * demand_finding * finding  # exit: (s / 0.5) ...
             c3[a, q, C_BASE + INACTIVE] = p.inactive_exit
             c3[a, q, C_GAIN + EMPLOYED] = p.skill_gain_employed + training
             c3[a, q, C_GAIN + SHORT_TERM_UNEMPLOYED] = training

@@ -404,6 +404,7 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
                 flows[a_old, g, F_INTERNAL] += 1.0
             else:
                 h.moved_in[i] = step  # a newcomer in its new area (origin_area stays its area at month 0)
+                h.programme[i] = -1  # a measure's programme serves its target area only
                 flows[a_old, g, F_OUT] += 1.0
                 flows[a_old, g, F_OUT_INCOME] += h.income[i]
                 flows[a_new, g, F_IN] += 1.0

@@ -218,3 +218,28 @@ def disorder_step(p, agg, ce, blk_area, blk_disorder, blk_efficacy_lagged, area_
                   + p.disorder_disadvantage_weight * agg[b, B_UNEMPLOYED] / c
                   - area_levers[blk_area[b], L.SAFETY])
         blk_disorder[b] += p.disorder_rate * (clip01(target) - blk_disorder[b])
+
+
+@njit(cache=True)
+def settle_out_group_trust(p, alive, trust_out, tenure, months, contacts, conflicts):
+    """Carry each household's out-group trust on through the part of its tenure before the spin-up (in place).
+
+    ``months``, ``contacts``, ``conflicts``: per household slot, the months it was seen in the spin-up and its
+    friendly inter-group contacts and conflicts in them. At its mean rates out-group trust follows, month by
+    month, ``T += a (1 - T) - b T + r (base - T)`` (a = contact_effect x contacts a month, b =
+    conflict_trust_loss x conflicts a month, r = out_group_relax: :func:`trust_update`, linearised), whose
+    solution after n months is ``T* + (T - T*) (1 - a - b - r) ** n`` with ``T* = (a + r base) / (a + b + r)``;
+    n is the household's tenure before the months seen. So a resident of long standing starts with the trust
+    its contacts have built, not the trust of a newcomer (the stationary start, docs/model.md 3.2).
+    """
+    for i in range(alive.shape[0]):
+        if not alive[i] or months[i] <= 0.0:
+            continue
+        a = p.contact_effect * contacts[i] / months[i]
+        b = p.conflict_trust_loss * conflicts[i] / months[i]
+        rate = a + b + p.out_group_relax
+        if rate <= 0.0:  # no contact, conflict or relaxation: out-group trust never moves
+            continue
+        settled = (a + p.out_group_relax * p.out_group_base) / rate
+        before = max(0.0, tenure[i] - months[i])
+        trust_out[i] = clip01(settled + (trust_out[i] - settled) * (1.0 - min(rate, 1.0)) ** before)

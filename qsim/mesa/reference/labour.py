@@ -40,13 +40,15 @@ def labour_step(model: "ReferenceModel", demand: float) -> None:
     random = model.random
     for hh in model.agents:
         area = hh.cell.area
-        local_demand = demand * (1.0 + hh.lever(L.JOB_DEMAND))
+        measure_demand = max(1.0 + hh.lever(L.JOB_DEMAND), 0.05)  # the city's demand with its elasticities
+        finding_demand = max(demand, 0.05) ** p.demand_elasticity_finding * measure_demand
+        loss_demand = max(demand, 0.05) ** p.demand_elasticity_loss * measure_demand
         s = hh.skill
         state = hh.labour
         u = random.random()
         training = hh.lever(L.SKILL_GAIN)
         if state == EMPLOYED:
-            h_loss = p.job_loss * (1.0 + p.job_loss_skill_gradient * (0.5 - s)) / max(local_demand, 0.05)
+            h_loss = p.job_loss * (1.0 + p.job_loss_skill_gradient * (0.5 - s)) / loss_demand
             h_transfer = p.transfer_entry_employed * 2.0 * (1.0 - s)
             if u < h_loss:
                 hh.labour = SHORT_TERM_UNEMPLOYED
@@ -58,7 +60,7 @@ def labour_step(model: "ReferenceModel", demand: float) -> None:
             else:
                 s += (p.skill_gain_employed + training) * (1.0 - s)
         elif state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
-            h_find = (p.job_finding_max * local_demand * s ** p.job_finding_skill_exponent
+            h_find = (p.job_finding_max * finding_demand * s ** p.job_finding_skill_exponent
                       * (1.0 + p.referral_strength * referral_share(hh, p))
                       * (1.0 - p.stigma_strength * (1.0 - area.reputation))
                       * (1.0 + hh.lever(L.JOB_FINDING)))
@@ -81,7 +83,7 @@ def labour_step(model: "ReferenceModel", demand: float) -> None:
                 s -= p.skill_depreciation * s
                 s += training * (1.0 - s)
         elif state == TRANSFER:
-            h_exit = p.transfer_exit * (s / 0.5) * local_demand * (1.0 + hh.lever(L.JOB_FINDING))
+            h_exit = p.transfer_exit * (s / 0.5) * finding_demand * (1.0 + hh.lever(L.JOB_FINDING))
             if u < h_exit:
                 hh.labour = EMPLOYED
                 hh.wage = p.wage_base + p.wage_skill * s

@@ -11,7 +11,7 @@ numba core and the anchor of the docking tests and the speed benchmark
 
 **Same start as the core.** The initial world is the core's: the model
 builds ``qsim.Simulation(scenario, seed, replicate)`` (synthetic
-population, tie spin-up, blocks at equilibrium) and makes its agents and
+population, blocks at equilibrium, the spin-up of the whole model) and makes its agents and
 objects from that state before the first month. From then on the
 reference runs its own rules with its own random numbers (Mesa's
 ``self.random``, seeded from seed and replicate); docking with the core is
