@@ -540,9 +540,11 @@ class Measure(_Timed):
 
 
 class QmOffice(_Timed):
-    """The QM office: carrier, staff and cost. It runs as a measure of type ``qm_office``. A scenario has one
-    office (``[qm_office]``) or one per area served (``[[qm_office]]``, each with its ``area``); in a city,
-    ``[qm_office]`` with ``areas = "<selection>"`` becomes one office per chosen area."""
+    """The QM office (team): carrier, staff and cost; it runs as a measure of type ``qm_office``.
+
+    A scenario has one office (``[qm_office]``) or one per area served (``[[qm_office]]``, each with its
+    ``area``); in a city, ``[qm_office]`` with ``areas = "<selection>"`` becomes one office per chosen area.
+    """
 
     carrier: Literal["municipality", "non_profit", "private"] = Field(
         description="Who runs the office; scales its delivery (" + ", ".join(f"{k} {v:g}" for k, v in
