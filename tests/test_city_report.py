@@ -223,3 +223,21 @@ def test_zone_effects_of_a_known_difference(town):
     assert effects.loc[("unemployment_rate", "city"), "difference"] == pytest.approx(-0.01 * share)
     assert effects.loc[("displacements", "rest"), "difference"] == 0.0
     assert effects.loc[("unemployment_rate", "neighbours"), "areas"] == 2  # Areas 3 and 4 share its forecast area
+
+
+def test_dashboard_maps_a_city_and_its_difference_to_no_measures(town):
+    """The dashboard's city map (qsim.mesa.dashboard.city_figure) after two months of the town with QM: the
+    option's values and the difference to the town without measures, both as maps, the sources below."""
+    from qsim.mesa.dashboard import DashboardModel, city_figure
+
+    option = qsim.load_scenario(town / "town_qm.toml")
+    model = DashboardModel(option)
+    for _ in range(2):
+        model.step()
+    values = model.indicator_by_area("unemployment_rate")
+    assert list(values) == [a.name for a in option.areas] and all(0 <= v <= 1 for v in values.values())
+    fig = city_figure(model, "unemployment_rate")
+    maps = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in maps] == ["this option, month 2", "difference to without measures"]
+    assert all(len(ax.patches) == 2 + 1 for ax in maps)  # two forecast areas, the chosen one outlined
+    assert any(ATTRIBUTION in t.get_text() for t in fig.texts)
