@@ -125,7 +125,7 @@ def map_figure(panels: list[Panel], *, table: str | Path | CityTable = BERLIN_TA
         fig.suptitle(title, fontsize=10)
     notes = ([outline_note.format(n=len(outline))] if marked else []) + \
         ([attribution] if attribution else [])
-    fig.tight_layout(rect=(0, 0.03 * len(notes) / rows, 1, 1))
+    fig.tight_layout(rect=(0, 0.03 * len(notes) / rows, 1, 0.97))
     for k, note in enumerate(notes):
         fig.text(0.01, 0.005 + 0.03 * k / rows, note, fontsize=6.5, color="0.3", ha="left", va="bottom")
     if path is not None:
