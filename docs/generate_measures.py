@@ -217,7 +217,7 @@ TITLES = {Scenario: ("Top level", ""), Meta: ("[scenario]", ""), Area: ("[[areas
           FundingSource: ("[funding.NAME]", "A table per source, e.g. `[funding.soziale_stadt]`. "),
           Cut: ("cuts", "Entries of `cuts = [{year = 6, share = 0.5}]` in a funding source. "),
           QmOffice: ("[qm_office]", "One office: `[qm_office]`; one per area served (each its own team, carrier "
-                      "and budget): `[[qm_office]]` with an `area` each, named `qm_office @ area`; in a city, "
+                      "and budget): `[[qm_offices]]` with an `area` each, named `qm_office @ area`; in a city, "
                       "`[qm_office]` with `areas = \"<selection>\"` (instead of `area`) becomes one office per "
                       "chosen area (`scenarios/berlin_qm.toml`). "), Measure: ("[[measures]]", ""), Target: ("target", ""),
           Allocation: ("[allocation]", "")}

@@ -518,8 +518,9 @@ def expand_city(data: dict) -> tuple[dict, CityAreas | None]:
         if "area" in office:
             raise CityError("  qm_office.area: give area (one office) or areas (one office per chosen area), "
                             "not both")
-        out["qm_office"] = [{k: v for k, v in office.items() if k != "areas"} | {"area": area}
-                            for area in _chosen(chosen, office["areas"], "qm_office.areas")]
+        out["qm_offices"] = [{k: v for k, v in office.items() if k != "areas"} | {"area": area}
+                             for area in _chosen(chosen, office["areas"], "qm_office.areas")]
+        del out["qm_office"]
     return out, made
 
 
@@ -531,5 +532,6 @@ def _chosen(chosen: dict[str, list[str]], name, path: str) -> list[str]:
     return chosen[name]
 
 
-__all__ = ["BERLIN_ATTRIBUTION", "BERLIN_POLYGONS", "BERLIN_TABLE", "CITY_COLUMNS", "City", "CityError", "CityAreas", "CityTable", "Selection",
+__all__ = ["BERLIN_ATTRIBUTION", "BERLIN_POLYGONS", "BERLIN_TABLE", "CITY_COLUMNS", "City", "CityError", "CityAreas",
+           "CityTable", "Selection",
            "city_areas", "data_attribution", "expand_city", "read_city_table", "resolve_city_paths", "select_areas"]

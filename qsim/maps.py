@@ -99,8 +99,8 @@ def map_figure(panels: list[Panel], *, table: str | Path | CityTable = BERLIN_TA
                "the chosen areas ({n})", path: str | Path | None = None, plain: bool = False):
     """Choropleths by forecast area, three to a row, with the data's attribution below (``attribution``; default:
     Berlin's for the shipped Berlin table, none for another table). ``outline``: area names whose forecast areas
-    get a black outline (e.g. the areas with QM), explained by ``outline_note`` ({n}: their number). ``plain``: a matplotlib Figure without pyplot (for reports and
-    the dashboard; a figure for ``path`` is always plain). Returns the figure (saved to ``path`` if given)."""
+    get a black outline (e.g. the areas with QM), explained by ``outline_note`` ({n}: their number). ``plain``: a
+    matplotlib Figure without pyplot (for reports and the dashboard; a figure for ``path`` is always plain). Returns the figure (saved to ``path`` if given)."""
     from matplotlib.figure import Figure
 
     from .plots import small_multiples

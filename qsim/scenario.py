@@ -542,7 +542,7 @@ class Measure(_Timed):
 class QmOffice(_Timed):
     """The QM office (team): carrier, staff and cost; it runs as a measure of type ``qm_office``.
 
-    A scenario has one office (``[qm_office]``) or one per area served (``[[qm_office]]``, each with its
+    A scenario has one office (``[qm_office]``) or one per area served (``[[qm_offices]]``, each with its
     ``area``); in a city, ``[qm_office]`` with ``areas = "<selection>"`` becomes one office per chosen area.
     """
 
@@ -592,9 +592,10 @@ class Scenario(StrictModel):
     extends: str | None = Field(default=None, description="Another scenario file (relative to this one) to inherit "
                                 "and override; resolved when the file is loaded.")
     funding: dict[str, FundingSource] = Field(default_factory=dict, description="Funding sources by name.")
-    qm_office: QmOffice | list[QmOffice] | None = Field(
-        default=None, description="The QM office (none: no office); several, one per area served, as "
-        "[[qm_office]] with an area each (a city: [qm_office] with areas = \"<selection>\").")
+    qm_office: QmOffice | None = Field(default=None, description="The QM office (none: no office; a city: "
+                                       "areas = \"<selection>\" for one office per chosen area).")
+    qm_offices: list[QmOffice] = Field(default_factory=list, description="Several QM offices, one per area served "
+                                       "(each its own team, carrier and budget), instead of [qm_office].")
     measures: list[Measure] = Field(default_factory=list, description="The measures of the programme.")
     allocation: Allocation = Field(default_factory=Allocation)
     _source: str = PrivateAttr(default="<dict>")  # the file it was read from (for error messages)
@@ -618,6 +619,20 @@ class Scenario(StrictModel):
             except ParameterError as e:
                 raise FieldError(name, str(e)) from None
         return out
+
+    @model_validator(mode="after")
+    def _one_kind_of_office(self):
+        if self.qm_office is not None and self.qm_offices:
+            raise FieldError("qm_offices", "give one office ([qm_office]) or one per area ([[qm_offices]]), not both")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        """Written without an empty ``qm_offices`` (so that a scenario without it dumps, and hashes, as before)."""
+        data = handler(self)
+        if not self.qm_offices:
+            data.pop("qm_offices", None)
+        return data
 
     @model_validator(mode="after")
     def _names(self):
@@ -746,25 +761,22 @@ class Scenario(StrictModel):
 
     @property
     def offices(self) -> list[QmOffice]:
-        """The QM offices: none, the one of ``[qm_office]``, or those of ``[[qm_office]]``."""
-        if self.qm_office is None:
-            return []
-        return list(self.qm_office) if isinstance(self.qm_office, list) else [self.qm_office]
+        """The QM offices: none, the one of ``[qm_office]``, or those of ``[[qm_offices]]``."""
+        return ([self.qm_office] if self.qm_office is not None else []) + list(self.qm_offices)
 
     def all_measures(self) -> list[Measure]:
-        """The QM offices (first; named ``qm_office``, several ``qm_office @ <area>``) and the measures."""
-        if isinstance(self.qm_office, list):
-            offices = [o.as_measure(f"qm_office @ {o.area}" if o.area is not None else "qm_office")
-                       for o in self.qm_office]
-        else:
-            offices = [o.as_measure() for o in self.offices]
+        """The QM offices (first; named ``qm_office``, of ``[[qm_offices]]`` ``qm_office @ <area>``) and the
+        measures."""
+        offices = [self.qm_office.as_measure()] if self.qm_office is not None else []
+        offices += [o.as_measure(f"qm_office @ {o.area}" if o.area is not None else "qm_office")
+                    for o in self.qm_offices]
         return offices + list(self.measures)
 
     def measure_paths(self) -> list[str]:
         """The field path of each of :meth:`all_measures` in the scenario file (for error messages)."""
-        offices = ["qm_office"] if not isinstance(self.qm_office, list) else \
-            [f"qm_office.{k}" for k in range(len(self.qm_office))]
-        return offices[:len(self.offices)] + [f"measures.{k}" for k in range(len(self.measures))]
+        return (["qm_office"] if self.qm_office is not None else []) + \
+            [f"qm_offices.{k}" for k in range(len(self.qm_offices))] + \
+            [f"measures.{k}" for k in range(len(self.measures))]
 
     def area_index(self, name: str | None) -> int:
         """Index of a target's area (the only area when ``name`` is None)."""

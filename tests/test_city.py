@@ -316,7 +316,7 @@ def test_measures_and_qm_offices_in_chosen_areas_and_bad_selections():
 
 
 def test_several_offices_written_out_and_their_errors():
-    """[[qm_office]] in a scenario of several areas: one office per area, each its own carrier; two offices
+    """[[qm_offices]] in a scenario of several areas: one office per area, each its own carrier; two offices
     in one area, or one without its area, are errors naming the entry."""
     from conftest import scenario_dict
 
@@ -324,10 +324,11 @@ def test_several_offices_written_out_and_their_errors():
     data["areas"] = [dict(data["areas"][0], name="A"), dict(data["areas"][0], name="B")]
     data["funding"] = {"p": {"kind": "public_programme", "amount_per_year": 1e6}}
     office = {"carrier": "non_profit", "staff": 2, "funding": "p"}
-    data["qm_office"] = [dict(office, area="A"), dict(office, area="B", carrier="municipality")]
+    data["qm_offices"] = [dict(office, area="A"), dict(office, area="B", carrier="municipality")]
     scenario = scenario_from_dict(data)
     assert [m.label for m in scenario.all_measures()] == ["qm_office @ A", "qm_office @ B"]
-    assert scenario.measure_paths() == ["qm_office.0", "qm_office.1"]
+    assert scenario.measure_paths() == ["qm_offices.0", "qm_offices.1"]
+    assert scenario_from_dict(scenario.model_dump()).offices == scenario.offices  # a copy (the store's) keeps them
     from qsim.measures.runner import build_hooks
     from qsim.parameters import ModelParameters
     from qsim.population import build_state
@@ -336,12 +337,17 @@ def test_several_offices_written_out_and_their_errors():
     state = build_state(scenario.areas, ModelParameters({}), 1, 0, scenario.tie_slots)
     runner = build_hooks(scenario, state, run_key(1, 0))[1][1]
     assert [d.carrier for d in runner.deliveries] == [1.0, 0.9]  # non-profit, municipality (CARRIERS)
-    data["qm_office"] = [dict(office, area="A"), dict(office, area="A")]
-    with pytest.raises(ScenarioError, match=r"qm_office\.1\.name: measure name 'qm_office @ A' is used twice"):
+    data["qm_offices"] = [dict(office, area="A"), dict(office, area="A")]
+    with pytest.raises(ScenarioError, match=r"qm_offices\.1\.name: measure name 'qm_office @ A' is used twice"):
         scenario_from_dict(data)
-    data["qm_office"] = [dict(office, area="A"), office]
-    with pytest.raises(ScenarioError, match=r"qm_office\.1\.area: required: the scenario has several areas"):
+    data["qm_offices"] = [dict(office, area="A"), office]
+    with pytest.raises(ScenarioError, match=r"qm_offices\.1\.area: required: the scenario has several areas"):
         scenario_from_dict(data)
+    data["qm_offices"] = [dict(office, area="A")]
+    data["qm_office"] = dict(office, area="B")
+    with pytest.raises(ScenarioError, match=r"qm_offices: give one office \(\[qm_office\]\) or one per area"):
+        scenario_from_dict(data)
+    assert "qm_offices" not in scenario_from_dict(scenario_dict(name="one", years=1)).model_dump()
 
 
 # ---------------------------------------------------------------- maps

@@ -265,7 +265,7 @@ TEXT: dict[str, dict[str, str]] = {
         "zone_rest": "rest of the city",
         "zone_city": "city",
         "areas_count": "{n} areas",
-        "data_sources": "Data of the city: {attribution}",
+        "data_sources": "{attribution}",  # the attribution says what it is ("Data: ...")
     },
     "de": {
         "title": "Vergleich von Handlungsoptionen",
@@ -523,7 +523,7 @@ TEXT: dict[str, dict[str, str]] = {
         "zone_rest": "übrige Stadt",
         "zone_city": "Stadt",
         "areas_count": "{n} Gebiete",
-        "data_sources": "Daten der Stadt: {attribution}",
+        "data_sources": "{attribution}",
     },
 }
 
