@@ -145,7 +145,7 @@ def _money(eur: float, lang: str) -> str:
 def baseline_of(scenario: Scenario) -> Scenario:
     """The same neighbourhood without measures, QM office or funding: what the dashboard draws beside the option."""
     data = scenario.model_dump()
-    data.update(measures=[], qm_office=None, funding={})
+    data.update(measures=[], qm_office=None, qm_offices=[], funding={})
     return scenario_from_dict(data, scenario.source, Path(scenario.source).parent)
 
 
