@@ -195,7 +195,8 @@ def city_section() -> str:
                           "A scenario with `[city]` takes its `[[areas]]` from a table of planning areas (write no "
                           "`[[areas]]` then): one area per row with status values, built as docs/model.md "
                           "(\"A city from a table\") describes; `scenarios/berlin.toml` is the example, "
-                          "docs/contributing/city.md how another city's table becomes a scenario. "),
+                          "docs/contributing.md (\"A city from a table\") how another city's table becomes a scenario; "
+                          "`qsim schema` includes this section. "),
              "\nThe table (`table`, CSV; the first line names the columns, in any order; an empty cell, `–`, "
              "`-` or `.` is empty; every problem is reported with the file, the line and the column). Rows "
              "without z-values are areas without status values: they are not simulated (Berlin: six areas with "
@@ -207,7 +208,9 @@ def city_section() -> str:
     parts.append(_model_table(Selection, "[city.selections.NAME]: choosing areas",
                               "A named rule that chooses areas, e.g. `[city.selections.qm]`; a `[[measures]]` "
                               "entry with `areas = \"qm\"` (instead of `target.area`) becomes one measure per "
-                              "chosen area, named `type @ area` (or `name @ area`). Rules rank by the status "
+                              "chosen area, named `type @ area` (or `name @ area`), and `[qm_office]` with "
+                              "`areas = \"qm\"` (instead of `area`) one QM office (team, budget) per chosen area, "
+                              "named `qm_office @ area` (`scenarios/berlin_qm.toml`). Rules rank by the status "
                               "index recomputed from the table's z-values. "))
     return "".join(parts)
 
@@ -218,7 +221,10 @@ TITLES = {Scenario: ("Top level", ""), Meta: ("[scenario]", ""), Area: ("[[areas
           Processes: ("[processes]", ""), Macro: ("[macro]", ""),
           FundingSource: ("[funding.NAME]", "A table per source, e.g. `[funding.soziale_stadt]`. "),
           Cut: ("cuts", "Entries of `cuts = [{year = 6, share = 0.5}]` in a funding source. "),
-          QmOffice: ("[qm_office]", ""), Measure: ("[[measures]]", ""), Target: ("target", ""),
+          QmOffice: ("[qm_office]", "One office: `[qm_office]`; one per area served (each its own team, carrier "
+                      "and budget): `[[qm_offices]]` with an `area` each, named `qm_office @ area`; in a city, "
+                      "`[qm_office]` with `areas = \"<selection>\"` (instead of `area`) becomes one office per "
+                      "chosen area (`scenarios/berlin_qm.toml`). "), Measure: ("[[measures]]", ""), Target: ("target", ""),
           Allocation: ("[allocation]", "")}
 SECTIONS = {"Selection": "[city.selections.NAME]: choosing areas"}  # models documented outside TITLES
 PAGES = {"measures.md": measures_page, "scenario-reference.md": reference_page}

@@ -56,6 +56,10 @@ from .mss import DYNAMICS_CLASSES, STATUS_CLASSES, status_classes, status_index
 BERLIN = Path(__file__).parent / "data" / "berlin_mss_2021"
 BERLIN_TABLE = BERLIN / "planning_areas.csv"
 BERLIN_POLYGONS = BERLIN / "forecast_areas.geojson"
+BERLIN_ATTRIBUTION = ("Data: Senatsverwaltung für Stadtentwicklung, Bauen und Wohnen Berlin, Monitoring Soziale "
+                      "Stadtentwicklung 2021 and LOR 2021 (planning areas, forecast-area polygons); Amt für Statistik "
+                      "Berlin-Brandenburg (inhabitants). Sources: qsim/data/berlin_mss_2021/README.md")
+"""The attribution the shipped Berlin data asks for (its README): on every map and report that shows it."""
 Z_COLUMNS = ("z_s1_unemployment", "z_s3_transfer_not_unemployed", "z_s4_child_poverty")
 AGE_COLUMNS = ("age_under_6", "age_6_15", "age_15_18", "age_18_27", "age_27_45", "age_45_55", "age_55_65",
                "age_65_plus")
@@ -142,6 +146,9 @@ class City(StrictModel):
     table: str = Field(min_length=1, description="CSV table of planning areas (relative to the scenario file).")
     polygons: str | None = Field(default=None, min_length=1, description="GeoJSON of the forecast areas (property "
                                  "pgr_id) for maps (relative to the scenario file; none: no maps).")
+    attribution: str | None = Field(default=None, min_length=1, max_length=1000, description="The data's sources, "
+                                    "printed below every map and in reports (default: Berlin's for the shipped "
+                                    "Berlin table, none for another).")
     scale: float = Field(default=1.0, gt=0.0, le=1.0, description="Share of the households simulated (1 = all; "
                          "0.02 for quick runs and tests).")
     min_households: int = Field(default=10, ge=1, le=1000, description="Households of an area at least (matters "
@@ -308,6 +315,20 @@ class CityAreas:
     target_households: float       # inhabitants of the simulated areas / persons_per_household * scale
     polygons: str | None           # GeoJSON of the forecast areas (None: no maps)
     status_index: np.ndarray       # recomputed from the z-values (per simulated area)
+    settings: City                 # the [city] section it was made from
+
+    @property
+    def attribution(self) -> str | None:
+        """The data's sources for maps and reports (``[city] attribution``; Berlin's for the shipped table)."""
+        return data_attribution(self.table.path, self.settings.attribution)
+
+
+def data_attribution(table: str | Path, given: str | None = None) -> str | None:
+    """The attribution of a city table's data: ``given`` if not None, else Berlin's for the shipped Berlin
+    table, else None."""
+    if given is not None:
+        return given
+    return BERLIN_ATTRIBUTION if Path(table).resolve() == BERLIN_TABLE.resolve() else None
 
 
 def city_areas(city: City, table: CityTable) -> CityAreas:
@@ -360,7 +381,7 @@ def city_areas(city: City, table: CityTable) -> CityAreas:
             "places": {"park": 1, "centre": 1, "playground": 1, "school": 1},
             "organisations": dict(city.organisations)})
     target = float(inhabitants.sum() / city.persons_per_household * city.scale)
-    return CityAreas(table, rows, areas, tuple(spreads), target, city.polygons, index)
+    return CityAreas(table, rows, areas, tuple(spreads), target, city.polygons, index, city)
 
 
 def _grid(households: int, vacancy: float) -> tuple[int, int, int]:
@@ -478,16 +499,13 @@ def expand_city(data: dict) -> tuple[dict, CityAreas | None]:
         if not isinstance(m, dict) or "areas" not in m:
             measures.append(m)
             continue
-        name, target = m["areas"], m.get("target", {})
+        target = m.get("target", {})
         if not isinstance(target, dict):
             raise CityError(f"  measures.{k}.target: expected a table such as {{ employment = [...] }}")
-        if not isinstance(name, str) or name not in chosen:
-            raise CityError(f"  measures.{k}.areas: unknown selection {name!r}; expected one of "
-                            f"{', '.join(chosen) or '(none: add [city.selections.<name>])'}")
         label = m.get("name") or m.get("type", "measure")
         entry = CATALOGUE.get(m.get("type"))
         titles = {"label_en": m.get("label_en"), "label_de": m.get("label_de") or (entry and entry.title_de)}
-        for area in chosen[name]:
+        for area in _chosen(chosen, m["areas"], f"measures.{k}.areas"):
             readable = {k: f"{v} @ {area}" for k, v in titles.items() if isinstance(v, str)}  # for reports
             measures.append({kk: vv for kk, vv in m.items() if kk != "areas"} | readable |
                             {"name": f"{label} @ {area}", "target": target | {"area": area}})
@@ -495,8 +513,25 @@ def expand_city(data: dict) -> tuple[dict, CityAreas | None]:
     out["areas"] = made.areas
     if isinstance(given, list):
         out["measures"] = measures
+    office = data.get("qm_office")
+    if isinstance(office, dict) and "areas" in office:  # one office (team, budget) per chosen area
+        if "area" in office:
+            raise CityError("  qm_office.area: give area (one office) or areas (one office per chosen area), "
+                            "not both")
+        out["qm_offices"] = [{k: v for k, v in office.items() if k != "areas"} | {"area": area}
+                             for area in _chosen(chosen, office["areas"], "qm_office.areas")]
+        del out["qm_office"]
     return out, made
 
 
-__all__ = ["BERLIN_POLYGONS", "BERLIN_TABLE", "CITY_COLUMNS", "City", "CityError", "CityAreas", "CityTable", "Selection",
-           "city_areas", "expand_city", "read_city_table", "resolve_city_paths", "select_areas"]
+def _chosen(chosen: dict[str, list[str]], name, path: str) -> list[str]:
+    """The areas of selection ``name`` (a CityError naming ``path`` if there is no such selection)."""
+    if not isinstance(name, str) or name not in chosen:
+        raise CityError(f"  {path}: unknown selection {name!r}; expected one of "
+                        f"{', '.join(chosen) or '(none: add [city.selections.<name>])'}")
+    return chosen[name]
+
+
+__all__ = ["BERLIN_ATTRIBUTION", "BERLIN_POLYGONS", "BERLIN_TABLE", "CITY_COLUMNS", "City", "CityError", "CityAreas",
+           "CityTable", "Selection",
+           "city_areas", "data_attribution", "expand_city", "read_city_table", "resolve_city_paths", "select_areas"]

@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .city import BERLIN_POLYGONS, BERLIN_TABLE, CityTable, read_city_table
+from .city import BERLIN_POLYGONS, BERLIN_TABLE, CityTable, data_attribution, read_city_table
 from .errors import QsimError
 from .mss import STATUS_CLASSES, mss_indices, status_classes
 
 MSS_MAPS = ("status_index", "status_class", "dynamics_index")
 CLASS_COLOURS = {"high": "#1a9641", "medium": "#ffffbf", "low": "#fdae61", "very low": "#d7191c"}
+NO_DATA = "#dddddd"
+PANEL_SIZE = (5.2, 4.6)  # inches per map
 
 
 @functools.lru_cache(maxsize=4)
@@ -75,64 +78,121 @@ def difference_by_area(option: pd.DataFrame, baseline: pd.DataFrame, indicator: 
     return at(option) - at(baseline)
 
 
-def map_of_areas(values: pd.Series, weights: pd.Series | None = None, *, title: str = "", label: str = "",
-                 diverging: bool = False, path: str | Path | None = None, table: str | Path | CityTable = BERLIN_TABLE,
-                 polygons: str | Path = BERLIN_POLYGONS, classes: bool = False):
-    """A choropleth of values by planning area (a Series indexed by area name), aggregated to forecast areas
-    (weighted by ``weights``, e.g. households; equal weights if None). ``diverging``: a colour scale centred on
-    0 (differences); ``classes``: the values are status indices, drawn as MSS status classes. Returns the
-    figure (saved to ``path`` if given)."""
-    from matplotlib.colors import ListedColormap, Normalize, TwoSlopeNorm
+@dataclass(frozen=True)
+class Panel:
+    """One map of a figure: values by planning area (a Series indexed by area name), aggregated to forecast areas
+    weighted by ``weights`` (e.g. households; equal weights if None). ``diverging``: a colour scale centred on 0
+    (differences); ``classes``: the values are status indices, drawn as MSS status classes; ``label``: the
+    colour bar's label (the unit)."""
+
+    values: pd.Series
+    title: str = ""
+    label: str = ""
+    weights: pd.Series | None = None
+    diverging: bool = False
+    classes: bool = False
+
+
+def map_figure(panels: list[Panel], *, table: str | Path | CityTable = BERLIN_TABLE,
+               polygons: str | Path = BERLIN_POLYGONS, title: str = "", attribution: str | None = None,
+               outline: tuple[str, ...] | list[str] = (), outline_note: str = "black outline: forecast areas with "
+               "the chosen areas ({n})", path: str | Path | None = None, plain: bool = False):
+    """Choropleths by forecast area, three to a row, with the data's attribution below (``attribution``; default:
+    Berlin's for the shipped Berlin table, none for another table). ``outline``: area names whose forecast areas
+    get a black outline (e.g. the areas with QM), explained by ``outline_note`` ({n}: their number). ``plain``: a
+    matplotlib Figure without pyplot (for reports and the dashboard; a figure for ``path`` is always plain). Returns the figure (saved to ``path`` if given)."""
+    from matplotlib.figure import Figure
+
+    from .plots import small_multiples
+
+    table = table if isinstance(table, CityTable) else read_city_table(table)
+    attribution = data_attribution(table.path, attribution)
+    shapes = forecast_polygons(str(polygons))
+    cols, rows = min(3, len(panels)), -(-len(panels) // 3)
+    if path is None and not plain:
+        fig, axes = small_multiples(len(panels), None, panel=PANEL_SIZE)
+    else:
+        fig = Figure(figsize=(PANEL_SIZE[0] * cols, PANEL_SIZE[1] * rows))
+        axes = fig.subplots(rows, cols, squeeze=False)
+    pgr = dict(zip(table.name, table.pgr_id))
+    marked = {pgr[a] for a in outline if a in pgr}
+    for ax, panel in zip(axes.flat, panels):
+        weights = panel.weights if panel.weights is not None else pd.Series(1.0, index=panel.values.index)
+        _draw(fig, ax, by_forecast_area(panel.values, weights, table), shapes, panel, marked)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    notes = ([outline_note.format(n=len(outline))] if marked else []) + \
+        ([attribution] if attribution else [])
+    fig.tight_layout(rect=(0, 0.03 * len(notes) / rows, 1, 0.97))
+    for k, note in enumerate(notes):
+        fig.text(0.01, 0.005 + 0.03 * k / rows, note, fontsize=6.5, color="0.3", ha="left", va="bottom")
+    if path is not None:
+        fig.savefig(path, dpi=110)
+        if fig.canvas.manager is not None:  # a pyplot figure: release it
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+    return fig
+
+
+def _draw(fig, ax, means: pd.Series, shapes: dict[str, list[np.ndarray]], panel: Panel, marked: set[str]) -> None:
+    """One choropleth of ``means`` by forecast area on ``ax``, with its legend or colour bar."""
+    import matplotlib
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize, TwoSlopeNorm
     from matplotlib.patches import Patch, PathPatch
     from matplotlib.path import Path as MplPath
 
-    from .plots import finish_figure, small_multiples
-
-    table = table if isinstance(table, CityTable) else read_city_table(table)
-    weights = weights if weights is not None else pd.Series(1.0, index=values.index)
-    means = by_forecast_area(values, weights, table)
-    shapes = forecast_polygons(str(polygons))
-    fig, axes = small_multiples(1, path, panel=(7.5, 6.2))
-    ax = axes[0, 0]
     finite = means[np.isfinite(means)]
-    if classes:
-        cmap = ListedColormap([CLASS_COLOURS[c] for c in STATUS_CLASSES])
+    if panel.classes:
         colour = {p: CLASS_COLOURS[c] for p, c in zip(finite.index, status_classes(finite.to_numpy()))}
     else:
         low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
-        if diverging:
+        if panel.diverging:
             bound = max(abs(low), abs(high), 1e-12)
-            norm = TwoSlopeNorm(0.0, -bound, bound)
-            cmap = "RdBu_r"
+            norm, cmap = TwoSlopeNorm(0.0, -bound, bound), "RdBu_r"
         else:
-            norm = Normalize(low, high if high > low else low + 1e-12)
-            cmap = "viridis"
-        import matplotlib
-
-        colours = matplotlib.colormaps[cmap](norm(finite.to_numpy()))
-        colour = dict(zip(finite.index, colours))
-    for pgr, rings in shapes.items():
+            norm, cmap = Normalize(low, high if high > low else low + 1e-12), "viridis"
+        colour = dict(zip(finite.index, matplotlib.colormaps[cmap](norm(finite.to_numpy()))))
+    for key, rings in shapes.items():
         compound = MplPath.make_compound_path(*(MplPath(ring, closed=True) for ring in rings))
-        ax.add_patch(PathPatch(compound, facecolor=colour.get(pgr, "#dddddd"), edgecolor="white", linewidth=0.6))
-    all_points = np.concatenate([r for rings in shapes.values() for r in rings])
-    ax.set_xlim(all_points[:, 0].min(), all_points[:, 0].max())
-    ax.set_ylim(all_points[:, 1].min(), all_points[:, 1].max())
-    ax.set_aspect(1.0 / np.cos(np.radians(all_points[:, 1].mean())))
+        ax.add_patch(PathPatch(compound, facecolor=colour.get(key, NO_DATA), edgecolor="white", linewidth=0.6))
+    for key in marked & set(shapes):  # on top, so that no neighbour's white edge covers the outline
+        compound = MplPath.make_compound_path(*(MplPath(ring, closed=True) for ring in shapes[key]))
+        ax.add_patch(PathPatch(compound, facecolor="none", edgecolor="black", linewidth=1.4))
+    points = np.concatenate([r for rings in shapes.values() for r in rings])
+    ax.set_xlim(points[:, 0].min(), points[:, 0].max())
+    ax.set_ylim(points[:, 1].min(), points[:, 1].max())
+    ax.set_aspect(1.0 / np.cos(np.radians(points[:, 1].mean())))  # degrees of longitude are shorter
     ax.set_axis_off()
-    if classes:
+    ax.set_title(panel.title, fontsize=9)
+    if panel.classes:
         ax.legend(handles=[Patch(color=CLASS_COLOURS[c], label=c) for c in STATUS_CLASSES] +
-                  [Patch(color="#dddddd", label="no data")], title="status", loc="lower left", fontsize=8)
+                  [Patch(color=NO_DATA, label="no data")], title="status", loc="lower left", fontsize=7,
+                  title_fontsize=7)
     else:
-        from matplotlib.cm import ScalarMappable
+        bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.7)
+        bar.set_label(panel.label, fontsize=8)
+        bar.ax.tick_params(labelsize=7)
 
-        fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.7, label=label)
-    return finish_figure(fig, axes, 1, title, path)
+
+def map_of_areas(values: pd.Series, weights: pd.Series | None = None, *, title: str = "", label: str = "",
+                 diverging: bool = False, path: str | Path | None = None, table: str | Path | CityTable = BERLIN_TABLE,
+                 polygons: str | Path = BERLIN_POLYGONS, classes: bool = False, attribution: str | None = None):
+    """A choropleth of values by planning area (a Series indexed by area name), aggregated to forecast areas:
+    one :class:`Panel` of :func:`map_figure` (see there). Returns the figure (saved to ``path`` if given)."""
+    return map_figure([Panel(values, "", label, weights, diverging, classes)], table=table, polygons=polygons,
+                      title=title, attribution=attribution, path=path)
 
 
 def result_map(result, indicator: str, year: int | None = None, path: str | Path | None = None,
-               table: str | Path | CityTable = BERLIN_TABLE, polygons: str | Path = BERLIN_POLYGONS):
+               table: str | Path | CityTable = BERLIN_TABLE, polygons: str | Path = BERLIN_POLYGONS,
+               attribution: str | None = None):
     """The map behind ``Result.plot_map``: an indicator (December of ``year``, default the last) or an MSS
-    index (status_index, status_class, dynamics_index) by forecast area."""
+    index (status_index, status_class, dynamics_index) by forecast area; ``attribution``: see
+    :func:`map_figure`."""
     from . import indicators as registry
 
     ind = result.indicators
@@ -148,11 +208,14 @@ def result_map(result, indicator: str, year: int | None = None, path: str | Path
         column = "status_index" if indicator == "status_class" else indicator
         return map_of_areas(mss[column], households, title=f"{result.scenario}: {indicator.replace('_', ' ')}, "
                             f"year {year}", label=column.replace("_", " "), classes=indicator == "status_class",
-                            diverging=indicator == "dynamics_index", path=path, table=table, polygons=polygons)
+                            diverging=indicator == "dynamics_index", path=path, table=table, polygons=polygons,
+                            attribution=attribution)
     registry.checked_names(indicator)
     unit = registry.get(indicator).unit
     return map_of_areas(december[indicator], households, title=f"{result.scenario}: {indicator.replace('_', ' ')}, "
-                        f"year {year}", label=unit, path=path, table=table, polygons=polygons)
+                        f"year {year}", label=unit, path=path, table=table, polygons=polygons,
+                        attribution=attribution)
 
 
-__all__ = ["by_forecast_area", "difference_by_area", "forecast_polygons", "map_of_areas", "result_map"]
+__all__ = ["Panel", "by_forecast_area", "difference_by_area", "forecast_polygons", "map_figure", "map_of_areas",
+           "result_map"]

@@ -56,8 +56,8 @@ def amount_warnings(scenario: Scenario) -> list[AmountWarning]:
 def _yearly_amounts(scenario: Scenario) -> list[tuple[str, float]]:
     """(field path, EUR a year) of every funding source, the QM office and every measure with a yearly budget."""
     out = [(f"funding.{name}.amount_per_year", s.amount_per_year) for name, s in scenario.funding.items()]
-    if scenario.qm_office is not None and scenario.qm_office.cost_per_year is not None:
-        out.append(("qm_office.cost_per_year", scenario.qm_office.cost_per_year))
+    offices = zip(scenario.measure_paths(), scenario.offices)
+    out += [(f"{path}.cost_per_year", o.cost_per_year) for path, o in offices if o.cost_per_year is not None]
     out += [(f"measures.{k}.budget_per_year", m.budget_per_year) for k, m in enumerate(scenario.measures)
             if m.budget_per_year is not None]
     return out

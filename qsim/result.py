@@ -150,7 +150,7 @@ class Result:
     def plot_map(self, indicator: str, year: int | None = None, path: str | Path | None = None, **city):
         """A choropleth by forecast area of a city run (December of ``year``, default the last): an indicator,
         or status_index, status_class or dynamics_index of the MSS (:func:`qsim.maps.result_map`; ``city``:
-        ``table`` and ``polygons`` of another city than Berlin)."""
+        ``table``, ``polygons`` and ``attribution`` of another city than Berlin)."""
         from .maps import result_map
 
         return result_map(self, indicator, year, path, **city)

@@ -540,7 +540,11 @@ class Measure(_Timed):
 
 
 class QmOffice(_Timed):
-    """The QM office: carrier, staff and cost. It runs as a measure of type ``qm_office``."""
+    """The QM office (team): carrier, staff and cost; it runs as a measure of type ``qm_office``.
+
+    A scenario has one office (``[qm_office]``) or one per area served (``[[qm_offices]]``, each with its
+    ``area``); in a city, ``[qm_office]`` with ``areas = "<selection>"`` becomes one office per chosen area.
+    """
 
     carrier: Literal["municipality", "non_profit", "private"] = Field(
         description="Who runs the office; scales its delivery (" + ", ".join(f"{k} {v:g}" for k, v in
@@ -555,12 +559,12 @@ class QmOffice(_Timed):
         _check_effects("qm_office", self.effect)
         return self
 
-    def as_measure(self) -> Measure:
-        """The office as a measure of type ``qm_office`` (name ``qm_office``)."""
+    def as_measure(self, name: str = "qm_office") -> Measure:
+        """The office as a measure of type ``qm_office`` named ``name``."""
         cost = self.cost_per_year if self.cost_per_year is not None else CATALOGUE["qm_office"].default_cost(
             self.staff)
         data = self.model_dump(exclude={"carrier", "staff", "cost_per_year", "area"})
-        return Measure.model_construct(**data, type="qm_office", name="qm_office", target=Target(area=self.area),
+        return Measure.model_construct(**data, type="qm_office", name=name, target=Target(area=self.area),
                                        capacity=self.staff, budget_per_year=cost, one_off=None, description="")
 
 
@@ -591,7 +595,10 @@ class Scenario(StrictModel):
     extends: str | None = Field(default=None, description="Another scenario file (relative to this one) to inherit "
                                 "and override; resolved when the file is loaded.")
     funding: dict[str, FundingSource] = Field(default_factory=dict, description="Funding sources by name.")
-    qm_office: QmOffice | None = Field(default=None, description="The QM office (none: no office).")
+    qm_office: QmOffice | None = Field(default=None, description="The QM office (none: no office; a city: "
+                                       "areas = \"<selection>\" for one office per chosen area).")
+    qm_offices: list[QmOffice] = Field(default_factory=list, description="Several QM offices, one per area served "
+                                       "(each its own team, carrier and budget), instead of [qm_office].")
     measures: list[Measure] = Field(default_factory=list, description="The measures of the programme.")
     allocation: Allocation = Field(default_factory=Allocation)
     _source: str = PrivateAttr(default="<dict>")  # the file it was read from (for error messages)
@@ -615,6 +622,20 @@ class Scenario(StrictModel):
             except ParameterError as e:
                 raise FieldError(name, str(e)) from None
         return out
+
+    @model_validator(mode="after")
+    def _one_kind_of_office(self):
+        if self.qm_office is not None and self.qm_offices:
+            raise FieldError("qm_offices", "give one office ([qm_office]) or one per area ([[qm_offices]]), not both")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        """Written without an empty ``qm_offices`` (so that a scenario without it dumps, and hashes, as before)."""
+        data = handler(self)
+        if not self.qm_offices:
+            data.pop("qm_offices", None)
+        return data
 
     @model_validator(mode="after")
     def _names(self):
@@ -652,8 +673,9 @@ class Scenario(StrictModel):
         horizon = self.years * 12
         labels: set[str] = set()
         programmes = 0
+        paths = self.measure_paths()
         for k, m in enumerate(self.all_measures()):
-            path = "qm_office" if m.type == "qm_office" else f"measures.{k - (self.qm_office is not None)}"
+            path = paths[k]
             if m.label in labels:
                 raise FieldError(f"{path}.name", f"measure name {m.label!r} is used twice; give each measure a "
                                  "unique name")
@@ -740,10 +762,24 @@ class Scenario(StrictModel):
                                  f"{source.min_cofinancing:g} of the cost from other sources; the others pay "
                                  f"{others:g}")
 
+    @property
+    def offices(self) -> list[QmOffice]:
+        """The QM offices: none, the one of ``[qm_office]``, or those of ``[[qm_offices]]``."""
+        return ([self.qm_office] if self.qm_office is not None else []) + list(self.qm_offices)
+
     def all_measures(self) -> list[Measure]:
-        """The QM office (if any, first) and the measures."""
-        office = [self.qm_office.as_measure()] if self.qm_office is not None else []
-        return office + list(self.measures)
+        """The QM offices (first; named ``qm_office``, of ``[[qm_offices]]`` ``qm_office @ <area>``) and the
+        measures."""
+        offices = [self.qm_office.as_measure()] if self.qm_office is not None else []
+        offices += [o.as_measure(f"qm_office @ {o.area}" if o.area is not None else "qm_office")
+                    for o in self.qm_offices]
+        return offices + list(self.measures)
+
+    def measure_paths(self) -> list[str]:
+        """The field path of each of :meth:`all_measures` in the scenario file (for error messages)."""
+        return (["qm_office"] if self.qm_office is not None else []) + \
+            [f"qm_offices.{k}" for k in range(len(self.qm_offices))] + \
+            [f"measures.{k}" for k in range(len(self.measures))]
 
     def area_index(self, name: str | None) -> int:
         """Index of a target's area (the only area when ``name`` is None)."""

@@ -281,21 +281,73 @@ def test_negative_dynamics_and_list(tmp_path):
         select_areas(Selection(rule="negative_dynamics"), read_city_table(BERLIN_TABLE))
 
 
-def test_measures_in_chosen_areas_and_bad_selections():
+def test_measures_and_qm_offices_in_chosen_areas_and_bad_selections():
+    """berlin_qm.toml: one QM office (team, budget) and one of each measure per chosen area, the costs adding up
+    to the programme's amount; a selection or an office written wrongly is a clear error."""
     scenario = small_berlin(path=ROOT / "scenarios" / "berlin_qm.toml")
     chosen = select_areas(Selection(rule="lowest_status", count=32), read_city_table(BERLIN_TABLE))
-    coordination = [m for m in scenario.measures if m.type == "network_coordination"]
-    assert [m.target.area for m in coordination] == chosen
-    assert coordination[0].label == f"network_coordination @ {chosen[0]}"
-    assert len(scenario.measures) == 9 * 32
-    assert sum(m.cost for m in scenario.measures) == pytest.approx(23_488_000)  # = the source's amount
+    assert [o.area for o in scenario.offices] == chosen
+    assert all(o.carrier == "non_profit" and o.staff == 2.5 for o in scenario.offices)
+    offices = [m for m in scenario.all_measures() if m.type == "qm_office"]
+    assert [m.label for m in offices] == [f"qm_office @ {area}" for area in chosen]
+    projects = [m for m in scenario.measures if m.type == "neighbourhood_projects"]
+    assert [m.target.area for m in projects] == chosen
+    assert projects[0].label == f"neighbourhood_projects @ {chosen[0]}"
+    assert len(scenario.measures) == 8 * 32
+    amount = scenario.funding["soziale_stadt"].amount_per_year
+    assert sum(m.cost for m in scenario.all_measures()) == pytest.approx(amount) == 23_600_000
     small = small_berlin(path=ROOT / "scenarios" / "berlin_qm_concentrated.toml")
-    assert len({m.target.area for m in small.measures}) == 16
-    assert sum(m.cost for m in small.measures) == pytest.approx(23_488_000)
+    assert len({m.target.area for m in small.all_measures()}) == len(small.offices) == 16
+    assert {o.staff for o in small.offices} == {4}
+    assert amount - 20_000 < sum(m.cost for m in small.all_measures()) <= amount
     with pytest.raises(ScenarioError, match=r"city\.selections\.qm: .*needs count"):
         small_berlin(path=ROOT / "scenarios" / "berlin_qm.toml", selections={"qm": {"rule": "largest"}})
     with pytest.raises(ScenarioError, match=r"\n  measures\.0\.areas: unknown selection 'qm'"):
         small_berlin(path=ROOT / "scenarios" / "berlin_qm.toml", selections={})
+    data = read_toml(ROOT / "scenarios" / "berlin_qm.toml", ScenarioError)
+    data["city"] = {**data["city"], "scale": SCALE}
+    data["qm_office"] = {**data["qm_office"], "areas": "elsewhere"}
+    with pytest.raises(ScenarioError, match=r"\n  qm_office\.areas: unknown selection 'elsewhere'; expected one "
+                       "of qm"):
+        scenario_from_dict(data, "berlin_qm.toml", ROOT / "scenarios")
+    data["qm_office"] = {**data["qm_office"], "areas": "qm", "area": chosen[0]}
+    with pytest.raises(ScenarioError, match=r"qm_office\.area: give area \(one office\) or areas"):
+        scenario_from_dict(data, "berlin_qm.toml", ROOT / "scenarios")
+
+
+def test_several_offices_written_out_and_their_errors():
+    """[[qm_offices]] in a scenario of several areas: one office per area, each its own carrier; two offices
+    in one area, or one without its area, are errors naming the entry."""
+    from conftest import scenario_dict
+
+    data = scenario_dict(name="two", years=1)
+    data["areas"] = [dict(data["areas"][0], name="A"), dict(data["areas"][0], name="B")]
+    data["funding"] = {"p": {"kind": "public_programme", "amount_per_year": 1e6}}
+    office = {"carrier": "non_profit", "staff": 2, "funding": "p"}
+    data["qm_offices"] = [dict(office, area="A"), dict(office, area="B", carrier="municipality")]
+    scenario = scenario_from_dict(data)
+    assert [m.label for m in scenario.all_measures()] == ["qm_office @ A", "qm_office @ B"]
+    assert scenario.measure_paths() == ["qm_offices.0", "qm_offices.1"]
+    assert scenario_from_dict(scenario.model_dump()).offices == scenario.offices  # a copy (the store's) keeps them
+    from qsim.measures.runner import build_hooks
+    from qsim.parameters import ModelParameters
+    from qsim.population import build_state
+    from qsim.rng import run_key
+
+    state = build_state(scenario.areas, ModelParameters({}), 1, 0, scenario.tie_slots)
+    runner = build_hooks(scenario, state, run_key(1, 0))[1][1]
+    assert [d.carrier for d in runner.deliveries] == [1.0, 0.9]  # non-profit, municipality (CARRIERS)
+    data["qm_offices"] = [dict(office, area="A"), dict(office, area="A")]
+    with pytest.raises(ScenarioError, match=r"qm_offices\.1\.name: measure name 'qm_office @ A' is used twice"):
+        scenario_from_dict(data)
+    data["qm_offices"] = [dict(office, area="A"), office]
+    with pytest.raises(ScenarioError, match=r"qm_offices\.1\.area: required: the scenario has several areas"):
+        scenario_from_dict(data)
+    data["qm_offices"] = [dict(office, area="A")]
+    data["qm_office"] = dict(office, area="B")
+    with pytest.raises(ScenarioError, match=r"qm_offices: give one office \(\[qm_office\]\) or one per area"):
+        scenario_from_dict(data)
+    assert "qm_offices" not in scenario_from_dict(scenario_dict(name="one", years=1)).model_dump()
 
 
 # ---------------------------------------------------------------- maps
@@ -385,22 +437,24 @@ def test_zone_effects_and_difference_maps_of_an_option(tmp_path):
     are written."""
     import pandas as pd
 
-    from qsim.city_effects import area_differences, neighbours, write_city_effects, zone_effects
+    from qsim.city_effects import area_differences, chosen_areas, neighbours, write_city_effects, zone_effects
 
     base = small_berlin()
     option = small_berlin(path=ROOT / "scenarios" / "berlin_qm.toml")
-    chosen = {m.target.area for m in option.measures}
+    chosen = set(chosen_areas(option))
+    assert len(chosen) == 32 and chosen == {m.target.area for m in option.measures}
     yearly = pd.concat([_yearly(base, {}, chosen, base.name),
                         _yearly(option, {"unemployment_rate": 0.002}, chosen, option.name)], ignore_index=True)
     table = zone_effects(yearly, base.name, option.name, sorted(chosen), base.city.table,
-                         ["unemployment_rate", "displacements"], 3)
+                         ["unemployment_rate", "displacements"], 3).set_index(["indicator", "zone"])
     share = sum(a.households for a in base.areas if a.name in chosen) / sum(a.households for a in base.areas)
-    assert table.loc["unemployment_rate", "chosen"] == pytest.approx(-0.002)
-    assert table.loc["unemployment_rate", ["neighbours", "rest"]].abs().max() < 1e-12
-    assert table.loc["unemployment_rate", "city"] == pytest.approx(-0.002 * share)
-    assert table.loc["displacements", "chosen"] == 0.0  # the same in both scenarios
+    assert table.loc[("unemployment_rate", "chosen"), "difference"] == pytest.approx(-0.002)
+    assert table.loc[[("unemployment_rate", "neighbours"), ("unemployment_rate", "rest")], "difference"].abs().max() \
+        < 1e-12
+    assert table.loc[("unemployment_rate", "city"), "difference"] == pytest.approx(-0.002 * share)
+    assert table.loc[("displacements", "chosen"), "difference"] == 0.0  # the same in both scenarios
     near = neighbours(sorted(chosen), base.city.table)
-    assert near and not set(near) & chosen and table.attrs["areas"]["neighbours"] == len(near)
+    assert near and not set(near) & chosen and table.loc[("displacements", "neighbours"), "areas"] == len(near)
     diff = area_differences(yearly, base.name, option.name, "unemployment_rate", 3)
     assert set(diff[diff < 0].index) == chosen
 
@@ -408,11 +462,9 @@ def test_zone_effects_and_difference_maps_of_an_option(tmp_path):
         pass
 
     comparison = Made()
-    comparison.yearly = yearly
+    comparison.yearly = yearly.assign(transfer_rate=0.1)
     files = write_city_effects(comparison, [base, option], tmp_path)
-    assert [f.name for f in files] == [f"city_effects_{option.name}.csv",
-                                       f"map_difference_{option.name}_unemployment_rate.png",
-                                       f"map_difference_{option.name}_child_poverty_rate.png"]
+    assert [f.name for f in files] == ["city.json", f"city_effects_{option.name}.csv", "map_differences.png"]
     assert all(f.stat().st_size > 0 for f in files)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 
 import pandas as pd
 import pytest
@@ -96,7 +97,32 @@ def test_schema_is_valid_json_describing_the_file(capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["type"] == "object"
-    assert {"scenario", "areas", "processes", "parameters"} <= set(schema["properties"])
+    for branch in ("then", "else"):  # files that extend another, and files that stand alone
+        assert {"scenario", "areas", "city", "processes", "parameters", "qm_office"} <= set(schema[branch]["properties"])
+
+
+def test_schema_accepts_every_shipped_scenario_and_rejects_bad_files(capsys):
+    """Checked with jsonschema (draft 2020-12): every file in scenarios/ as written (extends, [city], areas =
+    selection), and five files with one mistake each."""
+    from jsonschema import Draft202012Validator
+
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    Draft202012Validator.check_schema(schema)
+    validator = Draft202012Validator(schema)
+    files = sorted(SCENARIOS.glob("*.toml"))
+    assert len(files) > 10 and any(f.name == "berlin_qm.toml" for f in files)
+    for path in files:
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(tomllib.loads(path.read_text(encoding="utf-8")))]
+        assert not errors, f"{path.name}: {errors[:3]}"
+    meta = {"name": "x", "years": 1}
+    bad = [{"scenario": meta},  # neither areas nor a city
+           {"scenario": meta, "city": {"table": "t.csv"}, "areas": [{"name": "A", "households": 10}]},  # both
+           {"scenario": meta, "city": {"tabel": "t.csv"}},  # a misspelt field
+           {"extends": "b.toml", "city": {"scale": 2.0}},  # out of range, also in a file that extends
+           {"extends": "b.toml", "measures": [{"type": "action_fund", "areas": 3}]}]  # a selection is a name
+    for data in bad:
+        assert not validator.is_valid(data), data
 
 
 def test_parameters_markdown_lists_every_parameter(capsys):

@@ -54,9 +54,9 @@ def _validate(args) -> int:
 
 
 def _schema(args) -> int:
-    from ..scenario import Scenario
+    from ..schema import file_schema
 
-    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    print(json.dumps(file_schema(), indent=2, ensure_ascii=False))
     return 0
 
 

@@ -48,7 +48,8 @@ def city_maps(scenario, result, out: Path) -> list[Path]:
         return []
     paths = [out / "map_status_class.png", out / "map_unemployment_rate.png"]
     for path in paths:
-        result.plot_map(path.stem.removeprefix("map_"), path=path, table=city.table, polygons=city.polygons)
+        result.plot_map(path.stem.removeprefix("map_"), path=path, table=city.table, polygons=city.polygons,
+                        attribution=city.attribution)
     return paths
 
 

@@ -33,7 +33,8 @@ class MeasureRunner:
 
     def __init__(self, scenario: "Scenario", ledger: Ledger, state: State, key: np.uint64):
         self.ledger = ledger
-        carrier = CARRIERS[scenario.qm_office.carrier] if scenario.qm_office is not None else 1.0
+        carriers = [CARRIERS[office.carrier] for office in scenario.offices]  # the offices come first
+        paths = scenario.measure_paths()
         self.deliveries: list[Delivery] = []
         next_slot = 0
         for m, spec in enumerate(scenario.all_measures()):
@@ -41,12 +42,12 @@ class MeasureRunner:
             slot = NO_ONE
             if entry.kind.per_participant:
                 slot, next_slot = next_slot, next_slot + 1
+            carrier = carriers[m] if m < len(carriers) else 1.0  # the carrier scales its office's delivery
             delivery = entry.kind(m, spec, entry, scenario.area_index(spec.target.area), key, carrier, slot)
             try:
                 delivery.start(state)
             except EmptyTarget as e:
-                raise ScenarioError(f"{scenario.source}: invalid scenario\n  measures."
-                                    f"{m - (scenario.qm_office is not None)}.{e.field}: {e.message} "
+                raise ScenarioError(f"{scenario.source}: invalid scenario\n  {paths[m]}.{e.field}: {e.message} "
                                     f"({spec.label})") from None
             self.deliveries.append(delivery)
         self.level = np.zeros(len(self.deliveries))  # lever multiplier of each measure this month

@@ -1,7 +1,9 @@
 """The browser dashboard: a scenario in Mesa's SolaraViz (``qsim dashboard SCENARIO``).
 
 The page shows the blocks of one area coloured by a chosen block layer, the
-current values and monthly time series of the main indicators, and, in the
+current values and monthly time series of the main indicators, for a city
+with polygons a map of a chosen indicator by forecast area and its difference
+to the same city without measures (:func:`city_figure`), and, in the
 side bar, Mesa's play / step / reset buttons and the scenario's controls: each
 measure on or off, its capacity (and its budget if the scenario sets one) and
 each funding source's yearly amount. A changed control takes effect at the
@@ -19,6 +21,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import solara
 from matplotlib.figure import Figure
 
@@ -44,7 +47,9 @@ WORDS: dict[str, dict[str, str]] = {
            "indicator": "indicator (all areas)", "option": "this option", "baseline": "without measures (same seed)",
            "this_run": "This run", "off": "off", "start_hint": "Press Step or Play: the time series of this option and "
            "of the same neighbourhood without measures (same seed) appear after the first month.",
-           "title": "qsim dashboard: {name}", "year": "year"},
+           "title": "qsim dashboard: {name}", "year": "year", "map_indicator": "indicator on the map",
+           "city_option": "this option, month {month}", "city_difference": "difference to without measures",
+           "outline": "black outline: forecast areas with this option's measures ({n} planning areas)"},
     "de": {"on": "an", "capacity": "Umfang", "eur_year": "EUR im Jahr", "funding": "Förderung", "seed": "Zufallsstart",
            "area_shown": "gezeigtes Gebiet", "block_layer": "Kartenebene", "month": "Monat {month} von {months} "
            "(Jahr {year})", "block_x": "Block x", "block_y": "Block y", "map_title": "Gebiet {area}, Monat {month}",
@@ -52,7 +57,9 @@ WORDS: dict[str, dict[str, str]] = {
            "baseline": "ohne Maßnahmen (gleicher Zufallsstart)", "this_run": "Dieser Lauf", "off": "aus",
            "start_hint": "Auf Step oder Play drücken: die Zeitreihen dieser Option und desselben Quartiers ohne "
            "Maßnahmen (gleicher Zufallsstart) erscheinen nach dem ersten Monat.",
-           "title": "qsim-Dashboard: {name}", "year": "Jahr"},
+           "title": "qsim-Dashboard: {name}", "year": "Jahr", "map_indicator": "Indikator auf der Karte",
+           "city_option": "diese Option, Monat {month}", "city_difference": "Unterschied zu ohne Maßnahmen",
+           "outline": "schwarz umrandet: Prognoseräume mit Maßnahmen dieser Option ({n} Planungsräume)"},
 }
 """The dashboard's own words in each language (indicator names come from the registry, measure and funding names
 from the scenario's ``label_<lang>`` or the catalogue)."""
@@ -138,7 +145,7 @@ def _money(eur: float, lang: str) -> str:
 def baseline_of(scenario: Scenario) -> Scenario:
     """The same neighbourhood without measures, QM office or funding: what the dashboard draws beside the option."""
     data = scenario.model_dump()
-    data.update(measures=[], qm_office=None, funding={})
+    data.update(measures=[], qm_office=None, qm_offices=[], funding={})
     return scenario_from_dict(data, scenario.source, Path(scenario.source).parent)
 
 
@@ -184,6 +191,7 @@ class DashboardModel(QsimModel):
     def __init__(self, scenario: Scenario, seed: int | None = None, area: str | None = None, lang: str = "en",
                  **kwargs: Any):
         super().__init__(apply_controls(scenario, kwargs), seed=seed, area=area)
+        self.city = scenario.city  # the controls' copy of the scenario has the areas, not the table
         self.controls = dict(kwargs)
         self.lang = lang
         self.baseline = QsimModel(baseline_of(scenario), seed=seed, area=area) if scenario.all_measures() else None
@@ -296,12 +304,50 @@ def IndicatorPlots(model: DashboardModel):
             solara.FigureMatplotlib(indicator_figure(model), format="png", dependencies=[model, model.month])
 
 
+def city_figure(model: DashboardModel, indicator: str) -> Figure:
+    """Maps by forecast area of a city with polygons: ``indicator`` now in this option and its difference to the
+    same city without measures (same seed), the forecast areas with measures outlined, the data's sources
+    below."""
+    from ..city_effects import chosen_areas
+    from ..maps import Panel, map_figure
+
+    w, lang, city = WORDS[model.lang], model.lang, model.city
+    entry = registry.get(indicator)
+    now = pd.Series(model.indicator_by_area(indicator), dtype=float)
+    households = pd.Series(model.indicator_by_area("households"), dtype=float)
+    panels = [Panel(now, w["city_option"].format(month=model.month), entry.unit_label(lang), households)]
+    if model.baseline is not None:
+        difference = now - pd.Series(model.baseline.indicator_by_area(indicator), dtype=float)
+        panels.append(Panel(difference, w["city_difference"], entry.unit_label(lang), households, diverging=True))
+    return map_figure(panels, table=city.table, polygons=city.polygons, attribution=city.attribution,
+                      title=entry.label(lang), outline=chosen_areas(model.simulation.scenario),
+                      outline_note=w["outline"], plain=True)
+
+
+@solara.component
+def CityMap(model: DashboardModel):
+    """A chosen indicator by forecast area (:func:`city_figure`); before the first month the start hint."""
+    update_counter.get()
+    w = WORDS[model.lang]
+    indicator = solara.use_reactive("unemployment_rate")
+    with solara.Column(classes=["qsim-city-map"]):
+        solara.Select(w["map_indicator"], value=indicator, values=list(registry.names()))
+        if model.month == 0:
+            solara.Info(w["start_hint"])
+        else:
+            solara.FigureMatplotlib(city_figure(model, indicator.value), format="png",
+                                    dependencies=[model, model.month, indicator.value])
+
+
 def dashboard(scenario: Scenario, lang: str = "en") -> solara.Element:
     """The SolaraViz page of ``scenario`` in ``lang`` ('en' or 'de'; a fresh model per browser session)."""
     params = model_params(scenario, lang)
     start = {k: (v["value"] if isinstance(v, dict) else v) for k, v in params.items()}
     model = solara.use_memo(lambda: DashboardModel(**start), [])
-    return SolaraViz(model, components=[(BlockMap, 0), (IndicatorPlots, 0)], model_params=params,
+    components = [(BlockMap, 0), (IndicatorPlots, 0)]
+    if scenario.city is not None and scenario.city.polygons is not None:
+        components.append((CityMap, 0))
+    return SolaraViz(model, components=components, model_params=params,
                      name=WORDS[lang]["title"].format(name=scenario.title(lang)))
 
 

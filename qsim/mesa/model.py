@@ -155,6 +155,14 @@ class QsimModel(mesa.Model):
         row = len(names) if area == "all" else names.index(area)
         return float(latest[row, 2, column])
 
+    def indicator_by_area(self, name: str) -> dict[str, float]:
+        """The latest monthly value of an indicator in every area, by area name (empty before the first month)."""
+        latest = self.simulation.latest_indicators()
+        if latest is None:
+            return {}
+        names = self.simulation.state.area_names
+        return {area: self.indicator(name, area) for area in names}
+
     def households_reordered(self, new_slot: np.ndarray) -> None:
         """The engine re-ordered its household slots: every agent follows its household to the new slot."""
         agents = list(self._agents_by_slot.values())

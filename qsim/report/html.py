@@ -20,6 +20,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..version import __version__
 from .. import indicators as registry
+from ..city import CityAreas
+from ..city_effects import ZONE_INDICATORS, ZONES, chosen_areas, effects_figure, load_city, zone_effects
 from ..experiment.compare import BASES, GOAL_FILE, Comparison
 from ..experiment.decomposition import flagged
 from ..progress import stages
@@ -30,14 +32,15 @@ from .summary import cost_per_unit, summarise
 from .labels import (FUNDING_KIND_TEXT, LANGUAGES, fixed, indicator_explanation, indicator_label, indicator_unit,
                      measure_title, number, percent, text)
 
-SECTIONS = ("summary", "overview", "measures", "budget", "trajectories", "differences", "residents", "timing", "cost",
-            "ranking", "sensitivity", "limits", "indicators")
-"""The ids (and ``data-section`` attributes) of the report's sections, in order."""
+SECTIONS = ("summary", "overview", "measures", "budget", "trajectories", "differences", "city", "residents", "timing",
+            "cost", "ranking", "sensitivity", "limits", "indicators")
+"""The ids (and ``data-section`` attributes) of the report's sections, in order; "city" only in a comparison of
+city scenarios with maps (:func:`report_sections`)."""
 
-FIGURES = ("measures", "budget", "trajectories", "differences", "residents", "persistence", "cost", "ranking",
+FIGURES = ("measures", "budget", "trajectories", "differences", "city", "residents", "persistence", "cost", "ranking",
            "sensitivity")
-"""The report's figures, in order; residents only with indicators by cohort, sensitivity only with sensitivity
-indices."""
+"""The report's figures, in order; residents only with indicators by cohort, "city" only for a city with maps,
+sensitivity only with sensitivity indices."""
 
 RESIDENTS_INDICATORS = 6
 """At most this many indicators (the goal's first) in the figure and table of "Residents or newcomers?"."""
@@ -75,11 +78,14 @@ class Picture:
 
 
 def write_report(comparison: Comparison, path: str | Path, lang: str = "en", sensitivity: str | Path | None = None,
-                 pdf: bool = False, meta: dict | None = None, progress: bool = False) -> list[Path]:
+                 pdf: bool = False, meta: dict | None = None, progress: bool = False,
+                 city: CityAreas | None = None) -> list[Path]:
     """Write the report of ``comparison`` to ``path`` (HTML) in ``lang`` ('en' or 'de'); with ``pdf`` also a
     PDF next to it (needs Chromium). ``sensitivity``: a folder (or CSV) of sensitivity indices to include.
     ``meta``: what the store knows (created, versions). ``progress``: a bar on stderr over the stages (summary,
-    each figure, tables, rendering, writing, PDF). Returns the files written."""
+    each figure, tables, rendering, writing, PDF). ``city``: the city of the scenarios, for the section "Where
+    in the city" with maps (default: the baseline's, if it was made from a city table with polygons). Returns
+    the files written."""
     if lang not in LANGUAGES:
         raise ReportError(f"--lang: expected one of {', '.join(LANGUAGES)}, got {lang!r}")
     if not comparison.definitions:
@@ -87,9 +93,11 @@ def write_report(comparison: Comparison, path: str | Path, lang: str = "en", sen
                           "Comparison.from_store")
     path = Path(path)
     sensitivity = load_sensitivity(sensitivity)
-    count = REPORT_STAGES + len(figure_keys(sensitivity, bool(comparison.by_cohort))) + pdf
+    city = city if city is not None else comparison.definitions[0].city
+    city = city if city is not None and city.polygons is not None else None
+    count = REPORT_STAGES + len(figure_keys(sensitivity, bool(comparison.by_cohort), city is not None)) + pdf
     with stages(f"report {path.name}", count, enabled=progress) as begin:
-        page = render(comparison, lang, sensitivity, meta or {}, begin)
+        page = render(comparison, lang, sensitivity, meta or {}, begin, city)
         begin("writing")
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
@@ -102,11 +110,16 @@ def write_report(comparison: Comparison, path: str | Path, lang: str = "en", sen
     return written
 
 
-def figure_keys(sensitivity: pd.DataFrame | None, cohorts: bool = True) -> tuple[str, ...]:
+def figure_keys(sensitivity: pd.DataFrame | None, cohorts: bool = True, city: bool = False) -> tuple[str, ...]:
     """The report's figures (:data:`FIGURES`): the sensitivity figure only with sensitivity indices, the
-    residents' figure only with indicators by cohort (``cohorts``)."""
+    residents' figure only with indicators by cohort (``cohorts``), the maps only for a ``city``."""
     return tuple(k for k in FIGURES if (k != "sensitivity" or (sensitivity is not None and len(sensitivity)))
-                 and (k != "residents" or cohorts))
+                 and (k != "residents" or cohorts) and (k != "city" or city))
+
+
+def report_sections(city: bool) -> tuple[str, ...]:
+    """The report's sections (:data:`SECTIONS`): "city" only for a ``city``."""
+    return tuple(s for s in SECTIONS if s != "city" or city)
 
 
 def find_chromium() -> str | None:
@@ -140,8 +153,9 @@ def print_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 120.
 
 # ------------------------------------------------------------------ content
 def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, meta: dict,
-           begin: Callable[[str], None] = lambda label: None) -> str:
-    """The report page as HTML text; ``begin(label)`` is called as each stage starts (see :data:`REPORT_STAGES`)."""
+           begin: Callable[[str], None] = lambda label: None, city: CityAreas | None = None) -> str:
+    """The report page as HTML text; ``begin(label)`` is called as each stage starts (see :data:`REPORT_STAGES`);
+    ``city``: the scenarios' city, for maps (see :func:`write_report`)."""
     begin("summary")
     t = text(lang)
     c = comparison
@@ -181,7 +195,12 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
         drawings["sensitivity"] = (t["fig_sensitivity"], lambda: figures.sensitivity_bars(sensitivity, lang))
     if not cohorts:
         del drawings["residents"]
-    assert tuple(drawings) == figure_keys(sensitivity, cohorts), "FIGURES must name every figure, in order"
+    if city is not None:
+        drawings["city"] = (t["fig_city"].format(year=horizon), lambda: effects_figure(
+            c.yearly, definitions[c.baseline], [definitions[o] for o in c.scenarios[1:]], city, horizon, lang))
+    keys = figure_keys(sensitivity, cohorts, city is not None)
+    assert set(drawings) == set(keys), "FIGURES must name every figure of the report"
+    drawings = {k: drawings[k] for k in keys}
     figs = {}
     for key, (caption, draw) in drawings.items():
         begin(f"figure: {key}")
@@ -205,6 +224,8 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
         tables["residents"] = _residents_table(decomposition, split, horizon, c.area, option, flags, lang)
     if leavers is not None:
         tables["leavers"] = _leavers_table(leavers, horizon, c.area, option, c.baseline, lang)
+    if city is not None:
+        tables["city"] = _city_table(c, definitions, city, horizon, option, lang)
     runs = c.runs
     replications = int(runs["replicate"].nunique()) if len(runs) else 0
     seeds = ", ".join(str(s) for s in sorted(runs["seed"].unique())) if len(runs) else ""
@@ -218,7 +239,8 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
     env = Environment(loader=PackageLoader("qsim.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
     template = env.get_template("report.html.j2")
     return template.render(
-        t=t, lang=lang, sections=SECTIONS, figs=figs, tables=tables, facts=facts, horizon=horizon,
+        t=t, lang=lang, sections=report_sections(city is not None), figs=figs, tables=tables, facts=facts,
+        horizon=horizon, city=city is not None,
         intro=t["sec_overview_intro"].format(
             options=t["one_option"] if len(c.scenarios) == 2 else t["n_options"].format(n=len(c.scenarios) - 1),
             baseline=html.escape(option[c.baseline]), reps=replications),
@@ -227,10 +249,12 @@ def render(comparison: Comparison, lang: str, sensitivity: pd.DataFrame | None, 
         goal_label=t["sum_goal"].format(goal=html.escape(summary.goal)),
         year_intro={k: t[k].format(year=horizon) for k in ("sec_differences_intro", "sec_cost_intro",
                                                            "sec_ranking_intro", "sec_residents_intro",
-                                                           "leavers_intro")},
+                                                           "leavers_intro", "sec_city_intro")},
         sensitivity=sensitivity is not None and len(sensitivity) > 0,
         can=[t[f"can_{k}"] for k in range(1, 5)], cannot=[t[f"cannot_{k}"] for k in range(1, 5)],
-        footer=t["footer"].format(version=__version__, seed=seeds))
+        footer=t["footer"].format(version=__version__, seed=seeds),
+        sources=t["data_sources"].format(attribution=city.attribution) if city is not None and city.attribution
+        else "")
 
 
 def _now() -> str:
@@ -356,6 +380,38 @@ def _differences_tables(c: Comparison, names: list[str], year: int, option: dict
             rows.append(row)
         tables.append(Table("differences", [t["indicator"], *[option[o] for o in chunk]], rows))
     return tables
+
+
+def _city_table(c: Comparison, definitions: dict[str, Scenario], city: CityAreas, year: int,
+                option: dict[str, str], lang: str) -> Table:
+    """Per option and indicator of :data:`qsim.city_effects.ZONE_INDICATORS`: the paired difference in each
+    zone (chosen areas, neighbours, rest, city) with its interval; the zones' sizes under the option's name."""
+    t = text(lang)
+    names = [n for n in ZONE_INDICATORS if n in c.yearly.columns]
+    rows = []
+    for o in c.scenarios[1:]:
+        chosen = chosen_areas(definitions[o])
+        effects = zone_effects(c.yearly, c.baseline, o, chosen, city.table, names, year)
+        sizes = effects.drop_duplicates("zone").set_index("zone")["areas"]
+        effects = effects.set_index(["indicator", "zone"])
+        counts = ", ".join(f"{t['zone_' + z]} {int(sizes[z])}" for z in ZONES[:3])
+        for k, name in enumerate(names):
+            factor, unit = figures.display_unit(name, lang)
+            row = [_cell(option[o] if k == 0 else "", "name", counts if k == 0 else ""),
+                   _cell(indicator_label(name, lang), "", unit)]
+            for zone in ZONES:
+                e = effects.loc[(name, zone)]
+                if pd.isna(e["difference"]):
+                    row.append(_cell("–", "num muted"))
+                    continue
+                if pd.isna(e["ci_low"]):
+                    row.append(_cell(fixed(e["difference"] * factor, 3, lang, sign=True), "num"))
+                    continue
+                value, interval = _difference(name, e["difference"], e["ci_low"], e["ci_high"], lang)
+                clear = e["ci_low"] > 0 or e["ci_high"] < 0
+                row.append(_cell(value, _signed_class(name, e["difference"], clear), interval))
+            rows.append(row)
+    return Table("city", [t["option"], t["indicator"], *[t["zone_" + z] for z in ZONES]], rows)
 
 
 def _timing_table(c: Comparison, names: list[str], option: dict[str, str], lang: str) -> Table:
@@ -586,7 +642,8 @@ def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", 
                        progress: bool = False, basis: str | None = None) -> list[Path]:
     """Write the report of the comparison in ``results`` (a folder written by ``qsim compare --out``, holding
     ``store/``, or the store itself). A ``sensitivity_indices.csv`` in ``results`` is included unless
-    ``sensitivity`` names another folder. ``goal``: the decision's goal (see
+    ``sensitivity`` names another folder; a ``city.json`` (written by ``qsim compare`` for city scenarios) adds
+    the section "Where in the city" with maps. ``goal``: the decision's goal (see
     :func:`qsim.experiment.compare.checked_goal`; default: the one saved in ``results/goal.json`` by
     ``qsim compare``, else the default goal). ``basis``: what the ranking judges (see :class:`Comparison`;
     default: the one saved with the goal, else the original residents where recorded). ``progress``: see
@@ -611,7 +668,7 @@ def report_from_folder(results: str | Path, path: str | Path, lang: str = "en", 
     if sensitivity is None and (results / "sensitivity_indices.csv").exists():
         sensitivity = results
     meta = {"created": store.manifest.get("created"), "versions": store.manifest.get("versions", {})}
-    return write_report(comparison, path, lang, sensitivity, pdf, meta, progress)
+    return write_report(comparison, path, lang, sensitivity, pdf, meta, progress, city=load_city(results))
 
 
 def _saved_goal(path: Path) -> tuple[dict, str | None]:

@@ -294,6 +294,27 @@ TEXT: dict[str, dict[str, str]] = {
         "no_cohorts": "These results hold no indicators by cohort (made by an older qsim), so the area's change "
                       "cannot be split into residents and newcomers. Run the comparison again.",
         "no_leavers": "These results do not follow the households that left the area.",
+        # the city: where the effects are (a comparison of city scenarios)
+        "sec_city": "Where in the city",
+        "sec_city_intro": "Where each option's effects arise in year {year}: in the areas it chose (its measures "
+                          "run there), in their neighbours (the other planning areas of the same forecast areas), "
+                          "in the rest of the city, and in the city as a whole. Shares: household-weighted means "
+                          "of the areas' paired differences; flows and households: sums. More displacements, "
+                          "moves or households in the neighbours or the rest than in the chosen areas mean that "
+                          "the option pushes people (or problems) elsewhere.",
+        "fig_city": "Maps by forecast area (planning areas aggregated, weighted by households) in year {year}: the "
+                    "baseline's status classes of the city's social monitoring (MSS), and each option minus the "
+                    "baseline.",
+        "map_status": "{scenario}: status classes, year {year}",
+        "map_difference": "{option} minus baseline: {indicator}",
+        "map_outline": "black outline: forecast areas with the chosen areas ({n} planning areas)",
+        "zone": "Zone",
+        "zone_chosen": "chosen areas",
+        "zone_neighbours": "neighbours",
+        "zone_rest": "rest of the city",
+        "zone_city": "city",
+        "areas_count": "{n} areas",
+        "data_sources": "{attribution}",  # the attribution says what it is ("Data: ...")
     },
     "de": {
         "title": "Vergleich von Handlungsoptionen",
@@ -587,6 +608,26 @@ TEXT: dict[str, dict[str, str]] = {
                       "gerechnet); die Veränderung des Gebiets lässt sich daher nicht in Bewohner und Zuzug "
                       "aufteilen. Rechnen Sie den Vergleich neu.",
         "no_leavers": "Diese Ergebnisse verfolgen die Haushalte nicht, die das Gebiet verlassen haben.",
+        "sec_city": "Wo in der Stadt",
+        "sec_city_intro": "Wo die Wirkungen jeder Option im Jahr {year} entstehen: in den ausgewählten Gebieten "
+                          "(dort laufen ihre Maßnahmen), in deren Nachbarschaft (die übrigen Planungsräume derselben "
+                          "Prognoseräume), im Rest der Stadt und in der ganzen Stadt. Anteile: nach Haushalten "
+                          "gewichtete Mittel der gepaarten Differenzen der Gebiete; Ströme und Haushalte: Summen. "
+                          "Mehr Verdrängungen, Umzüge oder Haushalte in der Nachbarschaft oder im Rest als in den "
+                          "ausgewählten Gebieten heißen, dass die Option Menschen (oder Probleme) verlagert.",
+        "fig_city": "Karten nach Prognoseraum (Planungsräume zusammengefasst, nach Haushalten gewichtet) im Jahr "
+                    "{year}: die Statusklassen des Monitorings Soziale Stadtentwicklung (MSS) im Basisszenario und "
+                    "jede Option minus Basisszenario.",
+        "map_status": "{scenario}: Statusklassen, Jahr {year}",
+        "map_difference": "{option} minus Basisszenario: {indicator}",
+        "map_outline": "schwarz umrandet: Prognoseräume mit ausgewählten Gebieten ({n} Planungsräume)",
+        "zone": "Zone",
+        "zone_chosen": "ausgewählte Gebiete",
+        "zone_neighbours": "Nachbarschaft",
+        "zone_rest": "übrige Stadt",
+        "zone_city": "Stadt",
+        "areas_count": "{n} Gebiete",
+        "data_sources": "{attribution}",
     },
 }
 
