@@ -261,23 +261,25 @@ class State:
     leavers: Leavers = field(default_factory=lambda: empty_leavers(0))  # original residents outside the city
     n_leavers: int = 0  # rows of ``leavers`` in use
 
-    def add_leavers(self, departed, n: int) -> None:
-        """Append the first ``n`` rows of ``departed`` (a ``Leavers`` or ``LeaversView``) to the leaver record.
-        A full record grows by a quarter, to at most one row per original resident (only they are followed),
-        one array at a time (the old and the new record are never held at once; a new array is touched only
-        where written)."""
+    def add_leavers(self, departed: "LeaversView") -> None:
+        """Append the rows of ``departed`` (a ``LeaversView``, as the mobility kernel returns it) to the leaver
+        record. A full record grows by a quarter, to at most one row per original resident (only they are
+        followed); the new arrays are allocated by numba, so that only the rows copied or written take
+        memory (``kernels.leavers.departures``)."""
+        n = len(departed.uid)
         if n == 0:
             return
-        need = self.n_leavers + n
+        start, need = self.n_leavers, self.n_leavers + n
         if need > len(self.leavers):
             h = self.households
-            originals = self.n_leavers + int(np.count_nonzero(h.alive & (h.origin_area != NO_ONE)))
+            originals = start + int(np.count_nonzero(h.alive & (h.origin_area != NO_ONE)))
             capacity = max(need, min(int(LEAVER_GROWTH * len(self.leavers)), originals), 1024)
-            for f, grown in zip(fields(Leavers), empty_leavers(capacity).view()):
-                grown[:self.n_leavers] = getattr(self.leavers, f.name)[:self.n_leavers]
-                setattr(self.leavers, f.name, grown)
-        for f in fields(Leavers):
-            getattr(self.leavers, f.name)[self.n_leavers:need] = getattr(departed, f.name)[:n]
+            grown = empty_leavers(capacity)
+            for new, old in zip(grown.view(), self.leavers.view()):
+                new[:start] = old[:start]
+            self.leavers = grown
+        for rows, new in zip(self.leavers.view(), departed):  # the view is kept: one numpy copy per array
+            rows[start:need] = new
         self.n_leavers = need
 
     @property
