@@ -215,14 +215,6 @@ class Leavers(_Arrays):
     rent: np.ndarray               # float32, EUR/month, rent of the dwelling it left (its housing cost since)
 
 
-def empty_leavers(n: int) -> Leavers:
-    """A leaver record of capacity ``n`` (contents undefined: rows are written before they are read; only the
-    rows written take memory, ``kernels.leavers.departures``)."""
-    from .kernels.leavers import departures  # the kernels import this module
-
-    return Leavers(*departures(n))
-
-
 LEAVER_GROWTH = 1.25  # capacity factor when the leaver record is full (at most a quarter of it spare)
 
 
@@ -240,6 +232,24 @@ OrganisationsView = _view_class(Organisations)
 LeaversView = _view_class(Leavers)
 _VIEWS = {Households: HouseholdsView, Dwellings: DwellingsView, Buildings: BuildingsView, Blocks: BlocksView,
           Areas: AreasView, Places: PlacesView, Organisations: OrganisationsView, Leavers: LeaversView}
+
+
+@njit(cache=True)
+def departures(n):
+    """An empty leaver record of ``n`` rows (a ``LeaversView``; the dtypes of :class:`Leavers`).
+
+    Allocated by numba (plain ``malloc``): numpy asks the kernel for huge pages for arrays of 4 MB or more,
+    which then take memory in steps of 2 MB.
+    """
+    return LeaversView(np.empty(n, np.uint32), np.empty(n, np.int16), np.empty(n, np.int16), np.empty(n, np.int8),
+                       np.empty(n, np.int8), np.empty(n, np.int8), np.empty(n, np.int8), np.empty(n, np.int16),
+                       np.empty(n, np.float32), np.empty(n, np.float32), np.empty(n, np.float32))
+
+
+def empty_leavers(n: int) -> Leavers:
+    """A leaver record of capacity ``n`` (contents undefined: rows are written before they are read; only the
+    rows written take memory, :func:`departures`)."""
+    return Leavers(*departures(n))
 
 
 @dataclass
@@ -265,7 +275,7 @@ class State:
         """Append the rows of ``departed`` (a ``LeaversView``, as the mobility kernel returns it) to the leaver
         record. A full record grows by a quarter, to at most one row per original resident (only they are
         followed); the new arrays are allocated by numba, so that only the rows copied or written take
-        memory (``kernels.leavers.departures``)."""
+        memory (:func:`departures`)."""
         n = len(departed.uid)
         if n == 0:
             return

@@ -23,21 +23,9 @@ from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_LEAVERS, household_key, id_key, key_halves, step_key
-from ..state import LeaversView
+from ..state import departures
 from .common import clip01, household_income
 from .labour import area_constants, transition
-
-
-@njit(cache=True)
-def departures(n):
-    """An empty leaver record of ``n`` rows (``state.LeaversView``; the dtypes of ``state.Leavers``).
-
-    Allocated by numba (plain ``malloc``): numpy asks the kernel for huge pages for arrays of 4 MB or more,
-    which then take memory in steps of 2 MB.
-    """
-    return LeaversView(np.empty(n, np.uint32), np.empty(n, np.int16), np.empty(n, np.int16), np.empty(n, np.int8),
-                       np.empty(n, np.int8), np.empty(n, np.int8), np.empty(n, np.int8), np.empty(n, np.int16),
-                       np.empty(n, np.float32), np.empty(n, np.float32), np.empty(n, np.float32))
 
 
 @njit(cache=True)
