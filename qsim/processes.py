@@ -167,7 +167,7 @@ def _mobility(sim: "Simulation", m: Month) -> None:
         sim.key, m.t, p.mobility, p.labour, p.trust, p.participation, p.environment, sim.rent_pressure(m.t),
         s.households.view(), s.dwellings.view(), s.buildings.quality, s.buildings.block, blk.view(), ar.view(),
         sim.area_place_quality, sim.flows, s.next_uid, m.income_sum, m.residents)
-    s.add_leavers(departed, len(departed.uid))
+    s.add_leavers(departed)
     reputation_step(p.mobility, m.block_agg, blk.area, blk.disorder, ar.reputation, False)
 
 

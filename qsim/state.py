@@ -215,14 +215,6 @@ class Leavers(_Arrays):
     rent: np.ndarray               # float32, EUR/month, rent of the dwelling it left (its housing cost since)
 
 
-def empty_leavers(n: int) -> Leavers:
-    """A leaver record of capacity ``n`` (contents undefined: rows are written before they are read; only the
-    rows written take memory, ``kernels.leavers.departures``)."""
-    from .kernels.leavers import departures  # the kernels import this module
-
-    return Leavers(*departures(n))
-
-
 LEAVER_GROWTH = 1.25  # capacity factor when the leaver record is full (at most a quarter of it spare)
 
 
@@ -240,6 +232,24 @@ OrganisationsView = _view_class(Organisations)
 LeaversView = _view_class(Leavers)
 _VIEWS = {Households: HouseholdsView, Dwellings: DwellingsView, Buildings: BuildingsView, Blocks: BlocksView,
           Areas: AreasView, Places: PlacesView, Organisations: OrganisationsView, Leavers: LeaversView}
+
+
+@njit(cache=True)
+def departures(n):
+    """An empty leaver record of ``n`` rows (a ``LeaversView``; the dtypes of :class:`Leavers`).
+
+    Allocated by numba (plain ``malloc``): numpy asks the kernel for huge pages for arrays of 4 MB or more,
+    which then take memory in steps of 2 MB.
+    """
+    return LeaversView(np.empty(n, np.uint32), np.empty(n, np.int16), np.empty(n, np.int16), np.empty(n, np.int8),
+                       np.empty(n, np.int8), np.empty(n, np.int8), np.empty(n, np.int8), np.empty(n, np.int16),
+                       np.empty(n, np.float32), np.empty(n, np.float32), np.empty(n, np.float32))
+
+
+def empty_leavers(n: int) -> Leavers:
+    """A leaver record of capacity ``n`` (contents undefined: rows are written before they are read; only the
+    rows written take memory, :func:`departures`)."""
+    return Leavers(*departures(n))
 
 
 @dataclass
@@ -261,23 +271,25 @@ class State:
     leavers: Leavers = field(default_factory=lambda: empty_leavers(0))  # original residents outside the city
     n_leavers: int = 0  # rows of ``leavers`` in use
 
-    def add_leavers(self, departed, n: int) -> None:
-        """Append the first ``n`` rows of ``departed`` (a ``Leavers`` or ``LeaversView``) to the leaver record.
-        A full record grows by a quarter, to at most one row per original resident (only they are followed),
-        one array at a time (the old and the new record are never held at once; a new array is touched only
-        where written)."""
+    def add_leavers(self, departed: "LeaversView") -> None:
+        """Append the rows of ``departed`` (a ``LeaversView``, as the mobility kernel returns it) to the leaver
+        record. A full record grows by a quarter, to at most one row per original resident (only they are
+        followed); the new arrays are allocated by numba, so that only the rows copied or written take
+        memory (:func:`departures`)."""
+        n = len(departed.uid)
         if n == 0:
             return
-        need = self.n_leavers + n
+        start, need = self.n_leavers, self.n_leavers + n
         if need > len(self.leavers):
             h = self.households
-            originals = self.n_leavers + int(np.count_nonzero(h.alive & (h.origin_area != NO_ONE)))
+            originals = start + int(np.count_nonzero(h.alive & (h.origin_area != NO_ONE)))
             capacity = max(need, min(int(LEAVER_GROWTH * len(self.leavers)), originals), 1024)
-            for f, grown in zip(fields(Leavers), empty_leavers(capacity).view()):
-                grown[:self.n_leavers] = getattr(self.leavers, f.name)[:self.n_leavers]
-                setattr(self.leavers, f.name, grown)
-        for f in fields(Leavers):
-            getattr(self.leavers, f.name)[self.n_leavers:need] = getattr(departed, f.name)[:n]
+            grown = empty_leavers(capacity)
+            for new, old in zip(grown.view(), self.leavers.view()):
+                new[:start] = old[:start]
+            self.leavers = grown
+        for rows, new in zip(self.leavers.view(), departed):  # the view is kept: one numpy copy per array
+            rows[start:need] = new
         self.n_leavers = need
 
     @property

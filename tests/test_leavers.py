@@ -167,7 +167,7 @@ def test_the_record_grows_and_keeps_its_rows():
     batch = empty_leavers(700)
     batch.uid[:] = np.arange(700)
     for k in range(3):
-        s.add_leavers(batch, 700)
+        s.add_leavers(batch.view())
     assert s.n_leavers == 2100 and len(s.leavers) >= 2100
     assert np.array_equal(s.leavers.uid[:2100], np.tile(np.arange(700), 3))
     assert s.nbytes >= s.leavers.nbytes > 0

@@ -121,20 +121,20 @@ def area_constants(p, demand, reputation, area_place_quality, levers):
     return c3.ravel()
 
 
-@njit(cache=True, inline="always")
-def transition(p, u, state, months, s, wage, r, single_parent, find, loss, base, slope, gain):
+@njit(cache=True)
+def transition(p, u, state, months, s, wage, r, single_parent, c, row):
     """One month of the competing hazards for a head (docs/model.md 7.2): its new (labour state, months of
     the unemployment spell, skill (not clipped yet), wage).
 
     ``u``: its uniform draw; ``r``: its referral share (:func:`referral_share`, read only while unemployed);
-    ``single_parent``: one adult with children (the care penalty); ``find``, ``loss``: the entries C_FIND and
-    C_LOSS of its row of :func:`area_constants` (its area and programme), ``base``, ``slope``, ``gain``: the
-    entries C_BASE, C_SLOPE and C_GAIN of its state. A function of scalars (array arguments of an inlined
-    function cost reference counts in the loop). Used for the residents (:func:`labour_step`) and for the
-    original residents who left the city (``kernels.leavers``).
+    ``single_parent``: one adult with children (the care penalty); ``c``, ``row``: the table of
+    :func:`area_constants` and the head's row in it (its area and programme). Used for the residents
+    (:func:`labour_step`) and for the original residents who left the city (``kernels.leavers``). Not
+    inlined by numba, and it writes no array: either costs reference counts in the caller's loop (4 times
+    the cost of the labour step, measured); LLVM inlines it.
     """
     if state == SHORT_TERM_UNEMPLOYED or state == LONG_TERM_UNEMPLOYED:
-        h_find = find * power(s, p.job_finding_skill_exponent) * (1.0 + p.referral_strength * r)
+        h_find = c[unsigned(row + C_FIND)] * power(s, p.job_finding_skill_exponent) * (1.0 + p.referral_strength * r)
         if single_parent:
             h_find *= 1.0 - p.care_penalty
         h_find = min(h_find, 0.95)
@@ -149,13 +149,13 @@ def transition(p, u, state, months, s, wage, r, single_parent, find, loss, base,
         if months >= p.long_term_after:
             state = LONG_TERM_UNEMPLOYED
         s -= p.skill_depreciation * s
-        return state, months, s + gain * (1.0 - s), wage
+        return state, months, s + c[unsigned(row + C_GAIN + state)] * (1.0 - s), wage
     # employed, transfer or inactive: the state's summed hazards and skill gain (no branch on the state: it is
     # unpredictable from one household to the next); a branch only for the rare transition
-    if u >= base + slope * s:
-        return state, months, s + gain * (1.0 - s), wage
+    if u >= c[unsigned(row + C_BASE + state)] + c[unsigned(row + C_SLOPE + state)] * s:
+        return state, months, s + c[unsigned(row + C_GAIN + state)] * (1.0 - s), wage
     if state == EMPLOYED:
-        h_loss = loss * (1.0 + p.job_loss_skill_gradient * (0.5 - s))
+        h_loss = c[unsigned(row + C_LOSS)] * (1.0 + p.job_loss_skill_gradient * (0.5 - s))
         if u < h_loss:
             return SHORT_TERM_UNEMPLOYED, 0, s, wage
         if u < h_loss + p.transfer_entry_employed * 2.0 * (1.0 - s):
@@ -258,10 +258,8 @@ def _labour_slots(key, step, p, h, dw, blk, c, levers, old_labour, phase, later,
             r = referral_share(i, tie_target, tie_strength, labour, old_labour, group, dwelling, first,
                                first + blk_n[b], same_block, same_group)
         spell, w = unemployed_months[i], wage[i]
-        new_state, new_spell, s, new_w = transition(
-            p, u, state, spell, s, w, r, (adults[i] == 1) & (children[i] > 0),
-            c[unsigned(row + C_FIND)], c[unsigned(row + C_LOSS)], c[unsigned(row + C_BASE + state)],
-            c[unsigned(row + C_SLOPE + state)], c[unsigned(row + C_GAIN + state)])
+        new_state, new_spell, s, new_w = transition(p, u, state, spell, s, w, r,
+                                                    (adults[i] == 1) & (children[i] > 0), c, row)
         if new_state != state:  # written only when changed, as most households stay in their state
             labour[i] = new_state
         if new_spell != spell:

@@ -23,21 +23,9 @@ from numba import njit
 
 from .. import levers as L
 from ..rng import STREAM_LEAVERS, household_key, id_key, key_halves, step_key
-from ..state import LeaversView
+from ..state import departures
 from .common import clip01, household_income
-from .labour import C_BASE, C_FIND, C_GAIN, C_LOSS, C_SLOPE, area_constants, transition
-
-
-@njit(cache=True)
-def departures(n):
-    """An empty leaver record of ``n`` rows (``state.LeaversView``; the dtypes of ``state.Leavers``).
-
-    Allocated by numba (plain ``malloc``): numpy asks the kernel for huge pages for arrays of 4 MB or more,
-    which then take memory in steps of 2 MB.
-    """
-    return LeaversView(np.empty(n, np.uint32), np.empty(n, np.int16), np.empty(n, np.int16), np.empty(n, np.int8),
-                       np.empty(n, np.int8), np.empty(n, np.int8), np.empty(n, np.int8), np.empty(n, np.int16),
-                       np.empty(n, np.float32), np.empty(n, np.float32), np.empty(n, np.float32))
+from .labour import area_constants, transition
 
 
 @njit(cache=True)
@@ -93,8 +81,7 @@ def leavers_step(key, step, p, demand, lv, n):
         u, _ = key_halves(household_key(skey, id_key(lv.uid[k])))
         state = labour[k]
         state, spell, s, w = transition(p, u, state, months[k], np.float64(skill[k]), wage[k], 0.0,
-                                        (adults[k] == 1) & (children[k] > 0), c[C_FIND], c[C_LOSS],
-                                        c[C_BASE + state], c[C_SLOPE + state], c[C_GAIN + state])
+                                        (adults[k] == 1) & (children[k] > 0), c, 0)
         labour[k] = state
         months[k] = spell
         skill[k] = clip01(s)

@@ -430,7 +430,8 @@ def mobility_step(key, step, p, lp, tp, pp, ep, rent_pressure, h, dw, bld_qualit
             free[unsigned(n_free)] = i
             n_free += 1
 
-    departed = departures_of(h, movers, intents[:n_movers] == DISPLACE, left[:n_left], left_rent, step)  # before re-letting
+    # the original residents among those who left the city, before their slots are let again
+    departed = departures_of(h, movers, intents[:n_movers] == DISPLACE, left[:n_left], left_rent, step)
 
     # -- vacancies let to households from outside, in dwelling order
     if p.vacancy_fill_rate > 0.0 and n_vac > 0:
