@@ -132,6 +132,7 @@ class Simulation:
         h.conflicts[:] = 0
         self.flows[:] = 0.0
         mark_original_residents(h, self.state.dwellings.area)
+        self.state.n_leavers = 0  # those who left in the spin-up are no original residents
 
     def update_place_quality(self) -> None:
         """Mean place quality per area (0 without places), when the environment process does not run."""
