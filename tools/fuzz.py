@@ -299,9 +299,10 @@ def _corpus_in(workdir: Path) -> list:
 
 
 def fuzz(count: int, seed: int = 1, first: int = 0, chunk: int = 250, workers: int = 1,
-         progress: bool = True, seconds: float = math.inf) -> tuple[Counter, list[dict]]:
+         progress: bool = True, seconds: float = math.inf, record: Path | None = None) -> tuple[Counter, list[dict]]:
     """Check ``count`` mutants in child processes (a crashed child is a ``crash``, and the next resumes after
-    it; no chunk starts after ``seconds``); returns the outcome counts and the bugs found."""
+    it; no chunk starts after ``seconds``); returns the outcome counts and the bugs found. With ``record``, the
+    counts so far are written to that JSON file after every chunk (see :func:`write_record`)."""
     counts: Counter = Counter()
     bugs: list[dict] = []
     started = time.time()
@@ -334,11 +335,26 @@ def fuzz(count: int, seed: int = 1, first: int = 0, chunk: int = 250, workers: i
                              "detail": f"child exited with {proc.returncode}"})
                 if done + 1 < n:
                     pending.insert(0, (start + done + 1, n - done - 1))
+            if record is not None:
+                write_record(record, counts, bugs, seed, first, time.time() - started)
             if progress:
                 total = sum(counts.values())
                 print(f"{total:,}/{count:,} mutants, {time.time() - started:,.0f} s: " +
                       ", ".join(f"{k} {counts[k]:,}" for k in OUTCOMES), file=sys.stderr, flush=True)
     return counts, bugs
+
+
+def write_record(path: Path, counts: Counter, bugs: list[dict], seed: int, first: int, seconds: float) -> None:
+    """The counts of a run as JSON (seed, first mutant, counts, bugs, minutes, the commit checked), so that runs
+    over separate ranges can be added up; written atomically, so a run stopped at any moment leaves a whole file."""
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    data = {"seed": seed, "first": first, "checked": sum(counts.values()), "commit": commit,
+            "minutes": round(seconds / 60, 1), "counts": {k: counts[k] for k in OUTCOMES}, "bugs": bugs}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1)
+    os.replace(tmp, path)
 
 
 def report(counts: Counter, bugs: list[dict], seed: int, first: int, seconds: float, target: int) -> str:
@@ -369,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
                         "many minutes (the report says how many ran)")
     parser.add_argument("--report", type=Path, default=None, help="write the counts into this Markdown file, "
                         "between the markers <!-- fuzz --> and <!-- /fuzz -->")
+    parser.add_argument("--json", type=Path, default=None, help="write the counts and bugs into this JSON file "
+                        "(rewritten after every chunk of 250 mutants; runs over separate ranges can be added up)")
     parser.add_argument("--show", action="store_true", help="print the mutants' TOML instead of checking them")
     parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -383,7 +401,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"# mutant {index}: {path.relative_to(tmp)} ({kind})\n{text}")
         return 0
     started = time.time()
-    counts, bugs = fuzz(args.count, args.seed, args.first, workers=args.workers, seconds=args.minutes * 60)
+    counts, bugs = fuzz(args.count, args.seed, args.first, workers=args.workers, seconds=args.minutes * 60,
+                        record=args.json)
     for b in bugs:
         print(f"mutant {b['index']}: {b['outcome']} {b['file']}\n{b['detail']}", file=sys.stderr)
     if args.report is not None:
