@@ -485,7 +485,7 @@ def expand_city(data: dict) -> tuple[dict, CityAreas | None]:
             raise CityError(f"  measures.{k}.areas: unknown selection {name!r}; expected one of "
                             f"{', '.join(chosen) or '(none: add [city.selections.<name>])'}")
         label = m.get("name") or m.get("type", "measure")
-        entry = CATALOGUE.get(m.get("type"))
+        entry = CATALOGUE.get(m["type"]) if isinstance(m.get("type"), str) else None  # others: refused later
         titles = {"label_en": m.get("label_en"), "label_de": m.get("label_de") or (entry and entry.title_de)}
         for area in chosen[name]:
             readable = {k: f"{v} @ {area}" for k, v in titles.items() if isinstance(v, str)}  # for reports

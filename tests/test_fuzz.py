@@ -55,3 +55,15 @@ def test_200_mutants_raise_only_qsim_errors_and_run_with_finite_indicators():
     assert sum(counts.values()) == 200
     assert not bugs, "\n".join(f"mutant {b['index']}: {b['outcome']} {b['file']}\n{b['detail']}" for b in bugs)
     assert counts["ran"] >= 10, f"too few mutants load and run to test the runs: {dict(counts)}"
+
+
+FOUND = (33298, 33306, 33382)
+"""Mutants of seed 1 that raised a TypeError in the second fuzz run (a measure of a city scenario whose ``type`` is
+a list or table; docs/reliability.md)."""
+
+
+@pytest.mark.parametrize("index", FOUND)
+def test_the_mutants_that_found_bugs_are_refused_with_a_qsim_error(tmp_path, index):
+    corpus = fuzz.prepare(tmp_path)
+    path, kind, text = fuzz.mutant(corpus, 1, index)
+    assert fuzz.check_mutant(path, kind, text) == ("rejected", "")
