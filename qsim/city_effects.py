@@ -17,6 +17,7 @@ from typing import Sequence
 
 import pandas as pd
 
+from .atomic import atomic_write
 from .city import CityTable
 from .errors import QsimError
 from . import indicators as registry
@@ -102,7 +103,7 @@ def write_city_effects(comparison, definitions, folder, indicators: Sequence[str
         chosen = sorted({m.target.area for m in option.all_measures() if m.target.area is not None})
         table = zone_effects(comparison.yearly, base.name, option.name, chosen, city.table, indicators, year)
         path = folder / f"city_effects_{option.name}.csv"
-        table.to_csv(path)
+        atomic_write(path, table.to_csv)
         written.append(path)
         for name in ("unemployment_rate", "child_poverty_rate"):
             diff = area_differences(comparison.yearly, base.name, option.name, name, year)

@@ -36,6 +36,7 @@ import pandas as pd
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..rng import MAX_SEED
+from ..atomic import write_text
 from ..errors import QsimError
 from ..experiment.sweep import IndicatorName
 from .. import indicators as registry
@@ -261,9 +262,7 @@ class CalibrationResult:
         path = Path(path)
         text = self.scenario_toml(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        write_text(path, text)
         return path
 
     # ---------------------------------------------------------- plots
@@ -290,9 +289,8 @@ class CalibrationResult:
             files.append(folder / f"{kind}.png")
             self.plot(kind, files[-1])
         files.append(folder / "calibration.json")
-        files[-1].write_text(json.dumps({"name": self.name, **self.settings,
-                                         "values": self.values, "intervals": self.intervals()}, indent=1),
-                             encoding="utf-8")
+        write_text(files[-1], json.dumps({"name": self.name, **self.settings,
+                                          "values": self.values, "intervals": self.intervals()}, indent=1))
         if scenario_file and not self.scenario.source.startswith("<"):
             files.append(self.write_scenario(folder / f"{self.calibrated.name}.toml"))
         return files
