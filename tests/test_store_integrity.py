@@ -9,6 +9,7 @@ tests/test_experiment_store.py.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -266,3 +267,43 @@ def test_cli_store_verify_and_repair(tmp_path, capsys):
     assert main(["store", "repair", str(tmp_path / "out")]) == 2
     assert "being written by process" in capsys.readouterr().err
     holder.close()
+
+
+# ------------------------------------------------------------------ other store formats
+def as_written_before_checksums(folder: Path) -> None:
+    """Turn a store into one as qsim wrote it before checksums (format 1, 5b7ab50): no batch journal, no
+    experiment hash and no checksum in the manifest; the batch files as they are."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for key in ("experiment", "checksum"):
+        del manifest[key]
+    manifest["format"] = 1
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    (folder / "batches.jsonl").unlink()
+
+
+def test_a_store_of_an_older_format_is_refused_saying_what_to_do_and_a_newer_one_asks_for_an_update(tmp_path, capsys):
+    p = plan()
+    fill(tmp_path / "out" / "store", p)
+    old = tmp_path / "out" / "store"
+    as_written_before_checksums(old)
+    before = sorted(f.relative_to(old) for f in old.rglob("*"))
+    older = r"store format 1 \(written by qsim .*\) is older than this qsim reads \(format 2\): its batch files " \
+            r"have no recorded checksums.*Run the experiment again into a new folder"
+    with pytest.raises(StoreError, match=older):
+        Store(old)
+    with pytest.raises(StoreError, match=older):  # resuming into it
+        Store.for_plan(old, p)
+    for command in (["store", "verify", str(tmp_path / "out")], ["store", "repair", str(tmp_path / "out")]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert "is older than this qsim reads" in err and "Traceback" not in err
+    assert sorted(f.relative_to(old) for f in old.rglob("*")) == before  # nothing was changed or deleted
+
+    manifest = json.loads((old / "manifest.json").read_text())
+    for found, expected in [(2, "is older than this qsim reads"),  # format 2 before the manifest's checksum
+                            (3, r"store format 3 \(written by qsim .*\) is newer than this qsim reads \(format 2\); "
+                                "update qsim"),
+                            ("2", "damaged \\(store format '2', expected 2\\)")]:
+        (old / "manifest.json").write_text(json.dumps(manifest | {"format": found}))
+        with pytest.raises(StoreError, match=expected):
+            Store(old)

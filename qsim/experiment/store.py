@@ -195,6 +195,26 @@ def _check_batch(path: Path, record: dict) -> str:
     return ""
 
 
+def _check_format(path: Path, manifest: dict) -> None:
+    """Refuse a manifest of another store format, saying what to do: a store from before checksums (format 1,
+    or a format-2 manifest without its checksum) cannot be verified, so it is neither read nor resumed."""
+    found = manifest.get("format")
+    if found == FORMAT and "checksum" in manifest:
+        return
+    recorded = manifest.get("versions")
+    version = recorded.get("qsim", "?") if isinstance(recorded, dict) else "?"
+    written = f"written by qsim {version}, {manifest.get('created', '?')}"
+    if not isinstance(found, int) or isinstance(found, bool):
+        raise StoreError(f"{path}: damaged (store format {found!r}, expected {FORMAT})")
+    if found > FORMAT:
+        raise StoreError(f"{path}: store format {found} ({written}) is newer than this qsim reads (format "
+                         f"{FORMAT}); update qsim to read or resume it")
+    raise StoreError(f"{path}: store format {found} ({written}) is older than this qsim reads (format {FORMAT}): "
+                     "its batch files have no recorded checksums, so damage to them cannot be detected, and it is "
+                     "neither read nor resumed. Run the experiment again into a new folder (or delete this one); "
+                     "to read the old results, use the qsim version that wrote them")
+
+
 class Store:
     """A result store folder; see the module docstring for its layout.
 
@@ -212,10 +232,9 @@ class Store:
             self.manifest: dict = json.loads(manifest.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise StoreError(f"{manifest}: cannot be read ({e})") from None
-        if not isinstance(self.manifest, dict) or self.manifest.get("format") != FORMAT:
-            found = self.manifest.get("format") if isinstance(self.manifest, dict) else None
-            raise StoreError(f"{manifest}: store format {found!r}, expected {FORMAT} (a store of an older qsim "
-                             "cannot be verified; run the experiment again into a new folder)")
+        if not isinstance(self.manifest, dict):
+            raise StoreError(f"{manifest}: damaged (not a JSON object)")
+        _check_format(manifest, self.manifest)
         if manifest_checksum(self.manifest) != self.manifest.get("checksum") or \
                 experiment_hash(self.manifest.get("identity")) != self.manifest.get("experiment"):
             raise StoreError(f"{manifest}: damaged (its checksum or experiment hash does not match its contents)")
