@@ -225,7 +225,7 @@ def read_city_table(path: str | Path) -> CityTable:
 def _stamp(path: Path) -> tuple[int, int]:
     try:
         st = path.stat()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the path; read_table refuses it with a clear message
         return 0, 0
     return st.st_mtime_ns, st.st_size
 
