@@ -38,7 +38,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 from ..rng import MAX_SEED
 from ..atomic import write_text
 from ..errors import QsimError
-from ..experiment.sweep import IndicatorName
+from ..experiment.sweep import IndicatorName, scenario_file
 from .. import indicators as registry
 from ..files import CalibrationFileError, FieldError, StrictModel, describe, read_toml
 from ..parameters import BY_NAME as PARAMETERS
@@ -603,11 +603,8 @@ def calibration_from_dict(data: dict, source: str = "<dict>", base_dir: str | Pa
         exp = CalibrationExperiment.model_validate(data)
     except ValidationError as e:
         raise CalibrationFileError.from_validation(source, e) from None
-    path = Path(base_dir) / exp.calibration.scenario
-    if not path.is_file():
-        raise _invalid(source, "calibration.scenario", f"no such scenario file {exp.calibration.scenario!r} "
-                       f"(looked for {path})")
-    scenario = load_scenario(path)
+    scenario = load_scenario(scenario_file(exp.calibration.scenario, Path(base_dir), source, "calibration.scenario",
+                                           CalibrationFileError))
     for name, spec in exp.parameters.items():
         try:
             Prior(name, spec.low, spec.high)
