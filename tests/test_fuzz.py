@@ -57,10 +57,10 @@ def test_200_mutants_raise_only_qsim_errors_and_run_with_finite_indicators():
     assert counts["ran"] >= 10, f"too few mutants load and run to test the runs: {dict(counts)}"
 
 
-FOUND = (33298, 33306, 33382, 49645, 66849)
+FOUND = (33298, 33306, 33382, 49645, 62701, 66849, 70762, 99707)
 """Mutants of seed 1 that found bugs in the second fuzz run (docs/reliability.md): a TypeError for a measure of a
 city scenario whose ``type`` is a list or table (33298, 33306, 33382), a ValueError for a NUL byte in a city table
-path (49645), an OSError for a too-long scenario path in a calibration file (66849)."""
+path (49645, 62701, 70762), an OSError for a too-long scenario path in a calibration file (66849, 99707)."""
 
 
 @pytest.mark.parametrize("index", FOUND)
