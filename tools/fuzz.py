@@ -31,6 +31,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -357,22 +358,56 @@ def write_record(path: Path, counts: Counter, bugs: list[dict], seed: int, first
     os.replace(tmp, path)
 
 
+MEANING = {"rejected": "refused with a QsimError naming the file and field", "ran": "loaded and ran a year with "
+           "finite indicators (experiments other than sweeps: loaded)", "too_large": "loaded; over "
+           f"{MAX_DWELLINGS:,} dwellings, not run here", "uncaught": "an exception other than QsimError (a bug)",
+           "nan": "NaN or inf in the indicators of the year's run (a bug)", "crash": "the process died (a bug)"}
+
+
+def _bug_lines(bugs: list[dict], limit: int = 50) -> list[str]:
+    """One Markdown list item per bug: mutant index, outcome, file, first line of the detail (runs of a repeated
+    character shortened)."""
+    def first_line(detail: str) -> str:
+        line = detail.splitlines()[0] if detail else ""
+        return re.sub(r"(.)\1{9,}", r"\1\1\1...", line)[:120]
+
+    return [f"- {b['index']}: {b['outcome']}, {b['file']}, {first_line(b['detail'])}" for b in bugs[:limit]]
+
+
 def report(counts: Counter, bugs: list[dict], seed: int, first: int, seconds: float, target: int) -> str:
     """The Markdown section on the fuzzer's counts for docs/reliability.md."""
     total = sum(counts.values())
     lines = [f"Mutants checked: **{total:,}** (seed {seed}, mutants {first:,} .. {first + total - 1:,}; the "
              f"target is {target:,}), in {seconds / 60:,.0f} minutes on this machine.", "",
              "| outcome | mutants | meaning |", "|---|---|---|"]
-    meaning = {"rejected": "refused with a QsimError naming the file and field", "ran": "loaded and ran a year "
-               "with finite indicators (experiments other than sweeps: loaded)", "too_large": "loaded; over "
-               f"{MAX_DWELLINGS:,} dwellings, not run here", "uncaught": "an exception other than QsimError (a bug)",
-               "nan": "NaN or inf in the indicators of the year's run (a bug)", "crash": "the process died (a bug)"}
-    lines += [f"| {k} | {counts[k]:,} | {meaning[k]} |" for k in OUTCOMES]
+    lines += [f"| {k} | {counts[k]:,} | {MEANING[k]} |" for k in OUTCOMES]
     if bugs:
-        lines += ["", "Bugs found (mutant index: outcome, file, detail):", ""]
-        lines += [f"- {b['index']}: {b['outcome']}, {b['file']}, {b['detail'].splitlines()[0][:120] if b['detail'] else ''}"
-                  for b in bugs[:50]]
+        lines += ["", "Bugs found (mutant index: outcome, file, detail):", ""] + _bug_lines(bugs)
     return "\n".join(lines) + "\n"
+
+
+def combined_report(records: list[dict]) -> str:
+    """The Markdown section for docs/reliability.md from the records of several runs (``--json`` files, in the
+    order given): one row per run (its range, the commit checked, an optional ``note``) and the bugs each found."""
+    lines = ["| run | mutants | seed | commit | minutes | " + " | ".join(OUTCOMES) + " | note |",
+             "|---|---|---|---|---|" + "---|" * len(OUTCOMES) + "---|"]
+    for k, r in enumerate(records, 1):
+        last = r["first"] + r["checked"] - 1
+        lines.append(f"| {k} | {r['first']:,} .. {last:,} | {r['seed']} | {r['commit']} | {r['minutes']:,.0f} | "
+                     + " | ".join(f"{r['counts'][o]:,}" for o in OUTCOMES) + f" | {r.get('note', '')} |")
+    lines += ["", "Outcomes: " + "; ".join(f"*{k}*: {MEANING[k]}" for k in OUTCOMES) + "."]
+    for k, r in enumerate(records, 1):
+        if r["bugs"]:
+            lines += ["", f"Bugs found by run {k} (mutant index: outcome, file, detail):", ""] + _bug_lines(r["bugs"])
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, section: str) -> None:
+    """Put ``section`` between the markers <!-- fuzz --> and <!-- /fuzz --> of the Markdown file ``path``."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "<!-- fuzz -->\n<!-- /fuzz -->\n"
+    head, rest = text.split("<!-- fuzz -->", 1)
+    tail = rest.split("<!-- /fuzz -->", 1)[1]
+    path.write_text(f"{head}<!-- fuzz -->\n{section}<!-- /fuzz -->{tail}", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -389,7 +424,14 @@ def main(argv: list[str] | None = None) -> int:
                         "(rewritten after every chunk of 250 mutants; runs over separate ranges can be added up)")
     parser.add_argument("--show", action="store_true", help="print the mutants' TOML instead of checking them")
     parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--combine", type=Path, nargs="+", default=None, metavar="JSON", help="check nothing: "
+                        "write the counts of these --json records (one row per run) into --report")
     args = parser.parse_args(argv)
+    if args.combine is not None:
+        if args.report is None:
+            parser.error("--combine needs --report")
+        write_section(args.report, combined_report([json.loads(p.read_text(encoding="utf-8")) for p in args.combine]))
+        return 0
     if args.child is not None:
         child(args.child, args.seed, args.first, args.count)
         return 0
@@ -406,11 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     for b in bugs:
         print(f"mutant {b['index']}: {b['outcome']} {b['file']}\n{b['detail']}", file=sys.stderr)
     if args.report is not None:
-        section = report(counts, bugs, args.seed, args.first, time.time() - started, 100_000)
-        text = args.report.read_text(encoding="utf-8") if args.report.exists() else "<!-- fuzz -->\n<!-- /fuzz -->\n"
-        head, rest = text.split("<!-- fuzz -->", 1)
-        tail = rest.split("<!-- /fuzz -->", 1)[1]
-        args.report.write_text(f"{head}<!-- fuzz -->\n{section}<!-- /fuzz -->{tail}", encoding="utf-8")
+        write_section(args.report, report(counts, bugs, args.seed, args.first, time.time() - started, 100_000))
     return 1 if any(counts[k] for k in BUGS) else 0
 
 
