@@ -232,7 +232,7 @@ def read_city_table(path: str | Path) -> CityTable:
 def _stamp(path: Path) -> tuple[int, int]:
     try:
         st = path.stat()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the path; read_table refuses it with a clear message
         return 0, 0
     return st.st_mtime_ns, st.st_size
 
@@ -503,7 +503,7 @@ def expand_city(data: dict) -> tuple[dict, CityAreas | None]:
         if not isinstance(target, dict):
             raise CityError(f"  measures.{k}.target: expected a table such as {{ employment = [...] }}")
         label = m.get("name") or m.get("type", "measure")
-        entry = CATALOGUE.get(m.get("type"))
+        entry = CATALOGUE.get(m["type"]) if isinstance(m.get("type"), str) else None  # others: refused later
         titles = {"label_en": m.get("label_en"), "label_de": m.get("label_de") or (entry and entry.title_de)}
         for area in _chosen(chosen, m["areas"], f"measures.{k}.areas"):
             readable = {k: f"{v} @ {area}" for k, v in titles.items() if isinstance(v, str)}  # for reports

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .atomic import atomic_write
 from . import indicators as registry
 from .city import City, CityAreas, CityTable, city_areas, read_city_table
 from .errors import QsimError
@@ -185,7 +186,7 @@ def write_city_effects(comparison, definitions: Sequence["Scenario"], folder: st
         table = zone_effects(comparison.yearly, base.name, option.name, chosen_areas(option), city.table,
                              indicators, year)
         path = folder / f"city_effects_{option.name}.csv"
-        table.to_csv(path, index=False)
+        atomic_write(path, lambda tmp: table.to_csv(tmp, index=False))
         written.append(path)
     path = folder / "map_differences.png"
     effects_figure(comparison.yearly, base, definitions[1:], city, year, path=path)

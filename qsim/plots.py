@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from . import indicators as registry
+from .atomic import save_figure
 
 if TYPE_CHECKING:
     from .result import Result
@@ -60,7 +61,7 @@ def finish_figure(fig, axes, used: int, title: str, path):
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=110)
+        save_figure(fig, path, dpi=110)
         if fig.canvas.manager is not None:  # a pyplot figure: release it
             import matplotlib.pyplot as plt
 

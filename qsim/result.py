@@ -9,6 +9,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .atomic import atomic_write
 from .budget import empty_ledger
 from .errors import QsimError
 from . import indicators as registry
@@ -214,8 +215,7 @@ def write_tables(folder: str | Path, tables: dict[str, pd.DataFrame]) -> list[Pa
     for name, frame in tables.items():
         for ext in ("parquet", "csv"):
             path = folder / f"{name}.{ext}"
-            tmp = path.with_name(f".{path.name}.tmp")
-            frame.to_parquet(tmp, index=False) if ext == "parquet" else frame.to_csv(tmp, index=False)
-            tmp.replace(path)
+            atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False) if ext == "parquet"
+                         else frame.to_csv(tmp, index=False))
             written.append(path)
     return written

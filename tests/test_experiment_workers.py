@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import psutil
+import pytest
 
 import qsim
 from qsim.cli import main
@@ -88,35 +89,61 @@ def test_a_sweep_whose_worker_is_killed_completes_every_run_with_identical_resul
 PARENT = textwrap.dedent(f"""
     import sys
     sys.path.insert(0, {str(TESTS)!r})
-    from qsim.experiment import Store, execute
+    from qsim.experiment import Store, dask_executor, execute
     from test_experiment_store import plan
     if __name__ == "__main__":
         p = plan(40, batch_size=1)
+        if sys.argv[2] == "dask":  # a Dask LocalCluster of two worker processes, as a user's script would start
+            import distributed
+            cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                               dashboard_address=None)
+            executor = dask_executor(distributed.Client(cluster))
+        else:
+            executor = 2
         with Store.for_plan(sys.argv[1], p) as store:
-            execute(p, store, 2, progress=False)
+            execute(p, store, executor, progress=False)
 """)
 
 
-def test_killing_the_parent_leaves_no_worker_running_after_10_seconds(tmp_path):
+def family_of(marker: str) -> list[psutil.Process]:
+    """Every running process (of this user) whose environment holds ``QSIM_TEST_FAMILY=marker``: the parent and
+    everything it started, wherever they have been re-parented to."""
+    found = []
+    for p in psutil.process_iter():
+        try:
+            if p.environ().get("QSIM_TEST_FAMILY") == marker and not gone(p):
+                found.append(p)
+        except psutil.Error:  # another user's, or ended meanwhile
+            pass
+    return found
+
+
+@pytest.mark.parametrize("executor", ["processes", "dask"])
+def test_killing_the_parent_leaves_no_worker_running_after_10_seconds(tmp_path, executor):
+    """The parent (a sweep in a subprocess) is killed with SIGKILL once two workers run and a batch is stored;
+    10 s later no process it started may run. They are found by a marker in their environment, which every
+    child inherits, so none escapes by being re-parented."""
     script = tmp_path / "parent.py"
     script.write_text(PARENT, encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "store")])
+    marker = f"{os.getpid()}-{executor}-{time.time_ns()}"
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "store"), executor],
+                            env={**os.environ, "QSIM_TEST_FAMILY": marker})
     parent = psutil.Process(proc.pid)
     try:
-        deadline = time.monotonic() + 180
-        while not (len(workers_of(parent)) >= 2 and list((tmp_path / "store" / "batches").glob("batch-*"))):
+        deadline = time.monotonic() + 240
+        while not (len(family_of(marker)) >= 3 and list((tmp_path / "store" / "batches").glob("batch-*"))):
             assert proc.poll() is None and time.monotonic() < deadline, "the workers did not start"
-            time.sleep(0.02)
-        family = parent.children(recursive=True)  # the workers, the forkserver, the resource tracker
+            time.sleep(0.05)
+        family = [p for p in family_of(marker) if p.pid != proc.pid]
         parent.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
     killed_at = time.monotonic()
-    while not all(gone(p) for p in family) and time.monotonic() - killed_at < 10:
+    while family_of(marker) and time.monotonic() - killed_at < 10:
         time.sleep(0.05)
-    left = [p.pid for p in family if not gone(p)]
-    assert not left, f"processes {left} still run 10 s after their parent was killed"
-    print(f"{len(family)} processes gone {time.monotonic() - killed_at:.2f} s after the parent was killed")
+    left = [" ".join(p.cmdline())[:120] for p in family_of(marker)]
+    assert not left, f"10 s after the parent was killed these still run: {left}"
+    print(f"{executor}: {len(family)} processes gone {time.monotonic() - killed_at:.2f} s after the parent was killed")
 
 
 class LosingExecutor(Executor):

@@ -55,3 +55,35 @@ def test_200_mutants_raise_only_qsim_errors_and_run_with_finite_indicators():
     assert sum(counts.values()) == 200
     assert not bugs, "\n".join(f"mutant {b['index']}: {b['outcome']} {b['file']}\n{b['detail']}" for b in bugs)
     assert counts["ran"] >= 10, f"too few mutants load and run to test the runs: {dict(counts)}"
+
+
+FOUND = (33298, 33306, 33382, 49645, 62701, 66849, 70762, 99707)
+"""Mutants of seed 1 that found bugs in the second fuzz run (docs/reliability.md): a TypeError for a measure of a
+city scenario whose ``type`` is a list or table (33298, 33306, 33382), a ValueError for a NUL byte in a city table
+path (49645, 62701, 70762), an OSError for a too-long scenario path in a calibration file (66849, 99707)."""
+
+
+@pytest.mark.parametrize("index", FOUND)
+def test_the_mutants_that_found_bugs_are_refused_with_a_qsim_error(tmp_path, index):
+    corpus = fuzz.prepare(tmp_path)
+    path, kind, text = fuzz.mutant(corpus, 1, index)
+    assert fuzz.check_mutant(path, kind, text) == ("rejected", "")
+
+
+def test_records_of_separate_runs_are_added_up_into_one_report(tmp_path):
+    """--json records of two ranges give one row each in --combine's section, with their commits and bugs."""
+    from collections import Counter
+
+    for k, (first, counts, bugs) in enumerate([(0, Counter(rejected=9, ran=1), []),
+                                               (10, Counter(rejected=4, uncaught=1),
+                                                [{"index": 12, "outcome": "uncaught", "file": "x.toml",
+                                                  "detail": "TypeError: " + "z" * 300 + "\ntraceback"}])]):
+        fuzz.write_record(tmp_path / f"{k}.json", counts, bugs, 1, first, 90.0)
+    report = tmp_path / "reliability.md"
+    report.write_text("before\n<!-- fuzz -->\nold\n<!-- /fuzz -->\nafter\n")
+    assert fuzz.main(["--combine", str(tmp_path / "0.json"), str(tmp_path / "1.json"), "--report", str(report)]) == 0
+    text = report.read_text()
+    assert text.startswith("before\n<!-- fuzz -->\n| run |") and text.endswith("<!-- /fuzz -->\nafter\n")
+    assert "| 1 | 0 .. 9 | 1 |" in text and "| 9 | 1 | 0 | 0 | 0 | 0 |" in text
+    assert "| 2 | 10 .. 14 | 1 |" in text and "| 4 | 0 | 0 | 1 | 0 | 0 |" in text
+    assert "- 12: uncaught, x.toml, TypeError: zzz..." in text and "old" not in text

@@ -9,6 +9,7 @@ tests/test_experiment_store.py.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -115,31 +116,39 @@ def test_two_writers_started_together_never_mix_threads(tmp_path, no_fsync):
     print(f"second writer: {dict(seen)}")
 
 
-def _race_process(folder, seed, k, start, queue) -> None:
-    outcome = [None, None]
-    _race(Path(folder), plan(seed=seed), outcome, k, start)
-    queue.put((k, outcome[k]))
+def _race_processes(root, seed, k, start, queue, trials) -> None:
+    """One of two writer processes: in each trial, wait for the other at ``start``, then write ``plan(seed)``
+    into ``root/t<trial>``."""
+    p = plan(seed=seed)
+    for trial in range(trials):
+        outcome = [None, None]
+        _race(Path(root) / f"t{trial}", p, outcome, k, start)
+        queue.put((trial, k, outcome[k]))
 
 
 def test_two_writer_processes_started_together_never_mix(tmp_path, no_fsync):
-    """20 trials with two forked processes (the same lock between processes rather than threads)."""
+    """200 trials with two processes (the lock between processes, as two sweeps started together): in each,
+    both are released by one barrier and open one new folder for two different experiments."""
+    trials = 200
     plans = [plan(seed=1), plan(seed=2)]
     for k, p in enumerate(plans):
         fill(tmp_path / f"reference-{k}", p)
     ctx = multiprocessing.get_context("fork")
-    for trial in range(20):
-        folder, start, queue = tmp_path / f"t{trial}", ctx.Barrier(2), ctx.Queue()
-        procs = [ctx.Process(target=_race_process, args=(str(folder), k + 1, k, start, queue)) for k in (0, 1)]
-        for proc in procs:
-            proc.start()
-        outcome = [None, None]
-        for _ in procs:
-            k, result = queue.get(timeout=60)
-            outcome[k] = result
-        for proc in procs:
-            proc.join(timeout=60)
-            assert proc.exitcode == 0
-        _check_race(folder, outcome, trial)
+    start, queue = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=_race_processes, args=(str(tmp_path), k + 1, k, start, queue, trials))
+             for k in (0, 1)]
+    for proc in procs:
+        proc.start()
+    outcomes = {trial: [None, None] for trial in range(trials)}
+    for _ in range(2 * trials):
+        trial, k, result = queue.get(timeout=120)
+        outcomes[trial][k] = result
+    for proc in procs:
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+    seen = Counter(_check_race(tmp_path / f"t{trial}", outcome, trial) for trial, outcome in outcomes.items())
+    assert sum(seen.values()) == trials
+    print(f"second writer process: {dict(seen)}")
 
 
 def test_a_second_writer_waits_when_asked_and_the_owner_is_named(tmp_path):
@@ -266,3 +275,43 @@ def test_cli_store_verify_and_repair(tmp_path, capsys):
     assert main(["store", "repair", str(tmp_path / "out")]) == 2
     assert "being written by process" in capsys.readouterr().err
     holder.close()
+
+
+# ------------------------------------------------------------------ other store formats
+def as_written_before_checksums(folder: Path) -> None:
+    """Turn a store into one as qsim wrote it before checksums (format 1, 5b7ab50): no batch journal, no
+    experiment hash and no checksum in the manifest; the batch files as they are."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for key in ("experiment", "checksum"):
+        del manifest[key]
+    manifest["format"] = 1
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    (folder / "batches.jsonl").unlink()
+
+
+def test_a_store_of_an_older_format_is_refused_saying_what_to_do_and_a_newer_one_asks_for_an_update(tmp_path, capsys):
+    p = plan()
+    fill(tmp_path / "out" / "store", p)
+    old = tmp_path / "out" / "store"
+    as_written_before_checksums(old)
+    before = sorted(f.relative_to(old) for f in old.rglob("*"))
+    older = r"store format 1 \(written by qsim .*\) is older than this qsim reads \(format 2\): its batch files " \
+            r"have no recorded checksums.*Run the experiment again into a new folder"
+    with pytest.raises(StoreError, match=older):
+        Store(old)
+    with pytest.raises(StoreError, match=older):  # resuming into it
+        Store.for_plan(old, p)
+    for command in (["store", "verify", str(tmp_path / "out")], ["store", "repair", str(tmp_path / "out")]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert "is older than this qsim reads" in err and "Traceback" not in err
+    assert sorted(f.relative_to(old) for f in old.rglob("*")) == before  # nothing was changed or deleted
+
+    manifest = json.loads((old / "manifest.json").read_text())
+    for found, expected in [(2, "is older than this qsim reads"),  # format 2 before the manifest's checksum
+                            (3, r"store format 3 \(written by qsim .*\) is newer than this qsim reads \(format 2\); "
+                                "update qsim"),
+                            ("2", "damaged \\(store format '2', expected 2\\)")]:
+        (old / "manifest.json").write_text(json.dumps(manifest | {"format": found}))
+        with pytest.raises(StoreError, match=expected):
+            Store(old)

@@ -31,6 +31,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -299,9 +300,10 @@ def _corpus_in(workdir: Path) -> list:
 
 
 def fuzz(count: int, seed: int = 1, first: int = 0, chunk: int = 250, workers: int = 1,
-         progress: bool = True, seconds: float = math.inf) -> tuple[Counter, list[dict]]:
+         progress: bool = True, seconds: float = math.inf, record: Path | None = None) -> tuple[Counter, list[dict]]:
     """Check ``count`` mutants in child processes (a crashed child is a ``crash``, and the next resumes after
-    it; no chunk starts after ``seconds``); returns the outcome counts and the bugs found."""
+    it; no chunk starts after ``seconds``); returns the outcome counts and the bugs found. With ``record``, the
+    counts so far are written to that JSON file after every chunk (see :func:`write_record`)."""
     counts: Counter = Counter()
     bugs: list[dict] = []
     started = time.time()
@@ -334,11 +336,42 @@ def fuzz(count: int, seed: int = 1, first: int = 0, chunk: int = 250, workers: i
                              "detail": f"child exited with {proc.returncode}"})
                 if done + 1 < n:
                     pending.insert(0, (start + done + 1, n - done - 1))
+            if record is not None:
+                write_record(record, counts, bugs, seed, first, time.time() - started)
             if progress:
                 total = sum(counts.values())
                 print(f"{total:,}/{count:,} mutants, {time.time() - started:,.0f} s: " +
                       ", ".join(f"{k} {counts[k]:,}" for k in OUTCOMES), file=sys.stderr, flush=True)
     return counts, bugs
+
+
+def write_record(path: Path, counts: Counter, bugs: list[dict], seed: int, first: int, seconds: float) -> None:
+    """The counts of a run as JSON (seed, first mutant, counts, bugs, minutes, the commit checked), so that runs
+    over separate ranges can be added up; written atomically, so a run stopped at any moment leaves a whole file."""
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    data = {"seed": seed, "first": first, "checked": sum(counts.values()), "commit": commit,
+            "minutes": round(seconds / 60, 1), "counts": {k: counts[k] for k in OUTCOMES}, "bugs": bugs}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1)
+    os.replace(tmp, path)
+
+
+MEANING = {"rejected": "refused with a QsimError naming the file and field", "ran": "loaded and ran a year with "
+           "finite indicators (experiments other than sweeps: loaded)", "too_large": "loaded; over "
+           f"{MAX_DWELLINGS:,} dwellings, not run here", "uncaught": "an exception other than QsimError (a bug)",
+           "nan": "NaN or inf in the indicators of the year's run (a bug)", "crash": "the process died (a bug)"}
+
+
+def _bug_lines(bugs: list[dict], limit: int = 50) -> list[str]:
+    """One Markdown list item per bug: mutant index, outcome, file, first line of the detail (runs of a repeated
+    character shortened)."""
+    def first_line(detail: str) -> str:
+        line = detail.splitlines()[0] if detail else ""
+        return re.sub(r"(.)\1{9,}", r"\1\1\1...", line)[:120]
+
+    return [f"- {b['index']}: {b['outcome']}, {b['file']}, {first_line(b['detail'])}" for b in bugs[:limit]]
 
 
 def report(counts: Counter, bugs: list[dict], seed: int, first: int, seconds: float, target: int) -> str:
@@ -347,16 +380,34 @@ def report(counts: Counter, bugs: list[dict], seed: int, first: int, seconds: fl
     lines = [f"Mutants checked: **{total:,}** (seed {seed}, mutants {first:,} .. {first + total - 1:,}; the "
              f"target is {target:,}), in {seconds / 60:,.0f} minutes on this machine.", "",
              "| outcome | mutants | meaning |", "|---|---|---|"]
-    meaning = {"rejected": "refused with a QsimError naming the file and field", "ran": "loaded and ran a year "
-               "with finite indicators (experiments other than sweeps: loaded)", "too_large": "loaded; over "
-               f"{MAX_DWELLINGS:,} dwellings, not run here", "uncaught": "an exception other than QsimError (a bug)",
-               "nan": "NaN or inf in the indicators of the year's run (a bug)", "crash": "the process died (a bug)"}
-    lines += [f"| {k} | {counts[k]:,} | {meaning[k]} |" for k in OUTCOMES]
+    lines += [f"| {k} | {counts[k]:,} | {MEANING[k]} |" for k in OUTCOMES]
     if bugs:
-        lines += ["", "Bugs found (mutant index: outcome, file, detail):", ""]
-        lines += [f"- {b['index']}: {b['outcome']}, {b['file']}, {b['detail'].splitlines()[0][:120] if b['detail'] else ''}"
-                  for b in bugs[:50]]
+        lines += ["", "Bugs found (mutant index: outcome, file, detail):", ""] + _bug_lines(bugs)
     return "\n".join(lines) + "\n"
+
+
+def combined_report(records: list[dict]) -> str:
+    """The Markdown section for docs/reliability.md from the records of several runs (``--json`` files, in the
+    order given): one row per run (its range, the commit checked, an optional ``note``) and the bugs each found."""
+    lines = ["| run | mutants | seed | commit | minutes | " + " | ".join(OUTCOMES) + " | note |",
+             "|---|---|---|---|---|" + "---|" * len(OUTCOMES) + "---|"]
+    for k, r in enumerate(records, 1):
+        last = r["first"] + r["checked"] - 1
+        lines.append(f"| {k} | {r['first']:,} .. {last:,} | {r['seed']} | {r['commit']} | {r['minutes']:,.0f} | "
+                     + " | ".join(f"{r['counts'][o]:,}" for o in OUTCOMES) + f" | {r.get('note', '')} |")
+    lines += ["", "Outcomes: " + "; ".join(f"*{k}*: {MEANING[k]}" for k in OUTCOMES) + "."]
+    for k, r in enumerate(records, 1):
+        if r["bugs"]:
+            lines += ["", f"Bugs found by run {k} (mutant index: outcome, file, detail):", ""] + _bug_lines(r["bugs"])
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, section: str) -> None:
+    """Put ``section`` between the markers <!-- fuzz --> and <!-- /fuzz --> of the Markdown file ``path``."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "<!-- fuzz -->\n<!-- /fuzz -->\n"
+    head, rest = text.split("<!-- fuzz -->", 1)
+    tail = rest.split("<!-- /fuzz -->", 1)[1]
+    path.write_text(f"{head}<!-- fuzz -->\n{section}<!-- /fuzz -->{tail}", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -369,9 +420,18 @@ def main(argv: list[str] | None = None) -> int:
                         "many minutes (the report says how many ran)")
     parser.add_argument("--report", type=Path, default=None, help="write the counts into this Markdown file, "
                         "between the markers <!-- fuzz --> and <!-- /fuzz -->")
+    parser.add_argument("--json", type=Path, default=None, help="write the counts and bugs into this JSON file "
+                        "(rewritten after every chunk of 250 mutants; runs over separate ranges can be added up)")
     parser.add_argument("--show", action="store_true", help="print the mutants' TOML instead of checking them")
     parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--combine", type=Path, nargs="+", default=None, metavar="JSON", help="check nothing: "
+                        "write the counts of these --json records (one row per run) into --report")
     args = parser.parse_args(argv)
+    if args.combine is not None:
+        if args.report is None:
+            parser.error("--combine needs --report")
+        write_section(args.report, combined_report([json.loads(p.read_text(encoding="utf-8")) for p in args.combine]))
+        return 0
     if args.child is not None:
         child(args.child, args.seed, args.first, args.count)
         return 0
@@ -383,15 +443,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"# mutant {index}: {path.relative_to(tmp)} ({kind})\n{text}")
         return 0
     started = time.time()
-    counts, bugs = fuzz(args.count, args.seed, args.first, workers=args.workers, seconds=args.minutes * 60)
+    counts, bugs = fuzz(args.count, args.seed, args.first, workers=args.workers, seconds=args.minutes * 60,
+                        record=args.json)
     for b in bugs:
         print(f"mutant {b['index']}: {b['outcome']} {b['file']}\n{b['detail']}", file=sys.stderr)
     if args.report is not None:
-        section = report(counts, bugs, args.seed, args.first, time.time() - started, 100_000)
-        text = args.report.read_text(encoding="utf-8") if args.report.exists() else "<!-- fuzz -->\n<!-- /fuzz -->\n"
-        head, rest = text.split("<!-- fuzz -->", 1)
-        tail = rest.split("<!-- /fuzz -->", 1)[1]
-        args.report.write_text(f"{head}<!-- fuzz -->\n{section}<!-- /fuzz -->{tail}", encoding="utf-8")
+        write_section(args.report, report(counts, bugs, args.seed, args.first, time.time() - started, 100_000))
     return 1 if any(counts[k] for k in BUGS) else 0
 
 

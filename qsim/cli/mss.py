@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..atomic import atomic_write
 from .common import SetupError, positive_int
 
 EPILOG_MSS = """example:
@@ -34,7 +35,7 @@ def _mss(args) -> int:
     table = mss_indices(indicators, args.year)
     out = Path(args.out) if args.out else folder / f"mss_year{int(table['year'].iloc[0])}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False)
+    atomic_write(out, lambda tmp: table.to_csv(tmp, index=False))
     year = int(table["year"].iloc[0])
     print(f"MSS of year {year}: {len(table)} areas")
     print("status:   " + ", ".join(f"{c} {n}" for c, n in table["status_class"].value_counts().items()))

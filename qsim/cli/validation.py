@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from ..atomic import write_text
+
 EPILOG_VALIDATION = """examples:
   qsim validation                          full size (experiments/validation.toml [full]); writes docs/validation.md
   qsim validation --quick --out -          reduced size, the table printed only
@@ -34,7 +36,7 @@ def _validation(args) -> int:
     else:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(page, encoding="utf-8")
+        write_text(out, page)
         print(f"wrote {out}")
     failed = sum(not r.passed for r in rows)
     print(f"{len(rows) - failed} of {len(rows)} patterns pass ({seconds:.0f} s)")

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import indicators as registry
+from ..atomic import write_text
 from ..errors import QsimError
 from ..measures.runner import measure_periods
 from ..result import write_tables
@@ -588,7 +589,7 @@ class Comparison:
         folder = Path(folder)
         written = write_tables(folder, self.tables())
         goal = folder / GOAL_FILE
-        goal.write_text(json.dumps({"goal": self.goal, "basis": self.basis}, indent=1) + "\n", encoding="utf-8")
+        write_text(goal, json.dumps({"goal": self.goal, "basis": self.basis}, indent=1) + "\n")
         written.append(goal)
         for kind in ("trajectories", "differences"):
             path = folder / f"{kind}.png"

@@ -45,6 +45,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..atomic import atomic_write, dead_temporaries, process_alive
 from ..version import __version__
 from ..errors import QsimError
 from .plan import Plan, scenario_hash
@@ -70,33 +71,6 @@ class StoreWarning(UserWarning):
     """Something about a store the user should know: damaged batches found, a stale lock taken over."""
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _temporary(path: Path) -> Path:
-    """A temporary name beside ``path`` that no other process or call uses: host, pid and a random part."""
-    return path.with_name(f".{path.name}.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
-
-
-def _atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` and move the file to ``path`` in one step (fsynced first, then the folder)."""
-    tmp = _temporary(path)
-    try:
-        write(tmp)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
 def file_digest(path: Path) -> str:
     """SHA-256 (hex) of a file's bytes."""
     with open(path, "rb") as f:
@@ -120,22 +94,12 @@ def versions() -> dict[str, str]:
 
 
 # ------------------------------------------------------------------ the lock
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
-
-
 def _describe_owner(owner: dict | None, holds: bool = True) -> str:
     """Who ``owner`` (owner.json) is; ``holds``: it still holds the lock."""
     if not owner:
         return "another process (it has not recorded itself yet)"
     where = f"process {owner.get('pid')} on host {owner.get('host')}"
-    if owner.get("host") == socket.gethostname() and not _process_alive(int(owner.get("pid", 0))):
+    if owner.get("host") == socket.gethostname() and not process_alive(int(owner.get("pid", 0))):
         where += " (no longer running" + ("; a process it started may still hold the lock)" if holds else ")")
     return f"{where}, since {owner.get('since')} ({owner.get('command', '')})"
 
@@ -161,7 +125,7 @@ class _WriterLock:
                           "without releasing it", StoreWarning, stacklevel=4)
         me = {"host": socket.gethostname(), "pid": os.getpid(),
               "since": datetime.now(timezone.utc).isoformat(timespec="seconds"), "command": " ".join(sys.argv)[:200]}
-        _atomic_write(folder / OWNER, lambda tmp: tmp.write_text(json.dumps(me), encoding="utf-8"))
+        atomic_write(folder / OWNER, lambda tmp: tmp.write_text(json.dumps(me), encoding="utf-8"))
 
     def _try(self, patience: float = 2.0) -> None:
         """Take the lock now, or refuse naming its holder. A holder records itself just after taking the lock,
@@ -175,7 +139,7 @@ class _WriterLock:
             except filelock.Timeout:
                 owner = self.owner()
             running = owner is not None and (owner.get("host") != socket.gethostname()
-                                             or _process_alive(int(owner.get("pid", 0))))
+                                             or process_alive(int(owner.get("pid", 0))))
             if running or time.monotonic() > deadline:
                 self._refuse(owner)
             time.sleep(0.005)
@@ -231,6 +195,26 @@ def _check_batch(path: Path, record: dict) -> str:
     return ""
 
 
+def _check_format(path: Path, manifest: dict) -> None:
+    """Refuse a manifest of another store format, saying what to do: a store from before checksums (format 1,
+    or a format-2 manifest without its checksum) cannot be verified, so it is neither read nor resumed."""
+    found = manifest.get("format")
+    if found == FORMAT and "checksum" in manifest:
+        return
+    recorded = manifest.get("versions")
+    version = recorded.get("qsim", "?") if isinstance(recorded, dict) else "?"
+    written = f"written by qsim {version}, {manifest.get('created', '?')}"
+    if not isinstance(found, int) or isinstance(found, bool):
+        raise StoreError(f"{path}: damaged (store format {found!r}, expected {FORMAT})")
+    if found > FORMAT:
+        raise StoreError(f"{path}: store format {found} ({written}) is newer than this qsim reads (format "
+                         f"{FORMAT}); update qsim to read or resume it")
+    raise StoreError(f"{path}: store format {found} ({written}) is older than this qsim reads (format {FORMAT}): "
+                     "its batch files have no recorded checksums, so damage to them cannot be detected, and it is "
+                     "neither read nor resumed. Run the experiment again into a new folder (or delete this one); "
+                     "to read the old results, use the qsim version that wrote them")
+
+
 class Store:
     """A result store folder; see the module docstring for its layout.
 
@@ -248,10 +232,9 @@ class Store:
             self.manifest: dict = json.loads(manifest.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise StoreError(f"{manifest}: cannot be read ({e})") from None
-        if not isinstance(self.manifest, dict) or self.manifest.get("format") != FORMAT:
-            found = self.manifest.get("format") if isinstance(self.manifest, dict) else None
-            raise StoreError(f"{manifest}: store format {found!r}, expected {FORMAT} (a store of an older qsim "
-                             "cannot be verified; run the experiment again into a new folder)")
+        if not isinstance(self.manifest, dict):
+            raise StoreError(f"{manifest}: damaged (not a JSON object)")
+        _check_format(manifest, self.manifest)
         if manifest_checksum(self.manifest) != self.manifest.get("checksum") or \
                 experiment_hash(self.manifest.get("identity")) != self.manifest.get("experiment"):
             raise StoreError(f"{manifest}: damaged (its checksum or experiment hash does not match its contents)")
@@ -329,7 +312,7 @@ class Store:
         }
         manifest["checksum"] = manifest_checksum(manifest)
         text = json.dumps(manifest, indent=1)
-        _atomic_write(path / MANIFEST, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        atomic_write(path / MANIFEST, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
     def _warn_versions(self) -> None:
         now = versions()
@@ -342,11 +325,8 @@ class Store:
     def _remove_dead_temporaries(self) -> None:
         """Delete temporary files left by writers on this host that are no longer running (never another
         running process's)."""
-        host = socket.gethostname()
-        for tmp in [*self.path.glob(".*.tmp"), *(self.path / BATCHES).glob(".*.tmp")]:
-            parts = tmp.name.rsplit(".", 4)  # .name . host . pid . random . tmp
-            if len(parts) == 5 and parts[1] == host and parts[2].isdigit() and not _process_alive(int(parts[2])):
-                tmp.unlink(missing_ok=True)
+        for tmp in [*dead_temporaries(self.path), *dead_temporaries(self.path / BATCHES)]:
+            tmp.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Release the writer's lock (reading goes on)."""
@@ -394,7 +374,7 @@ class Store:
         meta[STATUS_KEY] = json.dumps(status).encode()
         table = table.replace_schema_metadata(meta)
         path = self._batch_path(output.batch)
-        _atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+        atomic_write(path, lambda tmp: pq.write_table(table, tmp))
         record = {"batch": output.batch, "file": path.name, "sha256": file_digest(path),
                   "bytes": path.stat().st_size, "rows": table.num_rows}
         self._append_journal(record)

@@ -262,22 +262,26 @@ class Experiment(StrictModel):
         return self._points
 
 
+def scenario_file(name: str, base: Path, source: str, field: str, error: type[FileError]) -> Path:
+    """The scenario file ``name`` (relative to ``base``) named by ``field`` of the file ``source``, checked as an
+    input file (:func:`qsim.files.check_input_file`); else ``error`` naming the file and the field."""
+    path = base / name
+    try:
+        return check_input_file(path, error)
+    except FileError as e:
+        shown = repr(name) if len(name) <= 200 and "\0" not in name else "(this path)"
+        what = f"{e.reason} {shown} (looked for {path})" if e.reason.startswith("no such") else f"{shown}: {e.reason}"
+        raise error.invalid(source, field, what.replace(f"no such {error.kind} file", "no such scenario file")) \
+            from None
+
+
 def experiment_scenarios(files: Sequence[str], base: Path, source: str,
                          error: type[FileError] = ExperimentFileError) -> list[Scenario]:
     """The scenario files of an experiment (``[experiment] scenarios``, relative to ``base``), loaded; they must
     exist and their names differ. Errors (``error``, the kind of the file ``source``) name the file and the field;
     a bad scenario file raises its own ScenarioError."""
-    scenarios = []
-    for k, name in enumerate(files):
-        path = base / name
-        try:
-            check_input_file(path, error)
-        except FileError as e:
-            shown = repr(name) if len(name) <= 200 and "\0" not in name else "(this path)"
-            what = f"{e.reason} {shown} (looked for {path})" if e.reason.startswith("no such") else f"{shown}: {e.reason}"
-            raise error.invalid(source, f"experiment.scenarios.{k}", what.replace(f"no such {error.kind} file",
-                                                                                 "no such scenario file")) from None
-        scenarios.append(load_scenario(path))
+    scenarios = [load_scenario(scenario_file(name, base, source, f"experiment.scenarios.{k}", error))
+                 for k, name in enumerate(files)]
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):
         raise error.invalid(source, "experiment.scenarios", f"scenario names must differ; got {', '.join(names)}")

@@ -19,6 +19,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..version import __version__
+from ..atomic import write_text
 from .. import indicators as registry
 from ..city import CityAreas
 from ..city_effects import ZONE_INDICATORS, ZONES, chosen_areas, effects_figure, load_city, zone_effects
@@ -100,9 +101,7 @@ def write_report(comparison: Comparison, path: str | Path, lang: str = "en", sen
         page = render(comparison, lang, sensitivity, meta or {}, begin, city)
         begin("writing")
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(page, encoding="utf-8")
-        tmp.replace(path)
+        write_text(path, page)
         written = [path]
         if pdf:
             begin("PDF (Chromium)")

@@ -36,8 +36,9 @@ import pandas as pd
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..rng import MAX_SEED
+from ..atomic import write_text
 from ..errors import QsimError
-from ..experiment.sweep import IndicatorName
+from ..experiment.sweep import IndicatorName, scenario_file
 from .. import indicators as registry
 from ..files import CalibrationFileError, FieldError, StrictModel, describe, read_toml
 from ..parameters import BY_NAME as PARAMETERS
@@ -261,9 +262,7 @@ class CalibrationResult:
         path = Path(path)
         text = self.scenario_toml(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        write_text(path, text)
         return path
 
     # ---------------------------------------------------------- plots
@@ -290,9 +289,8 @@ class CalibrationResult:
             files.append(folder / f"{kind}.png")
             self.plot(kind, files[-1])
         files.append(folder / "calibration.json")
-        files[-1].write_text(json.dumps({"name": self.name, **self.settings,
-                                         "values": self.values, "intervals": self.intervals()}, indent=1),
-                             encoding="utf-8")
+        write_text(files[-1], json.dumps({"name": self.name, **self.settings,
+                                          "values": self.values, "intervals": self.intervals()}, indent=1))
         if scenario_file and not self.scenario.source.startswith("<"):
             files.append(self.write_scenario(folder / f"{self.calibrated.name}.toml"))
         return files
@@ -605,11 +603,8 @@ def calibration_from_dict(data: dict, source: str = "<dict>", base_dir: str | Pa
         exp = CalibrationExperiment.model_validate(data)
     except ValidationError as e:
         raise CalibrationFileError.from_validation(source, e) from None
-    path = Path(base_dir) / exp.calibration.scenario
-    if not path.is_file():
-        raise _invalid(source, "calibration.scenario", f"no such scenario file {exp.calibration.scenario!r} "
-                       f"(looked for {path})")
-    scenario = load_scenario(path)
+    scenario = load_scenario(scenario_file(exp.calibration.scenario, Path(base_dir), source, "calibration.scenario",
+                                           CalibrationFileError))
     for name, spec in exp.parameters.items():
         try:
             Prior(name, spec.low, spec.high)

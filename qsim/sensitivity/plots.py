@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import indicators as registry
+from ..atomic import save_figure
 from ..parameters import BY_NAME as PARAMETERS
 from ..plots import finish_figure, label_panel, small_multiples
 
@@ -178,7 +179,7 @@ def plot_posterior(result: "CalibrationResult", path=None):
                  "solid, scenario value dashed)", fontsize=8)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / (size * n)))
     if path is not None:
-        fig.savefig(path, dpi=110)
+        save_figure(fig, path, dpi=110)
         plt.close(fig)
     return fig
 
