@@ -289,4 +289,8 @@ def test_shipped_calibrated_scenario_extends_the_baseline_and_loads():
     # set from them (docs/calibration.md), so the file repeats what the baseline already holds
     defaults = qsim.ModelParameters(baseline.parameters)
     for name, value in scenario.parameters.items():
+        if name == "labour.job_finding_max":
+            # calibrated with address stigma 0.2; the channel is off since, and the default keeps the calibrated
+            # hazard at the baseline's reputation 0.549 (its source in qsim/parameters.py, docs/calibration.md)
+            value = round(value * 0.910, 4)  # 0.910 = 1 - 0.2 (1 - 0.549), as its source gives it
         assert defaults[name] == value, name
