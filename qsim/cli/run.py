@@ -1,4 +1,4 @@
-"""`qsim run`: one scenario, its indicators and ledger (and, with --plot, its figures)."""
+"""`qsim run`: one scenario, its indicators and ledger (a city's maps; with --plot, the indicators' figure)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def _run(args) -> int:
 
         figures.append(out / "indicators.png")
         result.plot(path=figures[0], marks=union_of_periods(measure_periods(scenario)))
-        figures += city_maps(scenario, result, out)
+    figures += city_maps(scenario, result, out)  # a city's maps always: small beside a city's run
     import pandas as pd
 
     with pd.option_context("display.width", 120, "display.float_format", "{:,.3f}".format):
@@ -79,6 +79,6 @@ def register(sub) -> None:
     run.add_argument("--out", default=None, help="output folder (default out/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--plot", action="store_true", help="also draw indicators.png (key indicators over time; "
-                     "for a city scenario with polygons also maps)")
+                     "a city scenario with polygons always gets its maps)")
     add_threads_option(run, "all cores, one per 50,000 households")
     run.set_defaults(func=_run)
